@@ -1,0 +1,1 @@
+//! Benchmarks of the ringmpsc workspace (see BENCHMARKS.md).

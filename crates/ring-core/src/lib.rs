@@ -1,0 +1,95 @@
+//! # ring-core
+//!
+//! The foundation of the `ringmpsc` workspace: the lock-free SPSC ring, the
+//! one home of every index protocol, waiting (futex sleep with wake-ups only
+//! when someone sleeps), and the seams the sibling crates plug into.
+//!
+//! ## Guarantees
+//!
+//! - **Wait-free** `try_send`, `try_recv`, `reserve`, `commit`, `readable`,
+//!   `advance` and batch consumption: a bounded number of steps, no locks,
+//!   no CAS (one release store per commit or advance).
+//! - **No allocation after creation**: a ring allocates its memory (header
+//!   plus `capacity * size_of::<T>()` bytes) once, when it is built.
+//! - **Nothing lost, nothing twice**: every item sent is received or dropped
+//!   exactly once, also when a handler or a `T::drop` panics, when a
+//!   reservation is dropped uncommitted, and when a handle is dropped with
+//!   items inside.
+//! - **Wake-ups cost nothing unless someone sleeps**: a commit reads one
+//!   waiter word; the sleeping side pays the fence (`membarrier`), see
+//!   `docs/memory-ordering.md`.
+//! - `Send` handles (when `T: Send`), never `Sync`, never `Clone`.
+//!
+//! ## Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `std` | yes | blocking calls (`send`, `recv`, timeouts, `*_with`), the futex and `membarrier`, notifiers, iterators that block. Without it the crate is `no_std` + `alloc` and offers the non-blocking ring. |
+//!
+//! ## Threading model
+//!
+//! A [`spsc::Producer`] and a [`spsc::Consumer`] are each one thread's end of
+//! the ring. Both are `Send` when `T: Send`, so each can move to its thread.
+//! Neither is `Sync`: every method takes `&mut self` or reads a cached index
+//! kept in a `Cell`, and sharing a handle between threads would make two
+//! writers (or two readers) of one index. Neither is `Clone`, for the same
+//! reason: safe code cannot have two writers or two readers on one ring.
+//! Multi-producer and multi-consumer families live in `ring-channels`.
+//!
+//! ## Example
+//!
+//! ```
+//! use ring_core::{Config, spsc};
+//!
+//! let (mut tx, mut rx) = spsc::channel::<u64>(Config::default());
+//! let producer = std::thread::spawn(move || {
+//!     // Zero-copy batch: reserve, fill, commit.
+//!     let mut next = 0u64;
+//!     while next < 100_000 {
+//!         let r = tx.reserve_with(1024, ring_core::WaitStrategy::Blocking).unwrap();
+//!         let want = r.len().min((100_000 - next) as usize);
+//!         next += r.fill_from_iter((next..).take(want)) as u64;
+//!     }
+//! });
+//! let mut sum = 0u64;
+//! while let Ok(_) = rx.consume_batch_with(|x| sum += x, ring_core::WaitStrategy::Blocking) {}
+//! producer.join().unwrap();
+//! assert_eq!(sum, (0..100_000u64).sum());
+//! ```
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+mod config;
+mod error;
+mod header;
+pub mod raw;
+mod seams;
+pub mod spsc;
+mod stats;
+#[doc(hidden)]
+pub mod sync;
+#[cfg(feature = "std")]
+pub mod wait;
+
+pub use config::{Config, ConfigError, MAX_HANDLES, MAX_RING_BITS};
+pub use error::{
+    RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
+};
+pub use header::{Doorbell, HEADER_VERSION, RingHeader};
+pub use seams::{Heap, MemoryError, Notify, Observer, RingMemory};
+pub use spsc::BuildError;
+pub use stats::ChannelStats;
+#[cfg(feature = "std")]
+pub use wait::WaitStrategy;
+
+/// The items most programs need: `use ring_core::prelude::*;`.
+pub mod prelude {
+    pub use crate::spsc;
+    #[cfg(feature = "std")]
+    pub use crate::wait::{RecvEndpoint, SendEndpoint, WaitStrategy};
+    pub use crate::{
+        ChannelStats, Config, ConfigError, RecvError, RecvTimeoutError, SendError,
+        SendTimeoutError, TryRecvError, TrySendError,
+    };
+}

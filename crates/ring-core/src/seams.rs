@@ -1,0 +1,150 @@
+//! The seams sibling crates plug into: where a ring's bytes live
+//! ([`RingMemory`]), what it reports ([`Observer`]) and whom it tells when an
+//! event-loop consumer is armed ([`Notify`]). Each has a zero-cost default.
+
+use core::alloc::Layout;
+use core::ptr::NonNull;
+use core::time::Duration;
+use thiserror::Error;
+
+// ----------------------------------------------------------------- memory ---
+
+/// Why a [`RingMemory`] could not provide memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum MemoryError {
+    /// The allocator or the OS had no memory of this size.
+    #[error("out of memory allocating {size} bytes for a ring")]
+    OutOfMemory {
+        /// Bytes requested.
+        size: usize,
+    },
+    /// The OS refused a placement request (`errno` kept).
+    #[error("{what} failed (errno {errno})")]
+    Os {
+        /// The call that failed.
+        what: &'static str,
+        /// The OS error number.
+        errno: i32,
+    },
+    /// A placement the memory source cannot honour (an unknown node, say).
+    #[error("invalid placement: {0}")]
+    Invalid(&'static str),
+}
+
+/// Where a ring's bytes live: the memory seam.
+///
+/// A ring asks for one region (header and slots) when it is created and gives
+/// it back when its last handle is dropped; the hot path never allocates.
+/// The default is [`Heap`], the global allocator. `ring-numa` places rings on
+/// a NUMA node; a shared mapping is another implementation.
+///
+/// # Safety
+///
+/// `allocate` must return memory that is valid for reads and writes of
+/// `layout.size()` bytes, aligned to `layout.align()`, not used by anything
+/// else until it is passed back to `release`, and unaffected by `first_use`
+/// except in its physical placement.
+pub unsafe trait RingMemory: Send + Sync + 'static {
+    /// Provides a region for `layout`. The ring writes its header into the
+    /// first bytes at once; slot pages stay untouched until first use.
+    ///
+    /// # Errors
+    ///
+    /// A [`MemoryError`] when no such region can be had.
+    fn allocate(&self, layout: Layout) -> Result<NonNull<u8>, MemoryError>;
+
+    /// Takes a region back.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` came from `allocate(layout)` on this same value and is no longer used.
+    unsafe fn release(&self, ptr: NonNull<u8>, layout: Layout);
+
+    /// Called once, on the producer's thread, before its first write into the
+    /// slots: the place to bind memory to that thread's node before the first
+    /// touch. The default does nothing.
+    fn first_use(&self, ptr: NonNull<u8>, layout: Layout) {
+        let _ = (ptr, layout);
+    }
+}
+
+/// The global allocator: the default [`RingMemory`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Heap;
+
+// SAFETY: the global allocator returns exclusive, aligned memory of the requested
+// size, and `release` deallocates with the same layout.
+unsafe impl RingMemory for Heap {
+    fn allocate(&self, layout: Layout) -> Result<NonNull<u8>, MemoryError> {
+        // SAFETY: every ring layout has a non-zero size (it contains the header).
+        let p = unsafe { alloc::alloc::alloc(layout) };
+        NonNull::new(p).ok_or(MemoryError::OutOfMemory {
+            size: layout.size(),
+        })
+    }
+
+    unsafe fn release(&self, ptr: NonNull<u8>, layout: Layout) {
+        // SAFETY: the caller passes back a pointer from `allocate(layout)`.
+        unsafe { alloc::alloc::dealloc(ptr.as_ptr(), layout) }
+    }
+}
+
+// ------------------------------------------------------------ observation ---
+
+/// What a ring reports as it works: the observation seam.
+///
+/// Every method has an empty default and is called on the hot path, so the
+/// default `()` observer compiles to nothing (no field, no branch, no atomic).
+/// `ring-metrics`' `Metrics` implements it. Producer-side hooks run on the
+/// producer's thread, consumer-side hooks on the consumer's; both handles get
+/// a clone of the observer.
+pub trait Observer: Clone + Send + 'static {
+    /// True if the observer wants wait times (the ring then reads a clock
+    /// around each sleep); `()` says no.
+    const TIMED: bool = true;
+
+    /// `n` items were committed starting at ring position `pos` (one batch).
+    #[inline(always)]
+    fn on_commit(&self, pos: u64, n: usize) {
+        let _ = (pos, n);
+    }
+    /// `n` items were consumed starting at ring position `pos` (one batch).
+    #[inline(always)]
+    fn on_consume(&self, pos: u64, n: usize) {
+        let _ = (pos, n);
+    }
+    /// A send or reserve found the ring full.
+    #[inline(always)]
+    fn on_full(&self) {}
+    /// A receive found the ring empty.
+    #[inline(always)]
+    fn on_empty(&self) {}
+    /// A blocking call spun or yielded once while waiting for room.
+    #[inline(always)]
+    fn on_reserve_spin(&self) {}
+    /// A blocking call is about to sleep.
+    #[inline(always)]
+    fn on_wait(&self) {}
+    /// A blocking call woke after sleeping for `slept`.
+    #[inline(always)]
+    fn on_wake(&self, slept: Duration) {
+        let _ = slept;
+    }
+}
+
+impl Observer for () {
+    const TIMED: bool = false;
+}
+
+// ----------------------------------------------------------- notification ---
+
+/// Someone to tell when items arrive while an event-loop consumer is armed:
+/// the notification seam (`ring-wait`'s `EventNotifier` writes an eventfd).
+///
+/// The ring calls `notify` from the committing thread, only while the
+/// consumer is armed (`Consumer::arm`), so a busy consumer costs nothing.
+pub trait Notify: Send + Sync + 'static {
+    /// Signal the sleeper. Must not block for long; may coalesce.
+    fn notify(&self);
+}

@@ -1,0 +1,507 @@
+//! The synchronisation shim: the only module that names atomics, cells, locks,
+//! spin hints, the futex and the memory fences directly.
+//!
+//! Under `--cfg ring_loom` every item here comes from `loom` (or a stand-in
+//! built on loom's primitives), so a loom model sees every atomic access,
+//! every slot access (through [`SlotTracker`]), every spin and every sleep.
+//! Otherwise the items come from `core`, `std` and the OS.
+//!
+//! This module is `#[doc(hidden)]` and outside semver: sibling crates use it so
+//! that their own atomics are visible to loom too, but users should not.
+//!
+//! Aliases are `pub type`, not `pub use`, so that clippy's `disallowed_types`
+//! (clippy.toml) still flags any direct use of the std paths elsewhere.
+#![allow(clippy::disallowed_types)] // reason: this shim is the one place allowed to name them
+
+pub use core::sync::atomic::Ordering;
+
+// ---------------------------------------------------------------- atomics ---
+
+#[cfg(not(ring_loom))]
+mod imp {
+    pub type AtomicU8 = core::sync::atomic::AtomicU8;
+    pub type AtomicU32 = core::sync::atomic::AtomicU32;
+    pub type AtomicU64 = core::sync::atomic::AtomicU64;
+    pub type AtomicUsize = core::sync::atomic::AtomicUsize;
+    pub type AtomicBool = core::sync::atomic::AtomicBool;
+    pub type AtomicPtr<T> = core::sync::atomic::AtomicPtr<T>;
+    pub type Arc<T> = alloc::sync::Arc<T>;
+    #[cfg(feature = "std")]
+    pub type Mutex<T> = std::sync::Mutex<T>;
+    #[cfg(feature = "std")]
+    pub type MutexGuard<'a, T> = std::sync::MutexGuard<'a, T>;
+
+    /// A full memory fence (`SeqCst`).
+    #[inline(always)]
+    pub fn fence(order: core::sync::atomic::Ordering) {
+        core::sync::atomic::fence(order);
+    }
+
+    /// A spin-loop hint.
+    #[inline(always)]
+    pub fn spin_loop() {
+        core::hint::spin_loop();
+    }
+
+    /// Gives the rest of the time slice to another thread.
+    #[cfg(feature = "std")]
+    #[inline]
+    pub fn yield_now() {
+        std::thread::yield_now();
+    }
+
+    /// Exponential spin-then-yield backoff.
+    pub type Backoff = crossbeam_utils::Backoff;
+}
+
+#[cfg(ring_loom)]
+mod imp {
+    pub type AtomicU8 = loom::sync::atomic::AtomicU8;
+    pub type AtomicU32 = loom::sync::atomic::AtomicU32;
+    pub type AtomicU64 = loom::sync::atomic::AtomicU64;
+    pub type AtomicUsize = loom::sync::atomic::AtomicUsize;
+    pub type AtomicBool = loom::sync::atomic::AtomicBool;
+    pub type AtomicPtr<T> = loom::sync::atomic::AtomicPtr<T>;
+    pub type Arc<T> = loom::sync::Arc<T>;
+    #[cfg(feature = "std")]
+    pub type Mutex<T> = loom::sync::Mutex<T>;
+    #[cfg(feature = "std")]
+    pub type MutexGuard<'a, T> = loom::sync::MutexGuard<'a, T>;
+
+    /// A memory fence, modelled by loom.
+    #[inline(always)]
+    pub fn fence(order: core::sync::atomic::Ordering) {
+        loom::sync::atomic::fence(order);
+    }
+
+    /// A spin-loop hint: under loom it yields to the model's scheduler.
+    #[inline(always)]
+    pub fn spin_loop() {
+        loom::hint::spin_loop();
+    }
+
+    /// Gives the model's scheduler a chance to run another thread.
+    #[cfg(feature = "std")]
+    #[inline]
+    pub fn yield_now() {
+        loom::thread::yield_now();
+    }
+
+    /// A loom stand-in for `crossbeam_utils::Backoff` with the same API.
+    #[derive(Debug, Default)]
+    pub struct Backoff {
+        step: core::cell::Cell<u32>,
+    }
+
+    impl Backoff {
+        /// A fresh backoff.
+        pub fn new() -> Self {
+            Self::default()
+        }
+        /// Restarts from the first step.
+        pub fn reset(&self) {
+            self.step.set(0);
+        }
+        /// One spin step (a model yield).
+        pub fn spin(&self) {
+            loom::hint::spin_loop();
+            self.step.set(self.step.get() + 1);
+        }
+        /// One snooze step (a model yield).
+        pub fn snooze(&self) {
+            loom::thread::yield_now();
+            self.step.set(self.step.get() + 1);
+        }
+        /// True once the model has spun "long enough" (kept tiny for loom).
+        pub fn is_completed(&self) -> bool {
+            self.step.get() > 1
+        }
+    }
+}
+
+pub use imp::*;
+
+/// A compiler-only fence: orders this thread's accesses against each other in
+/// the compiled code, emits no instruction. Used by the light side of the
+/// asymmetric fence (see [`FenceMode`]).
+#[inline(always)]
+pub fn compiler_fence(order: Ordering) {
+    core::sync::atomic::compiler_fence(order);
+}
+
+// ------------------------------------------------------------ UnsafeCell ---
+
+/// `UnsafeCell` with loom's closure API (`with`, `with_mut`), so the same code
+/// compiles against loom's access-tracking cell.
+#[cfg(not(ring_loom))]
+#[derive(Debug, Default)]
+#[repr(transparent)]
+pub struct UnsafeCell<T: ?Sized>(core::cell::UnsafeCell<T>);
+
+#[cfg(not(ring_loom))]
+impl<T> UnsafeCell<T> {
+    /// Wraps a value.
+    #[inline(always)]
+    pub const fn new(value: T) -> Self {
+        Self(core::cell::UnsafeCell::new(value))
+    }
+
+    /// Unwraps the value.
+    #[inline(always)]
+    pub fn into_inner(self) -> T {
+        self.0.into_inner()
+    }
+}
+
+#[cfg(not(ring_loom))]
+impl<T: ?Sized> UnsafeCell<T> {
+    /// Runs `f` with a shared raw pointer to the contents.
+    #[inline(always)]
+    pub fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+        f(self.0.get())
+    }
+
+    /// Runs `f` with a mutable raw pointer to the contents.
+    #[inline(always)]
+    pub fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+        f(self.0.get())
+    }
+}
+
+/// loom's access-tracking `UnsafeCell`.
+#[cfg(ring_loom)]
+pub type UnsafeCell<T> = loom::cell::UnsafeCell<T>;
+
+// ----------------------------------------------------------- SlotTracker ---
+
+/// Lets loom check the causality of accesses to ring slots.
+///
+/// Ring slots are raw memory (they may live on a NUMA node or in a shared
+/// mapping), which loom cannot see. Under `ring_loom` this keeps one loom
+/// `UnsafeCell<()>` per slot and touches it on every slot read and write, so a
+/// slot read that is not ordered after its write (or a write racing a read) is
+/// reported by the model, slice paths included. In normal builds it is a
+/// zero-sized no-op.
+#[cfg(not(ring_loom))]
+#[derive(Debug, Default)]
+pub struct SlotTracker;
+
+#[cfg(not(ring_loom))]
+impl SlotTracker {
+    /// A tracker for `slots` slots.
+    #[inline(always)]
+    pub fn new(_slots: usize) -> Self {
+        SlotTracker
+    }
+    /// Records a write to slot `index`.
+    #[inline(always)]
+    pub fn write(&self, _index: usize) {}
+    /// Records a read of slot `index`.
+    #[inline(always)]
+    pub fn read(&self, _index: usize) {}
+}
+
+/// Lets loom check the causality of accesses to ring slots (loom build).
+#[cfg(ring_loom)]
+#[derive(Debug)]
+pub struct SlotTracker(alloc::boxed::Box<[loom::cell::UnsafeCell<()>]>);
+
+#[cfg(ring_loom)]
+impl SlotTracker {
+    /// A tracker for `slots` slots.
+    pub fn new(slots: usize) -> Self {
+        SlotTracker(
+            (0..slots)
+                .map(|_| loom::cell::UnsafeCell::new(()))
+                .collect(),
+        )
+    }
+    /// Records a write to slot `index`.
+    pub fn write(&self, index: usize) {
+        self.0[index].with_mut(|_| ());
+    }
+    /// Records a read of slot `index`.
+    pub fn read(&self, index: usize) {
+        self.0[index].with(|_| ());
+    }
+}
+
+// ------------------------------------------------------------------ futex ---
+
+#[cfg(feature = "std")]
+pub use futex::Futex;
+
+/// Without `std` nothing sleeps: the futex word is a plain atomic.
+#[cfg(not(feature = "std"))]
+pub type Futex = AtomicU32;
+
+#[cfg(feature = "std")]
+mod futex {
+    use super::AtomicU32;
+    use core::time::Duration;
+
+    /// A 32-bit word threads can sleep on until it changes (a Linux futex;
+    /// a loom stand-in under the model; a short sleep-poll elsewhere).
+    ///
+    /// `#[repr(C)]` with the word first, so it can live in a shared mapping.
+    #[derive(Debug)]
+    #[repr(C)]
+    pub struct Futex {
+        word: AtomicU32,
+        #[cfg(ring_loom)]
+        lock: loom::sync::Mutex<()>,
+        #[cfg(ring_loom)]
+        cond: loom::sync::Condvar,
+    }
+
+    impl Default for Futex {
+        fn default() -> Self {
+            Self::new(0)
+        }
+    }
+
+    impl core::ops::Deref for Futex {
+        type Target = AtomicU32;
+        #[inline(always)]
+        fn deref(&self) -> &AtomicU32 {
+            &self.word
+        }
+    }
+
+    impl Futex {
+        /// A futex word holding `value`.
+        #[cfg(not(ring_loom))]
+        pub const fn new(value: u32) -> Self {
+            Self {
+                word: AtomicU32::new(value),
+            }
+        }
+
+        /// A futex word holding `value`.
+        #[cfg(ring_loom)]
+        pub fn new(value: u32) -> Self {
+            Self {
+                word: AtomicU32::new(value),
+                lock: loom::sync::Mutex::new(()),
+                cond: loom::sync::Condvar::new(),
+            }
+        }
+
+        /// Sleeps while the word equals `expected`, at most `timeout`.
+        ///
+        /// May return spuriously; callers re-check their condition. `shared`
+        /// selects a process-shared futex (for words in a shared mapping).
+        pub fn wait(&self, expected: u32, timeout: Option<Duration>, shared: bool) {
+            imp_wait(self, expected, timeout, shared);
+        }
+
+        /// Wakes every thread sleeping on the word.
+        pub fn wake_all(&self, shared: bool) {
+            imp_wake(self, shared);
+        }
+    }
+
+    #[cfg(all(target_os = "linux", not(ring_loom)))]
+    fn imp_wait(f: &Futex, expected: u32, timeout: Option<Duration>, shared: bool) {
+        let op = if shared {
+            libc::FUTEX_WAIT
+        } else {
+            libc::FUTEX_WAIT | libc::FUTEX_PRIVATE_FLAG
+        };
+        let ts = timeout.map(|d| libc::timespec {
+            tv_sec: d.as_secs().min(i64::MAX as u64) as libc::time_t,
+            tv_nsec: d.subsec_nanos() as libc::c_long,
+        });
+        let ts_ptr = ts
+            .as_ref()
+            .map_or(core::ptr::null(), |t| t as *const libc::timespec);
+        // SAFETY: `f.word` is a live, aligned 32-bit atomic for the duration of the
+        // call; the kernel only reads it and compares it with `expected`. `ts_ptr` is
+        // null or points at a timespec that outlives the call.
+        unsafe {
+            libc::syscall(libc::SYS_futex, f.word.as_ptr(), op, expected, ts_ptr);
+        }
+        // EINTR, EAGAIN (value changed) and ETIMEDOUT are all "go and re-check".
+    }
+
+    #[cfg(all(target_os = "linux", not(ring_loom)))]
+    fn imp_wake(f: &Futex, shared: bool) {
+        let op = if shared {
+            libc::FUTEX_WAKE
+        } else {
+            libc::FUTEX_WAKE | libc::FUTEX_PRIVATE_FLAG
+        };
+        // SAFETY: `f.word` is a live, aligned 32-bit atomic; FUTEX_WAKE reads no memory
+        // through the pointer beyond using it as a key.
+        unsafe {
+            libc::syscall(libc::SYS_futex, f.word.as_ptr(), op, i32::MAX);
+        }
+    }
+
+    // Portable fallback: no address-based wait primitive, so sleep briefly and
+    // let the caller re-check (a bounded, spurious wake-up).
+    #[cfg(all(not(target_os = "linux"), not(ring_loom)))]
+    fn imp_wait(f: &Futex, expected: u32, timeout: Option<Duration>, _shared: bool) {
+        const SLICE: Duration = Duration::from_micros(50);
+        if f.word.load(super::Ordering::Acquire) == expected {
+            std::thread::sleep(timeout.map_or(SLICE, |t| t.min(SLICE)));
+        }
+    }
+
+    #[cfg(all(not(target_os = "linux"), not(ring_loom)))]
+    fn imp_wake(_f: &Futex, _shared: bool) {}
+
+    // Loom stand-in: a mutex and condvar emulate the futex's atomic
+    // check-and-sleep. The waker changes the word before calling wake, and the
+    // waiter compares it under the lock, so no wake-up is lost in the stand-in
+    // itself; the model checks the protocol around it.
+    #[cfg(ring_loom)]
+    fn imp_wait(f: &Futex, expected: u32, timeout: Option<Duration>, _shared: bool) {
+        if timeout.is_some() {
+            // Loom has no clock: a timed wait is a spurious wake-up.
+            loom::thread::yield_now();
+            return;
+        }
+        let guard = f.lock.lock().unwrap();
+        // ORDERING: SeqCst RMW-free load is not modelled by loom; Acquire suffices
+        // here because the waker's change precedes its lock/notify.
+        if f.word.load(super::Ordering::Acquire) != expected {
+            return;
+        }
+        drop(f.cond.wait(guard).unwrap());
+    }
+
+    #[cfg(ring_loom)]
+    fn imp_wake(f: &Futex, _shared: bool) {
+        let _guard = f.lock.lock().unwrap();
+        f.cond.notify_all();
+    }
+}
+
+// ------------------------------------------------------------ FenceMode ---
+
+/// How a ring pairs the waker's "publish, then look for sleepers" with the
+/// sleeper's "announce, then re-check".
+///
+/// That pair is a store-buffering pattern: without a full fence on both sides,
+/// each side may miss the other's store and a wake-up is lost. The
+/// **asymmetric** mode puts only a compiler fence on the hot side (commit and
+/// advance) and makes the sleeping side pay with
+/// `membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)`, which runs a full barrier
+/// on every CPU currently running a thread of this process. The **symmetric**
+/// mode uses a `SeqCst` fence on both sides: it is the fallback where
+/// `membarrier` is unavailable, the mode for rings shared between processes
+/// (membarrier's private command does not reach another process), and the mode
+/// under loom, miri and ThreadSanitizer. See `docs/memory-ordering.md`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FenceMode {
+    /// Compiler fence on the hot path, `membarrier` on the sleeping path.
+    Asymmetric,
+    /// `SeqCst` fence on both paths.
+    Symmetric,
+}
+
+impl FenceMode {
+    /// The best mode this process supports for in-process rings: asymmetric
+    /// when `membarrier` private-expedited can be registered (tried once per
+    /// process), symmetric otherwise.
+    pub fn detect() -> FenceMode {
+        if membarrier::available() {
+            FenceMode::Asymmetric
+        } else {
+            FenceMode::Symmetric
+        }
+    }
+
+    /// The hot side's fence (after publishing, before looking for sleepers).
+    #[inline(always)]
+    pub fn light(self) {
+        match self {
+            FenceMode::Asymmetric => compiler_fence(Ordering::SeqCst),
+            FenceMode::Symmetric => fence(Ordering::SeqCst),
+        }
+    }
+
+    /// The sleeping side's fence (after announcing, before re-checking).
+    #[inline]
+    pub fn heavy(self) {
+        match self {
+            FenceMode::Asymmetric => membarrier::barrier(),
+            FenceMode::Symmetric => fence(Ordering::SeqCst),
+        }
+    }
+}
+
+#[cfg(all(
+    target_os = "linux",
+    feature = "std",
+    not(ring_loom),
+    not(miri),
+    not(ring_symmetric_fence)
+))]
+mod membarrier {
+    use core::sync::atomic::{AtomicU8, Ordering};
+
+    const UNKNOWN: u8 = 0;
+    const YES: u8 = 1;
+    const NO: u8 = 2;
+    // A process-wide fact, so a process-wide static (never under loom).
+    static STATE: AtomicU8 = AtomicU8::new(UNKNOWN);
+
+    const CMD_QUERY: libc::c_int = 0;
+    const CMD_PRIVATE_EXPEDITED: libc::c_int = 1 << 3;
+    const CMD_REGISTER_PRIVATE_EXPEDITED: libc::c_int = 1 << 4;
+
+    fn call(cmd: libc::c_int) -> libc::c_long {
+        // SAFETY: membarrier takes no pointers; an unknown command fails with EINVAL.
+        unsafe {
+            libc::syscall(
+                libc::SYS_membarrier,
+                cmd,
+                0 as libc::c_uint,
+                0 as libc::c_int,
+            )
+        }
+    }
+
+    pub(super) fn available() -> bool {
+        // ORDERING: Relaxed; the cached answer carries no data. Registration is
+        // a syscall, so it is complete before any thread can observe YES and use
+        // the ring that was created after it.
+        match STATE.load(Ordering::Relaxed) {
+            YES => return true,
+            NO => return false,
+            _ => {}
+        }
+        let supported = call(CMD_QUERY);
+        let ok = supported >= 0
+            && (supported & CMD_PRIVATE_EXPEDITED as libc::c_long) != 0
+            && call(CMD_REGISTER_PRIVATE_EXPEDITED) == 0;
+        // ORDERING: Relaxed; see above (racing registrations are idempotent).
+        STATE.store(if ok { YES } else { NO }, Ordering::Relaxed);
+        ok
+    }
+
+    pub(super) fn barrier() {
+        if call(CMD_PRIVATE_EXPEDITED) != 0 {
+            // Registered modes cannot fail short of a kernel bug; stay correct.
+            core::sync::atomic::fence(Ordering::SeqCst);
+        }
+    }
+}
+
+#[cfg(not(all(
+    target_os = "linux",
+    feature = "std",
+    not(ring_loom),
+    not(miri),
+    not(ring_symmetric_fence)
+)))]
+mod membarrier {
+    pub(super) fn available() -> bool {
+        false
+    }
+    pub(super) fn barrier() {
+        super::fence(super::Ordering::SeqCst);
+    }
+}
