@@ -880,10 +880,20 @@ impl<T, O: Observer> Drop for Finish<'_, T, O> {
 }
 
 impl<T, O: Observer> Consumer<T, O> {
-    /// Committed items now, or why there are none.
+    /// Committed items now (from the cached tail), or why there are none.
     #[inline(always)]
     fn ready(&self) -> Result<usize, TryRecvError> {
         match self.raw.available().unwrap_or(0) {
+            0 => self.ready_slow(),
+            n => Ok(n),
+        }
+    }
+
+    /// Every item committed now (re-reads the tail: one load per batch), or
+    /// why there are none. Batch paths use this so a batch takes all there is.
+    #[inline(always)]
+    fn ready_all(&self) -> Result<usize, TryRecvError> {
+        match self.raw.refresh().unwrap_or(0) {
             0 => self.ready_slow(),
             n => Ok(n),
         }
@@ -939,7 +949,9 @@ impl<T, O: Observer> Consumer<T, O> {
     where
         T: Copy,
     {
-        let Ok(avail) = self.ready() else { return 0 };
+        let Ok(avail) = self.ready_all() else {
+            return 0;
+        };
         let n = avail.min(out.len());
         let first = self.raw.contiguous(n);
         let pos = self.raw.head();
@@ -974,7 +986,9 @@ impl<T, O: Observer> Consumer<T, O> {
     /// assert_eq!(out, ["a", "b"]);
     /// ```
     pub fn recv_many(&mut self, out: &mut Vec<T>, max: usize) -> usize {
-        let Ok(avail) = self.ready() else { return 0 };
+        let Ok(avail) = self.ready_all() else {
+            return 0;
+        };
         let n = avail.min(max);
         out.reserve(n);
         let first = self.raw.contiguous(n);
@@ -1022,7 +1036,9 @@ impl<T, O: Observer> Consumer<T, O> {
     /// As [`consume_batch`](Self::consume_batch), at most `max` items.
     #[inline]
     pub fn consume_up_to(&mut self, max: usize, mut f: impl FnMut(&T)) -> usize {
-        let Ok(avail) = self.ready() else { return 0 };
+        let Ok(avail) = self.ready_all() else {
+            return 0;
+        };
         let n = avail.min(max);
         let first = self.raw.contiguous(n);
         let pos = self.raw.head();
@@ -1056,7 +1072,9 @@ impl<T, O: Observer> Consumer<T, O> {
 
     /// Drops up to `n` items without looking at them; returns the count.
     pub fn skip(&mut self, n: usize) -> usize {
-        let Ok(avail) = self.ready() else { return 0 };
+        let Ok(avail) = self.ready_all() else {
+            return 0;
+        };
         let n = avail.min(n);
         if !needs_drop::<T>() {
             let pos = self.raw.head();
@@ -1086,7 +1104,7 @@ impl<T, O: Observer> Consumer<T, O> {
     /// assert!(rx.readable().is_none());
     /// ```
     pub fn readable(&self) -> Option<&[T]> {
-        let avail = self.raw.available().unwrap_or(0);
+        let avail = self.raw.refresh().unwrap_or(0);
         if avail == 0 {
             return None;
         }
