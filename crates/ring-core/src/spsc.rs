@@ -421,9 +421,16 @@ impl<T, O: Observer> Producer<T, O> {
         if self.raw.is_closed() {
             return Err(TrySendError::Closed(value));
         }
-        if self.raw.free_cached() == 0 && self.refresh_slow() == 0 {
-            self.observer.on_full();
-            return Err(TrySendError::Full(value));
+        if self.raw.free_cached() == 0 {
+            if self.refresh_slow() == 0 {
+                self.observer.on_full();
+                return Err(TrySendError::Full(value));
+            }
+            // Room may come from a consumer draining as it closes: the Acquire
+            // load of head in the refresh makes such a close visible here.
+            if self.raw.is_closed() {
+                return Err(TrySendError::Closed(value));
+            }
         }
         let pos = self.raw.tail();
         // SAFETY: at least one slot is free (checked just above), so the slot at
@@ -452,10 +459,11 @@ impl<T, O: Observer> Producer<T, O> {
     fn free_for(&mut self, want: usize) -> usize {
         let free = self.raw.free_cached();
         if free >= want {
-            free
-        } else {
-            self.refresh_slow()
+            return free;
         }
+        let free = self.refresh_slow();
+        // As in `try_send`: room freed by a closing consumer is no room.
+        if self.raw.is_closed() { 0 } else { free }
     }
 
     /// Sends as many of `items` as fit now, without blocking; returns the count.
