@@ -282,11 +282,9 @@ impl<T> RingRef<T> {
         // ORDERING: Release RMW: every commit (or release) made before close
         // happens-before a side that reads the bit with Acquire.
         let prev = self.header().cold.closed.fetch_or(bit, Ordering::Release);
-        if prev & bit != 0 {
-            return;
-        }
+        // A repeated close changes nothing and wakes no one.
         #[cfg(feature = "std")]
-        {
+        if prev & bit == 0 {
             // ORDERING: SeqCst fence (close is rare): orders the flag before the
             // unconditional bell rings below and the ARMED check.
             fence(Ordering::SeqCst);
@@ -297,6 +295,8 @@ impl<T> RingRef<T> {
                 .producer_bell
                 .ring_always(self.wake.shared, None);
         }
+        #[cfg(not(feature = "std"))]
+        let _ = prev;
     }
 
     /// The doorbell the consumer sleeps on.
@@ -322,6 +322,11 @@ impl<T> RingRef<T> {
         // ORDERING: Relaxed; as above.
         let head = self.header().consumer.head.load(Ordering::Relaxed);
         (tail.wrapping_sub(head) as usize).min(self.capacity())
+    }
+
+    /// True if the ring holds no item now.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// Raw header access for layers that validate or display it.
@@ -488,6 +493,11 @@ impl<T, P: Policy> RawProducer<T, P> {
         // ORDERING: Relaxed; a status snapshot.
         let head = self.ring.header().consumer.head.load(Ordering::Relaxed);
         (self.tail.wrapping_sub(head) as usize).min(self.ring.capacity())
+    }
+
+    /// True if the ring holds no item now.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// Marks the producer side closed and wakes the consumer (idempotent).
@@ -657,6 +667,11 @@ impl<T, P: Policy> RawConsumer<T, P> {
         // ORDERING: Relaxed; a status snapshot.
         let tail = self.ring.header().producer.tail.load(Ordering::Relaxed);
         (tail.wrapping_sub(self.head) as usize).min(self.ring.capacity())
+    }
+
+    /// True if the ring holds no item now.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// Marks the consumer side closed and wakes the producer (idempotent).

@@ -81,6 +81,9 @@ pub fn ring_layout<T>(capacity: usize) -> Result<(Layout, usize), BuildError> {
     Ok((layout.pad_to_align(), offset))
 }
 
+/// The two ends of a ring, as returned by [`Builder::build`].
+pub type Pair<T, O = ()> = (Producer<T, O>, Consumer<T, O>);
+
 /// Builds a ring with a chosen memory seam and observer.
 ///
 /// # Examples
@@ -172,7 +175,7 @@ impl<M: RingMemory, O: Observer> Builder<M, O> {
     ///
     /// [`BuildError::CapacityOverflow`] when the ring's byte size overflows
     /// for `T`; [`BuildError::Memory`] when the memory seam fails.
-    pub fn build<T>(self) -> Result<(Producer<T, O>, Consumer<T, O>), BuildError> {
+    pub fn build<T>(self) -> Result<Pair<T, O>, BuildError> {
         let capacity = self.config.capacity();
         let (layout, offset) = ring_layout::<T>(capacity)?;
         let region = self.memory.allocate(layout)?;

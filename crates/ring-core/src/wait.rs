@@ -296,10 +296,10 @@ impl Doorbell {
             self.seq.fetch_add(1, Ordering::Release);
             self.seq.wake_all(shared);
         }
-        if w & Self::ARMED != 0 {
-            if let Some(n) = notifier {
-                n.notify();
-            }
+        if w & Self::ARMED != 0
+            && let Some(n) = notifier
+        {
+            n.notify();
         }
     }
 
@@ -311,10 +311,10 @@ impl Doorbell {
         self.seq.wake_all(shared);
         // ORDERING: Relaxed; the caller's SeqCst fence orders the close flag
         // before this load (pairs with the heavy fence in `arm`).
-        if self.waiters.load(Ordering::Relaxed) & Self::ARMED != 0 {
-            if let Some(n) = notifier {
-                n.notify();
-            }
+        if self.waiters.load(Ordering::Relaxed) & Self::ARMED != 0
+            && let Some(n) = notifier
+        {
+            n.notify();
         }
     }
 }

@@ -1,4 +1,5 @@
 //! Integration tests of the SPSC ring through the public API.
+#![allow(clippy::disallowed_types)] // reason: test scaffolding counts with std atomics; no protocol under loom here
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -121,9 +122,10 @@ fn reserve_wraps_and_commits_partially() {
     r.as_mut_slice()[1].write(61);
     // SAFETY: both slots were written just above.
     unsafe { r.commit(1) }; // partial commit: only 60 is published
-    let r = tx.reserve(4).unwrap();
-    assert_eq!(r.len(), 1);
-    drop(r); // dropped without commit: nothing published
+    {
+        let r = tx.reserve(4).unwrap();
+        assert_eq!(r.len(), 1);
+    } // dropped without commit: nothing published
     assert_eq!(rx.len(), 1);
     let r = tx.reserve(8).unwrap();
     assert_eq!(r.copy_from_slice(&[70]), 1);
@@ -296,8 +298,9 @@ fn skip_advance_and_reservation_drop_count() {
     rx.advance(1);
     assert_eq!(drops.load(Ordering::SeqCst), 3);
     assert_eq!(rx.peek().map(|c| c.id), Some(3));
-    let r = tx.reserve(2).unwrap();
-    drop(r);
+    {
+        let _uncommitted = tx.reserve(2).unwrap();
+    }
     assert_eq!(rx.len(), 2);
     drop((tx, rx));
     assert_eq!(drops.load(Ordering::SeqCst), 5);
