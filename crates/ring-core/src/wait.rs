@@ -2,7 +2,7 @@
 //! one, the doorbell sleep protocol, and the one blocking driver every
 //! endpoint uses ([`send_with`], [`recv_with`], [`wait_until`]).
 //!
-//! A sleeper registers on a [`Doorbell`](crate::header::Doorbell), pays the
+//! A sleeper registers on a [`Doorbell`], pays the
 //! heavy side of the fence, re-checks its condition and only then sleeps on
 //! the futex; the waker's hot path is a store, a compiler fence and one load
 //! of the waiter count. The argument that no wake-up is lost is in
@@ -14,7 +14,7 @@ use core::time::Duration;
 use std::time::Instant;
 
 use crate::error::{RecvTimeoutError, SendTimeoutError, TryRecvError, TrySendError};
-use crate::header::Doorbell;
+use crate::Doorbell;
 use crate::seams::Notify;
 use crate::sync::{FenceMode, Mutex, Ordering, fence, spin_loop, yield_now};
 
