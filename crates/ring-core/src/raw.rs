@@ -299,6 +299,13 @@ impl<T> RingRef<T> {
         let _ = prev;
     }
 
+    /// Closes the ring as its consumer would (producers' next send fails,
+    /// committed items stay receivable) and wakes both sides. Safe from any
+    /// thread: an atomic flag and wake-ups.
+    pub fn close_as_consumer(&self) {
+        self.close(CONSUMER_CLOSED);
+    }
+
     /// The doorbell the consumer sleeps on.
     #[cfg(feature = "std")]
     pub fn consumer_doorbell(&self) -> crate::wait::DoorbellRef<'_> {

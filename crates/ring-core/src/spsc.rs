@@ -40,8 +40,8 @@ use crate::error::{RecvError, RecvTimeoutError, SendError, SendTimeoutError};
 use crate::seams::Notify;
 #[cfg(feature = "std")]
 use crate::wait::{
-    self, DoorbellRef, NotifierSlot, RecvEndpoint, SendEndpoint, TimedOut, WaitStrategy, Waitable,
-    WakeGroup,
+    self, Closer, DoorbellRef, NotifierSlot, RecvEndpoint, SendEndpoint, TimedOut, WaitStrategy,
+    Waitable, WakeGroup,
 };
 #[cfg(feature = "std")]
 use core::time::Duration;
@@ -688,6 +688,9 @@ impl<T, O: Observer> SendEndpoint for Producer<T, O> {
     fn is_closed(&self) -> bool {
         Producer::is_closed(self)
     }
+    fn close(&mut self) {
+        Producer::close(self);
+    }
 }
 
 impl<T, O: Observer> Drop for Producer<T, O> {
@@ -1254,6 +1257,16 @@ impl<T, O: Observer> Consumer<T, O> {
         }
     }
 
+    /// A handle that closes the channel (as this consumer would) from any
+    /// thread and wakes whoever waits on it.
+    pub fn closer(&self) -> Closer
+    where
+        T: Send + 'static,
+    {
+        let shared = self.shared.clone();
+        Closer::new(move || shared.ring.close_as_consumer())
+    }
+
     /// A blocking iterator that ends when the channel is closed and drained.
     pub fn iter(&mut self) -> Iter<'_, T, O> {
         Iter { rx: self }
@@ -1304,6 +1317,15 @@ impl<T, O: Observer> RecvEndpoint for Consumer<T, O> {
     }
     fn is_closed(&self) -> bool {
         Consumer::is_closed(self)
+    }
+    fn close(&mut self) {
+        Consumer::close(self);
+    }
+    fn closer(&self) -> Closer
+    where
+        T: Send + 'static,
+    {
+        Consumer::closer(self)
     }
 }
 

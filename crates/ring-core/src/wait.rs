@@ -13,8 +13,8 @@ use core::fmt;
 use core::time::Duration;
 use std::time::Instant;
 
-use crate::error::{RecvTimeoutError, SendTimeoutError, TryRecvError, TrySendError};
 use crate::Doorbell;
+use crate::error::{RecvTimeoutError, SendTimeoutError, TryRecvError, TrySendError};
 use crate::seams::Notify;
 use crate::sync::{FenceMode, Mutex, Ordering, fence, spin_loop, yield_now};
 
@@ -444,6 +444,8 @@ pub trait SendEndpoint: Waitable {
     fn try_send(&mut self, value: Self::Item) -> Result<(), TrySendError<Self::Item>>;
     /// True once the channel is closed.
     fn is_closed(&self) -> bool;
+    /// Closes the channel from the sending side.
+    fn close(&mut self);
 }
 
 /// The receiving side of any channel family.
@@ -458,6 +460,46 @@ pub trait RecvEndpoint: Waitable {
     fn try_recv(&mut self) -> Result<Self::Item, TryRecvError>;
     /// True once the channel is closed (items may remain).
     fn is_closed(&self) -> bool;
+    /// Closes the channel from the receiving side (committed items stay receivable).
+    fn close(&mut self);
+    /// A handle that closes the channel from any thread (and wakes its sleepers).
+    fn closer(&self) -> Closer
+    where
+        Self::Item: Send + 'static;
+}
+
+/// Closes a channel from any thread: for shutdown paths such as an event
+/// loop's `stop()` while another thread owns the consumer. Closing is an
+/// atomic flag plus wake-ups, so it is safe from anywhere; it is idempotent.
+///
+/// # Examples
+///
+/// ```
+/// use ring_core::wait::RecvEndpoint;
+/// let (_tx, mut rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default());
+/// let closer = rx.closer();
+/// let t = std::thread::spawn(move || rx.recv());
+/// closer.close();
+/// assert!(t.join().unwrap().is_err());
+/// ```
+pub struct Closer(Box<dyn Fn() + Send + Sync>);
+
+impl fmt::Debug for Closer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Closer")
+    }
+}
+
+impl Closer {
+    /// A closer that runs `close` (which must be idempotent and thread-safe).
+    pub fn new(close: impl Fn() + Send + Sync + 'static) -> Self {
+        Self(Box::new(close))
+    }
+
+    /// Closes the channel and wakes everyone waiting on it.
+    pub fn close(&self) {
+        (self.0)();
+    }
 }
 
 /// Waits per `strategy` until `poll` returns `Some`: the one blocking driver.
