@@ -1,0 +1,146 @@
+//! `cargo xtask bench`: the side-by-side suite.
+//!
+//! Options: `--quick` (every scenario small), `--scenario NAME` (one, may be
+//! repeated), `--compare OLD.json`, `--list`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use ring_benches::harness::run_scenario;
+use ring_benches::scenarios::{self, Size};
+use ring_benches::{machine, report};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let mut wanted = Vec::new();
+    let mut compare = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--scenario" => wanted.extend(it.next().cloned()),
+            "--compare" => compare = it.next().cloned(),
+            "--quick" => {}
+            "--list" => {
+                for s in scenarios::all(Size::QUICK) {
+                    eprintln!("{:<14} {}", s.id, s.title);
+                }
+                for n in scenarios::not_built() {
+                    eprintln!("{:<14} not built yet ({})", n.id, n.why);
+                }
+                return ExitCode::SUCCESS;
+            }
+            other => {
+                eprintln!(
+                    "suite: unknown argument {other}\nusage: cargo xtask bench [--quick] [--scenario NAME]... [--compare OLD.json] [--list]"
+                );
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let size = if quick { Size::QUICK } else { Size::FULL };
+    let m = machine::detect();
+    eprintln!(
+        "ringmpsc side-by-side benchmark ({})",
+        if quick {
+            "--quick smoke run"
+        } else {
+            "full run, about 3 minutes"
+        }
+    );
+    eprintln!("machine: {}", m.line());
+    if m.cpus < 2 {
+        eprintln!("!!! only one CPU: every two-thread scenario is oversubscribed");
+    }
+    let mut list = scenarios::all(size);
+    if !wanted.is_empty() {
+        let known: Vec<&str> = list.iter().map(|s| s.id).collect();
+        for w in &wanted {
+            if !known.contains(&w.as_str()) {
+                let nb = scenarios::not_built()
+                    .into_iter()
+                    .find(|n| n.id == w.as_str());
+                match nb {
+                    Some(n) => eprintln!("{w}: not built yet ({})", n.why),
+                    None => {
+                        eprintln!("suite: no scenario {w}; `cargo xtask bench --list` shows them");
+                        return ExitCode::FAILURE;
+                    }
+                }
+            }
+        }
+        list.retain(|s| wanted.iter().any(|w| w == s.id));
+    }
+    let total: u64 = (list.len() * size.rounds) as u64;
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template("{prefix:>14} [{bar:30}] {pos}/{len} rounds {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let t0 = Instant::now();
+    let mut results = Vec::new();
+    for sc in list {
+        bar.set_prefix(sc.id);
+        bar.set_message(format!("({} contenders)", sc.contenders.len()));
+        // The bar is redrawn only here, between rounds: nothing ticks while one runs.
+        match run_scenario(sc, size.rounds, |_| bar.inc(1)) {
+            Ok(r) => {
+                bar.suspend(|| print!("{}", report::table(&r)));
+                results.push(r);
+            }
+            Err(e) => {
+                bar.abandon();
+                eprintln!("\n!!! VERIFICATION FAILED: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    bar.finish_and_clear();
+    let nb = if wanted.is_empty() {
+        scenarios::not_built()
+    } else {
+        Vec::new()
+    };
+    print!("{}", report::not_built_lines(&nb));
+
+    let dir = PathBuf::from(std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into()))
+        .join("bench-report");
+    let written = (|| -> Result<(), String> {
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        for r in &results {
+            report::plot(r, &dir.join(format!("{}.svg", r.id)))?;
+        }
+        std::fs::write(
+            dir.join("report.md"),
+            report::markdown(&m, quick, &results, &nb),
+        )
+        .map_err(|e| e.to_string())?;
+        let json = report::to_json(&m, quick, &results, &nb);
+        std::fs::write(
+            dir.join("report.json"),
+            serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?,
+        )
+        .map_err(|e| e.to_string())?;
+        Ok(())
+    })();
+    if let Some(path) = compare {
+        match std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+        {
+            Some(old) => print!("{}", report::compare(&old, &results)),
+            None => eprintln!("!!! --compare: cannot read {path} as a report.json"),
+        }
+    }
+    match written {
+        Ok(()) => eprintln!(
+            "\nreport: {} (report.md, report.json, one SVG per scenario)",
+            dir.display()
+        ),
+        Err(e) => eprintln!("\n!!! could not write the report: {e}"),
+    }
+    eprintln!("done in {:.0} s", t0.elapsed().as_secs_f64());
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,170 @@
+//! The scenarios of BENCHMARKS.md, sized for `--quick` or a full run.
+
+use std::time::Duration;
+
+use crate::harness::{Better, Contender, Kind, NotBuilt, Scenario};
+use crate::reference;
+use crate::workloads::{self as w, Placement};
+
+/// Sizes for a run.
+#[derive(Debug, Clone, Copy)]
+pub struct Size {
+    /// Items per single-item throughput run.
+    pub single_items: u64,
+    /// Items per batched throughput run (a multiple of 4,096).
+    pub batch_items: u64,
+    /// Round trips per ping-pong run.
+    pub pingpong: usize,
+    /// Round trips per wake-up run.
+    pub wake: usize,
+    /// Idle gap before each wake-up message.
+    pub wake_gap: Duration,
+    /// How long the idle-CPU consumer blocks.
+    pub idle: Duration,
+    /// Rounds per scenario (at least 5 for a full run).
+    pub rounds: usize,
+}
+
+impl Size {
+    /// A smoke run: every scenario small, well under a minute in all.
+    pub const QUICK: Size = Size {
+        single_items: 200_000,
+        batch_items: 4_096 * 256,
+        pingpong: 2_000,
+        wake: 100,
+        wake_gap: Duration::from_micros(200),
+        idle: Duration::from_millis(100),
+        rounds: 2,
+    };
+    /// The full run.
+    pub const FULL: Size = Size {
+        single_items: 5_000_000,
+        batch_items: 4_096 * 16_384,
+        pingpong: 100_000,
+        wake: 2_000,
+        wake_gap: Duration::from_micros(100),
+        idle: Duration::from_secs(1),
+        rounds: 5,
+    };
+}
+
+/// Every scenario that can run now, in report order.
+pub fn all(size: Size) -> Vec<Scenario> {
+    let two = Placement::TwoCores;
+    let s = size;
+    vec![
+        Scenario {
+            id: "spsc-single",
+            title: "SPSC, one u64 per try_send/try_recv, both sides spinning".into(),
+            unit: "Mmsg/s",
+            better: Better::Higher,
+            placement: two.describe(),
+            contenders: vec![
+                Contender::new("ringmpsc spsc", Kind::Ours, move || w::spsc_single_ours(s.single_items, two)),
+                Contender::new("rtrb", Kind::Peer, move || w::spsc_single_rtrb(s.single_items, two)),
+                Contender::new("ringbuf", Kind::Peer, move || w::spsc_single_ringbuf(s.single_items, two)),
+                Contender::new("crossbeam ArrayQueue", Kind::Peer, move || w::spsc_single_arrayqueue(s.single_items, two)),
+                Contender::new("crossbeam-channel", Kind::Peer, move || w::spsc_single_crossbeam(s.single_items, two)),
+                Contender::new("std sync_channel", Kind::Peer, move || w::spsc_single_std(s.single_items, two)),
+            ],
+        },
+        Scenario {
+            id: "spsc-batch",
+            title: "SPSC batched: reserve 4,096, fill, commit; consume_batch summing (u64)".into(),
+            unit: "GB/s",
+            better: Better::Higher,
+            placement: two.describe(),
+            contenders: vec![
+                Contender::new("ringmpsc spsc reserve/consume_batch", Kind::Ours, move || w::spsc_batch_ours(s.batch_items, 4096, two)),
+                Contender::new("rtrb write_chunk/read_chunk", Kind::Peer, move || w::spsc_batch_rtrb(s.batch_items, 4096, two)),
+                Contender::new("bare two-thread handoff (ceiling)", Kind::Reference, move || reference::bare_handoff(s.batch_items, two)),
+                Contender::new("memcpy in L2, one thread (context)", Kind::Reference, move || reference::memcpy_l2(s.batch_items * 8)),
+            ],
+        },
+        Scenario {
+            id: "pingpong",
+            title: "round trip of one item over two rings, both sides spinning (p50; p99/p99.9/max in the report)".into(),
+            unit: "ns",
+            better: Better::Lower,
+            placement: two.describe(),
+            contenders: vec![
+                Contender::new("ringmpsc spsc", Kind::Ours, move || w::pingpong_ours(s.pingpong, two)),
+                Contender::new("rtrb", Kind::Peer, move || w::pingpong_rtrb(s.pingpong, two)),
+                Contender::new("crossbeam-channel", Kind::Peer, move || w::pingpong_crossbeam(s.pingpong, two)),
+                Contender::new("cache-line ping-pong (floor)", Kind::Reference, move || {
+                    Ok(reference::latency_sample(&mut reference::cacheline_pingpong(s.pingpong, two)))
+                }),
+            ],
+        },
+        Scenario {
+            id: "wake",
+            title: format!("wake-up round trip, each side asleep before every message ({} us idle gap), p50", s.wake_gap.as_micros()),
+            unit: "ns",
+            better: Better::Lower,
+            placement: two.describe(),
+            contenders: vec![
+                Contender::new("ringmpsc spsc Blocking (futex)", Kind::Ours, move || w::wake_ours(s.wake, s.wake_gap, two)),
+                Contender::new("crossbeam-channel recv", Kind::Peer, move || w::wake_crossbeam(s.wake, s.wake_gap, two)),
+                Contender::new("std::sync::mpsc recv", Kind::Peer, move || w::wake_std(s.wake, s.wake_gap, two)),
+                Contender::new("raw futex wait/wake (floor)", Kind::Reference, move || reference::futex_wake_rtt(s.wake, s.wake_gap, two)),
+            ],
+        },
+        Scenario {
+            id: "oversub",
+            title: "SPSC blocking send/recv with both threads on ONE CPU (measures the scheduler too)".into(),
+            unit: "Mmsg/s",
+            better: Better::Higher,
+            placement: Placement::SameCore.describe(),
+            contenders: vec![
+                Contender::new("ringmpsc spsc send/recv", Kind::Ours, move || w::spsc_blocking_ours(s.single_items, Placement::SameCore)),
+                Contender::new("crossbeam-channel send/recv", Kind::Peer, move || w::spsc_blocking_crossbeam(s.single_items, Placement::SameCore)),
+            ],
+        },
+        Scenario {
+            id: "idle-cpu",
+            title: format!("CPU used by a consumer blocked {} ms on an empty channel", s.idle.as_millis()),
+            unit: "% of a core",
+            better: Better::Lower,
+            placement: "unpinned".into(),
+            contenders: vec![
+                Contender::new("ringmpsc spsc recv_timeout", Kind::Ours, move || w::idle_cpu_ours(s.idle)),
+                Contender::new("crossbeam-channel recv_timeout", Kind::Peer, move || w::idle_cpu_crossbeam(s.idle)),
+                Contender::new("std recv_timeout", Kind::Peer, move || w::idle_cpu_std(s.idle)),
+            ],
+        },
+    ]
+}
+
+/// Scenarios of BENCHMARKS.md whose member crate has not landed yet.
+pub fn not_built() -> Vec<NotBuilt> {
+    vec![
+        NotBuilt {
+            id: "mpsc-single",
+            why: "ring-channels (MPSC) not built yet",
+        },
+        NotBuilt {
+            id: "mpsc-batch",
+            why: "ring-channels (MPSC) not built yet",
+        },
+        NotBuilt {
+            id: "mpsc-idle",
+            why: "ring-channels (MPSC) not built yet",
+        },
+        NotBuilt {
+            id: "spmc / mpmc",
+            why: "ring-channels (SPMC/MPMC) not built yet",
+        },
+        NotBuilt {
+            id: "wake (eventfd + epoll)",
+            why: "ring-wait (EventNotifier) not built yet",
+        },
+        NotBuilt {
+            id: "shm",
+            why: "ring-shm not built yet",
+        },
+        NotBuilt {
+            id: "pool",
+            why: "ring-pool not built yet",
+        },
+    ]
+}

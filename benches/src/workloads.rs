@@ -1,0 +1,688 @@
+//! The measured workloads: one function per contender and shape, shared by the
+//! suite (`cargo xtask bench`) and the criterion benches. Every consumer sums
+//! what it receives and every workload verifies the count and the checksum.
+
+use std::hint::spin_loop;
+use std::sync::Barrier;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use ringmpsc::primitives::{Config, TryRecvError, WaitStrategy};
+use ringmpsc::spsc;
+
+use crate::harness::{RunResult, Sample, mmsgs, verify};
+use crate::reference::{expected_sum, latency_sample, thread_cpu_ns};
+
+/// Where the two threads of a workload run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// Producer on CPU 0, consumer on CPU 1.
+    TwoCores,
+    /// Both on CPU 0 (oversubscribed: measures the scheduler too).
+    SameCore,
+}
+
+impl Placement {
+    /// The producer's CPU.
+    pub fn producer_cpu(self) -> usize {
+        0
+    }
+    /// The consumer's CPU.
+    pub fn consumer_cpu(self) -> usize {
+        match self {
+            Placement::TwoCores if cpus() > 1 => 1,
+            _ => 0,
+        }
+    }
+    /// A description for reports.
+    pub fn describe(self) -> String {
+        match self {
+            Placement::TwoCores if cpus() > 1 => "pinned: producer CPU 0, consumer CPU 1".into(),
+            Placement::TwoCores => "one CPU only: both threads on CPU 0 (oversubscribed)".into(),
+            Placement::SameCore => "OVERSUBSCRIBED: both threads pinned to CPU 0".into(),
+        }
+    }
+}
+
+/// CPUs this process may use.
+pub fn cpus() -> usize {
+    thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Pins the calling thread to `cpu` (ignored if the CPU does not exist).
+pub fn pin(cpu: usize) {
+    if let Some(ids) = core_affinity::get_core_ids()
+        && let Some(id) = ids.into_iter().find(|c| c.id == cpu)
+    {
+        core_affinity::set_for_current(id);
+    }
+}
+
+/// Runs a producer and a consumer on their CPUs, releasing both at a barrier;
+/// returns the time from the consumer's release to its end (measured on the
+/// consumer's own thread, so a late-scheduled harness thread cannot skew it)
+/// and the consumer's result.
+pub fn pair<R: Send>(
+    place: Placement,
+    producer: impl FnOnce() + Send,
+    consumer: impl FnOnce() -> R + Send,
+) -> (Duration, R) {
+    let start = Barrier::new(2);
+    thread::scope(|s| {
+        s.spawn(|| {
+            pin(place.producer_cpu());
+            start.wait();
+            producer();
+        });
+        let c = s.spawn(|| {
+            pin(place.consumer_cpu());
+            start.wait();
+            let t0 = Instant::now();
+            let r = consumer();
+            (t0.elapsed(), r)
+        });
+        c.join().expect("consumer thread panicked")
+    })
+}
+
+/// Ring capacity (slots) used by every single-item contender.
+pub const SINGLE_CAP: usize = 8192;
+
+fn single(name: &str, items: u64, d: Duration, got: (u64, u64)) -> RunResult {
+    verify(name, got.0, got.1, items, expected_sum(items))?;
+    Ok(Sample::of(mmsgs(items, d)))
+}
+
+/// Ours: `try_send` / `try_recv`, both spinning.
+pub fn spsc_single_ours(items: u64, place: Placement) -> RunResult {
+    let (mut tx, mut rx) =
+        spsc::channel::<u64>(Config::default().with_ring_bits(SINGLE_CAP.trailing_zeros()));
+    let (d, got) = pair(
+        place,
+        move || {
+            for i in 0..items {
+                let mut v = i;
+                while let Err(e) = tx.try_send(v) {
+                    v = e.into_inner();
+                    spin_loop();
+                }
+            }
+        },
+        move || {
+            let (mut n, mut sum) = (0u64, 0u64);
+            while n < items {
+                match rx.try_recv() {
+                    Ok(v) => {
+                        n += 1;
+                        sum = sum.wrapping_add(v);
+                    }
+                    Err(TryRecvError::Empty) => spin_loop(),
+                    Err(TryRecvError::Closed) => break,
+                }
+            }
+            (n, sum)
+        },
+    );
+    single("ringmpsc spsc", items, d, got)
+}
+
+/// rtrb `push` / `pop`.
+pub fn spsc_single_rtrb(items: u64, place: Placement) -> RunResult {
+    let (mut tx, mut rx) = rtrb::RingBuffer::<u64>::new(SINGLE_CAP);
+    let (d, got) = pair(
+        place,
+        move || {
+            for i in 0..items {
+                while tx.push(i).is_err() {
+                    spin_loop();
+                }
+            }
+        },
+        move || {
+            let (mut n, mut sum) = (0u64, 0u64);
+            while n < items {
+                match rx.pop() {
+                    Ok(v) => {
+                        n += 1;
+                        sum = sum.wrapping_add(v);
+                    }
+                    Err(_) => spin_loop(),
+                }
+            }
+            (n, sum)
+        },
+    );
+    single("rtrb", items, d, got)
+}
+
+/// crossbeam-channel bounded: `try_send` / `try_recv`, spinning.
+pub fn spsc_single_crossbeam(items: u64, place: Placement) -> RunResult {
+    let (tx, rx) = crossbeam_channel::bounded::<u64>(SINGLE_CAP);
+    let (d, got) = pair(
+        place,
+        move || {
+            for i in 0..items {
+                while tx.try_send(i).is_err() {
+                    spin_loop();
+                }
+            }
+        },
+        move || {
+            let (mut n, mut sum) = (0u64, 0u64);
+            while n < items {
+                match rx.try_recv() {
+                    Ok(v) => {
+                        n += 1;
+                        sum = sum.wrapping_add(v);
+                    }
+                    Err(_) => spin_loop(),
+                }
+            }
+            (n, sum)
+        },
+    );
+    single("crossbeam-channel", items, d, got)
+}
+
+/// crossbeam-queue `ArrayQueue`: `push` / `pop`, spinning.
+pub fn spsc_single_arrayqueue(items: u64, place: Placement) -> RunResult {
+    let q = crossbeam_queue::ArrayQueue::<u64>::new(SINGLE_CAP);
+    let q = &q;
+    let (d, got) = pair(
+        place,
+        move || {
+            for i in 0..items {
+                while q.push(i).is_err() {
+                    spin_loop();
+                }
+            }
+        },
+        move || {
+            let (mut n, mut sum) = (0u64, 0u64);
+            while n < items {
+                match q.pop() {
+                    Some(v) => {
+                        n += 1;
+                        sum = sum.wrapping_add(v);
+                    }
+                    None => spin_loop(),
+                }
+            }
+            (n, sum)
+        },
+    );
+    single("ArrayQueue", items, d, got)
+}
+
+/// ringbuf `HeapRb`: `try_push` / `try_pop`, spinning.
+pub fn spsc_single_ringbuf(items: u64, place: Placement) -> RunResult {
+    use ringbuf::traits::{Consumer as _, Producer as _, Split as _};
+    let (mut tx, mut rx) = ringbuf::HeapRb::<u64>::new(SINGLE_CAP).split();
+    let (d, got) = pair(
+        place,
+        move || {
+            for i in 0..items {
+                while tx.try_push(i).is_err() {
+                    spin_loop();
+                }
+            }
+        },
+        move || {
+            let (mut n, mut sum) = (0u64, 0u64);
+            while n < items {
+                match rx.try_pop() {
+                    Some(v) => {
+                        n += 1;
+                        sum = sum.wrapping_add(v);
+                    }
+                    None => spin_loop(),
+                }
+            }
+            (n, sum)
+        },
+    );
+    single("ringbuf", items, d, got)
+}
+
+/// `std::sync::mpsc::sync_channel`: `try_send` / `try_recv`, spinning.
+pub fn spsc_single_std(items: u64, place: Placement) -> RunResult {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<u64>(SINGLE_CAP);
+    let (d, got) = pair(
+        place,
+        move || {
+            for i in 0..items {
+                while tx.try_send(i).is_err() {
+                    spin_loop();
+                }
+            }
+        },
+        move || {
+            let (mut n, mut sum) = (0u64, 0u64);
+            while n < items {
+                match rx.try_recv() {
+                    Ok(v) => {
+                        n += 1;
+                        sum = sum.wrapping_add(v);
+                    }
+                    Err(_) => spin_loop(),
+                }
+            }
+            (n, sum)
+        },
+    );
+    single("std sync_channel", items, d, got)
+}
+
+/// Blocking `send` / `recv` (for the oversubscribed scenario): ours.
+pub fn spsc_blocking_ours(items: u64, place: Placement) -> RunResult {
+    let (mut tx, mut rx) =
+        spsc::channel::<u64>(Config::default().with_ring_bits(SINGLE_CAP.trailing_zeros()));
+    let (d, got) = pair(
+        place,
+        move || {
+            for i in 0..items {
+                tx.send(i).expect("receiver alive");
+            }
+        },
+        move || {
+            let (mut n, mut sum) = (0u64, 0u64);
+            while n < items {
+                let v = rx.recv().expect("sender alive");
+                n += 1;
+                sum = sum.wrapping_add(v);
+            }
+            (n, sum)
+        },
+    );
+    single("ringmpsc spsc (blocking)", items, d, got)
+}
+
+/// Blocking `send` / `recv`: crossbeam-channel bounded.
+pub fn spsc_blocking_crossbeam(items: u64, place: Placement) -> RunResult {
+    let (tx, rx) = crossbeam_channel::bounded::<u64>(SINGLE_CAP);
+    let (d, got) = pair(
+        place,
+        move || {
+            for i in 0..items {
+                tx.send(i).expect("receiver alive");
+            }
+        },
+        move || {
+            let (mut n, mut sum) = (0u64, 0u64);
+            while n < items {
+                let v = rx.recv().expect("sender alive");
+                n += 1;
+                sum = sum.wrapping_add(v);
+            }
+            (n, sum)
+        },
+    );
+    single("crossbeam-channel (blocking)", items, d, got)
+}
+
+/// Batched: reserve `block`, fill, commit; `consume_batch` summing. GB/s.
+pub fn spsc_batch_ours(items: u64, block: usize, place: Placement) -> RunResult {
+    let (mut tx, mut rx) = spsc::channel::<u64>(Config::default().with_ring_bits(16));
+    let (d, got) = pair(
+        place,
+        move || {
+            let mut next = 0u64;
+            while next < items {
+                let want = block.min((items - next) as usize);
+                if let Some(r) = tx.reserve(want) {
+                    let base = next;
+                    next += r.fill_with(|i| base + i as u64) as u64;
+                } else {
+                    spin_loop();
+                }
+            }
+        },
+        move || {
+            let (mut n, mut sum) = (0u64, 0u64);
+            while n < items {
+                let k = rx.consume_batch(|&x| sum = sum.wrapping_add(x));
+                if k == 0 {
+                    spin_loop();
+                }
+                n += k as u64;
+            }
+            (n, sum)
+        },
+    );
+    verify(
+        "ringmpsc spsc batch",
+        got.0,
+        got.1,
+        items,
+        expected_sum(items),
+    )?;
+    Ok(Sample::of(crate::harness::gbps(items * 8, d)))
+}
+
+/// Batched rtrb: `write_chunk_uninit` + `fill_from_iter`, `read_chunk` summing. GB/s.
+pub fn spsc_batch_rtrb(items: u64, block: usize, place: Placement) -> RunResult {
+    let (mut tx, mut rx) = rtrb::RingBuffer::<u64>::new(65_536);
+    let (d, got) = pair(
+        place,
+        move || {
+            let mut next = 0u64;
+            while next < items {
+                let want = block.min((items - next) as usize).min(tx.slots());
+                if want == 0 {
+                    spin_loop();
+                    continue;
+                }
+                if let Ok(chunk) = tx.write_chunk_uninit(want) {
+                    let base = next;
+                    next += chunk.fill_from_iter((0..want as u64).map(|i| base + i)) as u64;
+                }
+            }
+        },
+        move || {
+            let (mut n, mut sum) = (0u64, 0u64);
+            while n < items {
+                let k = rx.slots();
+                if k == 0 {
+                    spin_loop();
+                    continue;
+                }
+                if let Ok(chunk) = rx.read_chunk(k) {
+                    let (a, b) = chunk.as_slices();
+                    sum = a.iter().chain(b).fold(sum, |s, &x| s.wrapping_add(x));
+                    chunk.commit_all();
+                    n += k as u64;
+                }
+            }
+            (n, sum)
+        },
+    );
+    verify("rtrb batch", got.0, got.1, items, expected_sum(items))?;
+    Ok(Sample::of(crate::harness::gbps(items * 8, d)))
+}
+
+/// Round trip of one item over two rings, both sides spinning: ours.
+pub fn pingpong_ours(n: usize, place: Placement) -> RunResult {
+    let cfg = Config::LOW_LATENCY;
+    let (mut a_tx, mut a_rx) = spsc::channel::<u64>(cfg);
+    let (mut b_tx, mut b_rx) = spsc::channel::<u64>(cfg);
+    let mut lat = Vec::with_capacity(n);
+    let (_, ok) = pair(
+        place,
+        move || {
+            for _ in 0..n {
+                let v = loop {
+                    match a_rx.try_recv() {
+                        Ok(v) => break v,
+                        Err(_) => spin_loop(),
+                    }
+                };
+                while b_tx.try_send(v).is_err() {
+                    spin_loop();
+                }
+            }
+        },
+        || {
+            for i in 0..n as u64 {
+                let t0 = Instant::now();
+                while a_tx.try_send(i).is_err() {
+                    spin_loop();
+                }
+                let v = loop {
+                    match b_rx.try_recv() {
+                        Ok(v) => break v,
+                        Err(_) => spin_loop(),
+                    }
+                };
+                lat.push(t0.elapsed().as_nanos() as f64);
+                if v != i {
+                    return false;
+                }
+            }
+            true
+        },
+    );
+    if !ok {
+        return Err("ping-pong returned the wrong value".into());
+    }
+    Ok(latency_sample(&mut lat))
+}
+
+/// Round trip over two rtrb rings.
+pub fn pingpong_rtrb(n: usize, place: Placement) -> RunResult {
+    let (mut a_tx, mut a_rx) = rtrb::RingBuffer::<u64>::new(4096);
+    let (mut b_tx, mut b_rx) = rtrb::RingBuffer::<u64>::new(4096);
+    let mut lat = Vec::with_capacity(n);
+    let (_, ok) = pair(
+        place,
+        move || {
+            for _ in 0..n {
+                let v = loop {
+                    match a_rx.pop() {
+                        Ok(v) => break v,
+                        Err(_) => spin_loop(),
+                    }
+                };
+                while b_tx.push(v).is_err() {
+                    spin_loop();
+                }
+            }
+        },
+        || {
+            for i in 0..n as u64 {
+                let t0 = Instant::now();
+                while a_tx.push(i).is_err() {
+                    spin_loop();
+                }
+                let v = loop {
+                    match b_rx.pop() {
+                        Ok(v) => break v,
+                        Err(_) => spin_loop(),
+                    }
+                };
+                lat.push(t0.elapsed().as_nanos() as f64);
+                if v != i {
+                    return false;
+                }
+            }
+            true
+        },
+    );
+    if !ok {
+        return Err("ping-pong returned the wrong value".into());
+    }
+    Ok(latency_sample(&mut lat))
+}
+
+/// Round trip over two crossbeam channels, spinning on `try_recv`.
+pub fn pingpong_crossbeam(n: usize, place: Placement) -> RunResult {
+    let (a_tx, a_rx) = crossbeam_channel::bounded::<u64>(4096);
+    let (b_tx, b_rx) = crossbeam_channel::bounded::<u64>(4096);
+    let mut lat = Vec::with_capacity(n);
+    let (_, ok) = pair(
+        place,
+        move || {
+            for _ in 0..n {
+                let v = loop {
+                    match a_rx.try_recv() {
+                        Ok(v) => break v,
+                        Err(_) => spin_loop(),
+                    }
+                };
+                while b_tx.try_send(v).is_err() {
+                    spin_loop();
+                }
+            }
+        },
+        || {
+            for i in 0..n as u64 {
+                let t0 = Instant::now();
+                while a_tx.try_send(i).is_err() {
+                    spin_loop();
+                }
+                let v = loop {
+                    match b_rx.try_recv() {
+                        Ok(v) => break v,
+                        Err(_) => spin_loop(),
+                    }
+                };
+                lat.push(t0.elapsed().as_nanos() as f64);
+                if v != i {
+                    return false;
+                }
+            }
+            true
+        },
+    );
+    if !ok {
+        return Err("ping-pong returned the wrong value".into());
+    }
+    Ok(latency_sample(&mut lat))
+}
+
+/// The wake-up ping-pong where each side is asleep before every message:
+/// A waits `gap` (so B has gone through its spin and yield phases into the
+/// kernel), stamps and sends; B wakes, records the one-way latency, waits
+/// `gap`, stamps and sends back; A wakes and records. The round trip is the
+/// sum of the two one-way wake-ups (the gaps excluded). Stamps are
+/// nanoseconds since a shared `Instant` (CLOCK_MONOTONIC, consistent across CPUs).
+pub fn wake_pingpong(
+    n: usize,
+    gap: Duration,
+    place: Placement,
+    (mut a_send, mut a_recv): (impl FnMut(u64) + Send, impl FnMut() -> u64 + Send),
+    (mut b_send, mut b_recv): (impl FnMut(u64) + Send, impl FnMut() -> u64 + Send),
+) -> RunResult {
+    let base = Instant::now();
+    let now = move || base.elapsed().as_nanos() as u64;
+    let (_, (there, back)) = pair(
+        place,
+        || {},
+        || {
+            thread::scope(|s| {
+                let b = s.spawn(move || {
+                    pin(place.consumer_cpu());
+                    let mut there = Vec::with_capacity(n);
+                    for _ in 0..n {
+                        let sent = a_recv();
+                        there.push(now().saturating_sub(sent));
+                        thread::sleep(gap);
+                        b_send(now());
+                    }
+                    there
+                });
+                pin(place.producer_cpu());
+                let mut back = Vec::with_capacity(n);
+                for _ in 0..n {
+                    thread::sleep(gap);
+                    a_send(now());
+                    let sent = b_recv();
+                    back.push(now().saturating_sub(sent));
+                }
+                (b.join().expect("B side"), back)
+            })
+        },
+    );
+    if there.len() != n || back.len() != n {
+        return Err("wake ping-pong lost a message".into());
+    }
+    let mut rtt: Vec<f64> = there
+        .iter()
+        .zip(&back)
+        .map(|(a, b)| (a + b) as f64)
+        .collect();
+    Ok(latency_sample(&mut rtt))
+}
+
+/// Wake-up round trip: ours with `Blocking` (futex) on both sides.
+pub fn wake_ours(n: usize, gap: Duration, place: Placement) -> RunResult {
+    let (mut a_tx, mut a_rx) = spsc::channel::<u64>(Config::LOW_LATENCY);
+    let (mut b_tx, mut b_rx) = spsc::channel::<u64>(Config::LOW_LATENCY);
+    wake_pingpong(
+        n,
+        gap,
+        place,
+        (
+            move |v| a_tx.send(v).expect("alive"),
+            move || a_rx.recv_with(WaitStrategy::Blocking).expect("alive"),
+        ),
+        (
+            move |v| b_tx.send(v).expect("alive"),
+            move || b_rx.recv_with(WaitStrategy::Blocking).expect("alive"),
+        ),
+    )
+}
+
+/// Wake-up round trip: crossbeam-channel blocking `recv`.
+pub fn wake_crossbeam(n: usize, gap: Duration, place: Placement) -> RunResult {
+    let (a_tx, a_rx) = crossbeam_channel::bounded::<u64>(4096);
+    let (b_tx, b_rx) = crossbeam_channel::bounded::<u64>(4096);
+    wake_pingpong(
+        n,
+        gap,
+        place,
+        (
+            move |v| a_tx.send(v).expect("alive"),
+            move || a_rx.recv().expect("alive"),
+        ),
+        (
+            move |v| b_tx.send(v).expect("alive"),
+            move || b_rx.recv().expect("alive"),
+        ),
+    )
+}
+
+/// Wake-up round trip: `std::sync::mpsc` blocking `recv`.
+pub fn wake_std(n: usize, gap: Duration, place: Placement) -> RunResult {
+    let (a_tx, a_rx) = std::sync::mpsc::sync_channel::<u64>(4096);
+    let (b_tx, b_rx) = std::sync::mpsc::sync_channel::<u64>(4096);
+    wake_pingpong(
+        n,
+        gap,
+        place,
+        (
+            move |v| a_tx.send(v).expect("alive"),
+            move || a_rx.recv().expect("alive"),
+        ),
+        (
+            move |v| b_tx.send(v).expect("alive"),
+            move || b_rx.recv().expect("alive"),
+        ),
+    )
+}
+
+/// CPU used by a consumer blocked for `wait` on an empty channel, as a
+/// percentage of one core: ours.
+pub fn idle_cpu_ours(wait: Duration) -> RunResult {
+    let (_tx, mut rx) = spsc::channel::<u64>(Config::LOW_LATENCY);
+    idle_cpu(move || rx.recv_timeout(wait).is_err(), wait)
+}
+
+/// Idle CPU: crossbeam-channel `recv_timeout`.
+pub fn idle_cpu_crossbeam(wait: Duration) -> RunResult {
+    let (_tx, rx) = crossbeam_channel::bounded::<u64>(4096);
+    idle_cpu(move || rx.recv_timeout(wait).is_err(), wait)
+}
+
+/// Idle CPU: std `recv_timeout`.
+pub fn idle_cpu_std(wait: Duration) -> RunResult {
+    let (_tx, rx) = std::sync::mpsc::sync_channel::<u64>(4096);
+    idle_cpu(move || rx.recv_timeout(wait).is_err(), wait)
+}
+
+fn idle_cpu(block: impl FnOnce() -> bool + Send, wait: Duration) -> RunResult {
+    let (timed_out, cpu) = thread::scope(|s| {
+        s.spawn(|| {
+            let c0 = thread_cpu_ns();
+            let timed_out = block();
+            let c1 = thread_cpu_ns();
+            (timed_out, c0.zip(c1).map(|(a, b)| b - a))
+        })
+        .join()
+        .expect("idle thread")
+    });
+    if !timed_out {
+        return Err("an empty channel returned an item".into());
+    }
+    let cpu = cpu.ok_or("no /proc/thread-self/schedstat: cannot measure thread CPU time")?;
+    Ok(Sample::of(cpu as f64 / wait.as_nanos() as f64 * 100.0))
+}
