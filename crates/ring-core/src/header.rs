@@ -78,8 +78,11 @@ impl Doorbell {
 #[repr(C, align(128))]
 pub(crate) struct ColdLine {
     pub(crate) closed: AtomicU32,
-    pub(crate) version: u32,
-    pub(crate) capacity: u64,
+    /// Written once at creation; atomic because a shared mapping's peer may
+    /// rewrite any byte, and every field seen through `&RingHeader` must be
+    /// an atomic for that to be sound.
+    pub(crate) version: AtomicU32,
+    pub(crate) capacity: AtomicU64,
     pub(crate) consumer_bell: Doorbell,
     pub(crate) producer_bell: Doorbell,
 }
@@ -115,8 +118,8 @@ impl RingHeader {
             },
             cold: ColdLine {
                 closed: AtomicU32::new(0),
-                version: HEADER_VERSION,
-                capacity,
+                version: AtomicU32::new(HEADER_VERSION),
+                capacity: AtomicU64::new(capacity),
                 consumer_bell: Doorbell::new(),
                 producer_bell: Doorbell::new(),
             },
@@ -125,12 +128,14 @@ impl RingHeader {
 
     /// The layout version written at creation.
     pub fn version(&self) -> u32 {
-        self.cold.version
+        // ORDERING: Relaxed; a constant written before the header was shared.
+        self.cold.version.load(Ordering::Relaxed)
     }
 
     /// The capacity written at creation (untrusted when the header is shared
     /// with another process: the handles never index with it).
     pub fn capacity(&self) -> u64 {
-        self.cold.capacity
+        // ORDERING: Relaxed; a constant written before the header was shared.
+        self.cold.capacity.load(Ordering::Relaxed)
     }
 }

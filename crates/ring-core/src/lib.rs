@@ -77,7 +77,7 @@ pub use error::{
     RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
 };
 pub use header::{Doorbell, HEADER_VERSION, RingHeader};
-pub use seams::{Heap, MemoryError, Notify, Observer, RingMemory};
+pub use seams::{Heap, MemoryError, Notify, Observer, RingMemory, Side};
 pub use spsc::BuildError;
 pub use stats::ChannelStats;
 #[cfg(feature = "std")]

@@ -322,6 +322,17 @@ impl<T> RingRef<T> {
         )
     }
 
+    /// Threads sleeping on the consumer's doorbell now (diagnostics, tests).
+    #[cfg(feature = "std")]
+    pub fn consumer_sleepers(&self) -> u32 {
+        self.consumer_bell().sleepers()
+    }
+
+    /// Threads sleeping on the producer's doorbell now (diagnostics, tests).
+    pub fn producer_sleepers(&self) -> u32 {
+        self.header().cold.producer_bell.sleepers()
+    }
+
     /// Items in the ring now, as seen from outside either side (clamped).
     pub fn len(&self) -> usize {
         // ORDERING: Relaxed; a snapshot for status queries, orders no slot access.

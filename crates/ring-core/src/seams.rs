@@ -104,6 +104,12 @@ pub trait Observer: Clone + Send + 'static {
     /// around each sleep); `()` says no.
     const TIMED: bool = true;
 
+    /// `n` items at ring position `pos` are written and about to be
+    /// committed: the consumer cannot see them yet (the place to stamp them).
+    #[inline(always)]
+    fn before_commit(&self, pos: u64, n: usize) {
+        let _ = (pos, n);
+    }
     /// `n` items were committed starting at ring position `pos` (one batch).
     #[inline(always)]
     fn on_commit(&self, pos: u64, n: usize) {
@@ -114,7 +120,8 @@ pub trait Observer: Clone + Send + 'static {
     fn on_consume(&self, pos: u64, n: usize) {
         let _ = (pos, n);
     }
-    /// A send or reserve found the ring full.
+    /// A send or reserve attempt found the ring full (a blocking call counts
+    /// each attempt).
     #[inline(always)]
     fn on_full(&self) {}
     /// A receive found the ring empty.
@@ -123,18 +130,29 @@ pub trait Observer: Clone + Send + 'static {
     /// A blocking call spun or yielded once while waiting for room.
     #[inline(always)]
     fn on_reserve_spin(&self) {}
-    /// A blocking call is about to sleep.
+    /// A blocking call on `side` is about to sleep.
     #[inline(always)]
-    fn on_wait(&self) {}
-    /// A blocking call woke after sleeping for `slept`.
+    fn on_wait(&self, side: Side) {
+        let _ = side;
+    }
+    /// A blocking call on `side` woke after sleeping for `slept`.
     #[inline(always)]
-    fn on_wake(&self, slept: Duration) {
-        let _ = slept;
+    fn on_wake(&self, side: Side, slept: Duration) {
+        let _ = (side, slept);
     }
 }
 
 impl Observer for () {
     const TIMED: bool = false;
+}
+
+/// Which end of a ring an observation hook runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    /// The producer's thread.
+    Producer,
+    /// The consumer's thread.
+    Consumer,
 }
 
 // ----------------------------------------------------------- notification ---

@@ -31,7 +31,7 @@ use crate::config::Config;
 use crate::error::{TryRecvError, TrySendError};
 use crate::header::RingHeader;
 use crate::raw::{RawConsumer, RawProducer, RingRef, WakeConfig};
-use crate::seams::{Heap, MemoryError, Observer, RingMemory};
+use crate::seams::{Heap, MemoryError, Observer, RingMemory, Side};
 use crate::sync::Arc;
 
 #[cfg(feature = "std")]
@@ -439,6 +439,7 @@ impl<T, O: Observer> Producer<T, O> {
         // SAFETY: at least one slot is free (checked just above), so the slot at
         // the tail is vacant and ours until we publish it.
         unsafe { self.raw.write(0, value) };
+        self.observer.before_commit(pos, 1);
         self.raw.publish(1);
         self.observer.on_commit(pos, 1);
         Ok(())
@@ -508,6 +509,7 @@ impl<T, O: Observer> Producer<T, O> {
                 n - first,
             );
         }
+        self.observer.before_commit(pos, n);
         self.raw.publish(n);
         self.observer.on_commit(pos, n);
         n
@@ -642,6 +644,7 @@ impl<T, O: Observer> Producer<T, O> {
             } else if p.free_for(1) > 0 {
                 Some(true)
             } else {
+                p.observer.on_full();
                 None
             }
         });
@@ -672,10 +675,10 @@ impl<T, O: Observer> Waitable for Producer<T, O> {
         self.observer.on_reserve_spin();
     }
     fn on_wait(&self) {
-        self.observer.on_wait();
+        self.observer.on_wait(Side::Producer);
     }
     fn on_wake(&self, slept: Duration) {
-        self.observer.on_wake(slept);
+        self.observer.on_wake(Side::Producer, slept);
     }
 }
 
@@ -734,6 +737,7 @@ impl<T, O: Observer> Drop for Commit<'_, T, O> {
     fn drop(&mut self) {
         if self.written > 0 {
             let pos = self.producer.raw.tail();
+            self.producer.observer.before_commit(pos, self.written);
             self.producer.raw.publish(self.written);
             self.producer.observer.on_commit(pos, self.written);
         }
@@ -850,6 +854,7 @@ impl<'a, T, O: Observer> Reservation<'a, T, O> {
         );
         if n > 0 {
             let pos = self.producer.raw.tail();
+            self.producer.observer.before_commit(pos, n);
             self.producer.raw.publish(n);
             self.producer.observer.on_commit(pos, n);
         }
@@ -1334,10 +1339,10 @@ impl<T, O: Observer> Waitable for Consumer<T, O> {
         O::TIMED
     }
     fn on_wait(&self) {
-        self.observer.on_wait();
+        self.observer.on_wait(Side::Consumer);
     }
     fn on_wake(&self, slept: Duration) {
-        self.observer.on_wake(slept);
+        self.observer.on_wake(Side::Consumer, slept);
     }
 }
 
