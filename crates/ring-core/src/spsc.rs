@@ -31,7 +31,9 @@ use crate::config::Config;
 use crate::error::{TryRecvError, TrySendError};
 use crate::header::RingHeader;
 use crate::raw::{RawConsumer, RawProducer, RingRef, WakeConfig};
-use crate::seams::{Heap, MemoryError, Observer, RingMemory, Side};
+#[cfg(feature = "std")]
+use crate::seams::Side;
+use crate::seams::{Heap, MemoryError, Observer, RingMemory};
 use crate::sync::Arc;
 
 #[cfg(feature = "std")]
