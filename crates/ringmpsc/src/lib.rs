@@ -3,14 +3,21 @@
 //! Ring-decomposed lock-free channels. This umbrella crate re-exports the
 //! member crates under stable paths and wires their seams together:
 //!
-//! | path | crate | what |
-//! |---|---|---|
-//! | [`primitives`] | `ring-core` | the SPSC ring, `Config`, errors, `WaitStrategy`, the seams |
-//! | [`spsc`] | `ring-core` | the SPSC channel family |
-//! | [`prelude`] | | the names most programs need |
+//! | path | crate | feature | what |
+//! |---|---|---|---|
+//! | [`primitives`] | `ring-core` | always | the SPSC ring, `Config`, errors, `WaitStrategy`, the seams |
+//! | [`spsc`] | `ring-core` | always | the SPSC channel family: the core ring, zero overhead |
+//! | [`wait`] | `ring-wait` | `wait` | `EventNotifier` (eventfd), `EventLoop`, `Waiter`, `Backoff`, `WaitStrategy` |
+//! | [`pool`] | `ring-pool` | `pool` | `BufferPool`: zero-copy large messages through any ring |
+//! | [`metrics`] | `ring-metrics` | `metrics` | `Metrics`: counters and commit-to-consume latency |
+//! | [`shm`] | `ring-shm` | `shm` | `SharedRing`: rings between processes, fd passing (Linux) |
+//! | [`numa`] | `ring-numa` | `numa` (`hwloc` for the hwloc backend) | topology, affinity, `NodeLocal` ring memory |
+//! | [`prelude`] | | always | the names most programs need |
 //!
-//! The other members (`wait`, `pool`, `shm`, `numa`, `channels` with `mpsc`,
-//! `spmc`, `mpmc`, and `metrics`) are re-exported here as they land.
+//! Every feature except `hwloc` is on by default; a user who wants one
+//! primitive can depend on that member crate alone and gets the same types.
+//! The MPSC, SPMC and MPMC families (`ring-channels`) are re-exported here as
+//! they land.
 //!
 //! ## Guarantees
 //!
@@ -54,6 +61,31 @@ pub mod spsc {
     #[doc(inline)]
     pub use ring_core::spsc::*;
 }
+
+/// Waiting and readiness (`ring-wait`): eventfd notifier, event loop, backoff.
+#[cfg(feature = "wait")]
+#[doc(inline)]
+pub use ring_wait as wait;
+
+/// Zero-copy large messages (`ring-pool`).
+#[cfg(feature = "pool")]
+#[doc(inline)]
+pub use ring_pool as pool;
+
+/// Counters and latency (`ring-metrics`).
+#[cfg(feature = "metrics")]
+#[doc(inline)]
+pub use ring_metrics as metrics;
+
+/// Rings shared between processes (`ring-shm`, Linux).
+#[cfg(feature = "shm")]
+#[doc(inline)]
+pub use ring_shm as shm;
+
+/// Topology, affinity and placement (`ring-numa`).
+#[cfg(feature = "numa")]
+#[doc(inline)]
+pub use ring_numa as numa;
 
 /// The names most programs need: `use ringmpsc::prelude::*;`.
 pub mod prelude {

@@ -1,0 +1,989 @@
+//! # ring-metrics
+//!
+//! [`Metrics`]: counters for what a ring does, plugged into ring-core's
+//! observation seam ([`ring_core::Observer`]) with
+//! `Builder::observer(metrics.clone())`. A ring built without an observer
+//! (the default `()`) carries no field, branch or atomic for it.
+//!
+//! Counted: messages and batches sent and received, the largest batch each
+//! way, full events, empty polls, reserve spins, waits, wake-ups and time
+//! spent waiting, and, with [`Metrics::with_latency`], the commit-to-consume
+//! latency (min, average, max and a log2 histogram). Every counter in a
+//! [`MetricsSnapshot`] is written by some hook.
+//!
+//! ## Guarantees
+//!
+//! - **Wait-free hooks, no allocation after creation**: each hook is a few
+//!   `Relaxed` atomic loads and stores on the calling side's own cache line
+//!   (or `Relaxed` read-modify-writes, see below); latency adds one clock read
+//!   per commit and per consumed batch.
+//! - **No false sharing between the two ends**: producer-side and
+//!   consumer-side counters live on separate cache lines
+//!   (`crossbeam_utils::CachePadded`); the rare wait counters on a third.
+//! - `#![forbid(unsafe_code)]`.
+//!
+//! ### Why plain loads and stores are enough
+//!
+//! A [`Metrics`] made with [`new`](Metrics::new) or
+//! [`with_latency`](Metrics::with_latency) observes **one ring**: its
+//! producer-side counters are written only by the ring's one producer thread
+//! (the hooks run on the thread that holds the handle) and its consumer-side
+//! counters only by the one consumer thread. With a single writer, `load`,
+//! add, `store` loses nothing, and it costs a plain `mov` instead of a locked
+//! instruction. Readers ([`snapshot`](Metrics::snapshot)) only load. The wait
+//! counters are bumped by both ends (ring-core's `on_wait`/`on_wake` do not
+//! say which end waits), so they always use `fetch_add`; they change only
+//! around a sleep, where one RMW is noise.
+//!
+//! To observe **several rings with one `Metrics`** (an MPSC channel whose
+//! producers each own a ring, say), make it with [`Metrics::shared`]: every
+//! counter then uses `fetch_add` / `fetch_max`, so several writers lose
+//! nothing. Using a single-writer `Metrics` from several producer threads is
+//! not undefined behaviour (all counters are atomics) but may lose counts.
+//!
+//! ## Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | (none) | | The crate has no features; it needs `std` for the clock. |
+//!
+//! ## Threading model
+//!
+//! `Metrics` is `Send + Sync + Clone`; a clone shares the counters (an `Arc`
+//! of atomics), so the ring's two handles and any number of readers hold one
+//! each. [`MetricsSnapshot`] is plain data.
+//!
+//! ## Example
+//!
+//! ```
+//! use ring_core::{Config, spsc::Builder};
+//! use ring_metrics::Metrics;
+//!
+//! let cfg = Config::default().with_ring_bits(4);
+//! let metrics = Metrics::with_latency(cfg.capacity());
+//! let (mut tx, mut rx) = Builder::new(cfg).observer(metrics.clone()).build::<u64>()?;
+//! std::thread::scope(|s| {
+//!     s.spawn(move || {
+//!         for i in 0..1000 {
+//!             tx.send(i).unwrap();
+//!         }
+//!     });
+//!     let mut sum = 0;
+//!     while let Ok(v) = rx.recv() {
+//!         sum += v;
+//!     }
+//!     assert_eq!(sum, (0..1000).sum());
+//! });
+//! let snap = metrics.snapshot();
+//! assert_eq!(snap.messages_sent, 1000);
+//! assert_eq!(snap.messages_received, 1000);
+//! assert!(snap.latency_samples + snap.latency_missed >= 1);
+//! assert!(snap.throughput(snap.uptime) > 0.0);
+//! # Ok::<(), ring_core::spsc::BuildError>(())
+//! ```
+#![forbid(unsafe_code)]
+
+use core::fmt;
+use core::time::Duration;
+use std::sync::PoisonError;
+use std::time::Instant;
+
+use crossbeam_utils::CachePadded;
+use ring_core::sync::{Arc, AtomicU64, Mutex, Ordering};
+use ring_core::{Observer, Side};
+
+/// Buckets in the latency histogram: bucket 0 counts 0 ns, bucket `k >= 1`
+/// counts latencies in `[2^(k-1), 2^k)` ns (the last also takes anything larger).
+pub const HISTOGRAM_BUCKETS: usize = 64;
+
+/// Bits of a latency stamp that hold nanoseconds (wraps after ~39 hours;
+/// differences are taken modulo this, so only latencies over ~19 hours are
+/// misread).
+const STAMP_NS_BITS: u32 = 47;
+const STAMP_NS_MASK: u64 = (1 << STAMP_NS_BITS) - 1;
+const STAMP_LAP_MASK: u64 = 0xFFFF;
+
+/// The histogram bucket of a latency of `ns` nanoseconds.
+#[inline]
+fn bucket_of(ns: u64) -> usize {
+    ((u64::BITS - ns.leading_zeros()) as usize).min(HISTOGRAM_BUCKETS - 1)
+}
+
+#[derive(Debug, Default)]
+struct ProducerSide {
+    messages: AtomicU64,
+    batches: AtomicU64,
+    largest: AtomicU64,
+    full: AtomicU64,
+    spins: AtomicU64,
+}
+
+#[derive(Debug)]
+struct ConsumerSide {
+    messages: AtomicU64,
+    batches: AtomicU64,
+    largest: AtomicU64,
+    empty: AtomicU64,
+    lat_samples: AtomicU64,
+    lat_missed: AtomicU64,
+    lat_sum: AtomicU64,
+    lat_min: AtomicU64,
+    lat_max: AtomicU64,
+    histogram: [AtomicU64; HISTOGRAM_BUCKETS],
+}
+
+#[derive(Debug, Default)]
+struct WaitSide {
+    waits: AtomicU64,
+    wakeups: AtomicU64,
+    wait_ns: AtomicU64,
+}
+
+/// Commit timestamps, one per ring position (`pos & mask`).
+///
+/// A stamp is `ns << 17 | (lap & 0xFFFF) << 1 | 1`, with `lap = pos >> bits`:
+/// the consumer uses a stamp only if its lap matches the position it consumed,
+/// so a stamp not yet written (the consumer overtook the producer's hook) or
+/// already overwritten (the producer lapped the table) is never misread.
+#[derive(Debug)]
+struct Stamps {
+    slots: Box<[AtomicU64]>,
+    mask: u64,
+    bits: u32,
+}
+
+impl Stamps {
+    fn new(capacity: usize) -> Self {
+        let cap = capacity
+            .max(1)
+            .checked_next_power_of_two()
+            .unwrap_or(1 << 20);
+        Stamps {
+            slots: (0..cap).map(|_| AtomicU64::new(0)).collect(),
+            mask: cap as u64 - 1,
+            bits: cap.trailing_zeros(),
+        }
+    }
+
+    #[inline]
+    fn word(&self, pos: u64, ns: u64) -> u64 {
+        ((ns & STAMP_NS_MASK) << 17) | (((pos >> self.bits) & STAMP_LAP_MASK) << 1) | 1
+    }
+
+    #[inline]
+    fn stamp(&self, pos: u64, ns: u64) {
+        // ORDERING: Relaxed; the word is self-describing (its lap tag says which
+        // position it belongs to), nothing else is read through it.
+        self.slots[(pos & self.mask) as usize].store(self.word(pos, ns), Ordering::Relaxed);
+    }
+
+    /// The commit time of `pos`, if its stamp is there.
+    #[inline]
+    fn read(&self, pos: u64) -> Option<u64> {
+        // ORDERING: Relaxed; see `stamp`.
+        let w = self.slots[(pos & self.mask) as usize].load(Ordering::Relaxed);
+        let want = self.word(pos, 0);
+        (w & ((STAMP_LAP_MASK << 1) | 1) == want).then_some(w >> 17)
+    }
+}
+
+#[derive(Debug)]
+struct Inner {
+    producer: CachePadded<ProducerSide>,
+    consumer: CachePadded<ConsumerSide>,
+    waits: CachePadded<WaitSide>,
+    stamps: Option<Stamps>,
+    many_writers: bool,
+    origin: Instant,
+    /// Nanoseconds from `origin` to the last reset.
+    reset_at: AtomicU64,
+    /// Counter values at the last reset (subtracted by `snapshot`).
+    baseline: Mutex<MetricsSnapshot>,
+}
+
+/// Counters for one ring (or, made with [`shared`](Self::shared), several),
+/// given to a ring as its observer.
+///
+/// See the [crate documentation](crate) for what is counted and what it costs.
+///
+/// # Examples
+///
+/// ```
+/// use ring_core::{Config, spsc::Builder};
+/// let metrics = ring_metrics::Metrics::new();
+/// let (mut tx, mut rx) = Builder::new(Config::default()).observer(metrics.clone()).build::<u32>()?;
+/// tx.try_send(1).unwrap();
+/// rx.try_recv().unwrap();
+/// assert!(rx.try_recv().is_err());
+/// let s = metrics.snapshot();
+/// assert_eq!((s.messages_sent, s.messages_received, s.empty_polls), (1, 1, 1));
+/// # Ok::<(), ring_core::spsc::BuildError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Metrics {
+    inner: Arc<Inner>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    fn make(stamps: Option<Stamps>, many_writers: bool) -> Self {
+        Metrics {
+            inner: Arc::new(Inner {
+                producer: CachePadded::new(ProducerSide::default()),
+                consumer: CachePadded::new(ConsumerSide {
+                    messages: AtomicU64::new(0),
+                    batches: AtomicU64::new(0),
+                    largest: AtomicU64::new(0),
+                    empty: AtomicU64::new(0),
+                    lat_samples: AtomicU64::new(0),
+                    lat_missed: AtomicU64::new(0),
+                    lat_sum: AtomicU64::new(0),
+                    lat_min: AtomicU64::new(u64::MAX),
+                    lat_max: AtomicU64::new(0),
+                    histogram: core::array::from_fn(|_| AtomicU64::new(0)),
+                }),
+                waits: CachePadded::new(WaitSide::default()),
+                stamps,
+                many_writers,
+                origin: Instant::now(),
+                reset_at: AtomicU64::new(0),
+                baseline: Mutex::new(MetricsSnapshot::default()),
+            }),
+        }
+    }
+
+    /// Counters for one ring (one producer thread, one consumer thread), no
+    /// latency measurement.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = ring_metrics::Metrics::new();
+    /// assert_eq!(m.snapshot().messages_sent, 0);
+    /// assert!(!m.measures_latency());
+    /// ```
+    pub fn new() -> Self {
+        Self::make(None, false)
+    }
+
+    /// Counters for one ring plus commit-to-consume latency.
+    ///
+    /// `capacity` should be the ring's capacity (it is rounded up to a power
+    /// of two): the table keeps one 8-byte timestamp per ring position.
+    /// A smaller table is safe but loses samples.
+    ///
+    /// **Cost and method**: every commit reads the clock once and stores a
+    /// timestamp for each committed position (one `Relaxed` store per item,
+    /// like writing the item itself); every consumed batch reads the clock once
+    /// and measures its **first and last** item (one sample for a batch of
+    /// one), so a large batch costs two table reads, not one per item. The
+    /// first item is the oldest (the batch's worst latency), the last the
+    /// newest.
+    ///
+    /// A sample whose stamp is not there yet is counted in
+    /// [`MetricsSnapshot::latency_missed`] and not measured: ring-core calls
+    /// `on_commit` just after the commit becomes visible, so a consumer that
+    /// is already waiting can take the item before the producer's hook writes
+    /// the stamp. Those are the fastest deliveries, so with a hot consumer the
+    /// measured latencies lean high.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, spsc::Builder};
+    /// let cfg = Config::default().with_ring_bits(8);
+    /// let m = ring_metrics::Metrics::with_latency(cfg.capacity());
+    /// let (mut tx, mut rx) = Builder::new(cfg).observer(m.clone()).build::<u8>()?;
+    /// tx.try_send(1).unwrap();
+    /// rx.try_recv().unwrap();
+    /// let s = m.snapshot();
+    /// assert_eq!(s.latency_samples, 1);
+    /// assert!(s.latency_min().unwrap() <= s.latency_max().unwrap());
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn with_latency(capacity: usize) -> Self {
+        Self::make(Some(Stamps::new(capacity)), false)
+    }
+
+    /// Counters that several writers may bump at once: for one `Metrics`
+    /// observing several rings (every counter uses `fetch_add`/`fetch_max`).
+    /// No latency (positions of different rings would collide in one table;
+    /// give each ring its own [`with_latency`](Self::with_latency) and
+    /// [`merge`](MetricsSnapshot::merge) their snapshots instead).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, spsc::Builder};
+    /// let m = ring_metrics::Metrics::shared();
+    /// let (mut a, _ra) = Builder::new(Config::default()).observer(m.clone()).build::<u8>()?;
+    /// let (mut b, _rb) = Builder::new(Config::default()).observer(m.clone()).build::<u8>()?;
+    /// std::thread::scope(|s| {
+    ///     s.spawn(move || a.try_send(1).unwrap());
+    ///     s.spawn(move || b.try_send(2).unwrap());
+    /// });
+    /// assert_eq!(m.snapshot().messages_sent, 2);
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn shared() -> Self {
+        Self::make(None, true)
+    }
+
+    /// True if this `Metrics` measures commit-to-consume latency.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(ring_metrics::Metrics::with_latency(64).measures_latency());
+    /// ```
+    pub fn measures_latency(&self) -> bool {
+        self.inner.stamps.is_some()
+    }
+
+    /// Nanoseconds since this `Metrics` was made (monotonic clock).
+    #[inline]
+    fn now_ns(&self) -> u64 {
+        u64::try_from(self.inner.origin.elapsed().as_nanos()).unwrap_or(u64::MAX)
+    }
+
+    /// Adds `v` to a counter (see the crate docs for why a single writer may
+    /// use load and store).
+    #[inline(always)]
+    fn add(&self, c: &AtomicU64, v: u64) {
+        if self.inner.many_writers {
+            // ORDERING: Relaxed; a counter, ordered with nothing else.
+            c.fetch_add(v, Ordering::Relaxed);
+        } else {
+            // ORDERING: Relaxed; a counter with one writer (this side's thread), so
+            // the load sees its own last store and nothing is lost.
+            let old = c.load(Ordering::Relaxed);
+            // ORDERING: Relaxed; as above.
+            c.store(old.wrapping_add(v), Ordering::Relaxed);
+        }
+    }
+
+    /// Raises a maximum to `v`.
+    #[inline(always)]
+    fn raise(&self, c: &AtomicU64, v: u64) {
+        if self.inner.many_writers {
+            // ORDERING: Relaxed; a statistic.
+            c.fetch_max(v, Ordering::Relaxed);
+        } else {
+            // ORDERING: Relaxed; one writer, as in `add`.
+            if v > c.load(Ordering::Relaxed) {
+                // ORDERING: Relaxed; as above.
+                c.store(v, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Lowers a minimum to `v`.
+    #[inline(always)]
+    fn lower(&self, c: &AtomicU64, v: u64) {
+        if self.inner.many_writers {
+            // ORDERING: Relaxed; a statistic.
+            c.fetch_min(v, Ordering::Relaxed);
+        } else {
+            // ORDERING: Relaxed; one writer, as in `add`.
+            if v < c.load(Ordering::Relaxed) {
+                // ORDERING: Relaxed; as above.
+                c.store(v, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Records one latency sample for position `pos` consumed at `now`.
+    #[inline]
+    fn sample(&self, stamps: &Stamps, pos: u64, now: u64) {
+        let c = &self.inner.consumer;
+        let Some(at) = stamps.read(pos) else {
+            self.add(&c.lat_missed, 1);
+            return;
+        };
+        let d = (now & STAMP_NS_MASK).wrapping_sub(at) & STAMP_NS_MASK;
+        // A "negative" difference cannot come from a monotonic clock; read as 0.
+        let ns = if d >> (STAMP_NS_BITS - 1) != 0 { 0 } else { d };
+        self.add(&c.lat_samples, 1);
+        self.add(&c.lat_sum, ns);
+        self.lower(&c.lat_min, ns);
+        self.raise(&c.lat_max, ns);
+        self.add(&c.histogram[bucket_of(ns)], 1);
+    }
+
+    /// The counters since the last [`reset`](Self::reset) (or since creation).
+    ///
+    /// Each counter is read atomically; the set is not one atomic cut while
+    /// the ring runs (a message can show as sent but not yet received).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, spsc::Builder};
+    /// let m = ring_metrics::Metrics::new();
+    /// let (mut tx, _rx) = Builder::new(Config::default()).observer(m.clone()).build::<u8>()?;
+    /// assert_eq!(tx.send_slice(&[1, 2, 3]), 3);
+    /// let s = m.snapshot();
+    /// assert_eq!((s.messages_sent, s.batches_sent, s.largest_batch_sent), (3, 1, 3));
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn snapshot(&self) -> MetricsSnapshot {
+        let baseline = self
+            .inner
+            .baseline
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let mut now = self.raw();
+        // ORDERING: Relaxed; a timestamp, written under the baseline lock.
+        let reset_at = self.inner.reset_at.load(Ordering::Relaxed);
+        now.uptime = Duration::from_nanos(self.now_ns().saturating_sub(reset_at));
+        now.since(&baseline)
+    }
+
+    /// Every counter as it stands, never reset.
+    fn raw(&self) -> MetricsSnapshot {
+        // ORDERING (whole function): Relaxed loads of statistics; no other memory
+        // is read through them.
+        let r = Ordering::Relaxed;
+        let p = &self.inner.producer;
+        let c = &self.inner.consumer;
+        let w = &self.inner.waits;
+        let min = c.lat_min.load(r);
+        MetricsSnapshot {
+            messages_sent: p.messages.load(r),
+            batches_sent: p.batches.load(r),
+            largest_batch_sent: p.largest.load(r),
+            full_events: p.full.load(r),
+            reserve_spins: p.spins.load(r),
+            messages_received: c.messages.load(r),
+            batches_received: c.batches.load(r),
+            largest_batch_received: c.largest.load(r),
+            empty_polls: c.empty.load(r),
+            waits: w.waits.load(r),
+            wakeups: w.wakeups.load(r),
+            wait_time: Duration::from_nanos(w.wait_ns.load(r)),
+            latency_samples: c.lat_samples.load(r),
+            latency_missed: c.lat_missed.load(r),
+            latency_sum_ns: c.lat_sum.load(r),
+            latency_min_ns: if min == u64::MAX { 0 } else { min },
+            latency_max_ns: c.lat_max.load(r),
+            latency_histogram: core::array::from_fn(|i| c.histogram[i].load(r)),
+            uptime: Duration::ZERO,
+        }
+    }
+
+    /// Starts every counter from zero again (and the uptime).
+    ///
+    /// Sums are reset by remembering their current values, which
+    /// [`snapshot`](Self::snapshot) subtracts, so a reset racing with the
+    /// ring's hooks loses nothing that happens after it. The maxima and the
+    /// latency minimum restart at once; a hook racing with the reset may
+    /// leave in a value measured just before it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, spsc::Builder};
+    /// let m = ring_metrics::Metrics::new();
+    /// let (mut tx, _rx) = Builder::new(Config::default()).observer(m.clone()).build::<u8>()?;
+    /// tx.try_send(1).unwrap();
+    /// m.reset();
+    /// assert_eq!(m.snapshot().messages_sent, 0);
+    /// tx.try_send(2).unwrap();
+    /// assert_eq!(m.snapshot().messages_sent, 1);
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn reset(&self) {
+        let mut baseline = self
+            .inner
+            .baseline
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let c = &self.inner.consumer;
+        // ORDERING: Relaxed; statistics (see the method docs for racing hooks).
+        self.inner.producer.largest.store(0, Ordering::Relaxed);
+        // ORDERING: Relaxed; as above.
+        c.largest.store(0, Ordering::Relaxed);
+        // ORDERING: Relaxed; as above.
+        c.lat_min.store(u64::MAX, Ordering::Relaxed);
+        // ORDERING: Relaxed; as above.
+        c.lat_max.store(0, Ordering::Relaxed);
+        *baseline = self.raw();
+        // ORDERING: Relaxed; read by `snapshot` under the same lock.
+        self.inner.reset_at.store(self.now_ns(), Ordering::Relaxed);
+    }
+}
+
+impl Observer for Metrics {
+    const TIMED: bool = true;
+
+    #[inline]
+    fn before_commit(&self, pos: u64, n: usize) {
+        // Stamped before the tail's Release store, so the consumer never sees
+        // an item without its stamp.
+        if let Some(stamps) = &self.inner.stamps {
+            let now = self.now_ns();
+            for i in 0..n as u64 {
+                stamps.stamp(pos.wrapping_add(i), now);
+            }
+        }
+    }
+
+    #[inline]
+    fn on_commit(&self, _pos: u64, n: usize) {
+        let p = &self.inner.producer;
+        let n64 = n as u64;
+        self.add(&p.messages, n64);
+        self.add(&p.batches, 1);
+        self.raise(&p.largest, n64);
+    }
+
+    #[inline]
+    fn on_consume(&self, pos: u64, n: usize) {
+        let c = &self.inner.consumer;
+        let n64 = n as u64;
+        self.add(&c.messages, n64);
+        self.add(&c.batches, 1);
+        self.raise(&c.largest, n64);
+        if let Some(stamps) = &self.inner.stamps
+            && n > 0
+        {
+            let now = self.now_ns();
+            self.sample(stamps, pos, now);
+            if n > 1 {
+                self.sample(stamps, pos.wrapping_add(n64 - 1), now);
+            }
+        }
+    }
+
+    #[inline]
+    fn on_full(&self) {
+        self.add(&self.inner.producer.full, 1);
+    }
+
+    #[inline]
+    fn on_empty(&self) {
+        self.add(&self.inner.consumer.empty, 1);
+    }
+
+    #[inline]
+    fn on_reserve_spin(&self) {
+        self.add(&self.inner.producer.spins, 1);
+    }
+
+    #[inline]
+    fn on_wait(&self, _side: Side) {
+        // ORDERING: Relaxed; a counter. An RMW: both ends of a ring may wait.
+        self.inner.waits.waits.fetch_add(1, Ordering::Relaxed);
+    }
+
+    #[inline]
+    fn on_wake(&self, _side: Side, slept: Duration) {
+        let w = &self.inner.waits;
+        // ORDERING: Relaxed; a counter (both ends may wake, hence the RMW).
+        w.wakeups.fetch_add(1, Ordering::Relaxed);
+        let ns = u64::try_from(slept.as_nanos()).unwrap_or(u64::MAX);
+        // ORDERING: Relaxed; as above.
+        w.wait_ns.fetch_add(ns, Ordering::Relaxed);
+    }
+}
+
+/// A plain copy of a [`Metrics`]' counters at one moment.
+///
+/// Latency fields are in nanoseconds and are zero while
+/// [`latency_samples`](Self::latency_samples) is zero; the `latency_*()`
+/// methods return `None` then.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// let mut a = ring_metrics::MetricsSnapshot::default();
+/// a.messages_received = 1000;
+/// assert_eq!(a.throughput(Duration::from_millis(500)), 2000.0);
+/// let mut total = a.clone();
+/// total.merge(&a);
+/// assert_eq!(total.messages_received, 2000);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MetricsSnapshot {
+    /// Items committed by the producer(s).
+    pub messages_sent: u64,
+    /// Commits (a `try_send` is a batch of one; `send_slice` or a reservation
+    /// one batch of its length).
+    pub batches_sent: u64,
+    /// The largest single commit.
+    pub largest_batch_sent: u64,
+    /// Sends or reserves that found the ring full.
+    pub full_events: u64,
+    /// Spin or yield steps of blocking sends waiting for room.
+    pub reserve_spins: u64,
+    /// Items consumed.
+    pub messages_received: u64,
+    /// Consume operations (a `try_recv` is a batch of one).
+    pub batches_received: u64,
+    /// The largest single consume.
+    pub largest_batch_received: u64,
+    /// Receives that found the ring empty.
+    pub empty_polls: u64,
+    /// Times a blocking call went to sleep (either end).
+    pub waits: u64,
+    /// Times a blocking call woke from sleep (either end).
+    pub wakeups: u64,
+    /// Total time blocking calls spent asleep.
+    pub wait_time: Duration,
+    /// Latency samples measured ([`Metrics::with_latency`]).
+    pub latency_samples: u64,
+    /// Latency samples whose commit stamp was not there yet (not measured).
+    pub latency_missed: u64,
+    /// Sum of the measured latencies, in nanoseconds.
+    pub latency_sum_ns: u64,
+    /// Smallest measured latency, in nanoseconds.
+    pub latency_min_ns: u64,
+    /// Largest measured latency, in nanoseconds.
+    pub latency_max_ns: u64,
+    /// Latency histogram: bucket 0 counts 0 ns, bucket `k >= 1` counts
+    /// latencies in `[2^(k-1), 2^k)` ns.
+    pub latency_histogram: [u64; HISTOGRAM_BUCKETS],
+    /// Time since the `Metrics` was made or last reset.
+    pub uptime: Duration,
+}
+
+impl Default for MetricsSnapshot {
+    fn default() -> Self {
+        MetricsSnapshot {
+            messages_sent: 0,
+            batches_sent: 0,
+            largest_batch_sent: 0,
+            full_events: 0,
+            reserve_spins: 0,
+            messages_received: 0,
+            batches_received: 0,
+            largest_batch_received: 0,
+            empty_polls: 0,
+            waits: 0,
+            wakeups: 0,
+            wait_time: Duration::ZERO,
+            latency_samples: 0,
+            latency_missed: 0,
+            latency_sum_ns: 0,
+            latency_min_ns: 0,
+            latency_max_ns: 0,
+            latency_histogram: [0; HISTOGRAM_BUCKETS],
+            uptime: Duration::ZERO,
+        }
+    }
+}
+
+impl MetricsSnapshot {
+    /// Adds `other` into `self`: sums add, maxima take the larger, the latency
+    /// minimum the smaller (of those with samples), histograms add bucket by
+    /// bucket, `uptime` takes the longer. For the counters of several rings.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut a = ring_metrics::MetricsSnapshot::default();
+    /// a.messages_sent = 5;
+    /// a.largest_batch_sent = 4;
+    /// let mut b = a.clone();
+    /// b.largest_batch_sent = 1;
+    /// a.merge(&b);
+    /// assert_eq!((a.messages_sent, a.largest_batch_sent), (10, 4));
+    /// ```
+    pub fn merge(&mut self, other: &MetricsSnapshot) {
+        let min = match (self.latency_samples, other.latency_samples) {
+            (0, _) => other.latency_min_ns,
+            (_, 0) => self.latency_min_ns,
+            _ => self.latency_min_ns.min(other.latency_min_ns),
+        };
+        self.messages_sent += other.messages_sent;
+        self.batches_sent += other.batches_sent;
+        self.largest_batch_sent = self.largest_batch_sent.max(other.largest_batch_sent);
+        self.full_events += other.full_events;
+        self.reserve_spins += other.reserve_spins;
+        self.messages_received += other.messages_received;
+        self.batches_received += other.batches_received;
+        self.largest_batch_received = self
+            .largest_batch_received
+            .max(other.largest_batch_received);
+        self.empty_polls += other.empty_polls;
+        self.waits += other.waits;
+        self.wakeups += other.wakeups;
+        self.wait_time += other.wait_time;
+        self.latency_samples += other.latency_samples;
+        self.latency_missed += other.latency_missed;
+        self.latency_sum_ns += other.latency_sum_ns;
+        self.latency_min_ns = min;
+        self.latency_max_ns = self.latency_max_ns.max(other.latency_max_ns);
+        for (a, b) in self
+            .latency_histogram
+            .iter_mut()
+            .zip(other.latency_histogram.iter())
+        {
+            *a += b;
+        }
+        self.uptime = self.uptime.max(other.uptime);
+    }
+
+    /// The counts between `earlier` and `self` (two snapshots of one
+    /// `Metrics`): sums and the histogram are differences (saturating at 0),
+    /// `uptime` is the interval; the maxima and the latency minimum are
+    /// `self`'s, since a running extreme cannot be split.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let mut t0 = ring_metrics::MetricsSnapshot::default();
+    /// t0.messages_received = 100;
+    /// t0.uptime = Duration::from_secs(1);
+    /// let mut t1 = t0.clone();
+    /// t1.messages_received = 400;
+    /// t1.uptime = Duration::from_secs(2);
+    /// let d = t1.since(&t0);
+    /// assert_eq!((d.messages_received, d.uptime), (300, Duration::from_secs(1)));
+    /// ```
+    pub fn since(&self, earlier: &MetricsSnapshot) -> MetricsSnapshot {
+        let mut d = self.clone();
+        d.messages_sent = d.messages_sent.saturating_sub(earlier.messages_sent);
+        d.batches_sent = d.batches_sent.saturating_sub(earlier.batches_sent);
+        d.full_events = d.full_events.saturating_sub(earlier.full_events);
+        d.reserve_spins = d.reserve_spins.saturating_sub(earlier.reserve_spins);
+        d.messages_received = d
+            .messages_received
+            .saturating_sub(earlier.messages_received);
+        d.batches_received = d.batches_received.saturating_sub(earlier.batches_received);
+        d.empty_polls = d.empty_polls.saturating_sub(earlier.empty_polls);
+        d.waits = d.waits.saturating_sub(earlier.waits);
+        d.wakeups = d.wakeups.saturating_sub(earlier.wakeups);
+        d.wait_time = d.wait_time.saturating_sub(earlier.wait_time);
+        d.latency_samples = d.latency_samples.saturating_sub(earlier.latency_samples);
+        d.latency_missed = d.latency_missed.saturating_sub(earlier.latency_missed);
+        d.latency_sum_ns = d.latency_sum_ns.saturating_sub(earlier.latency_sum_ns);
+        for (a, b) in d
+            .latency_histogram
+            .iter_mut()
+            .zip(earlier.latency_histogram.iter())
+        {
+            *a = a.saturating_sub(*b);
+        }
+        if d.latency_samples == 0 {
+            d.latency_min_ns = 0;
+            d.latency_max_ns = 0;
+        }
+        d.uptime = d.uptime.saturating_sub(earlier.uptime);
+        d
+    }
+
+    /// Messages received per second over `elapsed` (0 for a zero interval).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let mut s = ring_metrics::MetricsSnapshot::default();
+    /// s.messages_received = 50;
+    /// assert_eq!(s.throughput(Duration::from_millis(100)), 500.0);
+    /// assert_eq!(s.throughput(Duration::ZERO), 0.0);
+    /// ```
+    pub fn throughput(&self, elapsed: Duration) -> f64 {
+        let secs = elapsed.as_secs_f64();
+        if secs > 0.0 {
+            self.messages_received as f64 / secs
+        } else {
+            0.0
+        }
+    }
+
+    /// Messages received per second between `earlier` and `self` (two
+    /// snapshots of one `Metrics`, using their `uptime`s).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let mut t0 = ring_metrics::MetricsSnapshot::default();
+    /// t0.uptime = Duration::from_secs(1);
+    /// let mut t1 = t0.clone();
+    /// t1.messages_received = 10;
+    /// t1.uptime = Duration::from_secs(3);
+    /// assert_eq!(t1.rate_since(&t0), 5.0);
+    /// ```
+    pub fn rate_since(&self, earlier: &MetricsSnapshot) -> f64 {
+        let d = self.since(earlier);
+        d.throughput(d.uptime)
+    }
+
+    /// Average items per commit (0 with no commits).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut s = ring_metrics::MetricsSnapshot::default();
+    /// s.messages_sent = 10;
+    /// s.batches_sent = 4;
+    /// assert_eq!(s.avg_batch_sent(), 2.5);
+    /// ```
+    pub fn avg_batch_sent(&self) -> f64 {
+        ratio(self.messages_sent, self.batches_sent)
+    }
+
+    /// Average items per consume (0 with no consumes).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut s = ring_metrics::MetricsSnapshot::default();
+    /// s.messages_received = 9;
+    /// s.batches_received = 3;
+    /// assert_eq!(s.avg_batch_received(), 3.0);
+    /// ```
+    pub fn avg_batch_received(&self) -> f64 {
+        ratio(self.messages_received, self.batches_received)
+    }
+
+    /// Smallest measured latency.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut s = ring_metrics::MetricsSnapshot::default();
+    /// assert_eq!(s.latency_min(), None);
+    /// s.latency_samples = 1;
+    /// s.latency_min_ns = 250;
+    /// assert_eq!(s.latency_min(), Some(std::time::Duration::from_nanos(250)));
+    /// ```
+    pub fn latency_min(&self) -> Option<Duration> {
+        (self.latency_samples > 0).then(|| Duration::from_nanos(self.latency_min_ns))
+    }
+
+    /// Average measured latency.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut s = ring_metrics::MetricsSnapshot::default();
+    /// s.latency_samples = 2;
+    /// s.latency_sum_ns = 300;
+    /// assert_eq!(s.latency_avg(), Some(std::time::Duration::from_nanos(150)));
+    /// ```
+    pub fn latency_avg(&self) -> Option<Duration> {
+        (self.latency_samples > 0)
+            .then(|| Duration::from_nanos(self.latency_sum_ns / self.latency_samples))
+    }
+
+    /// Largest measured latency.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut s = ring_metrics::MetricsSnapshot::default();
+    /// s.latency_samples = 1;
+    /// s.latency_max_ns = 900;
+    /// assert_eq!(s.latency_max(), Some(std::time::Duration::from_nanos(900)));
+    /// ```
+    pub fn latency_max(&self) -> Option<Duration> {
+        (self.latency_samples > 0).then(|| Duration::from_nanos(self.latency_max_ns))
+    }
+
+    /// An upper bound of the `q`-quantile latency (`q` in `0.0..=1.0`) from
+    /// the histogram: the top of the bucket holding it. `None` with no samples.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut s = ring_metrics::MetricsSnapshot::default();
+    /// s.latency_samples = 4;
+    /// s.latency_histogram[10] = 3; // [512, 1024) ns
+    /// s.latency_histogram[20] = 1; // [2^19, 2^20) ns
+    /// assert_eq!(s.latency_quantile(0.5), Some(std::time::Duration::from_nanos(1024)));
+    /// assert_eq!(s.latency_quantile(1.0), Some(std::time::Duration::from_nanos(1 << 20)));
+    /// ```
+    pub fn latency_quantile(&self, q: f64) -> Option<Duration> {
+        let total: u64 = self.latency_histogram.iter().sum();
+        if total == 0 {
+            return None;
+        }
+        let rank = ((q.clamp(0.0, 1.0) * total as f64).ceil() as u64).max(1);
+        let mut seen = 0;
+        for (k, &count) in self.latency_histogram.iter().enumerate() {
+            seen += count;
+            if seen >= rank {
+                let top = if k == 0 { 0 } else { 1u64 << k.min(63) };
+                return Some(Duration::from_nanos(top));
+            }
+        }
+        None
+    }
+}
+
+fn ratio(a: u64, b: u64) -> f64 {
+    if b == 0 { 0.0 } else { a as f64 / b as f64 }
+}
+
+impl fmt::Display for MetricsSnapshot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "sent {} in {} batches (max {}), received {} in {} batches (max {}), \
+             full {}, empty {}, spins {}, waits {} / wake-ups {} ({:?} asleep)",
+            self.messages_sent,
+            self.batches_sent,
+            self.largest_batch_sent,
+            self.messages_received,
+            self.batches_received,
+            self.largest_batch_received,
+            self.full_events,
+            self.empty_polls,
+            self.reserve_spins,
+            self.waits,
+            self.wakeups,
+            self.wait_time,
+        )?;
+        if let (Some(min), Some(avg), Some(max)) =
+            (self.latency_min(), self.latency_avg(), self.latency_max())
+        {
+            write!(f, ", latency min {min:?} avg {avg:?} max {max:?}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_are_log2() {
+        assert_eq!(bucket_of(0), 0);
+        assert_eq!(bucket_of(1), 1);
+        assert_eq!(bucket_of(2), 2);
+        assert_eq!(bucket_of(3), 2);
+        assert_eq!(bucket_of(4), 3);
+        assert_eq!(bucket_of(1023), 10);
+        assert_eq!(bucket_of(1024), 11);
+        assert_eq!(bucket_of(u64::MAX), HISTOGRAM_BUCKETS - 1);
+    }
+
+    #[test]
+    fn stamps_match_only_their_lap() {
+        let s = Stamps::new(4);
+        assert_eq!(s.read(1), None, "never written");
+        s.stamp(1, 500);
+        assert_eq!(s.read(1), Some(500));
+        assert_eq!(s.read(5), None, "same slot, next lap");
+        s.stamp(5, 700);
+        assert_eq!(s.read(1), None, "overwritten by the next lap");
+        assert_eq!(s.read(5), Some(700));
+        // Capacity rounds up to a power of two.
+        assert_eq!(Stamps::new(5).slots.len(), 8);
+        assert_eq!(Stamps::new(0).slots.len(), 1);
+    }
+}

@@ -1,0 +1,644 @@
+//! [`SharedConsumer`]: the receiving end of a shared ring. It copies every
+//! item out of the mapping and never hands out a reference into it.
+
+use core::fmt;
+use core::ptr;
+use core::time::Duration;
+
+use ring_core::raw::{IndexCorrupt, RawConsumer, Untrusted};
+use ring_core::sync::Arc;
+use ring_core::wait::{DoorbellRef, TimedOut};
+use ring_core::{RecvError, RecvTimeoutError, TryRecvError, WaitStrategy};
+
+use crate::ShmSafe;
+use crate::error::ShmError;
+use crate::handle::{self, Common, Role, Side};
+use crate::layout::ShmLayout;
+use crate::region::Region;
+
+/// The receiving end of a shared ring: ring-core's raw consumer with the
+/// untrusted-index policy, bound to the mapping.
+///
+/// Every item is copied out of shared memory (a volatile read of a
+/// [`ShmSafe`] value) before anyone sees it: no method hands out a
+/// reference into memory the producer can write. `Send`, not `Sync`, not
+/// `Clone`. Dropping it closes the consumer side.
+///
+/// # Examples
+///
+/// ```
+/// use ring_shm::ShmImage;
+/// let image = ShmImage::new::<u64>(ring_core::Config::default().with_ring_bits(4))?;
+/// let mut tx = image.producer::<u64>()?;
+/// let mut rx = image.consumer::<u64>()?;
+/// tx.send_slice(&[1, 2, 3]);
+/// drop(tx); // closes the producer side
+/// let mut all = Vec::new();
+/// while let Ok(v) = rx.recv() {
+///     all.push(v);
+/// }
+/// assert_eq!(all, [1, 2, 3]);
+/// # Ok::<(), ring_shm::ShmError>(())
+/// ```
+pub struct SharedConsumer<T: ShmSafe> {
+    raw: RawConsumer<T, Untrusted>,
+    common: Common,
+}
+
+// SAFETY: as for `SharedProducer`: the handle owns its side and keeps the region
+// alive; the memory is shared by design. Not `Sync` (cached index in a `Cell`).
+unsafe impl<T: ShmSafe + Send> Send for SharedConsumer<T> {}
+
+impl<T: ShmSafe> fmt::Debug for SharedConsumer<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SharedConsumer")
+            .field("raw", &self.raw)
+            .field("common", &self.common)
+            .finish()
+    }
+}
+
+/// Releases the items a batch has finished with, even if the handler panics.
+struct Finish<'a, T: ShmSafe> {
+    consumer: &'a mut SharedConsumer<T>,
+    done: usize,
+}
+
+impl<T: ShmSafe> Drop for Finish<'_, T> {
+    fn drop(&mut self) {
+        if self.done > 0 {
+            self.consumer.raw.release(self.done);
+        }
+    }
+}
+
+impl<T: ShmSafe> SharedConsumer<T> {
+    pub(crate) fn claim(region: Arc<Region>, layout: ShmLayout) -> Result<Self, ShmError> {
+        let (common, ring) = Common::claim::<T>(region, &layout, Role::Consumer)?;
+        // SAFETY: the consumer claim word was just won: this is the ring's only
+        // consumer for as long as the handle lives.
+        let raw = unsafe { RawConsumer::<T, Untrusted>::new(ring) };
+        raw.refresh()?;
+        Ok(SharedConsumer { raw, common })
+    }
+
+    fn corrupt(&self, e: IndexCorrupt) -> TryRecvError {
+        self.common.poison(e);
+        self.raw.close();
+        TryRecvError::Closed
+    }
+
+    /// Committed items (cached tail first), or why there are none.
+    #[inline]
+    fn ready(&self) -> Result<usize, TryRecvError> {
+        match self.raw.available() {
+            Ok(0) => self.ready_slow(),
+            Ok(n) => Ok(n),
+            Err(e) => Err(self.corrupt(e)),
+        }
+    }
+
+    /// Every item committed now (one tail load per batch), or why none.
+    #[inline]
+    fn ready_all(&self) -> Result<usize, TryRecvError> {
+        match self.raw.refresh() {
+            Ok(0) => self.ready_slow(),
+            Ok(n) => Ok(n),
+            Err(e) => Err(self.corrupt(e)),
+        }
+    }
+
+    #[cold]
+    fn ready_slow(&self) -> Result<usize, TryRecvError> {
+        if self.raw.is_closed() {
+            // Read with Acquire: this refresh sees every commit made before the close.
+            match self.raw.refresh() {
+                Ok(0) => Err(TryRecvError::Closed),
+                Ok(n) => Ok(n),
+                Err(e) => Err(self.corrupt(e)),
+            }
+        } else {
+            Err(TryRecvError::Empty)
+        }
+    }
+
+    /// Copies the item `offset` positions past the head out of the mapping.
+    #[inline(always)]
+    fn copy_out(&self, offset: usize) -> T {
+        let slot = self.raw.slots_for_read(offset, 1);
+        // SAFETY: `slot` is inside the slot array (ring-core masks our own head),
+        // aligned for `T` (validated layout), and the mapping is always initialised
+        // memory; `T: ShmSafe` makes every bit pattern a valid value, and the read
+        // is volatile because the peer may write the memory at any time. Callers
+        // only read offsets below the validated available count, so an honest
+        // producer has finished writing the slot (Acquire load of tail).
+        unsafe { ptr::read_volatile(slot) }
+    }
+
+    /// Receives without blocking.
+    ///
+    /// # Errors
+    ///
+    /// `Empty`, or `Closed` once closed (by either side, by the producer's
+    /// death seen in a blocking call, or by corrupt indices) **and** drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::TryRecvError;
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+    /// let mut tx = image.producer::<u8>()?;
+    /// let mut rx = image.consumer::<u8>()?;
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    /// tx.try_send(1).unwrap();
+    /// drop(tx);
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    #[inline]
+    pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
+        self.ready()?;
+        let v = self.copy_out(0);
+        self.raw.release(1);
+        Ok(v)
+    }
+
+    /// Receives, blocking while the ring is empty: sleeps on the shared futex
+    /// in slices and re-checks the producer's liveness between them. Returns
+    /// every item committed before a close (or the producer's death) first.
+    ///
+    /// # Errors
+    ///
+    /// [`RecvError`] once closed (or the producer is dead) and drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+    /// let mut tx = image.producer::<u8>()?;
+    /// let mut rx = image.consumer::<u8>()?;
+    /// tx.try_send(5).unwrap();
+    /// assert_eq!(rx.recv(), Ok(5));
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn recv(&mut self) -> Result<T, RecvError> {
+        self.recv_with(WaitStrategy::Blocking)
+            .map_err(|_| RecvError)
+    }
+
+    /// Receives, blocking at most `timeout`.
+    ///
+    /// # Errors
+    ///
+    /// `Timeout` or `Closed`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::RecvTimeoutError;
+    /// use std::time::Duration;
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+    /// let _tx = image.producer::<u8>()?;
+    /// let mut rx = image.consumer::<u8>()?;
+    /// assert_eq!(rx.recv_timeout(Duration::from_millis(1)), Err(RecvTimeoutError::Timeout));
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn recv_timeout(&mut self, timeout: Duration) -> Result<T, RecvTimeoutError> {
+        self.recv_with(WaitStrategy::TimedBlocking(timeout))
+    }
+
+    /// Receives, waiting per `strategy`.
+    ///
+    /// # Errors
+    ///
+    /// `Closed`; `Timeout` only under `TimedBlocking`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{RecvTimeoutError, WaitStrategy};
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+    /// let mut rx = image.consumer::<u8>()?;
+    /// image.producer::<u8>()?.try_send(3).unwrap(); // then dropped: closed
+    /// assert_eq!(rx.recv_with(WaitStrategy::Yielding), Ok(3));
+    /// assert_eq!(rx.recv_with(WaitStrategy::Yielding), Err(RecvTimeoutError::Closed));
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn recv_with(&mut self, strategy: WaitStrategy) -> Result<T, RecvTimeoutError> {
+        let res = handle::wait_until(self, strategy, |c| match c.try_recv() {
+            Ok(v) => Some(Ok(v)),
+            Err(TryRecvError::Closed) => Some(Err(RecvTimeoutError::Closed)),
+            Err(TryRecvError::Empty) => None,
+        });
+        match res {
+            Ok(r) => r,
+            Err(TimedOut) => Err(RecvTimeoutError::Timeout),
+        }
+    }
+
+    /// Copies up to `out.len()` items out without blocking; returns the count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<i32>(ring_core::Config::default())?;
+    /// let mut tx = image.producer::<i32>()?;
+    /// let mut rx = image.consumer::<i32>()?;
+    /// tx.send_slice(&[-1, -2, -3]);
+    /// let mut out = [0; 2];
+    /// assert_eq!(rx.recv_slice(&mut out), 2);
+    /// assert_eq!(out, [-1, -2]);
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn recv_slice(&mut self, out: &mut [T]) -> usize {
+        if out.is_empty() {
+            return 0;
+        }
+        let Ok(avail) = self.ready_all() else {
+            return 0;
+        };
+        let n = avail.min(out.len());
+        for (i, o) in out[..n].iter_mut().enumerate() {
+            *o = self.copy_out(i);
+        }
+        self.raw.release(n);
+        n
+    }
+
+    /// Appends up to `max` items to `out` without blocking; returns the count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+    /// let mut tx = image.producer::<u8>()?;
+    /// let mut rx = image.consumer::<u8>()?;
+    /// tx.send_slice(b"abc");
+    /// let mut out = Vec::new();
+    /// assert_eq!(rx.recv_many(&mut out, 10), 3);
+    /// assert_eq!(out, b"abc");
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn recv_many(&mut self, out: &mut Vec<T>, max: usize) -> usize {
+        if max == 0 {
+            return 0;
+        }
+        let Ok(avail) = self.ready_all() else {
+            return 0;
+        };
+        let n = avail.min(max);
+        out.reserve(n);
+        for i in 0..n {
+            out.push(self.copy_out(i));
+        }
+        self.raw.release(n);
+        n
+    }
+
+    /// Hands a copy of every item available now to `f`, then releases them
+    /// with one index update; returns the count. If `f` panics, the items
+    /// handed so far (the one it panicked on included) count as received.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u64>(ring_core::Config::default())?;
+    /// let mut tx = image.producer::<u64>()?;
+    /// let mut rx = image.consumer::<u64>()?;
+    /// tx.send_slice(&[1, 2, 3]);
+    /// let mut sum = 0;
+    /// assert_eq!(rx.consume_batch(|x| sum += x), 3);
+    /// assert_eq!(sum, 6);
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn consume_batch(&mut self, f: impl FnMut(&T)) -> usize {
+        self.consume_up_to(usize::MAX, f)
+    }
+
+    /// As [`consume_batch`](Self::consume_batch), at most `max` items.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u64>(ring_core::Config::default())?;
+    /// let mut tx = image.producer::<u64>()?;
+    /// let mut rx = image.consumer::<u64>()?;
+    /// tx.send_slice(&[1, 2, 3]);
+    /// assert_eq!(rx.consume_up_to(2, |_| {}), 2);
+    /// assert_eq!(rx.len(), 1);
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn consume_up_to(&mut self, max: usize, mut f: impl FnMut(&T)) -> usize {
+        if max == 0 {
+            return 0;
+        }
+        let Ok(avail) = self.ready_all() else {
+            return 0;
+        };
+        let n = avail.min(max);
+        let mut fin = Finish {
+            consumer: self,
+            done: 0,
+        };
+        while fin.done < n {
+            let item = fin.consumer.copy_out(fin.done);
+            fin.done += 1;
+            f(&item);
+        }
+        let done = fin.done;
+        drop(fin);
+        done
+    }
+
+    /// Blocks per `strategy` until at least one item is there, then consumes
+    /// the batch as [`consume_batch`](Self::consume_batch).
+    ///
+    /// # Errors
+    ///
+    /// `Closed` once closed and drained; `Timeout` only under `TimedBlocking`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::WaitStrategy;
+    /// let image = ring_shm::ShmImage::new::<u64>(ring_core::Config::default())?;
+    /// let mut tx = image.producer::<u64>()?;
+    /// let mut rx = image.consumer::<u64>()?;
+    /// tx.send_slice(&[4, 5]);
+    /// assert_eq!(rx.consume_batch_with(|_| {}, WaitStrategy::Blocking), Ok(2));
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn consume_batch_with(
+        &mut self,
+        f: impl FnMut(&T),
+        strategy: WaitStrategy,
+    ) -> Result<usize, RecvTimeoutError> {
+        let res = handle::wait_until(self, strategy, |c| match c.ready() {
+            Ok(_) => Some(Ok(())),
+            Err(TryRecvError::Closed) => Some(Err(RecvTimeoutError::Closed)),
+            Err(TryRecvError::Empty) => None,
+        });
+        match res {
+            Ok(Ok(())) => Ok(self.consume_batch(f)),
+            Ok(Err(e)) => Err(e),
+            Err(TimedOut) => Err(RecvTimeoutError::Timeout),
+        }
+    }
+
+    /// Drops up to `n` items without reading them; returns the count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+    /// let mut tx = image.producer::<u8>()?;
+    /// let mut rx = image.consumer::<u8>()?;
+    /// tx.send_slice(&[1, 2, 3]);
+    /// assert_eq!(rx.skip(2), 2);
+    /// assert_eq!(rx.try_recv(), Ok(3));
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn skip(&mut self, n: usize) -> usize {
+        if n == 0 {
+            return 0;
+        }
+        let Ok(avail) = self.ready_all() else {
+            return 0;
+        };
+        let n = avail.min(n);
+        self.raw.release(n);
+        n
+    }
+
+    /// Closes the consumer side (idempotent): the producer's next send gets
+    /// `Closed`; items already committed can still be received.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+    /// let mut tx = image.producer::<u8>()?;
+    /// let mut rx = image.consumer::<u8>()?;
+    /// rx.close();
+    /// assert!(tx.try_send(1).is_err());
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn close(&mut self) {
+        self.raw.close();
+    }
+
+    /// True once either side closed (items may remain).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+    /// let rx = image.consumer::<u8>()?;
+    /// assert!(!rx.is_closed());
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.raw.is_closed()
+    }
+
+    /// Slots in the ring.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default().with_ring_bits(6))?;
+    /// assert_eq!(image.consumer::<u8>()?.capacity(), 64);
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn capacity(&self) -> usize {
+        self.raw.ring().capacity()
+    }
+
+    /// Items in the ring now (clamped to the capacity).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+    /// let mut tx = image.producer::<u8>()?;
+    /// let rx = image.consumer::<u8>()?;
+    /// tx.send_slice(&[1, 2]);
+    /// assert_eq!(rx.len(), 2);
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn len(&self) -> usize {
+        self.raw.len()
+    }
+
+    /// True if no item is waiting now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+    /// assert!(image.consumer::<u8>()?.is_empty());
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// True unless the producer process is known to be dead: a pidfd of it
+    /// has become readable, or (without a pidfd) it showed no sign of life
+    /// for the heartbeat timeout. True while no producer has attached.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+    /// let rx = image.consumer::<u8>()?;
+    /// assert!(rx.is_producer_alive()); // no producer yet
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn is_producer_alive(&self) -> bool {
+        self.common.peer_alive(self.peer_progress())
+    }
+
+    /// `Ok` unless the producer is dead ([`is_producer_alive`](Self::is_producer_alive)).
+    ///
+    /// # Errors
+    ///
+    /// [`ShmError::PeerDead`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+    /// image.consumer::<u8>()?.check_producer()?;
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn check_producer(&self) -> Result<(), ShmError> {
+        if self.is_producer_alive() {
+            Ok(())
+        } else {
+            Err(ShmError::PeerDead)
+        }
+    }
+
+    /// The producer's pid, 0 while no producer has attached.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+    /// let rx = image.consumer::<u8>()?;
+    /// let _tx = image.producer::<u8>()?;
+    /// assert_eq!(rx.producer_pid(), std::process::id());
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn producer_pid(&self) -> u32 {
+        self.common.peer_pid()
+    }
+
+    /// True while the producer is parked in a blocking wait (diagnostic).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+    /// assert!(!image.consumer::<u8>()?.is_producer_parked());
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn is_producer_parked(&self) -> bool {
+        self.common.peer_parked()
+    }
+
+    /// True once the producer's liveness is known through a verified pidfd.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+    /// assert!(!image.consumer::<u8>()?.uses_pidfd());
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn uses_pidfd(&self) -> bool {
+        self.common.uses_pidfd()
+    }
+
+    /// Refreshes this side's heartbeat (see [`SharedProducer::heartbeat`](crate::SharedProducer::heartbeat)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+    /// image.consumer::<u8>()?.heartbeat();
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn heartbeat(&self) {
+        self.common.beat();
+    }
+
+    /// How often blocking calls wake to re-check the producer's liveness
+    /// (default [`DEFAULT_LIVENESS_INTERVAL`](crate::DEFAULT_LIVENESS_INTERVAL),
+    /// at least 1 ms).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+    /// image.consumer::<u8>()?.set_liveness_interval(std::time::Duration::from_millis(10));
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn set_liveness_interval(&mut self, interval: Duration) {
+        self.common.interval = interval.max(Duration::from_millis(1));
+    }
+
+    /// How long a producer without a pidfd may show no sign of life before
+    /// it counts as dead (default [`DEFAULT_HEARTBEAT_TIMEOUT`](crate::DEFAULT_HEARTBEAT_TIMEOUT)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+    /// image.consumer::<u8>()?.set_heartbeat_timeout(std::time::Duration::from_secs(5));
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn set_heartbeat_timeout(&mut self, timeout: Duration) {
+        self.common.set_heartbeat_timeout(timeout);
+    }
+
+    /// The index violation that closed this side, if the producer (or anyone
+    /// writing the mapping) corrupted the ring's indices.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+    /// assert_eq!(image.consumer::<u8>()?.corruption(), None);
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn corruption(&self) -> Option<IndexCorrupt> {
+        self.common.corruption()
+    }
+}
+
+impl<T: ShmSafe> Side for SharedConsumer<T> {
+    fn common(&self) -> &Common {
+        &self.common
+    }
+    fn doorbell(&self) -> DoorbellRef<'_> {
+        self.raw.ring().consumer_doorbell()
+    }
+    fn peer_progress(&self) -> u64 {
+        // The producer's tail, as far as the (clamped) length shows it.
+        self.raw.head().wrapping_add(self.raw.len() as u64)
+    }
+    fn peer_died(&mut self) {
+        // Closing our side makes the next poll drain what the dead producer
+        // committed, then report `Closed`.
+        self.raw.close();
+    }
+}
+
+impl<T: ShmSafe> Drop for SharedConsumer<T> {
+    fn drop(&mut self) {
+        self.raw.close();
+    }
+}

@@ -1,0 +1,308 @@
+//! What both shared handles have in common: the region, the role claim, the
+//! heartbeat and the watch on the peer.
+
+use core::cell::{Cell, RefCell};
+#[cfg(ring_loom)]
+use core::ptr::NonNull;
+use core::time::Duration;
+use std::time::Instant;
+
+use ring_core::RingHeader;
+use ring_core::WaitStrategy;
+use ring_core::raw::{IndexCorrupt, RingRef, WakeConfig};
+use ring_core::sync::{Arc, AtomicU32, AtomicU64, Ordering};
+use ring_core::wait::{DoorbellRef, Phase, TimedOut, Waiter};
+
+use crate::error::ShmError;
+use crate::layout::{IdHeader, ShmLayout};
+use crate::liveness::{self, DEFAULT_LIVENESS_INTERVAL, PeerView, PeerWatch};
+use crate::region::Region;
+
+/// Which end a handle is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    Producer,
+    Consumer,
+}
+
+/// The fields of the identification header that belong to one role.
+struct RoleFields<'a> {
+    pid: &'a AtomicU32,
+    start: &'a AtomicU64,
+    beat: &'a AtomicU64,
+    parked: &'a AtomicU32,
+}
+
+impl Role {
+    fn fields(self, id: &IdHeader) -> RoleFields<'_> {
+        match self {
+            Role::Producer => RoleFields {
+                pid: &id.producer_pid,
+                start: &id.producer_start,
+                beat: &id.producer_heartbeat,
+                parked: &id.producer_parked,
+            },
+            Role::Consumer => RoleFields {
+                pid: &id.consumer_pid,
+                start: &id.consumer_start,
+                beat: &id.consumer_heartbeat,
+                parked: &id.consumer_parked,
+            },
+        }
+    }
+
+    fn peer(self) -> Role {
+        match self {
+            Role::Producer => Role::Consumer,
+            Role::Consumer => Role::Producer,
+        }
+    }
+}
+
+/// Region, role and liveness state of one handle.
+#[derive(Debug)]
+pub(crate) struct Common {
+    region: Arc<Region>,
+    role: Role,
+    watch: RefCell<PeerWatch>,
+    pub(crate) interval: Duration,
+    corrupt: Cell<Option<IndexCorrupt>>,
+    #[cfg(ring_loom)]
+    tracker: NonNull<ring_core::sync::SlotTracker>,
+}
+
+impl Common {
+    /// Takes `role` in `region` (validated as `layout`) and binds ring-core's
+    /// protocol to it.
+    ///
+    /// # Errors
+    ///
+    /// [`ShmError::RoleTaken`] if the role's claim word is not 0.
+    pub(crate) fn claim<T>(
+        region: Arc<Region>,
+        layout: &ShmLayout,
+        role: Role,
+    ) -> Result<(Common, RingRef<T>), ShmError> {
+        let f = role.fields(region.id());
+        // ORDERING: AcqRel CAS: exactly one claimant across all processes wins the
+        // word (RMWs on one location are totally ordered); Acquire makes the
+        // creator's initialisation (published by the fd hand-over anyway) visible.
+        if f.pid
+            .compare_exchange(0, std::process::id(), Ordering::AcqRel, Ordering::Relaxed)
+            .is_err()
+        {
+            return Err(ShmError::RoleTaken);
+        }
+        // ORDERING: Release; pairs with the Acquire load in `peer_view`: a watcher
+        // that sees this start time also sees the pid stored by the CAS above.
+        f.start.store(liveness::own_start_time(), Ordering::Release);
+        // ORDERING: Relaxed; a heartbeat orders nothing, only its change matters.
+        f.beat.store(liveness::now_ns(), Ordering::Relaxed);
+
+        let base = region.base();
+        // SAFETY: `validate` checked that the region is `layout.total_size()` bytes,
+        // so `ring_offset` and `slots_offset` are inside it.
+        let header = unsafe { base.add(layout.ring_offset()) }.cast::<RingHeader>();
+        // SAFETY: as above.
+        let slots = unsafe { base.add(layout.slots_offset()) }.cast::<T>();
+        #[cfg(ring_loom)]
+        let tracker = NonNull::from(Box::leak(Box::new(ring_core::sync::SlotTracker::new(
+            layout.capacity(),
+        ))));
+        // Why the call below is sound: the header at `ring_offset` was initialised by
+        // the creator (and every bit pattern of it is a valid RingHeader of atomics);
+        // `slots` holds `capacity` aligned slots of `T` (validated layout, 128-aligned
+        // base); `capacity` is a validated power of two; `Common` keeps the region
+        // alive as long as the side built from this RingRef; the claim above makes
+        // this the only side of its kind (a hostile peer can only corrupt indices,
+        // which the Untrusted policy checks).
+        // SAFETY: as argued just above.
+        let ring = unsafe {
+            RingRef::new(
+                header,
+                slots,
+                layout.capacity(),
+                None,
+                WakeConfig::cross_process(),
+                #[cfg(ring_loom)]
+                tracker,
+            )
+        };
+        Ok((
+            Common {
+                region,
+                role,
+                watch: RefCell::new(PeerWatch::new()),
+                interval: DEFAULT_LIVENESS_INTERVAL,
+                corrupt: Cell::new(None),
+                #[cfg(ring_loom)]
+                tracker,
+            },
+            ring,
+        ))
+    }
+
+    fn id(&self) -> &IdHeader {
+        self.region.id()
+    }
+
+    /// Refreshes this side's heartbeat.
+    pub(crate) fn beat(&self) {
+        // ORDERING: Relaxed; a heartbeat orders nothing, only its change matters.
+        self.role
+            .fields(self.id())
+            .beat
+            .store(liveness::now_ns(), Ordering::Relaxed);
+    }
+
+    pub(crate) fn set_parked(&self, parked: bool) {
+        // ORDERING: Relaxed; a diagnostic flag, orders nothing.
+        self.role
+            .fields(self.id())
+            .parked
+            .store(parked as u32, Ordering::Relaxed);
+    }
+
+    /// True while the peer is parked in a blocking wait (diagnostic).
+    pub(crate) fn peer_parked(&self) -> bool {
+        // ORDERING: Relaxed; a diagnostic flag.
+        self.role
+            .peer()
+            .fields(self.id())
+            .parked
+            .load(Ordering::Relaxed)
+            != 0
+    }
+
+    /// The peer's pid (0 while its role is not taken).
+    pub(crate) fn peer_pid(&self) -> u32 {
+        // ORDERING: Relaxed; informational.
+        self.role
+            .peer()
+            .fields(self.id())
+            .pid
+            .load(Ordering::Relaxed)
+    }
+
+    /// Judges the peer; `progress` is the peer's index as this side sees it.
+    pub(crate) fn peer_alive(&self, progress: u64) -> bool {
+        let f = self.role.peer().fields(self.id());
+        let v = PeerView {
+            // ORDERING: Acquire; pairs with the Release store of the start time.
+            start: f.start.load(Ordering::Acquire),
+            // ORDERING: Relaxed; the start time's Acquire above orders this load
+            // after it, and a pid read without a start time only selects heartbeats.
+            pid: f.pid.load(Ordering::Relaxed),
+            // ORDERING: Relaxed; only a change matters.
+            beat: f.beat.load(Ordering::Relaxed),
+            progress,
+        };
+        self.watch.borrow_mut().alive(v)
+    }
+
+    pub(crate) fn begin_wait(&self) {
+        self.watch.borrow_mut().begin_wait();
+    }
+
+    pub(crate) fn set_heartbeat_timeout(&self, timeout: Duration) {
+        self.watch.borrow_mut().timeout = timeout;
+    }
+
+    pub(crate) fn uses_pidfd(&self) -> bool {
+        self.watch.borrow().has_pidfd()
+    }
+
+    /// Records an index violation (the first one is kept).
+    pub(crate) fn poison(&self, e: IndexCorrupt) {
+        if self.corrupt.get().is_none() {
+            self.corrupt.set(Some(e));
+        }
+    }
+
+    pub(crate) fn corruption(&self) -> Option<IndexCorrupt> {
+        self.corrupt.get()
+    }
+}
+
+#[cfg(ring_loom)]
+impl Drop for Common {
+    fn drop(&mut self) {
+        // SAFETY: leaked in `claim`, used only by the side that owns `self`.
+        drop(unsafe { Box::from_raw(self.tracker.as_ptr()) });
+    }
+}
+
+/// A handle the blocking driver can wait with.
+pub(crate) trait Side {
+    fn common(&self) -> &Common;
+    /// The doorbell this side sleeps on.
+    fn doorbell(&self) -> DoorbellRef<'_>;
+    /// The peer's index, as a sign of its progress.
+    fn peer_progress(&self) -> u64;
+    /// The peer is dead: close this side, so polls drain and then report `Closed`.
+    fn peer_died(&mut self);
+}
+
+/// Checks liveness only every this many spin or yield steps.
+const CHECK_EVERY_STEPS: u32 = 16;
+
+/// Waits per `strategy` until `poll` returns `Some`, like ring-core's
+/// `wait_until`, but parks in slices of the liveness interval and re-checks
+/// the peer between them; a dead peer closes this side (so `poll` then
+/// reports the end). Refreshes this side's heartbeat while it waits.
+pub(crate) fn wait_until<S: Side, R>(
+    s: &mut S,
+    strategy: WaitStrategy,
+    mut poll: impl FnMut(&mut S) -> Option<R>,
+) -> Result<R, TimedOut> {
+    if let Some(r) = poll(s) {
+        return Ok(r);
+    }
+    s.common().begin_wait();
+    let interval = s.common().interval;
+    let mut w = Waiter::new(strategy);
+    let mut next_check = Instant::now();
+    let mut steps: u32 = 0;
+    loop {
+        let left = w.remaining()?;
+        let phase = w.phase();
+        match phase {
+            Phase::Park => {
+                s.common().set_parked(true);
+                let seq = s.doorbell().register();
+                if let Some(r) = poll(s) {
+                    s.doorbell().unregister();
+                    s.common().set_parked(false);
+                    return Ok(r);
+                }
+                let slice = left.map_or(interval, |l| l.min(interval));
+                s.doorbell().sleep(seq, Some(slice));
+                s.doorbell().unregister();
+                s.common().set_parked(false);
+            }
+            Phase::Sleep(d) => {
+                let d = d.min(interval);
+                std::thread::sleep(left.map_or(d, |l| l.min(d)));
+            }
+            Phase::Spin | Phase::Yield => w.wait()?,
+        }
+        if let Some(r) = poll(s) {
+            return Ok(r);
+        }
+        steps = steps.wrapping_add(1);
+        if matches!(phase, Phase::Park | Phase::Sleep(_)) || steps.is_multiple_of(CHECK_EVERY_STEPS)
+        {
+            let now = Instant::now();
+            if now >= next_check {
+                next_check = now + interval;
+                s.common().beat();
+                if !s.common().peer_alive(s.peer_progress()) {
+                    s.peer_died();
+                    if let Some(r) = poll(s) {
+                        return Ok(r);
+                    }
+                }
+            }
+        }
+    }
+}

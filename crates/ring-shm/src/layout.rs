@@ -1,0 +1,543 @@
+//! The byte layout of a shared ring and its validation (pure logic over a
+//! pointer and a length, so miri runs it over heap buffers).
+//!
+//! ```text
+//! offset 0            identification header (IdHeader, 128 bytes)
+//! offset 128          ring-core's RingHeader (384 bytes: producer line,
+//!                     consumer line, cold line with close flags and doorbells)
+//! offset slots_offset capacity * size_of::<T>() bytes of slots
+//!                     (slots_offset = 512 rounded up to align_of::<T>())
+//! ```
+//!
+//! See `DOC-DRAFT-shm-protocol.md` for every field.
+
+use core::mem::{align_of, size_of};
+use core::ptr::NonNull;
+
+use ring_core::sync::{AtomicU32, AtomicU64, Ordering};
+use ring_core::{HEADER_VERSION, MAX_RING_BITS, RingHeader};
+
+use crate::error::ShmError;
+
+/// `b"ringshm\0"` as a little-endian `u64`: the first eight bytes of a ring.
+pub const MAGIC: u64 = u64::from_le_bytes(*b"ringshm\0");
+
+/// Version of the layout described here; bumped on any change to its bytes.
+pub const LAYOUT_VERSION: u32 = 1;
+
+/// Size (and alignment) of the identification header: 128 bytes (larger
+/// only in loom model builds, whose atomics are larger).
+pub const ID_HEADER_SIZE: usize = size_of::<IdHeader>();
+
+/// The largest element alignment a ring accepts (the mapping is only page
+/// aligned).
+pub const MAX_ELEM_ALIGN: usize = 4096;
+
+/// The identification header at offset 0 of the mapping.
+///
+/// Every field is an atomic: the peer may write any of them at any time, and
+/// an atomic load never races with it. Constant fields are written once by
+/// the creator before the file is shared and only read afterwards.
+#[derive(Debug)]
+#[repr(C, align(128))]
+pub(crate) struct IdHeader {
+    pub(crate) magic: AtomicU64,
+    pub(crate) layout_version: AtomicU32,
+    pub(crate) elem_size: AtomicU32,
+    pub(crate) elem_align: AtomicU32,
+    pub(crate) ring_bits: AtomicU32,
+    pub(crate) capacity: AtomicU64,
+    pub(crate) total_size: AtomicU64,
+    pub(crate) ring_offset: AtomicU64,
+    pub(crate) slots_offset: AtomicU64,
+    pub(crate) creator_pid: AtomicU32,
+    pub(crate) _reserved0: AtomicU32,
+    pub(crate) generation: AtomicU64,
+    /// Producer claim word: 0 free, otherwise the claimant's pid.
+    pub(crate) producer_pid: AtomicU32,
+    /// Consumer claim word: 0 free, otherwise the claimant's pid.
+    pub(crate) consumer_pid: AtomicU32,
+    /// The producer's start time (clock ticks after boot, `/proc/pid/stat`
+    /// field 22), 0 if unknown: lets a watcher verify a pidfd.
+    pub(crate) producer_start: AtomicU64,
+    /// The consumer's start time, as above.
+    pub(crate) consumer_start: AtomicU64,
+    /// `CLOCK_MONOTONIC` nanoseconds of the producer's last sign of life.
+    pub(crate) producer_heartbeat: AtomicU64,
+    /// `CLOCK_MONOTONIC` nanoseconds of the consumer's last sign of life.
+    pub(crate) consumer_heartbeat: AtomicU64,
+    /// Non-zero while the producer is parked in a blocking wait (diagnostic).
+    pub(crate) producer_parked: AtomicU32,
+    /// Non-zero while the consumer is parked in a blocking wait (diagnostic).
+    pub(crate) consumer_parked: AtomicU32,
+    pub(crate) _reserved1: AtomicU64,
+}
+
+#[cfg(not(ring_loom))]
+const _: () = {
+    assert!(ID_HEADER_SIZE == 128);
+    assert!(align_of::<IdHeader>() == 128);
+    assert!(core::mem::offset_of!(IdHeader, generation) == 64);
+    assert!(core::mem::offset_of!(IdHeader, producer_pid) == 72);
+    assert!(core::mem::offset_of!(IdHeader, producer_heartbeat) == 96);
+    assert!(core::mem::offset_of!(IdHeader, consumer_parked) == 116);
+    assert!(size_of::<RingHeader>() == 384);
+    assert!(align_of::<RingHeader>() <= ID_HEADER_SIZE);
+};
+
+/// Where everything lives in a shared ring's mapping, computed from the
+/// element type and the capacity (never read from the file: the file's
+/// values are only compared with these).
+///
+/// # Examples
+///
+/// ```
+/// use ring_shm::ShmLayout;
+///
+/// let l = ShmLayout::new::<u64>(10)?;
+/// assert_eq!(l.capacity(), 1024);
+/// assert_eq!(l.ring_offset(), 128);
+/// assert_eq!(l.slots_offset(), 512);
+/// assert_eq!(l.total_size(), 512 + 1024 * 8);
+/// # Ok::<(), ring_shm::ShmError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ShmLayout {
+    ring_bits: u32,
+    capacity: usize,
+    elem_size: usize,
+    elem_align: usize,
+    ring_offset: usize,
+    slots_offset: usize,
+    total_size: usize,
+}
+
+fn round_up(x: usize, align: usize) -> Option<usize> {
+    debug_assert!(align.is_power_of_two());
+    Some(x.checked_add(align - 1)? & !(align - 1))
+}
+
+impl ShmLayout {
+    /// The layout of a ring of `2^ring_bits` slots of `T`.
+    ///
+    /// # Errors
+    ///
+    /// [`ShmError::TooLarge`] if `ring_bits` exceeds
+    /// [`ring_core::MAX_RING_BITS`], the size overflows, or `T`'s alignment
+    /// exceeds a page ([`MAX_ELEM_ALIGN`]).
+    pub fn new<T>(ring_bits: u32) -> Result<ShmLayout, ShmError> {
+        Self::compute(ring_bits, size_of::<T>(), align_of::<T>())
+    }
+
+    pub(crate) fn compute(
+        ring_bits: u32,
+        elem_size: usize,
+        elem_align: usize,
+    ) -> Result<ShmLayout, ShmError> {
+        let too_large = ShmError::TooLarge {
+            ring_bits,
+            elem_size,
+            elem_align,
+        };
+        if ring_bits > MAX_RING_BITS || elem_align > MAX_ELEM_ALIGN || !elem_align.is_power_of_two()
+        {
+            return Err(too_large);
+        }
+        let capacity = 1usize << ring_bits;
+        let ring_offset = ID_HEADER_SIZE;
+        let after_header = ring_offset + size_of::<RingHeader>();
+        let slots_offset = round_up(after_header, elem_align.max(align_of::<RingHeader>())).ok_or(
+            ShmError::TooLarge {
+                ring_bits,
+                elem_size,
+                elem_align,
+            },
+        )?;
+        let total_size = capacity
+            .checked_mul(elem_size)
+            .and_then(|b| b.checked_add(slots_offset))
+            .filter(|&t| t <= isize::MAX as usize && (t as u64) <= i64::MAX as u64)
+            .ok_or(too_large)?;
+        Ok(ShmLayout {
+            ring_bits,
+            capacity,
+            elem_size,
+            elem_align,
+            ring_offset,
+            slots_offset,
+            total_size,
+        })
+    }
+
+    /// `log2` of the capacity.
+    pub fn ring_bits(&self) -> u32 {
+        self.ring_bits
+    }
+
+    /// Slots in the ring.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Size of one element.
+    pub fn elem_size(&self) -> usize {
+        self.elem_size
+    }
+
+    /// Alignment of one element.
+    pub fn elem_align(&self) -> usize {
+        self.elem_align
+    }
+
+    /// Byte offset of ring-core's `RingHeader` (128).
+    pub fn ring_offset(&self) -> usize {
+        self.ring_offset
+    }
+
+    /// Byte offset of the first slot.
+    pub fn slots_offset(&self) -> usize {
+        self.slots_offset
+    }
+
+    /// Size of the whole file and mapping in bytes.
+    pub fn total_size(&self) -> usize {
+        self.total_size
+    }
+}
+
+/// A copy of the identification header's constant fields, taken with one
+/// atomic load each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct IdSnapshot {
+    pub(crate) magic: u64,
+    pub(crate) layout_version: u32,
+    pub(crate) elem_size: u32,
+    pub(crate) elem_align: u32,
+    pub(crate) ring_bits: u32,
+    pub(crate) capacity: u64,
+    pub(crate) total_size: u64,
+    pub(crate) ring_offset: u64,
+    pub(crate) slots_offset: u64,
+    pub(crate) creator_pid: u32,
+    pub(crate) generation: u64,
+}
+
+impl IdHeader {
+    pub(crate) fn snapshot(&self) -> IdSnapshot {
+        // ORDERING: Relaxed throughout: constant fields written before the file
+        // was shared (the fd passing or fork orders them); a peer that rewrites
+        // them later only produces a value we validate like any other.
+        IdSnapshot {
+            magic: self.magic.load(Ordering::Relaxed),
+            layout_version: self.layout_version.load(Ordering::Relaxed),
+            elem_size: self.elem_size.load(Ordering::Relaxed),
+            elem_align: self.elem_align.load(Ordering::Relaxed),
+            ring_bits: self.ring_bits.load(Ordering::Relaxed),
+            capacity: self.capacity.load(Ordering::Relaxed),
+            total_size: self.total_size.load(Ordering::Relaxed),
+            ring_offset: self.ring_offset.load(Ordering::Relaxed),
+            slots_offset: self.slots_offset.load(Ordering::Relaxed),
+            creator_pid: self.creator_pid.load(Ordering::Relaxed),
+            generation: self.generation.load(Ordering::Relaxed),
+        }
+    }
+
+    /// A header describing `layout` for `T`, with no role taken.
+    pub(crate) fn new(layout: &ShmLayout, creator_pid: u32, generation: u64) -> IdHeader {
+        IdHeader {
+            magic: AtomicU64::new(MAGIC),
+            layout_version: AtomicU32::new(LAYOUT_VERSION),
+            elem_size: AtomicU32::new(layout.elem_size as u32),
+            elem_align: AtomicU32::new(layout.elem_align as u32),
+            ring_bits: AtomicU32::new(layout.ring_bits),
+            capacity: AtomicU64::new(layout.capacity as u64),
+            total_size: AtomicU64::new(layout.total_size as u64),
+            ring_offset: AtomicU64::new(layout.ring_offset as u64),
+            slots_offset: AtomicU64::new(layout.slots_offset as u64),
+            creator_pid: AtomicU32::new(creator_pid),
+            _reserved0: AtomicU32::new(0),
+            generation: AtomicU64::new(generation),
+            producer_pid: AtomicU32::new(0),
+            consumer_pid: AtomicU32::new(0),
+            producer_start: AtomicU64::new(0),
+            consumer_start: AtomicU64::new(0),
+            producer_heartbeat: AtomicU64::new(0),
+            consumer_heartbeat: AtomicU64::new(0),
+            producer_parked: AtomicU32::new(0),
+            consumer_parked: AtomicU32::new(0),
+            _reserved1: AtomicU64::new(0),
+        }
+    }
+}
+
+/// Writes both headers of a fresh ring at `base`.
+///
+/// # Safety
+///
+/// `base` is aligned to 128 and valid for writes of `layout.total_size()`
+/// bytes, and no other thread or process uses the memory yet.
+pub(crate) unsafe fn init(
+    base: NonNull<u8>,
+    layout: &ShmLayout,
+    creator_pid: u32,
+    generation: u64,
+) {
+    let id = base.cast::<IdHeader>();
+    // SAFETY: `base` is aligned and valid for the header's 128 bytes (caller);
+    // nobody else sees the memory yet.
+    unsafe { id.write(IdHeader::new(layout, creator_pid, generation)) };
+    // SAFETY: `ring_offset` (128) + 384 <= `slots_offset` <= total size, inside
+    // the region the caller gave.
+    let ring = unsafe { base.add(layout.ring_offset) }.cast::<RingHeader>();
+    // SAFETY: as above; 128 is a multiple of RingHeader's alignment.
+    unsafe { ring.write(RingHeader::new(layout.capacity as u64, 0)) };
+}
+
+/// Checks a region of `len` bytes at `base` that claims to be a ring of `T`:
+/// every identification field against `T`, against each other and against
+/// `len`, then ring-core's header against them.
+///
+/// # Errors
+///
+/// The first mismatch found, as its [`ShmError`] variant.
+///
+/// # Safety
+///
+/// `base` is aligned to 128 and valid for reads of `len` bytes for the
+/// duration of the call (the content may be anything and may change
+/// concurrently through atomic writes of a peer).
+pub(crate) unsafe fn validate(
+    base: NonNull<u8>,
+    len: usize,
+    elem_size: usize,
+    elem_align: usize,
+) -> Result<ShmLayout, ShmError> {
+    if len < ID_HEADER_SIZE {
+        return Err(ShmError::Truncated {
+            len: len as u64,
+            needed: ID_HEADER_SIZE as u64,
+        });
+    }
+    // SAFETY: `len >= 128`, `base` is aligned (caller); every bit pattern is a
+    // valid `IdHeader` (all atomics), and it is only accessed through atomics.
+    let id = unsafe { base.cast::<IdHeader>().as_ref() };
+    let s = id.snapshot();
+    check_snapshot(&s, len as u64, elem_size, elem_align).and_then(|layout| {
+        // SAFETY: `check_snapshot` verified that `len` == the layout's total
+        // size, so the ring header lies inside the region, and it is aligned
+        // (128 from an aligned base).
+        let ring = unsafe { base.add(layout.ring_offset).cast::<RingHeader>().as_ref() };
+        check_ring_header(ring, &layout).map(|()| layout)
+    })
+}
+
+/// The pure part of [`validate`]: a snapshot against `T` and the file size.
+pub(crate) fn check_snapshot(
+    s: &IdSnapshot,
+    file_len: u64,
+    elem_size: usize,
+    elem_align: usize,
+) -> Result<ShmLayout, ShmError> {
+    if s.magic != MAGIC {
+        return Err(ShmError::BadMagic { found: s.magic });
+    }
+    if s.layout_version != LAYOUT_VERSION {
+        return Err(ShmError::Version {
+            found: s.layout_version,
+            expected: LAYOUT_VERSION,
+        });
+    }
+    if s.elem_size as usize != elem_size || elem_size > u32::MAX as usize {
+        return Err(ShmError::ElementSize {
+            found: s.elem_size,
+            expected: elem_size as u32,
+        });
+    }
+    if s.elem_align as usize != elem_align {
+        return Err(ShmError::ElementAlign {
+            found: s.elem_align,
+            expected: elem_align as u32,
+        });
+    }
+    if s.ring_bits > MAX_RING_BITS || s.capacity != 1u64 << s.ring_bits {
+        return Err(ShmError::Capacity {
+            capacity: s.capacity,
+            ring_bits: s.ring_bits,
+        });
+    }
+    let layout = ShmLayout::compute(s.ring_bits, elem_size, elem_align)?;
+    let fields = [
+        ("ring_offset", s.ring_offset, layout.ring_offset),
+        ("slots_offset", s.slots_offset, layout.slots_offset),
+        ("total_size", s.total_size, layout.total_size),
+    ];
+    for (field, found, expected) in fields {
+        if found != expected as u64 {
+            return Err(ShmError::Layout {
+                field,
+                found,
+                expected: expected as u64,
+            });
+        }
+    }
+    if s.total_size != file_len {
+        return Err(ShmError::SizeMismatch {
+            header: s.total_size,
+            file: file_len,
+        });
+    }
+    Ok(layout)
+}
+
+fn check_ring_header(ring: &RingHeader, layout: &ShmLayout) -> Result<(), ShmError> {
+    if ring.version() != HEADER_VERSION {
+        return Err(ShmError::RingHeaderVersion {
+            found: ring.version(),
+            expected: HEADER_VERSION,
+        });
+    }
+    if ring.capacity() != layout.capacity as u64 {
+        return Err(ShmError::RingHeaderCapacity {
+            found: ring.capacity(),
+            expected: layout.capacity as u64,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_of_common_types() {
+        let l = ShmLayout::new::<u8>(0).unwrap();
+        assert_eq!(
+            (l.capacity(), l.slots_offset(), l.total_size()),
+            (1, 512, 513)
+        );
+        let l = ShmLayout::new::<[u64; 4]>(16).unwrap();
+        assert_eq!(l.total_size(), 512 + 65536 * 32);
+        #[derive(Clone, Copy)]
+        #[repr(C, align(1024))]
+        struct Big([u8; 1024]);
+        let l = ShmLayout::new::<Big>(1).unwrap();
+        assert_eq!(l.slots_offset(), 1024);
+        assert_eq!(l.total_size(), 1024 + 2048);
+    }
+
+    #[test]
+    fn impossible_layouts_are_errors() {
+        assert!(matches!(
+            ShmLayout::new::<u64>(MAX_RING_BITS + 1),
+            Err(ShmError::TooLarge { .. })
+        ));
+        #[derive(Clone, Copy)]
+        #[repr(C, align(8192))]
+        struct Huge(u8);
+        assert!(matches!(
+            ShmLayout::new::<Huge>(1),
+            Err(ShmError::TooLarge {
+                elem_align: 8192,
+                ..
+            })
+        ));
+        if usize::BITS == 64 {
+            assert!(matches!(
+                ShmLayout::compute(32, usize::MAX / 2, 1),
+                Err(ShmError::TooLarge { .. })
+            ));
+        }
+    }
+
+    fn good() -> IdSnapshot {
+        let l = ShmLayout::new::<u32>(4).unwrap();
+        let h = IdHeader::new(&l, 1, 2);
+        h.snapshot()
+    }
+
+    type Case = (fn(&mut IdSnapshot), fn(&ShmError) -> bool);
+
+    #[test]
+    fn each_field_has_its_error() {
+        let len = good().total_size;
+        assert!(check_snapshot(&good(), len, 4, 4).is_ok());
+        let cases: [Case; 9] = [
+            (|s| s.magic ^= 1, |e| matches!(e, ShmError::BadMagic { .. })),
+            (
+                |s| s.layout_version = 9,
+                |e| matches!(e, ShmError::Version { found: 9, .. }),
+            ),
+            (
+                |s| s.elem_size = 8,
+                |e| {
+                    matches!(
+                        e,
+                        ShmError::ElementSize {
+                            found: 8,
+                            expected: 4
+                        }
+                    )
+                },
+            ),
+            (
+                |s| s.elem_align = 2,
+                |e| matches!(e, ShmError::ElementAlign { found: 2, .. }),
+            ),
+            (
+                |s| s.capacity = 15,
+                |e| matches!(e, ShmError::Capacity { capacity: 15, .. }),
+            ),
+            (
+                |s| s.ring_bits = 99,
+                |e| matches!(e, ShmError::Capacity { ring_bits: 99, .. }),
+            ),
+            (
+                |s| s.ring_offset = 0,
+                |e| {
+                    matches!(
+                        e,
+                        ShmError::Layout {
+                            field: "ring_offset",
+                            ..
+                        }
+                    )
+                },
+            ),
+            (
+                |s| s.slots_offset = 4096,
+                |e| {
+                    matches!(
+                        e,
+                        ShmError::Layout {
+                            field: "slots_offset",
+                            ..
+                        }
+                    )
+                },
+            ),
+            (
+                |s| s.total_size += 1,
+                |e| {
+                    matches!(
+                        e,
+                        ShmError::Layout {
+                            field: "total_size",
+                            ..
+                        }
+                    )
+                },
+            ),
+        ];
+        for (i, (mutate, expect)) in cases.iter().enumerate() {
+            let mut s = good();
+            mutate(&mut s);
+            let e = check_snapshot(&s, len, 4, 4).unwrap_err();
+            assert!(expect(&e), "case {i}: {e:?}");
+        }
+        assert!(matches!(
+            check_snapshot(&good(), len - 1, 4, 4),
+            Err(ShmError::SizeMismatch { .. })
+        ));
+    }
+}

@@ -1,0 +1,212 @@
+//! Is the peer process alive? From a pidfd where the kernel has one (opened
+//! when the peer's pid is first seen and verified against its start time, so
+//! PID reuse cannot fool it), from heartbeats otherwise.
+
+use core::time::Duration;
+#[cfg(not(miri))]
+use std::os::fd::{AsFd, FromRawFd, OwnedFd};
+use std::time::Instant;
+
+/// How long a peer without a pidfd may show no sign of life (no heartbeat,
+/// no index movement) before it counts as dead.
+pub const DEFAULT_HEARTBEAT_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// How often a blocking wait wakes to re-check the peer's liveness (and to
+/// refresh this side's own heartbeat).
+pub const DEFAULT_LIVENESS_INTERVAL: Duration = Duration::from_millis(50);
+
+/// `CLOCK_MONOTONIC` now, in nanoseconds (0 if the clock fails).
+pub(crate) fn now_ns() -> u64 {
+    match nix::time::clock_gettime(nix::time::ClockId::CLOCK_MONOTONIC) {
+        Ok(ts) => (ts.tv_sec() as u64)
+            .wrapping_mul(1_000_000_000)
+            .wrapping_add(ts.tv_nsec() as u64),
+        Err(_) => 0,
+    }
+}
+
+/// This process's start time (clock ticks after boot), 0 if unknown.
+pub(crate) fn own_start_time() -> u64 {
+    #[cfg(miri)]
+    return 0;
+    #[cfg(not(miri))]
+    proc_start_time("self").unwrap_or(0)
+}
+
+/// Field 22 (`starttime`) of `/proc/<pid>/stat`.
+#[cfg(not(miri))]
+fn proc_start_time(pid: &str) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) is in parentheses and may contain anything,
+    // so count fields from the last ')': field 3 is the first after it.
+    let (_, rest) = stat.rsplit_once(')')?;
+    rest.split_whitespace().nth(22 - 3)?.parse().ok()
+}
+
+/// Opens a pidfd for `pid` and checks that it is the process that started at
+/// `start`: the pidfd pins the process, so if the start time read after
+/// opening matches, the pidfd refers to the claimant and not to a process
+/// that reused its pid.
+#[cfg(not(miri))]
+fn open_verified(pid: u32, start: u64) -> Option<OwnedFd> {
+    let pid_t = libc::pid_t::try_from(pid).ok()?;
+    // SAFETY: pidfd_open takes a pid and flags and returns a new fd or -1; it
+    // touches no memory of ours.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid_t, 0 as libc::c_uint) };
+    let fd = libc::c_int::try_from(fd).ok().filter(|&fd| fd >= 0)?;
+    // SAFETY: the kernel just returned this fd to us (close-on-exec by
+    // definition of pidfds); nothing else owns it.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    (proc_start_time(&pid.to_string()) == Some(start)).then_some(fd)
+}
+
+/// A pidfd is readable once its process has exited.
+#[cfg(not(miri))]
+fn pidfd_exited(fd: &OwnedFd) -> bool {
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    let mut fds = [PollFd::new(fd.as_fd(), PollFlags::POLLIN)];
+    matches!(poll(&mut fds, PollTimeout::ZERO), Ok(n) if n > 0)
+}
+
+/// What a watcher reads about the peer from the shared header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PeerView {
+    /// The peer's claim word (its pid, 0 if the role is not taken yet).
+    pub(crate) pid: u32,
+    /// The peer's recorded start time (0 unknown).
+    pub(crate) start: u64,
+    /// The peer's heartbeat.
+    pub(crate) beat: u64,
+    /// The peer's index (it moves while the peer works).
+    pub(crate) progress: u64,
+}
+
+/// One side's view of whether the other side lives.
+#[derive(Debug)]
+pub(crate) struct PeerWatch {
+    #[cfg(not(miri))]
+    pidfd: Option<(u32, OwnedFd)>,
+    /// The (pid, start) a pidfd was last tried for (not retried).
+    tried: (u32, u64),
+    last: Option<(u32, u64, u64)>,
+    last_change: Instant,
+    pub(crate) timeout: Duration,
+}
+
+impl PeerWatch {
+    pub(crate) fn new() -> Self {
+        PeerWatch {
+            #[cfg(not(miri))]
+            pidfd: None,
+            tried: (0, 0),
+            last: None,
+            last_change: Instant::now(),
+            timeout: DEFAULT_HEARTBEAT_TIMEOUT,
+        }
+    }
+
+    /// A blocking wait starts: the peer gets a full heartbeat timeout from now
+    /// to show a sign of life.
+    pub(crate) fn begin_wait(&mut self) {
+        self.last_change = Instant::now();
+    }
+
+    /// True if the peer uses a verified pidfd (diagnostic).
+    pub(crate) fn has_pidfd(&self) -> bool {
+        #[cfg(not(miri))]
+        return self.pidfd.is_some();
+        #[cfg(miri)]
+        false
+    }
+
+    /// Judges the peer from what the header shows now.
+    pub(crate) fn alive(&mut self, v: PeerView) -> bool {
+        if v.pid == 0 {
+            // Role not taken yet: nobody to be dead.
+            self.last = None;
+            self.last_change = Instant::now();
+            return true;
+        }
+        #[cfg(not(miri))]
+        {
+            if let Some((pid, fd)) = &self.pidfd {
+                if *pid == v.pid {
+                    return !pidfd_exited(fd);
+                }
+                // The claim word changed under us (only a hostile peer does that).
+                self.pidfd = None;
+            }
+            if v.start != 0 && self.tried != (v.pid, v.start) {
+                self.tried = (v.pid, v.start);
+                if let Some(fd) = open_verified(v.pid, v.start) {
+                    let dead = pidfd_exited(&fd);
+                    self.pidfd = Some((v.pid, fd));
+                    return !dead;
+                }
+            }
+        }
+        let snap = (v.pid, v.beat, v.progress);
+        let now = Instant::now();
+        if self.last != Some(snap) {
+            self.last = Some(snap);
+            self.last_change = now;
+            return true;
+        }
+        now.duration_since(self.last_change) < self.timeout
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heartbeat_mode_needs_a_change_within_the_timeout() {
+        let mut w = PeerWatch::new();
+        w.timeout = Duration::ZERO;
+        let v = PeerView {
+            pid: u32::MAX, // no such process: pidfd cannot open, start unknown
+            start: 0,
+            beat: 1,
+            progress: 0,
+        };
+        assert!(w.alive(v), "first sight counts as a sign of life");
+        assert!(!w.alive(v), "no change within a zero timeout");
+        assert!(w.alive(PeerView { beat: 2, ..v }));
+        assert!(w.alive(PeerView {
+            progress: 5,
+            beat: 2,
+            ..v
+        }));
+        assert!(w.alive(PeerView { pid: 0, ..v }), "unclaimed role");
+        w.timeout = Duration::from_secs(3600);
+        assert!(w.alive(v));
+        assert!(w.alive(v), "within the timeout");
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore = "pidfd_open and /proc are system calls")]
+    fn own_process_is_alive_through_a_pidfd() {
+        let start = own_start_time();
+        assert_ne!(start, 0, "/proc/self/stat is readable on Linux");
+        let mut w = PeerWatch::new();
+        w.timeout = Duration::ZERO;
+        let v = PeerView {
+            pid: std::process::id(),
+            start,
+            beat: 0,
+            progress: 0,
+        };
+        for _ in 0..3 {
+            assert!(w.alive(v));
+        }
+        assert!(w.has_pidfd());
+        // A wrong start time (PID reuse) is never trusted.
+        let mut w = PeerWatch::new();
+        w.alive(PeerView {
+            start: start + 1,
+            ..v
+        });
+        assert!(!w.has_pidfd());
+    }
+}

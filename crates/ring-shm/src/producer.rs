@@ -1,0 +1,701 @@
+//! [`SharedProducer`]: the sending end of a shared ring.
+
+use core::fmt;
+use core::ptr;
+use core::time::Duration;
+
+use ring_core::raw::{IndexCorrupt, RawProducer, Untrusted};
+use ring_core::sync::Arc;
+use ring_core::wait::{DoorbellRef, TimedOut};
+use ring_core::{SendError, SendTimeoutError, TrySendError, WaitStrategy};
+
+use crate::ShmSafe;
+use crate::error::ShmError;
+use crate::handle::{self, Common, Role, Side};
+use crate::layout::ShmLayout;
+use crate::region::Region;
+
+/// The sending end of a shared ring: ring-core's raw producer with the
+/// untrusted-index policy, bound to the mapping.
+///
+/// `Send`, not `Sync`, not `Clone`: one thread of one process is the ring's
+/// producer. Dropping it closes the producer side; the consumer still
+/// receives everything committed before.
+///
+/// # Examples
+///
+/// ```
+/// use ring_shm::ShmImage;
+/// let image = ShmImage::new::<u32>(ring_core::Config::default().with_ring_bits(2))?;
+/// let mut tx = image.producer::<u32>()?;
+/// assert_eq!(tx.send_slice(&[1, 2, 3, 4, 5]), 4);
+/// assert!(tx.is_full());
+/// # Ok::<(), ring_shm::ShmError>(())
+/// ```
+///
+/// ```compile_fail
+/// fn share<T: Sync>(_: &T) {}
+/// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default()).unwrap();
+/// share(&image.producer::<u8>().unwrap()); // one thread's end
+/// ```
+pub struct SharedProducer<T: ShmSafe> {
+    raw: RawProducer<T, Untrusted>,
+    common: Common,
+}
+
+// SAFETY: the handle owns its side of the ring and keeps the region alive; the
+// memory is shared memory by design (atomics and volatile copies of `ShmSafe`
+// values), so moving the handle to another thread changes nothing. Not `Sync`:
+// the raw side caches indices without synchronisation.
+unsafe impl<T: ShmSafe + Send> Send for SharedProducer<T> {}
+
+impl<T: ShmSafe> fmt::Debug for SharedProducer<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SharedProducer")
+            .field("raw", &self.raw)
+            .field("common", &self.common)
+            .finish()
+    }
+}
+
+impl<T: ShmSafe> SharedProducer<T> {
+    pub(crate) fn claim(region: Arc<Region>, layout: ShmLayout) -> Result<Self, ShmError> {
+        let (common, ring) = Common::claim::<T>(region, &layout, Role::Producer)?;
+        // SAFETY: the producer claim word was just won: this is the ring's only
+        // producer for as long as the handle lives (a role is never given back).
+        let mut raw = unsafe { RawProducer::<T, Untrusted>::new(ring) };
+        raw.refresh()?;
+        Ok(SharedProducer { raw, common })
+    }
+
+    fn corrupt(&self, e: IndexCorrupt) {
+        self.common.poison(e);
+        self.raw.close();
+    }
+
+    /// Free slots, refreshing the cached head when fewer than `want` are
+    /// known; 0 once closed or corrupt.
+    #[inline]
+    fn free_for(&mut self, want: usize) -> usize {
+        let free = self.raw.free_cached();
+        if free >= want {
+            return free;
+        }
+        match self.raw.refresh() {
+            // Room freed by a consumer that closes is no room.
+            Ok(free) if !self.raw.is_closed() => free,
+            Ok(_) => 0,
+            Err(e) => {
+                self.corrupt(e);
+                0
+            }
+        }
+    }
+
+    /// Sends without blocking.
+    ///
+    /// # Errors
+    ///
+    /// `Closed(v)` once either side closed (or the ring was found corrupt:
+    /// see [`corruption`](Self::corruption)); `Full(v)` when there is no
+    /// room. The value comes back either way.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::TrySendError;
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default().with_ring_bits(1))?;
+    /// let mut tx = image.producer::<u8>()?;
+    /// tx.try_send(1).unwrap();
+    /// tx.try_send(2).unwrap();
+    /// assert_eq!(tx.try_send(2), Err(TrySendError::Full(2)));
+    /// tx.close();
+    /// assert_eq!(tx.try_send(3), Err(TrySendError::Closed(3)));
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    #[inline]
+    pub fn try_send(&mut self, value: T) -> Result<(), TrySendError<T>> {
+        if self.raw.is_closed() {
+            return Err(TrySendError::Closed(value));
+        }
+        if self.free_for(1) == 0 {
+            return Err(if self.raw.is_closed() {
+                TrySendError::Closed(value)
+            } else {
+                TrySendError::Full(value)
+            });
+        }
+        let slot = self.raw.slots_for_write(0, 1);
+        // SAFETY: one slot is free (checked above), so the slot at the tail is
+        // vacant and ours until published; `slot` is inside the slot array
+        // (ring-core masks our own tail). Volatile: the memory is shared.
+        unsafe { ptr::write_volatile(slot, value) };
+        self.raw.publish(1);
+        Ok(())
+    }
+
+    /// Sends as many of `items` as fit now, without blocking; returns the count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u16>(ring_core::Config::default().with_ring_bits(2))?;
+    /// let mut tx = image.producer::<u16>()?;
+    /// let mut rx = image.consumer::<u16>()?;
+    /// assert_eq!(tx.send_slice(&[1, 2, 3, 4, 5, 6]), 4);
+    /// let mut out = [0; 8];
+    /// assert_eq!(rx.recv_slice(&mut out), 4);
+    /// assert_eq!(out[..4], [1, 2, 3, 4]);
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn send_slice(&mut self, items: &[T]) -> usize {
+        if items.is_empty() || self.raw.is_closed() {
+            return 0;
+        }
+        let n = items.len().min(self.free_for(items.len()));
+        for (i, &item) in items[..n].iter().enumerate() {
+            let slot = self.raw.slots_for_write(i, 1);
+            // SAFETY: `i < n <= free`: a vacant slot of ours, inside the slot array
+            // (ring-core masks the position); volatile for shared memory.
+            unsafe { ptr::write_volatile(slot, item) };
+        }
+        if n > 0 {
+            self.raw.publish(n);
+        }
+        n
+    }
+
+    /// Reserves up to `n` contiguous free slots for zero-copy writing (fewer
+    /// at the wrap point). `None` when full, closed, or `n == 0`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u64>(ring_core::Config::default().with_ring_bits(4))?;
+    /// let mut tx = image.producer::<u64>()?;
+    /// let mut rx = image.consumer::<u64>()?;
+    /// let r = tx.reserve(4).unwrap();
+    /// assert_eq!(r.copy_from_slice(&[1, 2, 3]), 3);
+    /// let mut sum = 0;
+    /// rx.consume_batch(|x| sum += x);
+    /// assert_eq!(sum, 6);
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn reserve(&mut self, n: usize) -> Option<Reservation<'_, T>> {
+        if n == 0 || self.raw.is_closed() {
+            return None;
+        }
+        let free = self.free_for(n);
+        let len = self.raw.contiguous(free, n);
+        (len > 0).then_some(Reservation {
+            producer: self,
+            len,
+        })
+    }
+
+    /// Reserves up to `n` contiguous slots, waiting per `strategy` until at
+    /// least one is free (`n == 0` counts as 1).
+    ///
+    /// # Errors
+    ///
+    /// `Closed(())` once closed or the consumer died; `Timeout(())` only
+    /// under `TimedBlocking`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::WaitStrategy;
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default().with_ring_bits(3))?;
+    /// let mut tx = image.producer::<u8>()?;
+    /// let r = tx.reserve_with(2, WaitStrategy::Blocking).unwrap();
+    /// assert_eq!(r.fill_from_iter([7, 8]), 2);
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn reserve_with(
+        &mut self,
+        n: usize,
+        strategy: WaitStrategy,
+    ) -> Result<Reservation<'_, T>, SendTimeoutError<()>> {
+        let n = n.max(1);
+        let res = handle::wait_until(self, strategy, |p| {
+            if p.raw.is_closed() {
+                Some(false)
+            } else if p.free_for(1) > 0 {
+                Some(true)
+            } else {
+                None
+            }
+        });
+        match res {
+            Ok(true) => {
+                let len = self.raw.contiguous(self.raw.free_cached(), n);
+                Ok(Reservation {
+                    producer: self,
+                    len,
+                })
+            }
+            Ok(false) => Err(SendTimeoutError::Closed(())),
+            Err(TimedOut) => Err(SendTimeoutError::Timeout(())),
+        }
+    }
+
+    /// Sends, blocking while the ring is full. The wait sleeps on the shared
+    /// futex in slices and re-checks the consumer's liveness between them.
+    ///
+    /// # Errors
+    ///
+    /// [`SendError`] with the value once the ring is closed or the consumer
+    /// process is dead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default().with_ring_bits(1))?;
+    /// let mut tx = image.producer::<u8>()?;
+    /// tx.send(1).unwrap();
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn send(&mut self, value: T) -> Result<(), SendError<T>> {
+        self.send_with(value, WaitStrategy::Blocking)
+            .map_err(|e| SendError(e.into_inner()))
+    }
+
+    /// Sends, blocking at most `timeout` while the ring is full.
+    ///
+    /// # Errors
+    ///
+    /// `Timeout(v)` or `Closed(v)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default().with_ring_bits(1))?;
+    /// let mut tx = image.producer::<u8>()?;
+    /// tx.send_slice(&[0]);
+    /// tx.send_timeout(1, Duration::from_millis(1)).unwrap();
+    /// assert!(tx.send_timeout(2, Duration::from_millis(1)).unwrap_err().is_timeout());
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn send_timeout(&mut self, value: T, timeout: Duration) -> Result<(), SendTimeoutError<T>> {
+        self.send_with(value, WaitStrategy::TimedBlocking(timeout))
+    }
+
+    /// Sends, waiting per `strategy` while the ring is full.
+    ///
+    /// # Errors
+    ///
+    /// `Closed(v)`; `Timeout(v)` only under `TimedBlocking`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::WaitStrategy;
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default().with_ring_bits(1))?;
+    /// let mut tx = image.producer::<u8>()?;
+    /// tx.send_with(1, WaitStrategy::Yielding).unwrap();
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn send_with(
+        &mut self,
+        value: T,
+        strategy: WaitStrategy,
+    ) -> Result<(), SendTimeoutError<T>> {
+        let mut held = Some(value);
+        let res = handle::wait_until(self, strategy, |p| {
+            let v = held.take()?;
+            match p.try_send(v) {
+                Ok(()) => Some(Ok(())),
+                Err(TrySendError::Closed(v)) => Some(Err(v)),
+                Err(TrySendError::Full(v)) => {
+                    held = Some(v);
+                    None
+                }
+            }
+        });
+        match (res, held) {
+            (Ok(Ok(())), _) => Ok(()),
+            (Ok(Err(v)), _) => Err(SendTimeoutError::Closed(v)),
+            (Err(TimedOut), Some(v)) => Err(SendTimeoutError::Timeout(v)),
+            // The poll keeps the value whenever it returns `None`.
+            (Err(TimedOut), None) => unreachable!("a timed-out send holds its value"),
+        }
+    }
+
+    /// Closes the producer side (idempotent); the consumer receives
+    /// everything committed before, then `Closed`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+    /// let mut tx = image.producer::<u8>()?;
+    /// tx.close();
+    /// assert!(tx.is_closed());
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn close(&mut self) {
+        self.raw.close();
+    }
+
+    /// True once either side closed (then every send fails with `Closed`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+    /// let tx = image.producer::<u8>()?;
+    /// drop(image.consumer::<u8>()?); // dropping the consumer closes its side
+    /// assert!(tx.is_closed());
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.raw.is_closed()
+    }
+
+    /// Slots in the ring.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default().with_ring_bits(5))?;
+    /// assert_eq!(image.producer::<u8>()?.capacity(), 32);
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn capacity(&self) -> usize {
+        self.raw.ring().capacity()
+    }
+
+    /// Items in the ring now (clamped to the capacity).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+    /// let mut tx = image.producer::<u8>()?;
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(tx.len(), 1);
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn len(&self) -> usize {
+        self.raw.len()
+    }
+
+    /// True if no item is in the ring now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+    /// assert!(image.producer::<u8>()?.is_empty());
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// True if the ring is full now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default().with_ring_bits(1))?;
+    /// let mut tx = image.producer::<u8>()?;
+    /// tx.send_slice(&[1, 2]);
+    /// assert!(tx.is_full());
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn is_full(&self) -> bool {
+        self.len() >= self.capacity()
+    }
+
+    /// Free slots now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default().with_ring_bits(3))?;
+    /// assert_eq!(image.producer::<u8>()?.available(), 8);
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn available(&self) -> usize {
+        self.capacity() - self.len()
+    }
+
+    /// True unless the consumer process is known to be dead: a pidfd of it
+    /// has become readable, or (without a pidfd) it showed no sign of life
+    /// for the heartbeat timeout. True while no consumer has attached.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+    /// let tx = image.producer::<u8>()?;
+    /// let _rx = image.consumer::<u8>()?; // this process: alive
+    /// assert!(tx.is_consumer_alive());
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn is_consumer_alive(&self) -> bool {
+        self.common.peer_alive(self.peer_progress())
+    }
+
+    /// `Ok` unless the consumer is dead ([`is_consumer_alive`](Self::is_consumer_alive)).
+    ///
+    /// # Errors
+    ///
+    /// [`ShmError::PeerDead`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+    /// image.producer::<u8>()?.check_consumer()?;
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn check_consumer(&self) -> Result<(), ShmError> {
+        if self.is_consumer_alive() {
+            Ok(())
+        } else {
+            Err(ShmError::PeerDead)
+        }
+    }
+
+    /// The consumer's pid, 0 while no consumer has attached.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+    /// let tx = image.producer::<u8>()?;
+    /// assert_eq!(tx.consumer_pid(), 0);
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn consumer_pid(&self) -> u32 {
+        self.common.peer_pid()
+    }
+
+    /// True while the consumer is parked in a blocking wait (a diagnostic,
+    /// e.g. for a test that wants to wake a sleeping consumer).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+    /// assert!(!image.producer::<u8>()?.is_consumer_parked());
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn is_consumer_parked(&self) -> bool {
+        self.common.peer_parked()
+    }
+
+    /// True once the consumer's liveness is known through a verified pidfd
+    /// (immune to PID reuse); false while heartbeats are used.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+    /// let tx = image.producer::<u8>()?;
+    /// assert!(!tx.uses_pidfd()); // no consumer seen yet
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn uses_pidfd(&self) -> bool {
+        self.common.uses_pidfd()
+    }
+
+    /// Refreshes this side's heartbeat. Blocking calls do it on their own;
+    /// call it when idle outside them for longer than the peer's heartbeat
+    /// timeout and the peer has no pidfd of this process.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+    /// image.producer::<u8>()?.heartbeat();
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn heartbeat(&self) {
+        self.common.beat();
+    }
+
+    /// How often blocking calls wake to re-check the consumer's liveness
+    /// (default [`DEFAULT_LIVENESS_INTERVAL`](crate::DEFAULT_LIVENESS_INTERVAL),
+    /// at least 1 ms).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+    /// image.producer::<u8>()?.set_liveness_interval(std::time::Duration::from_millis(10));
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn set_liveness_interval(&mut self, interval: Duration) {
+        self.common.interval = interval.max(Duration::from_millis(1));
+    }
+
+    /// How long a consumer without a pidfd may show no sign of life before
+    /// it counts as dead (default [`DEFAULT_HEARTBEAT_TIMEOUT`](crate::DEFAULT_HEARTBEAT_TIMEOUT)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+    /// image.producer::<u8>()?.set_heartbeat_timeout(std::time::Duration::from_secs(5));
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn set_heartbeat_timeout(&mut self, timeout: Duration) {
+        self.common.set_heartbeat_timeout(timeout);
+    }
+
+    /// The index violation that closed this side, if the consumer (or
+    /// anyone writing the mapping) corrupted the ring's indices.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+    /// assert_eq!(image.producer::<u8>()?.corruption(), None);
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn corruption(&self) -> Option<IndexCorrupt> {
+        self.common.corruption()
+    }
+}
+
+impl<T: ShmSafe> Side for SharedProducer<T> {
+    fn common(&self) -> &Common {
+        &self.common
+    }
+    fn doorbell(&self) -> DoorbellRef<'_> {
+        self.raw.ring().producer_doorbell()
+    }
+    fn peer_progress(&self) -> u64 {
+        // The consumer's head, as far as the (clamped) length shows it.
+        self.raw.tail().wrapping_sub(self.raw.len() as u64)
+    }
+    fn peer_died(&mut self) {
+        self.raw.close();
+    }
+}
+
+impl<T: ShmSafe> Drop for SharedProducer<T> {
+    fn drop(&mut self) {
+        self.raw.close();
+    }
+}
+
+/// Contiguous free slots reserved for writing, borrowed from the producer.
+/// Dropping it without committing commits nothing.
+///
+/// Unlike ring-core's `Reservation`, it hands out no `&mut` into the mapping
+/// (the peer may write there too): write through [`set`](Self::set),
+/// [`fill_from_iter`](Self::fill_from_iter) or
+/// [`copy_from_slice`](Self::copy_from_slice). Because every bit pattern of
+/// a [`ShmSafe`] type is valid, [`commit`](Self::commit) is safe: a slot left
+/// unwritten publishes whatever value it held.
+///
+/// # Examples
+///
+/// ```
+/// let image = ring_shm::ShmImage::new::<u32>(ring_core::Config::default().with_ring_bits(3))?;
+/// let mut tx = image.producer::<u32>()?;
+/// let mut rx = image.consumer::<u32>()?;
+/// let mut r = tx.reserve(2).unwrap();
+/// r.set(0, 10);
+/// r.set(1, 20);
+/// r.commit(2);
+/// assert_eq!((rx.try_recv(), rx.try_recv()), (Ok(10), Ok(20)));
+/// # Ok::<(), ring_shm::ShmError>(())
+/// ```
+pub struct Reservation<'a, T: ShmSafe> {
+    producer: &'a mut SharedProducer<T>,
+    len: usize,
+}
+
+impl<T: ShmSafe> fmt::Debug for Reservation<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reservation")
+            .field("len", &self.len)
+            .finish()
+    }
+}
+
+impl<T: ShmSafe> Reservation<'_, T> {
+    /// Number of reserved slots.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Never true: a reservation has at least one slot.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Writes `value` into reserved slot `i`.
+    ///
+    /// # Panics
+    ///
+    /// If `i >= len()`.
+    pub fn set(&mut self, i: usize, value: T) {
+        assert!(
+            i < self.len,
+            "Reservation::set({i}) outside the {} reserved slots",
+            self.len
+        );
+        let slot = self.producer.raw.slots_for_write(i, 1);
+        // SAFETY: `i < len`: a reserved, vacant, contiguous slot inside the slot
+        // array; volatile for shared memory.
+        unsafe { ptr::write_volatile(slot, value) };
+    }
+
+    /// Writes items from `iter` into the reserved slots and commits exactly
+    /// the slots written; returns that count (if the iterator panics, what
+    /// was written before is committed).
+    pub fn fill_from_iter<I: IntoIterator<Item = T>>(self, iter: I) -> usize {
+        struct Commit<'b, T: ShmSafe> {
+            producer: &'b mut SharedProducer<T>,
+            written: usize,
+        }
+        impl<T: ShmSafe> Drop for Commit<'_, T> {
+            fn drop(&mut self) {
+                if self.written > 0 {
+                    self.producer.raw.publish(self.written);
+                }
+            }
+        }
+        let len = self.len;
+        let mut c = Commit {
+            producer: self.producer,
+            written: 0,
+        };
+        for value in iter.into_iter().take(len) {
+            let slot = c.producer.raw.slots_for_write(c.written, 1);
+            // SAFETY: `written < len`: a reserved, vacant slot; volatile for shared memory.
+            unsafe { ptr::write_volatile(slot, value) };
+            c.written += 1;
+        }
+        c.written
+    }
+
+    /// Copies `src` (up to the reservation's length) and commits it; returns
+    /// the count.
+    pub fn copy_from_slice(self, src: &[T]) -> usize {
+        self.fill_from_iter(src.iter().copied())
+    }
+
+    /// Publishes the first `n` slots (unwritten ones show their old value).
+    ///
+    /// # Panics
+    ///
+    /// If `n` exceeds [`len`](Self::len).
+    pub fn commit(self, n: usize) {
+        assert!(
+            n <= self.len,
+            "Reservation::commit({n}) exceeds the {} reserved slots",
+            self.len
+        );
+        if n > 0 {
+            self.producer.raw.publish(n);
+        }
+    }
+}

@@ -1,0 +1,313 @@
+//! The memory a ring lives in: a shared mapping, or (for tests, fuzzing and
+//! miri) a private heap buffer laid out the same way ([`ShmImage`]).
+
+use core::fmt;
+use core::ptr::NonNull;
+
+use ring_core::Config;
+use ring_core::sync::Arc;
+
+use crate::error::ShmError;
+use crate::layout::{self, ID_HEADER_SIZE, IdHeader, ShmLayout};
+use crate::{SharedConsumer, SharedProducer, ShmSafe};
+
+/// A 128-byte aligned block: heap images are arrays of these.
+#[derive(Clone, Copy)]
+#[repr(C, align(128))]
+struct Block([u8; 128]);
+
+enum Backing {
+    Mapped(#[allow(dead_code)] memmap2::MmapRaw), // reason: kept only to unmap on drop
+    Heap(NonNull<[Block]>),
+}
+
+/// A region of memory holding one ring: base pointer, length, and what to
+/// free when the last user is gone.
+pub(crate) struct Region {
+    base: NonNull<u8>,
+    len: usize,
+    backing: Backing,
+}
+
+impl fmt::Debug for Region {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Region")
+            .field("len", &self.len)
+            .field(
+                "backing",
+                &match self.backing {
+                    Backing::Mapped(_) => "shared mapping",
+                    Backing::Heap(_) => "heap",
+                },
+            )
+            .finish()
+    }
+}
+
+// SAFETY: the region's bytes are shared memory by design: every access to them
+// goes through atomics (headers) or volatile copies of `ShmSafe` values (slots)
+// under the ring protocol; the pointer itself is just an address.
+unsafe impl Send for Region {}
+// SAFETY: as above.
+unsafe impl Sync for Region {}
+
+impl Region {
+    pub(crate) fn mapped(map: memmap2::MmapRaw) -> Option<Region> {
+        let base = NonNull::new(map.as_mut_ptr())?;
+        Some(Region {
+            base,
+            len: map.len(),
+            backing: Backing::Mapped(map),
+        })
+    }
+
+    /// A zeroed heap region of `len` bytes, aligned to 128.
+    fn heap(len: usize) -> Region {
+        let blocks = len.div_ceil(size_of::<Block>()).max(1);
+        let boxed: Box<[Block]> = vec![Block([0; 128]); blocks].into_boxed_slice();
+        let raw = NonNull::from(Box::leak(boxed));
+        Region {
+            base: raw.cast::<u8>(),
+            len,
+            backing: Backing::Heap(raw),
+        }
+    }
+
+    pub(crate) fn base(&self) -> NonNull<u8> {
+        self.base
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The identification header. Only valid to call once `len >= 128`
+    /// (checked by `validate` or guaranteed by `create`).
+    pub(crate) fn id(&self) -> &IdHeader {
+        assert!(self.len >= ID_HEADER_SIZE, "region shorter than the header");
+        // SAFETY: at least 128 bytes at a 128-aligned base (asserted above; mapping
+        // bases are page aligned, heap regions 128 aligned); all-atomic type, every
+        // bit pattern valid; lives as long as `self`.
+        unsafe { self.base.cast::<IdHeader>().as_ref() }
+    }
+
+    /// Checks the region as a ring of `T`.
+    pub(crate) fn validate<T>(&self) -> Result<ShmLayout, ShmError> {
+        // SAFETY: `base` is 128-aligned and valid for `len` bytes while `self` lives.
+        unsafe { layout::validate(self.base, self.len, size_of::<T>(), align_of::<T>()) }
+    }
+}
+
+impl Drop for Region {
+    fn drop(&mut self) {
+        if let Backing::Heap(raw) = self.backing {
+            // SAFETY: leaked from a `Box<[Block]>` in `heap`; the last user is gone.
+            drop(unsafe { Box::from_raw(raw.as_ptr()) });
+        }
+    }
+}
+
+/// A ring laid out exactly as in a shared mapping, but in this process's
+/// heap: for tests, fuzzing and miri (which cannot run the system calls of a
+/// real [`SharedRing`](crate::SharedRing)).
+///
+/// An image can be given any bytes, validated like a file given to
+/// [`attach`](crate::SharedRing::attach), and both of its roles can be taken
+/// in this process. Its bytes can be rewritten while handles exist, to play a
+/// hostile peer.
+///
+/// # Examples
+///
+/// ```
+/// use ring_shm::ShmImage;
+///
+/// let image = ShmImage::new::<u64>(ring_core::Config::default().with_ring_bits(4))?;
+/// let mut tx = image.producer::<u64>()?;
+/// let mut rx = image.consumer::<u64>()?;
+/// tx.try_send(7).unwrap();
+/// assert_eq!(rx.try_recv(), Ok(7));
+/// # Ok::<(), ring_shm::ShmError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct ShmImage {
+    region: Arc<Region>,
+}
+
+impl ShmImage {
+    /// A fresh ring of `T` with `config`'s capacity, initialised as
+    /// [`SharedRing::create`](crate::SharedRing::create) does.
+    ///
+    /// # Errors
+    ///
+    /// [`ShmError::TooLarge`] if the ring cannot be laid out.
+    pub fn new<T: ShmSafe>(config: Config) -> Result<ShmImage, ShmError> {
+        let layout = ShmLayout::new::<T>(config.ring_bits())?;
+        let region = Region::heap(layout.total_size());
+        // SAFETY: a fresh, 128-aligned, zeroed heap region of the layout's total
+        // size; no one else sees it yet.
+        unsafe {
+            layout::init(
+                region.base(),
+                &layout,
+                std::process::id(),
+                crate::ring::generation(),
+            )
+        };
+        Ok(ShmImage {
+            region: Arc::new(region),
+        })
+    }
+
+    /// An image holding a copy of `bytes` (any content, any length).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::from_bytes(&[0xAB; 600]);
+    /// assert!(matches!(image.validate::<u64>(), Err(ring_shm::ShmError::BadMagic { .. })));
+    /// ```
+    pub fn from_bytes(bytes: &[u8]) -> ShmImage {
+        let region = Region::heap(bytes.len());
+        // SAFETY: the fresh region has at least `bytes.len()` writable bytes and
+        // cannot overlap `bytes`.
+        unsafe {
+            core::ptr::copy_nonoverlapping(bytes.as_ptr(), region.base().as_ptr(), bytes.len())
+        };
+        ShmImage {
+            region: Arc::new(region),
+        }
+    }
+
+    /// Size of the image in bytes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(ring_shm::ShmImage::from_bytes(&[0; 10]).len(), 10);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.region.len()
+    }
+
+    /// True if the image has no bytes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(ring_shm::ShmImage::from_bytes(&[]).is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// A copy of the image's bytes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default().with_ring_bits(2))?;
+    /// assert_eq!(&image.to_vec()[..8], b"ringshm\0");
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn to_vec(&self) -> Vec<u8> {
+        let mut v = vec![0u8; self.len()];
+        // SAFETY: the region holds `len` initialised bytes; `v` has room for them.
+        // Handles of this image write only through the ring protocol in this
+        // process, and `to_vec` runs on the thread that owns `&self`.
+        unsafe {
+            core::ptr::copy_nonoverlapping(self.region.base().as_ptr(), v.as_mut_ptr(), v.len())
+        };
+        v
+    }
+
+    /// Overwrites bytes from `offset` (clipped at the end of the image);
+    /// returns how many were written. Plays a peer that writes anything.
+    ///
+    /// # Safety
+    ///
+    /// No handle of this image is in use on another thread during the call
+    /// (the write is a plain copy, not atomic).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_shm::{ShmError, ShmImage};
+    /// let image = ShmImage::new::<u64>(ring_core::Config::default().with_ring_bits(4))?;
+    /// // SAFETY: no handle exists.
+    /// unsafe { image.write_bytes(0, b"garbage!") };
+    /// assert!(matches!(image.validate::<u64>(), Err(ShmError::BadMagic { .. })));
+    /// # Ok::<(), ShmError>(())
+    /// ```
+    pub unsafe fn write_bytes(&self, offset: usize, bytes: &[u8]) -> usize {
+        let n = bytes.len().min(self.len().saturating_sub(offset));
+        if n > 0 {
+            // SAFETY: `offset + n <= len`; no concurrent access (caller).
+            unsafe {
+                core::ptr::copy_nonoverlapping(
+                    bytes.as_ptr(),
+                    self.region.base().as_ptr().add(offset),
+                    n,
+                )
+            };
+        }
+        n
+    }
+
+    /// Validates the image as a ring of `T`, as
+    /// [`attach`](crate::SharedRing::attach) does (minus the file checks:
+    /// the image's length plays the file size).
+    ///
+    /// # Errors
+    ///
+    /// The first mismatch, as its [`ShmError`] variant.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u16>(ring_core::Config::default().with_ring_bits(3))?;
+    /// assert_eq!(image.validate::<u16>()?.capacity(), 8);
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn validate<T: ShmSafe>(&self) -> Result<ShmLayout, ShmError> {
+        self.region.validate::<T>()
+    }
+
+    /// Validates the image and takes its producer role.
+    ///
+    /// # Errors
+    ///
+    /// A validation error, [`ShmError::RoleTaken`], or
+    /// [`ShmError::IndexCorrupt`] if the indices are impossible.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default().with_ring_bits(2))?;
+    /// let _tx = image.producer::<u8>()?;
+    /// assert!(matches!(image.producer::<u8>(), Err(ring_shm::ShmError::RoleTaken)));
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn producer<T: ShmSafe>(&self) -> Result<SharedProducer<T>, ShmError> {
+        let layout = self.validate::<T>()?;
+        SharedProducer::claim(self.region.clone(), layout)
+    }
+
+    /// Validates the image and takes its consumer role.
+    ///
+    /// # Errors
+    ///
+    /// As [`producer`](Self::producer).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default().with_ring_bits(2))?;
+    /// let mut rx = image.consumer::<u8>()?;
+    /// assert_eq!(rx.try_recv(), Err(ring_core::TryRecvError::Empty));
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn consumer<T: ShmSafe>(&self) -> Result<SharedConsumer<T>, ShmError> {
+        let layout = self.validate::<T>()?;
+        SharedConsumer::claim(self.region.clone(), layout)
+    }
+}

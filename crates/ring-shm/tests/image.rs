@@ -1,0 +1,310 @@
+//! The shared ring over heap images: protocol, validation and hostile-peer
+//! behaviour without system calls, so miri runs all of it.
+#![cfg(target_os = "linux")]
+
+use std::time::Duration;
+
+use ring_core::{Config, RecvTimeoutError, SendTimeoutError, TryRecvError, TrySendError};
+use ring_shm::{ShmError, ShmImage};
+
+const RING: usize = 128; // ring-core header offset
+const TAIL: usize = RING; // producer line: tail
+const HEAD: usize = RING + 128; // consumer line: head
+const CONSUMER_PID: usize = 76;
+
+fn cfg(bits: u32) -> Config {
+    Config::default().with_ring_bits(bits)
+}
+
+fn put_u64(image: &ShmImage, offset: usize, v: u64) {
+    // SAFETY: the tests use every handle of `image` on this thread only.
+    unsafe { image.write_bytes(offset, &v.to_le_bytes()) };
+}
+
+#[test]
+fn items_flow_in_order_across_wrap_around() {
+    let image = ShmImage::new::<[u32; 3]>(cfg(3)).unwrap();
+    let mut tx = image.producer::<[u32; 3]>().unwrap();
+    let mut rx = image.consumer::<[u32; 3]>().unwrap();
+    let total: u32 = if cfg!(miri) { 200 } else { 20_000 };
+    let (mut next_tx, mut next_rx) = (0u32, 0u32);
+    let mut buf = Vec::new();
+    let mut round = 0;
+    while next_rx < total {
+        round += 1;
+        // Alternate the producer's paths.
+        match round % 3 {
+            0 => {
+                while next_tx < total && tx.try_send([next_tx, !next_tx, next_tx ^ 0x5555]).is_ok()
+                {
+                    next_tx += 1;
+                }
+            }
+            1 => {
+                let items: Vec<_> = (next_tx..total.min(next_tx + 5))
+                    .map(|i| [i, !i, i ^ 0x5555])
+                    .collect();
+                next_tx += tx.send_slice(&items) as u32;
+            }
+            _ => {
+                if let Some(r) = tx.reserve(3) {
+                    let end = total.min(next_tx + r.len() as u32);
+                    next_tx += r.fill_from_iter((next_tx..end).map(|i| [i, !i, i ^ 0x5555])) as u32;
+                }
+            }
+        }
+        // And the consumer's.
+        let mut check = |v: [u32; 3]| {
+            assert_eq!(v, [next_rx, !next_rx, next_rx ^ 0x5555]);
+            next_rx += 1;
+        };
+        match round % 4 {
+            0 => {
+                while let Ok(v) = rx.try_recv() {
+                    check(v);
+                }
+            }
+            1 => {
+                buf.clear();
+                rx.recv_many(&mut buf, 3);
+                buf.iter().for_each(|&v| check(v));
+            }
+            2 => {
+                let mut out = [[0; 3]; 2];
+                let n = rx.recv_slice(&mut out);
+                out[..n].iter().for_each(|&v| check(v));
+            }
+            _ => {
+                rx.consume_batch(|&v| check(v));
+            }
+        }
+    }
+    assert_eq!(next_tx, total);
+    drop(tx);
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+}
+
+#[test]
+fn close_and_roles() {
+    let image = ShmImage::new::<u64>(cfg(2)).unwrap();
+    let mut tx = image.producer::<u64>().unwrap();
+    let mut rx = image.consumer::<u64>().unwrap();
+    assert!(matches!(image.producer::<u64>(), Err(ShmError::RoleTaken)));
+    assert!(matches!(image.consumer::<u64>(), Err(ShmError::RoleTaken)));
+    tx.send_slice(&[1, 2, 3]);
+    tx.close();
+    assert_eq!(tx.try_send(4), Err(TrySendError::Closed(4)));
+    assert_eq!(rx.recv(), Ok(1));
+    assert_eq!(rx.recv_timeout(Duration::from_secs(5)), Ok(2));
+    assert_eq!(rx.recv(), Ok(3));
+    assert_eq!(
+        rx.recv_timeout(Duration::from_secs(5)),
+        Err(RecvTimeoutError::Closed)
+    );
+    // A dropped role stays taken.
+    drop(rx);
+    assert!(matches!(image.consumer::<u64>(), Err(ShmError::RoleTaken)));
+}
+
+#[test]
+fn consumer_close_is_seen_by_the_producer() {
+    let image = ShmImage::new::<u8>(cfg(1)).unwrap();
+    let mut tx = image.producer::<u8>().unwrap();
+    let rx = image.consumer::<u8>().unwrap();
+    tx.send_slice(&[1, 2]);
+    drop(rx);
+    assert!(matches!(
+        tx.send_timeout(3, Duration::from_secs(5)),
+        Err(SendTimeoutError::Closed(3))
+    ));
+}
+
+#[test]
+fn timeouts_on_empty_and_full() {
+    let image = ShmImage::new::<u8>(cfg(1)).unwrap();
+    let mut tx = image.producer::<u8>().unwrap();
+    let mut rx = image.consumer::<u8>().unwrap();
+    assert_eq!(
+        rx.recv_timeout(Duration::from_millis(2)),
+        Err(RecvTimeoutError::Timeout)
+    );
+    tx.send_slice(&[1, 2]);
+    assert!(
+        tx.send_timeout(3, Duration::from_millis(2))
+            .unwrap_err()
+            .is_timeout()
+    );
+    assert!(tx.reserve(1).is_none());
+}
+
+#[test]
+fn tail_far_ahead_of_head_closes_the_consumer() {
+    let image = ShmImage::new::<u64>(cfg(2)).unwrap();
+    let mut rx = image.consumer::<u64>().unwrap();
+    put_u64(&image, TAIL, 1 << 40); // the "producer" writes an impossible tail
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    let c = rx.corruption().expect("the violation is recorded");
+    assert_eq!((c.head, c.tail, c.capacity), (0, 1 << 40, 4));
+    assert_eq!(rx.recv(), Err(ring_core::RecvError));
+    let mut out = [0; 4];
+    assert_eq!(rx.recv_slice(&mut out), 0);
+    assert_eq!(rx.consume_batch(|_| unreachable!()), 0);
+}
+
+#[test]
+fn head_past_tail_closes_the_producer() {
+    let image = ShmImage::new::<u64>(cfg(2)).unwrap();
+    let mut tx = image.producer::<u64>().unwrap();
+    tx.send_slice(&[1, 2, 3, 4]);
+    put_u64(&image, HEAD, 9); // ahead of tail 4
+    assert_eq!(tx.try_send(5), Err(TrySendError::Closed(5)));
+    assert!(tx.corruption().is_some());
+}
+
+#[test]
+fn corrupt_indices_are_refused_when_a_role_is_taken() {
+    let image = ShmImage::new::<u64>(cfg(2)).unwrap();
+    put_u64(&image, TAIL, 100);
+    assert!(matches!(
+        image.consumer::<u64>(),
+        Err(ShmError::IndexCorrupt(_))
+    ));
+    let image = ShmImage::new::<u64>(cfg(2)).unwrap();
+    put_u64(&image, HEAD, 1);
+    assert!(matches!(
+        image.producer::<u64>(),
+        Err(ShmError::IndexCorrupt(_))
+    ));
+}
+
+#[test]
+fn garbage_slots_are_only_garbage_values() {
+    let image = ShmImage::new::<f64>(cfg(3)).unwrap();
+    let mut tx = image.producer::<f64>().unwrap();
+    let mut rx = image.consumer::<f64>().unwrap();
+    tx.send_slice(&[1.0; 8]);
+    let slots = image.validate::<f64>().unwrap().slots_offset();
+    // SAFETY: handles are used on this thread only.
+    unsafe { image.write_bytes(slots, &[0xFF; 64]) }; // NaNs
+    let mut n = 0;
+    rx.consume_batch(|v| {
+        assert!(v.is_nan());
+        n += 1;
+    });
+    assert_eq!(n, 8);
+}
+
+#[test]
+fn a_silent_peer_without_pidfd_counts_as_dead() {
+    let image = ShmImage::new::<u8>(cfg(1)).unwrap();
+    let mut tx = image.producer::<u8>().unwrap();
+    // A consumer "process" that can never be verified through a pidfd
+    // (unknown start time) and never beats.
+    // SAFETY: handles are used on this thread only.
+    unsafe { image.write_bytes(CONSUMER_PID, &(u32::MAX - 1).to_le_bytes()) };
+    tx.set_heartbeat_timeout(Duration::from_millis(20));
+    tx.set_liveness_interval(Duration::from_millis(5));
+    assert!(
+        tx.is_consumer_alive(),
+        "first sight counts as a sign of life"
+    );
+    tx.send_slice(&[1, 2]);
+    // The ring is full and the consumer silent: the blocking send gives up.
+    assert!(matches!(tx.send(3), Err(ring_core::SendError(3))));
+    assert!(!tx.is_consumer_alive());
+    assert!(matches!(tx.check_consumer(), Err(ShmError::PeerDead)));
+}
+
+#[test]
+fn validation_errors_on_images() {
+    let good = ShmImage::new::<u32>(cfg(4)).unwrap().to_vec();
+    let check = |mutate: &dyn Fn(&mut Vec<u8>)| {
+        let mut b = good.clone();
+        mutate(&mut b);
+        ShmImage::from_bytes(&b).validate::<u32>().unwrap_err()
+    };
+    assert!(matches!(
+        check(&|b| b.truncate(100)),
+        ShmError::Truncated { len: 100, .. }
+    ));
+    assert!(matches!(
+        check(&|b| b.truncate(560)),
+        ShmError::SizeMismatch { .. }
+    ));
+    assert!(matches!(check(&|b| b[0] = b'R'), ShmError::BadMagic { .. }));
+    assert!(matches!(
+        check(&|b| b[8] = 2),
+        ShmError::Version { found: 2, .. }
+    ));
+    assert!(matches!(
+        check(&|b| b[12] = 8),
+        ShmError::ElementSize {
+            found: 8,
+            expected: 4
+        }
+    ));
+    assert!(matches!(
+        check(&|b| b[16] = 8),
+        ShmError::ElementAlign { found: 8, .. }
+    ));
+    assert!(matches!(
+        check(&|b| b[24] = 17),
+        ShmError::Capacity { capacity: 17, .. }
+    ));
+    assert!(matches!(
+        check(&|b| b[20] = 5),
+        ShmError::Capacity { ring_bits: 5, .. }
+    ));
+    assert!(matches!(
+        check(&|b| b[RING + 260] = 7),
+        ShmError::RingHeaderVersion { found: 7, .. }
+    ));
+    assert!(matches!(
+        check(&|b| b[RING + 264] = 3),
+        ShmError::RingHeaderCapacity { found: 3, .. }
+    ));
+    assert!(matches!(
+        ShmImage::from_bytes(&good).validate::<u64>(),
+        Err(ShmError::ElementSize { .. })
+    ));
+}
+
+/// A small deterministic fuzz loop (the proptest version is in prop.rs):
+/// random bytes anywhere in the headers, then every operation; nothing may
+/// crash or touch memory outside the image (miri checks the latter).
+#[test]
+fn random_header_bytes_never_crash() {
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    let mut rnd = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let rounds = if cfg!(miri) { 12 } else { 2000 };
+    for _ in 0..rounds {
+        let image = ShmImage::new::<u16>(cfg(3)).unwrap();
+        let flips = rnd() % 4 + 1;
+        for _ in 0..flips {
+            let off = (rnd() % 528) as usize;
+            let byte = (rnd() & 0xFF) as u8;
+            // SAFETY: no handle exists yet.
+            unsafe { image.write_bytes(off, &[byte]) };
+        }
+        let (Ok(mut tx), Ok(mut rx)) = (image.producer::<u16>(), image.consumer::<u16>()) else {
+            continue;
+        };
+        for i in 0..20u16 {
+            let _ = tx.try_send(i);
+            if i % 5 == 0 {
+                put_u64(&image, if rnd() % 2 == 0 { TAIL } else { HEAD }, rnd() % 64);
+            }
+            let _ = rx.try_recv();
+            let mut out = [0u16; 3];
+            let _ = rx.recv_slice(&mut out);
+            let _ = tx.send_slice(&[1, 2, 3]);
+            let _ = rx.consume_batch(|_| {});
+            let _ = (tx.len(), rx.len(), tx.is_full(), rx.is_empty());
+        }
+    }
+}

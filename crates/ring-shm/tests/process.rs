@@ -1,0 +1,329 @@
+//! Two real processes: each test re-executes this test binary as the peer
+//! (`--exact <test> --nocapture`, with an environment variable saying so) and
+//! hands it the ring's fd through `fd_passing` over a Unix socket.
+#![cfg(target_os = "linux")]
+
+use std::io::{Read, Write};
+use std::os::fd::AsFd;
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+use std::process::{Child, Command};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use ring_core::{Config, RecvError, RecvTimeoutError};
+use ring_shm::fd_passing::{FdServer, connect, recv_fd, send_fd};
+use ring_shm::{SharedRing, ShmSafe};
+
+const ROLE_ENV: &str = "RING_SHM_TEST_CHILD";
+const SOCK_ENV: &str = "RING_SHM_TEST_SOCK";
+
+/// Runs `f` on a thread and fails the test if it does not finish in time.
+fn watchdog<R: Send + 'static>(secs: u64, f: impl FnOnce() -> R + Send + 'static) -> R {
+    let (done_tx, done_rx) = mpsc::channel();
+    let h = thread::spawn(move || {
+        let r = f();
+        let _ = done_tx.send(());
+        r
+    });
+    match done_rx.recv_timeout(Duration::from_secs(secs)) {
+        Ok(()) => h.join().expect("test body panicked"),
+        Err(mpsc::RecvTimeoutError::Disconnected) => match h.join() {
+            Ok(r) => r,
+            Err(p) => std::panic::resume_unwind(p),
+        },
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            panic!("watchdog: test body did not finish within {secs}s (hang)")
+        }
+    }
+}
+
+fn is_child() -> bool {
+    std::env::var_os(ROLE_ENV).is_some()
+}
+
+/// Parent side: serves `ring`'s fd to a re-executed copy of this test.
+/// Returns the child and the connection (for a little signalling).
+fn spawn_peer<T: ShmSafe>(test: &str, ring: &SharedRing<T>) -> (Child, UnixStream) {
+    let dir: PathBuf = std::env::temp_dir().join(format!("ring-shm-{}-{test}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let server = FdServer::bind(dir.join("s")).unwrap();
+    let child = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", test, "--nocapture", "--test-threads=1"])
+        .env(ROLE_ENV, "1")
+        .env(SOCK_ENV, server.path())
+        .spawn()
+        .unwrap();
+    let conn = server.accept().unwrap();
+    send_fd(&conn, ring.as_fd()).unwrap();
+    drop(server);
+    std::fs::remove_dir(&dir).unwrap();
+    (child, conn)
+}
+
+/// Child side: the ring served by the parent.
+fn attach_to_parent<T: ShmSafe>() -> (SharedRing<T>, UnixStream) {
+    let conn = connect(std::env::var_os(SOCK_ENV).unwrap()).unwrap();
+    let fd = recv_fd(&conn).unwrap();
+    (SharedRing::attach(fd).unwrap(), conn)
+}
+
+fn signal(conn: &mut UnixStream) {
+    conn.write_all(&[1]).unwrap();
+}
+
+fn await_signal(conn: &mut UnixStream) {
+    let mut b = [0u8];
+    conn.read_exact(&mut b).unwrap();
+}
+
+fn assert_exit_ok(mut child: Child) {
+    let status = child.wait().unwrap();
+    assert!(status.success(), "peer process failed: {status}");
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "processes, memfd and sockets are system calls")]
+fn million_items_in_order() {
+    const N: u64 = 1_000_000;
+    if is_child() {
+        let (ring, _conn) = attach_to_parent::<u64>();
+        let mut tx = ring.into_producer().unwrap();
+        let mut next = 0u64;
+        let mut batch = [0u64; 64];
+        while next < N {
+            if next.is_multiple_of(3) {
+                tx.send(next).unwrap();
+                next += 1;
+            } else {
+                let n = (N - next).min(64) as usize;
+                for (i, b) in batch[..n].iter_mut().enumerate() {
+                    *b = next + i as u64;
+                }
+                let sent = tx.send_slice(&batch[..n]);
+                if sent == 0 {
+                    // Full: block for one item instead of spinning.
+                    tx.send(next).unwrap();
+                    next += 1;
+                } else {
+                    next += sent as u64;
+                }
+            }
+        }
+        return; // dropping `tx` closes the ring
+    }
+    watchdog(120, || {
+        let ring = SharedRing::<u64>::create(Config::default().with_ring_bits(12)).unwrap();
+        let (child, _conn) = spawn_peer("million_items_in_order", &ring);
+        let mut rx = ring.into_consumer().unwrap();
+        let mut expect = 0u64;
+        while let Ok(v) = rx.recv() {
+            assert_eq!(v, expect);
+            expect += 1;
+            rx.consume_batch(|&v| {
+                assert_eq!(v, expect);
+                expect += 1;
+            });
+        }
+        assert_eq!(expect, N);
+        assert_exit_ok(child);
+    });
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "processes, memfd and sockets are system calls")]
+fn blocking_recv_is_woken_by_the_other_process() {
+    if is_child() {
+        let (ring, mut conn) = attach_to_parent::<u32>();
+        let mut tx = ring.into_producer().unwrap();
+        // Wait until the consumer is parked on the futex, then wake it.
+        while !tx.is_consumer_parked() {
+            thread::yield_now();
+        }
+        tx.send(42).unwrap();
+        // Stay alive until the parent has received (a dead producer would
+        // also end its wait, which is not what this test is about).
+        await_signal(&mut conn);
+        return;
+    }
+    watchdog(60, || {
+        let ring = SharedRing::<u32>::create(Config::default().with_ring_bits(4)).unwrap();
+        let (child, mut conn) = spawn_peer("blocking_recv_is_woken_by_the_other_process", &ring);
+        let mut rx = ring.into_consumer().unwrap();
+        // Liveness slices far longer than the watchdog: only a futex wake
+        // from the other process can end this wait in time.
+        rx.set_liveness_interval(Duration::from_secs(600));
+        let t0 = Instant::now();
+        assert_eq!(rx.recv(), Ok(42));
+        assert!(t0.elapsed() < Duration::from_secs(600));
+        signal(&mut conn);
+        assert_exit_ok(child);
+    });
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "processes, memfd and sockets are system calls")]
+fn producer_close_is_seen_by_the_consumer_process() {
+    if is_child() {
+        let (ring, mut conn) = attach_to_parent::<u16>();
+        let mut tx = ring.into_producer().unwrap();
+        assert_eq!(tx.send_slice(&[1, 2, 3]), 3);
+        tx.close();
+        await_signal(&mut conn); // alive until the parent saw the close
+        return;
+    }
+    watchdog(60, || {
+        let ring = SharedRing::<u16>::create(Config::default().with_ring_bits(4)).unwrap();
+        let (child, mut conn) = spawn_peer("producer_close_is_seen_by_the_consumer_process", &ring);
+        let mut rx = ring.into_consumer().unwrap();
+        assert_eq!((rx.recv(), rx.recv(), rx.recv()), (Ok(1), Ok(2), Ok(3)));
+        assert_eq!(rx.recv(), Err(RecvError));
+        assert!(rx.is_producer_alive(), "closed, not dead");
+        signal(&mut conn);
+        assert_exit_ok(child);
+    });
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "processes, memfd and sockets are system calls")]
+fn consumer_close_is_seen_by_the_producer_process() {
+    if is_child() {
+        let (ring, mut conn) = attach_to_parent::<u64>();
+        let mut rx = ring.into_consumer().unwrap();
+        for i in 0..3 {
+            assert_eq!(rx.recv(), Ok(i));
+        }
+        rx.close();
+        await_signal(&mut conn);
+        return;
+    }
+    watchdog(60, || {
+        let ring = SharedRing::<u64>::create(Config::default().with_ring_bits(2)).unwrap();
+        let (child, mut conn) = spawn_peer("consumer_close_is_seen_by_the_producer_process", &ring);
+        let mut tx = ring.into_producer().unwrap();
+        let mut i = 0;
+        // Blocks once the ring is full, until the consumer's close wakes it.
+        while tx.send(i).is_ok() {
+            i += 1;
+        }
+        assert!(i >= 3);
+        assert!(tx.is_consumer_alive(), "closed, not dead");
+        signal(&mut conn);
+        assert_exit_ok(child);
+    });
+}
+
+/// An item whose four words check each other: a torn or garbage item shows.
+fn item(i: u64) -> [u64; 4] {
+    [
+        i,
+        !i,
+        i.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+        i ^ 0xA5A5_A5A5_A5A5_A5A5,
+    ]
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "processes, memfd and sockets are system calls")]
+fn killed_producer_ends_a_blocked_receive() {
+    if is_child() {
+        let (ring, _conn) = attach_to_parent::<[u64; 4]>();
+        let mut tx = ring.into_producer().unwrap();
+        let mut i = 0u64;
+        // Stream until killed.
+        while tx.send(item(i)).is_ok() {
+            i += 1;
+        }
+        panic!("the parent never closes: the child must be killed mid-stream");
+    }
+    watchdog(60, || {
+        let ring = SharedRing::<[u64; 4]>::create(Config::default().with_ring_bits(10)).unwrap();
+        let (mut child, _conn) = spawn_peer("killed_producer_ends_a_blocked_receive", &ring);
+        let mut rx = ring.into_consumer().unwrap();
+        let mut next = 0u64;
+        while next < 50_000 {
+            assert_eq!(rx.recv(), Ok(item(next)));
+            next += 1;
+        }
+        child.kill().unwrap(); // SIGKILL, mid-stream
+        let killed = Instant::now();
+        // Drain what was committed before the death, then `Closed`.
+        loop {
+            match rx.recv_timeout(Duration::from_secs(30)) {
+                Ok(v) => {
+                    assert_eq!(v, item(next), "whole and in order");
+                    next += 1;
+                }
+                Err(e) => {
+                    assert_eq!(e, RecvTimeoutError::Closed);
+                    break;
+                }
+            }
+        }
+        let took = killed.elapsed();
+        eprintln!(
+            "producer death seen {took:?} after SIGKILL ({} items in all, pidfd: {})",
+            next,
+            rx.uses_pidfd()
+        );
+        // Within the liveness window (heartbeat timeout 1 s without a pidfd,
+        // one 50 ms slice with it), with a wide margin for a loaded machine.
+        assert!(took < Duration::from_secs(20));
+        assert!(!rx.is_producer_alive());
+        assert!(matches!(
+            rx.check_producer(),
+            Err(ring_shm::ShmError::PeerDead)
+        ));
+        let status = child.wait().unwrap();
+        assert!(!status.success());
+    });
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "processes, memfd and sockets are system calls")]
+fn killed_consumer_ends_a_blocked_send() {
+    if is_child() {
+        let (ring, mut conn) = attach_to_parent::<u8>();
+        let _rx = ring.into_consumer().unwrap();
+        signal(&mut conn); // attached; now wait to be killed
+        await_signal(&mut conn);
+        panic!("the parent kills this process");
+    }
+    watchdog(60, || {
+        let ring = SharedRing::<u8>::create(Config::default().with_ring_bits(1)).unwrap();
+        let (mut child, mut conn) = spawn_peer("killed_consumer_ends_a_blocked_send", &ring);
+        let mut tx = ring.into_producer().unwrap();
+        await_signal(&mut conn);
+        assert_eq!(tx.send_slice(&[1, 2]), 2);
+        child.kill().unwrap();
+        assert!(tx.send(3).is_err(), "a dead consumer closes the ring");
+        assert!(!tx.is_consumer_alive());
+        let _ = child.wait();
+    });
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "processes, memfd and sockets are system calls")]
+fn roles_are_claimed_once_across_processes() {
+    if is_child() {
+        let (ring, mut conn) = attach_to_parent::<u8>();
+        assert!(matches!(
+            ring.into_producer(),
+            Err(ring_shm::ShmError::RoleTaken)
+        ));
+        signal(&mut conn);
+        return;
+    }
+    watchdog(60, || {
+        let ring = SharedRing::<u8>::create(Config::default().with_ring_bits(1)).unwrap();
+        let fd = ring.as_fd().try_clone_to_owned().unwrap();
+        let _tx = SharedRing::<u8>::attach(fd)
+            .unwrap()
+            .into_producer()
+            .unwrap();
+        let (child, mut conn) = spawn_peer("roles_are_claimed_once_across_processes", &ring);
+        await_signal(&mut conn);
+        assert_exit_ok(child);
+    });
+}
