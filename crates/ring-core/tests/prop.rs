@@ -38,7 +38,13 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: if cfg!(miri) { 4 } else { 256 }, ..ProptestConfig::default() })]
+    // Under miri: few cases, and no failure file (it needs the working directory,
+    // which miri's isolation hides).
+    #![proptest_config(ProptestConfig {
+        cases: if cfg!(miri) { 4 } else { 256 },
+        failure_persistence: if cfg!(miri) { None } else { ProptestConfig::default().failure_persistence },
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn ring_matches_vecdeque(bits in 1u32..4, start in prop_oneof![Just(0u64), Just(u64::MAX - 7), any::<u64>()], ops in prop::collection::vec(op(), 1..120)) {
