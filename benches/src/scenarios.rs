@@ -132,7 +132,110 @@ pub fn all(size: Size) -> Vec<Scenario> {
                 Contender::new("std recv_timeout", Kind::Peer, move || w::idle_cpu_std(s.idle)),
             ],
         },
+        Scenario {
+            id: "wake-eventfd",
+            title: format!(
+                "wake-up round trip through an eventfd + epoll (ring-wait EventNotifier, armed consumer), {} us idle gap, p50",
+                s.wake_gap.as_micros()
+            ),
+            unit: "ns",
+            better: Better::Lower,
+            placement: two.describe(),
+            contenders: vec![
+                Contender::new("ringmpsc spsc + EventNotifier", Kind::Ours, move || w::wake_eventfd_ours(s.wake, s.wake_gap, two)),
+                Contender::new("raw eventfd + epoll (floor)", Kind::Reference, move || w::wake_eventfd_raw(s.wake, s.wake_gap, two)),
+            ],
+        },
+        Scenario {
+            id: "shm",
+            title: format!("SharedRing vs the in-process ring vs a pipe vs a Unix socket, u64 items in batches of {}", w::SHM_BATCH),
+            unit: "Mmsg/s",
+            better: Better::Higher,
+            placement: format!(
+                "{}; producer and consumer are two THREADS over one sealed memfd mapping (the cross-process protocol; \
+                 two-process runs are in ring-shm's tests and examples/shm_pair.rs)",
+                two.describe()
+            ),
+            contenders: vec![
+                Contender::new("ringmpsc SharedRing (memfd)", Kind::Ours, move || w::shm_ring(s.single_items * 4, two)),
+                Contender::new("ringmpsc in-process ring", Kind::Reference, move || w::shm_inprocess(s.single_items * 4, two)),
+                Contender::new("pipe", Kind::Peer, move || w::shm_pipe(s.single_items * 4, two)),
+                Contender::new("unix stream socket", Kind::Peer, move || w::shm_unix_socket(s.single_items * 4, two)),
+            ],
+        },
+        Scenario {
+            id: "shm-rtt",
+            title: "round trip of one u64: SharedRing pair (spinning) vs in-process ring pair vs Unix socket (p50)".into(),
+            unit: "ns",
+            better: Better::Lower,
+            placement: two.describe(),
+            contenders: vec![
+                Contender::new("ringmpsc SharedRing pair", Kind::Ours, move || w::shm_rtt_ring(s.pingpong / 4, two)),
+                Contender::new("ringmpsc in-process pair", Kind::Reference, move || w::pingpong_ours(s.pingpong / 4, two)),
+                Contender::new("unix stream socket", Kind::Peer, move || w::shm_rtt_socket(s.pingpong / 4, two)),
+            ],
+        },
+        pool_scenario("pool-64B", 64, s.single_items / 4),
+        pool_scenario("pool-4KiB", 4096, s.single_items / 64),
+        pool_scenario("pool-64KiB", 65_536, s.single_items / 1024),
+        pool_scenario("pool-1MiB", 1 << 20, (s.single_items / 16_384).max(16)),
+        Scenario {
+            id: "metrics",
+            title: "SPSC single-item throughput: no observer vs Metrics vs Metrics with latency stamps".into(),
+            unit: "Mmsg/s",
+            better: Better::Higher,
+            placement: two.describe(),
+            contenders: vec![
+                Contender::new("no observer (`()`: no metrics code)", Kind::Ours, move || w::spsc_single_observed(s.single_items, two, ())),
+                Contender::new("Metrics (counters)", Kind::Ours, move || {
+                    w::spsc_single_observed(s.single_items, two, ringmpsc::metrics::Metrics::new())
+                }),
+                Contender::new("Metrics::with_latency", Kind::Ours, move || {
+                    w::spsc_single_observed(s.single_items, two, ringmpsc::metrics::Metrics::with_latency(w::SINGLE_CAP))
+                }),
+            ],
+        },
+        Scenario {
+            id: "numa",
+            title: "SPSC batched throughput: ring memory on the heap vs NodeLocal (mbind before first touch)".into(),
+            unit: "GB/s",
+            better: Better::Higher,
+            placement: format!("{}; this machine has one NUMA node, so the goal is no loss", two.describe()),
+            contenders: vec![
+                Contender::new("heap (placement off)", Kind::Ours, move || w::spsc_batch_on(s.batch_items, two, ringmpsc::primitives::Heap)),
+                Contender::new("NodeLocal::first_sender()", Kind::Ours, move || {
+                    w::spsc_batch_on(s.batch_items, two, ringmpsc::numa::NodeLocal::first_sender())
+                }),
+                Contender::new("NodeLocal::on_node(0)", Kind::Ours, move || match ringmpsc::numa::NodeLocal::on_node(0) {
+                    Ok(m) => w::spsc_batch_on(s.batch_items, two, m),
+                    Err(e) => Err(e.to_string()),
+                }),
+            ],
+        },
     ]
+}
+
+/// Large messages: copying `size` bytes through a byte ring vs passing a
+/// `BufferPool` handle (the crossover is where the pool row wins).
+fn pool_scenario(id: &'static str, size: usize, messages: u64) -> Scenario {
+    let two = Placement::TwoCores;
+    Scenario {
+        id,
+        title: format!(
+            "{size}-byte messages: BufferPool handles through a ring vs copying the bytes through a byte ring"
+        ),
+        unit: "GB/s",
+        better: Better::Higher,
+        placement: two.describe(),
+        contenders: vec![
+            Contender::new("pool handles (zero-copy)", Kind::Ours, move || {
+                w::pool_handles(messages, size, two)
+            }),
+            Contender::new("copy through the ring", Kind::Reference, move || {
+                w::pool_copy(messages, size, two)
+            }),
+        ],
+    }
 }
 
 /// Scenarios of BENCHMARKS.md whose member crate has not landed yet.
@@ -153,18 +256,6 @@ pub fn not_built() -> Vec<NotBuilt> {
         NotBuilt {
             id: "spmc / mpmc",
             why: "ring-channels (SPMC/MPMC) not built yet",
-        },
-        NotBuilt {
-            id: "wake (eventfd + epoll)",
-            why: "ring-wait (EventNotifier) not built yet",
-        },
-        NotBuilt {
-            id: "shm",
-            why: "ring-shm not built yet",
-        },
-        NotBuilt {
-            id: "pool",
-            why: "ring-pool not built yet",
         },
     ]
 }

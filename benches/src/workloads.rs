@@ -3,6 +3,7 @@
 //! what it receives and every workload verifies the count and the checksum.
 
 use std::hint::spin_loop;
+use std::os::fd::AsFd as _;
 use std::sync::Barrier;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -685,4 +686,530 @@ fn idle_cpu(block: impl FnOnce() -> bool + Send, wait: Duration) -> RunResult {
     }
     let cpu = cpu.ok_or("no /proc/thread-self/schedstat: cannot measure thread CPU time")?;
     Ok(Sample::of(cpu as f64 / wait.as_nanos() as f64 * 100.0))
+}
+
+// ------------------------------------------------------------- wake: eventfd
+
+/// Wake-up round trip through ring-wait's `EventNotifier`: each receiver arms
+/// its consumer and sleeps in `epoll_wait` on the ring's eventfd.
+pub fn wake_eventfd_ours(n: usize, gap: Duration, place: Placement) -> RunResult {
+    use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollTimeout};
+    use ringmpsc::wait::EventNotifier;
+    fn side(cfg: Config) -> Result<(spsc::Producer<u64>, impl FnMut() -> u64 + Send), String> {
+        let (tx, mut rx) = spsc::channel::<u64>(cfg);
+        let note = EventNotifier::new().map_err(|e| e.to_string())?;
+        let epoll = Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC).map_err(|e| e.to_string())?;
+        note.register_epoll(&epoll).map_err(|e| e.to_string())?;
+        rx.set_notifier(Some(note.clone()));
+        let recv = move || loop {
+            if let Ok(v) = rx.try_recv() {
+                return v;
+            }
+            if !rx.arm() {
+                let mut ev = [EpollEvent::empty()];
+                let _ = epoll.wait(&mut ev, EpollTimeout::NONE);
+            }
+            rx.disarm();
+            note.consume();
+        };
+        Ok((tx, recv))
+    }
+    let (mut a_tx, a_recv) = side(Config::LOW_LATENCY)?;
+    let (mut b_tx, b_recv) = side(Config::LOW_LATENCY)?;
+    wake_pingpong(
+        n,
+        gap,
+        place,
+        (move |v| a_tx.send(v).expect("alive"), a_recv),
+        (move |v| b_tx.send(v).expect("alive"), b_recv),
+    )
+}
+
+/// The raw floor for the eventfd path: a value in an atomic, an eventfd
+/// write to signal, `epoll_wait` + read to sleep; no ring.
+pub fn wake_eventfd_raw(n: usize, gap: Duration, place: Placement) -> RunResult {
+    use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
+    use nix::sys::eventfd::{EfdFlags, EventFd};
+    use ringmpsc::primitives::sync::{AtomicU64, Ordering};
+    struct Mailbox {
+        value: AtomicU64,
+        efd: EventFd,
+        epoll: Epoll,
+    }
+    fn mailbox() -> Result<Mailbox, String> {
+        let efd = EventFd::from_value_and_flags(0, EfdFlags::EFD_CLOEXEC | EfdFlags::EFD_NONBLOCK)
+            .map_err(|e| e.to_string())?;
+        let epoll = Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC).map_err(|e| e.to_string())?;
+        epoll
+            .add(&efd, EpollEvent::new(EpollFlags::EPOLLIN, 0))
+            .map_err(|e| e.to_string())?;
+        Ok(Mailbox {
+            value: AtomicU64::new(u64::MAX),
+            efd,
+            epoll,
+        })
+    }
+    impl Mailbox {
+        fn send(&self, v: u64) {
+            // ORDERING: Release; pairs with the Acquire swap in `recv`.
+            self.value.store(v, Ordering::Release);
+            let _ = self.efd.write(1);
+        }
+        fn recv(&self) -> u64 {
+            loop {
+                // ORDERING: Acquire; pairs with the Release store in `send`.
+                let v = self.value.swap(u64::MAX, Ordering::Acquire);
+                if v != u64::MAX {
+                    return v;
+                }
+                let mut ev = [EpollEvent::empty()];
+                let _ = self.epoll.wait(&mut ev, EpollTimeout::NONE);
+                let _ = self.efd.read();
+            }
+        }
+    }
+    let a = mailbox()?;
+    let b = mailbox()?;
+    let (a, b) = (&a, &b);
+    wake_pingpong(
+        n,
+        gap,
+        place,
+        (|v| a.send(v), || a.recv()),
+        (|v| b.send(v), || b.recv()),
+    )
+}
+
+// --------------------------------------------------------------------- shm
+
+/// Items per batch for the cross-process comparison (one syscall per batch
+/// for pipes and sockets, one commit per batch for the rings).
+pub const SHM_BATCH: usize = 512;
+
+/// `SharedRing` throughput, producer and consumer in two threads over one
+/// sealed memfd mapping (the cross-process protocol: untrusted indices,
+/// copy-out, SeqCst fences, shared futex).
+pub fn shm_ring(items: u64, place: Placement) -> RunResult {
+    use ringmpsc::shm::SharedRing;
+    let cfg = Config::default().with_ring_bits(14);
+    let ring = SharedRing::<u64>::create(cfg).map_err(|e| e.to_string())?;
+    let fd = ring
+        .as_fd()
+        .try_clone_to_owned()
+        .map_err(|e| e.to_string())?;
+    let other = SharedRing::<u64>::attach(fd).map_err(|e| e.to_string())?;
+    let mut tx = ring.into_producer().map_err(|e| e.to_string())?;
+    let mut rx = other.into_consumer().map_err(|e| e.to_string())?;
+    let (d, got) = pair(
+        place,
+        move || {
+            let mut buf = [0u64; SHM_BATCH];
+            let mut next = 0u64;
+            while next < items {
+                let k = SHM_BATCH.min((items - next) as usize);
+                for (i, b) in buf[..k].iter_mut().enumerate() {
+                    *b = next + i as u64;
+                }
+                let mut sent = 0;
+                while sent < k {
+                    let m = tx.send_slice(&buf[sent..k]);
+                    if m == 0 {
+                        spin_loop();
+                    }
+                    sent += m;
+                }
+                next += k as u64;
+            }
+        },
+        move || {
+            let mut buf = [0u64; SHM_BATCH];
+            let (mut n, mut sum) = (0u64, 0u64);
+            while n < items {
+                let k = rx.recv_slice(&mut buf);
+                if k == 0 {
+                    spin_loop();
+                }
+                sum = buf[..k].iter().fold(sum, |s, &x| s.wrapping_add(x));
+                n += k as u64;
+            }
+            (n, sum)
+        },
+    );
+    single("SharedRing", items, d, got)
+}
+
+/// The in-process ring with the same batches (`send_slice` / `recv_slice`).
+pub fn shm_inprocess(items: u64, place: Placement) -> RunResult {
+    let (mut tx, mut rx) = spsc::channel::<u64>(Config::default().with_ring_bits(14));
+    let (d, got) = pair(
+        place,
+        move || {
+            let mut buf = [0u64; SHM_BATCH];
+            let mut next = 0u64;
+            while next < items {
+                let k = SHM_BATCH.min((items - next) as usize);
+                for (i, b) in buf[..k].iter_mut().enumerate() {
+                    *b = next + i as u64;
+                }
+                let mut sent = 0;
+                while sent < k {
+                    let m = tx.send_slice(&buf[sent..k]);
+                    if m == 0 {
+                        spin_loop();
+                    }
+                    sent += m;
+                }
+                next += k as u64;
+            }
+        },
+        move || {
+            let mut buf = [0u64; SHM_BATCH];
+            let (mut n, mut sum) = (0u64, 0u64);
+            while n < items {
+                let k = rx.recv_slice(&mut buf);
+                if k == 0 {
+                    spin_loop();
+                }
+                sum = buf[..k].iter().fold(sum, |s, &x| s.wrapping_add(x));
+                n += k as u64;
+            }
+            (n, sum)
+        },
+    );
+    single("in-process ring", items, d, got)
+}
+
+/// A byte stream (pipe or Unix socket) carrying the same `u64`s in batches.
+fn stream_items<W: std::io::Write + Send, R: std::io::Read + Send>(
+    name: &str,
+    items: u64,
+    place: Placement,
+    mut w: W,
+    mut r: R,
+) -> RunResult {
+    let (d, got) = pair(
+        place,
+        move || {
+            let mut buf = vec![0u8; SHM_BATCH * 8];
+            let mut next = 0u64;
+            while next < items {
+                let k = SHM_BATCH.min((items - next) as usize);
+                for i in 0..k {
+                    buf[i * 8..i * 8 + 8].copy_from_slice(&(next + i as u64).to_le_bytes());
+                }
+                w.write_all(&buf[..k * 8]).expect("stream write");
+                next += k as u64;
+            }
+        },
+        move || {
+            let mut buf = vec![0u8; SHM_BATCH * 8];
+            let (mut n, mut sum, mut have) = (0u64, 0u64, 0usize);
+            while n < items {
+                let k = r.read(&mut buf[have..]).expect("stream read");
+                if k == 0 {
+                    break;
+                }
+                have += k;
+                let whole = have / 8 * 8;
+                for c in buf[..whole].chunks_exact(8) {
+                    sum = sum.wrapping_add(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+                    n += 1;
+                }
+                buf.copy_within(whole..have, 0);
+                have -= whole;
+            }
+            (n, sum)
+        },
+    );
+    single(name, items, d, got)
+}
+
+/// A pipe carrying the same items.
+pub fn shm_pipe(items: u64, place: Placement) -> RunResult {
+    let (r, w) = std::io::pipe().map_err(|e| e.to_string())?;
+    stream_items("pipe", items, place, w, r)
+}
+
+/// A Unix stream socket pair carrying the same items.
+pub fn shm_unix_socket(items: u64, place: Placement) -> RunResult {
+    let (a, b) = std::os::unix::net::UnixStream::pair().map_err(|e| e.to_string())?;
+    stream_items("unix socket", items, place, a, b)
+}
+
+/// Round trip of one item over two `SharedRing`s (spinning), ns.
+pub fn shm_rtt_ring(n: usize, place: Placement) -> RunResult {
+    use ringmpsc::shm::SharedRing;
+    let mk = || -> Result<_, String> {
+        let ring = SharedRing::<u64>::create(Config::LOW_LATENCY).map_err(|e| e.to_string())?;
+        let fd = ring
+            .as_fd()
+            .try_clone_to_owned()
+            .map_err(|e| e.to_string())?;
+        let other = SharedRing::<u64>::attach(fd).map_err(|e| e.to_string())?;
+        Ok((
+            ring.into_producer().map_err(|e| e.to_string())?,
+            other.into_consumer().map_err(|e| e.to_string())?,
+        ))
+    };
+    let (mut a_tx, mut a_rx) = mk()?;
+    let (mut b_tx, mut b_rx) = mk()?;
+    let mut lat = Vec::with_capacity(n);
+    pair(
+        place,
+        move || {
+            for _ in 0..n {
+                let v = loop {
+                    if let Ok(v) = a_rx.try_recv() {
+                        break v;
+                    }
+                    spin_loop();
+                };
+                while b_tx.try_send(v).is_err() {
+                    spin_loop();
+                }
+            }
+        },
+        || {
+            for i in 0..n as u64 {
+                let t0 = Instant::now();
+                while a_tx.try_send(i).is_err() {
+                    spin_loop();
+                }
+                loop {
+                    if b_rx.try_recv().is_ok() {
+                        break;
+                    }
+                    spin_loop();
+                }
+                lat.push(t0.elapsed().as_nanos() as f64);
+            }
+        },
+    );
+    Ok(latency_sample(&mut lat))
+}
+
+/// Round trip of one `u64` over a Unix socket pair (blocking reads), ns.
+pub fn shm_rtt_socket(n: usize, place: Placement) -> RunResult {
+    use std::io::{Read, Write};
+    let (mut a, mut b) = std::os::unix::net::UnixStream::pair().map_err(|e| e.to_string())?;
+    let mut lat = Vec::with_capacity(n);
+    pair(
+        place,
+        move || {
+            let mut buf = [0u8; 8];
+            for _ in 0..n {
+                b.read_exact(&mut buf).expect("read");
+                b.write_all(&buf).expect("write");
+            }
+        },
+        || {
+            let mut buf = [0u8; 8];
+            for i in 0..n as u64 {
+                let t0 = Instant::now();
+                a.write_all(&i.to_le_bytes()).expect("write");
+                a.read_exact(&mut buf).expect("read");
+                lat.push(t0.elapsed().as_nanos() as f64);
+            }
+        },
+    );
+    Ok(latency_sample(&mut lat))
+}
+
+// -------------------------------------------------------------------- pool
+
+/// Messages of `size` bytes copied through a byte ring (`send_slice` /
+/// `recv_slice`), the consumer summing every byte; GB/s of payload.
+pub fn pool_copy(messages: u64, size: usize, place: Placement) -> RunResult {
+    let cfg = Config::default()
+        .with_ring_bits((size * 4).next_power_of_two().max(1 << 12).trailing_zeros());
+    let (mut tx, mut rx) = spsc::channel::<u8>(cfg);
+    let src: Vec<u8> = (0..size).map(|i| i as u8).collect();
+    let per_msg: u64 = src.iter().map(|&b| b as u64).sum();
+    let (d, got) = pair(
+        place,
+        move || {
+            for _ in 0..messages {
+                let mut sent = 0;
+                while sent < size {
+                    let m = tx.send_slice(&src[sent..]);
+                    if m == 0 {
+                        spin_loop();
+                    }
+                    sent += m;
+                }
+            }
+        },
+        move || {
+            let mut buf = vec![0u8; size.min(1 << 16)];
+            let total = messages * size as u64;
+            let (mut n, mut sum) = (0u64, 0u64);
+            while n < total {
+                let k = rx.recv_slice(&mut buf);
+                if k == 0 {
+                    spin_loop();
+                }
+                sum = buf[..k].iter().fold(sum, |s, &x| s.wrapping_add(x as u64));
+                n += k as u64;
+            }
+            (n / size as u64, sum)
+        },
+    );
+    verify(
+        "ring copy",
+        got.0,
+        got.1,
+        messages,
+        per_msg.wrapping_mul(messages),
+    )?;
+    Ok(Sample::of(crate::harness::gbps(messages * size as u64, d)))
+}
+
+/// Messages of `size` bytes written into `BufferPool` slabs, their handles
+/// sent through a ring; the consumer claims and sums every byte. GB/s.
+pub fn pool_handles(messages: u64, size: usize, place: Placement) -> RunResult {
+    use ringmpsc::pool::{BufferPool, Handle};
+    let pool = BufferPool::new(size, 64).map_err(|e| e.to_string())?;
+    let pool = &pool;
+    let (mut tx, mut rx) = spsc::channel::<Handle>(Config::default().with_ring_bits(5));
+    let src: Vec<u8> = (0..size).map(|i| i as u8).collect();
+    let per_msg: u64 = src.iter().map(|&b| b as u64).sum();
+    let (d, got) = pair(
+        place,
+        move || {
+            for _ in 0..messages {
+                let mut slab = loop {
+                    match pool.alloc() {
+                        Some(s) => break s,
+                        None => spin_loop(),
+                    }
+                };
+                slab[..size].copy_from_slice(&src);
+                let mut h = slab.publish(size);
+                while let Err(e) = tx.try_send(h) {
+                    h = e.into_inner();
+                    spin_loop();
+                }
+            }
+        },
+        move || {
+            let (mut n, mut sum) = (0u64, 0u64);
+            while n < messages {
+                match rx.try_recv() {
+                    Ok(h) => {
+                        let slab = pool.claim(h).expect("fresh handle");
+                        sum = slab.iter().fold(sum, |s, &x| s.wrapping_add(x as u64));
+                        n += 1;
+                    }
+                    Err(_) => spin_loop(),
+                }
+            }
+            (n, sum)
+        },
+    );
+    verify(
+        "pool handles",
+        got.0,
+        got.1,
+        messages,
+        per_msg.wrapping_mul(messages),
+    )?;
+    Ok(Sample::of(crate::harness::gbps(messages * size as u64, d)))
+}
+
+// ----------------------------------------------------------------- metrics
+
+/// SPSC single-item throughput with an observer.
+pub fn spsc_single_observed<O: ringmpsc::primitives::Observer>(
+    items: u64,
+    place: Placement,
+    observer: O,
+) -> RunResult {
+    let (mut tx, mut rx) =
+        spsc::Builder::new(Config::default().with_ring_bits(SINGLE_CAP.trailing_zeros()))
+            .observer(observer)
+            .build::<u64>()
+            .map_err(|e| e.to_string())?;
+    let (d, got) = pair(
+        place,
+        move || {
+            for i in 0..items {
+                let mut v = i;
+                while let Err(e) = tx.try_send(v) {
+                    v = e.into_inner();
+                    spin_loop();
+                }
+            }
+        },
+        move || {
+            let (mut n, mut sum) = (0u64, 0u64);
+            while n < items {
+                match rx.try_recv() {
+                    Ok(v) => {
+                        n += 1;
+                        sum = sum.wrapping_add(v);
+                    }
+                    Err(_) => spin_loop(),
+                }
+            }
+            (n, sum)
+        },
+    );
+    single("observed spsc", items, d, got)
+}
+
+// -------------------------------------------------------------------- numa
+
+/// Batched SPSC throughput with the ring's memory from `memory`.
+pub fn spsc_batch_on<M: ringmpsc::primitives::RingMemory>(
+    items: u64,
+    place: Placement,
+    memory: M,
+) -> RunResult {
+    let (mut tx, mut rx) = spsc::Builder::new(Config::default().with_ring_bits(16))
+        .memory(memory)
+        .build::<u64>()
+        .map_err(|e| e.to_string())?;
+    // Warm-up lap: fault in every page of the ring (on this thread) so both
+    // memory sources are measured in steady state, not their page faults.
+    for _ in 0..2 {
+        while let Some(r) = tx.reserve(4096) {
+            r.fill_with(|i| i as u64);
+        }
+        rx.consume_count();
+    }
+
+    let (d, got) = pair(
+        place,
+        move || {
+            let mut next = 0u64;
+            while next < items {
+                let want = 4096.min((items - next) as usize);
+                if let Some(r) = tx.reserve(want) {
+                    let base = next;
+                    next += r.fill_with(|i| base + i as u64) as u64;
+                } else {
+                    spin_loop();
+                }
+            }
+        },
+        move || {
+            let (mut n, mut sum) = (0u64, 0u64);
+            while n < items {
+                let k = rx.consume_batch(|&x| sum = sum.wrapping_add(x));
+                if k == 0 {
+                    spin_loop();
+                }
+                n += k as u64;
+            }
+            (n, sum)
+        },
+    );
+    verify(
+        "placed spsc batch",
+        got.0,
+        got.1,
+        items,
+        expected_sum(items),
+    )?;
+    Ok(Sample::of(crate::harness::gbps(items * 8, d)))
 }
