@@ -63,12 +63,17 @@ extern crate alloc;
 mod config;
 mod error;
 mod header;
+pub mod inbox;
+#[cfg(feature = "std")]
+pub mod mc;
 pub mod raw;
 mod seams;
 pub mod spsc;
 mod stats;
 #[doc(hidden)]
 pub mod sync;
+#[cfg(feature = "std")]
+pub mod table;
 #[cfg(feature = "std")]
 pub mod wait;
 

@@ -7,6 +7,7 @@
 //! |---|---|---|---|
 //! | [`primitives`] | `ring-core` | always | the SPSC ring, `Config`, errors, `WaitStrategy`, the seams |
 //! | [`spsc`] | `ring-core` | always | the SPSC channel family: the core ring, zero overhead |
+//! | [`mpsc`], [`spmc`], [`mpmc`], [`channels`] | `ring-channels` | `channels` | MPSC by ring decomposition, SPMC and MPMC on the claim ring |
 //! | [`wait`] | `ring-wait` | `wait` | `EventNotifier` (eventfd), `EventLoop`, `Waiter`, `Backoff`, `WaitStrategy` |
 //! | [`pool`] | `ring-pool` | `pool` | `BufferPool`: zero-copy large messages through any ring |
 //! | [`metrics`] | `ring-metrics` | `metrics` | `Metrics`: counters and commit-to-consume latency |
@@ -16,8 +17,6 @@
 //!
 //! Every feature except `hwloc` is on by default; a user who wants one
 //! primitive can depend on that member crate alone and gets the same types.
-//! The MPSC, SPMC and MPMC families (`ring-channels`) are re-exported here as
-//! they land.
 //!
 //! ## Guarantees
 //!
@@ -60,6 +59,32 @@ pub use ring_core as primitives;
 pub mod spsc {
     #[doc(inline)]
     pub use ring_core::spsc::*;
+}
+
+/// The channel families (`ring-channels`): MPSC, SPMC, MPMC.
+#[cfg(feature = "channels")]
+#[doc(inline)]
+pub use ring_channels as channels;
+
+/// MPSC: one ring per producer, one consumer (`ring-channels`).
+#[cfg(feature = "channels")]
+pub mod mpsc {
+    #[doc(inline)]
+    pub use ring_channels::mpsc::*;
+}
+
+/// SPMC: one ring, cloneable consumers that claim items (`ring-channels`).
+#[cfg(feature = "channels")]
+pub mod spmc {
+    #[doc(inline)]
+    pub use ring_channels::spmc::*;
+}
+
+/// MPMC: per-producer rings, work-stealing consumers (`ring-channels`).
+#[cfg(feature = "channels")]
+pub mod mpmc {
+    #[doc(inline)]
+    pub use ring_channels::mpmc::*;
 }
 
 /// Waiting and readiness (`ring-wait`): eventfd notifier, event loop, backoff.

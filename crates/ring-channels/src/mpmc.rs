@@ -1,0 +1,1049 @@
+//! The MPMC channel: one multi-consumer claim ring ([`ring_core::mc`]) per
+//! producer, cloneable consumers that steal from them.
+//!
+//! - A [`Producer`] clone registers a ring: it takes over the producer side
+//!   of a ring whose producer is gone (continuing at its tail, so nothing is
+//!   lost or reordered), or appends a new ring to a grow-only segmented
+//!   table ([`ring_core::table::GrowTable`]) that consumers read without
+//!   locks. Rings are never freed before the channel, so no reader ever
+//!   sees one freed under it.
+//! - A [`Consumer`] looks at its own shard of rings first, then at the
+//!   hottest ring (most items waiting: `tail - head`, exact, it cannot drift
+//!   or wrap), then at a random ring (xorshift), and finally at every ring
+//!   before it reports `Empty`.
+//! - Items are claimed, moved out, then handed to handlers: no `readable`
+//!   or `peek` on this family.
+//!
+//! # Examples
+//!
+//! ```
+//! use ring_core::{Config, WaitStrategy};
+//!
+//! let (tx, rx) = ring_channels::mpmc::channel::<u64>(Config::LOW_LATENCY);
+//! let producers: Vec<_> = (0..2u64)
+//!     .map(|t| {
+//!         let mut tx = tx.clone();
+//!         std::thread::spawn(move || (0..1000).for_each(|i| tx.send(t * 1000 + i).unwrap()))
+//!     })
+//!     .collect();
+//! drop(tx);
+//! let consumers: Vec<_> = (0..2)
+//!     .map(|_| {
+//!         let mut rx = rx.clone();
+//!         std::thread::spawn(move || rx.iter().count())
+//!     })
+//!     .collect();
+//! drop(rx);
+//! producers.into_iter().for_each(|h| h.join().unwrap());
+//! let n: usize = consumers.into_iter().map(|h| h.join().unwrap()).sum();
+//! assert_eq!(n, 2000);
+//! ```
+
+use core::cell::Cell;
+use core::fmt;
+use core::marker::PhantomData;
+use core::time::Duration;
+
+use ring_core::mc::{self, Reservation};
+use ring_core::spsc::BuildError;
+use ring_core::sync::{Arc, AtomicBool, AtomicUsize, Ordering, fence};
+use ring_core::table::GrowTable;
+use ring_core::wait::{
+    self, Closer, DoorbellRef, RecvEndpoint, SendEndpoint, TimedOut, Waitable, WakeGroup,
+};
+use ring_core::{
+    ChannelStats, Config, Notify, RecvError, RecvTimeoutError, SendError, SendTimeoutError,
+    TryRecvError, TrySendError, WaitStrategy,
+};
+
+use crate::{Padded, TooManyConsumers};
+
+struct Chan<T> {
+    table: GrowTable<Arc<mc::Ring<T>>>,
+    group: Arc<WakeGroup>,
+    producers: Padded<AtomicUsize>,
+    consumers: AtomicUsize,
+    next_id: AtomicUsize,
+    closed: AtomicBool,
+    config: Config,
+}
+
+impl<T> Chan<T> {
+    /// Closes the channel and every ring (idempotent); wakes every sleeper.
+    fn close(&self) {
+        // ORDERING: Release; pairs with the Acquire load in `closing`.
+        self.closed.store(true, Ordering::Release);
+        // ORDERING: SeqCst fence: the flag store and the table walk below form a
+        // store-buffering pair with a registration's table push and flag load
+        // (`Producer::try_clone`, which has the same fence): either we see its
+        // ring, or it sees the flag.
+        fence(Ordering::SeqCst);
+        for ring in self.table.iter() {
+            ring.close();
+        }
+        self.group.doorbell().ring();
+    }
+
+    /// Every producer gone, or closed: nothing new can arrive.
+    fn closing(&self) -> bool {
+        // ORDERING: Acquire; pairs with the Release store in `close`.
+        self.closed.load(Ordering::Acquire)
+            // ORDERING: Acquire; pairs with the AcqRel decrements in
+            // `Producer::drop`: their commits and table pushes are visible.
+            || self.producers.0.load(Ordering::Acquire) == 0
+    }
+
+    /// A producer side: a ring whose producer is gone, or a new ring.
+    fn register(&self) -> Result<mc::Producer<T>, BuildError> {
+        if let Some(p) = self.table.iter().find_map(mc::Ring::try_producer) {
+            return Ok(p);
+        }
+        let ring = mc::Ring::new(self.config.capacity(), self.group.clone())?;
+        let p = mc::Ring::try_producer(&ring).expect("invariant: a fresh ring has no producer");
+        self.table.push(ring);
+        Ok(p)
+    }
+}
+
+/// Creates an MPMC channel: `config.capacity()` slots per producer ring, at
+/// most `config.max_consumers()` consumers at a time.
+///
+/// # Panics
+///
+/// If `capacity * size_of::<T>()` overflows the address space.
+///
+/// # Examples
+///
+/// ```
+/// let (mut tx, mut rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
+/// tx.try_send(1).unwrap();
+/// assert_eq!(rx.try_recv(), Ok(1));
+/// ```
+pub fn channel<T>(config: Config) -> (Producer<T>, Consumer<T>) {
+    match try_channel(config) {
+        Ok(pair) => pair,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// As [`channel`], reporting a ring that cannot be built.
+///
+/// # Errors
+///
+/// [`BuildError::CapacityOverflow`] if the ring's size overflows for `T`.
+///
+/// # Examples
+///
+/// ```
+/// let (_tx, _rx) = ring_channels::mpmc::try_channel::<u8>(ring_core::Config::default())?;
+/// # Ok::<(), ring_core::spsc::BuildError>(())
+/// ```
+pub fn try_channel<T>(config: Config) -> Result<(Producer<T>, Consumer<T>), BuildError> {
+    let chan = Arc::new(Chan {
+        table: GrowTable::new(),
+        group: Arc::new(WakeGroup::new()),
+        producers: Padded(AtomicUsize::new(1)),
+        consumers: AtomicUsize::new(1),
+        next_id: AtomicUsize::new(1),
+        closed: AtomicBool::new(false),
+        config,
+    });
+    let inner = chan.register()?;
+    Ok((
+        Producer {
+            inner,
+            chan: chan.clone(),
+        },
+        Consumer::new(chan, 0),
+    ))
+}
+
+// ------------------------------------------------------------------ Producer
+
+/// A sending end of an MPMC channel: one ring of its own. `Send` (when
+/// `T: Send`), not `Sync`; `Clone` registers another ring. Dropping the last
+/// producer closes the channel (consumers drain, then see `Closed`).
+pub struct Producer<T> {
+    inner: mc::Producer<T>,
+    chan: Arc<Chan<T>>,
+}
+
+impl<T> fmt::Debug for Producer<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("mpmc::Producer")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> Clone for Producer<T> {
+    /// Registers another producer.
+    ///
+    /// # Panics
+    ///
+    /// Only if a new ring cannot be built, which the first one already was
+    /// (allocation failure aborts, like `Vec`).
+    fn clone(&self) -> Self {
+        match self.try_clone() {
+            Ok(p) => p,
+            Err(e) => panic!("mpmc::Producer::clone: {e}"),
+        }
+    }
+}
+
+impl<T> Drop for Producer<T> {
+    fn drop(&mut self) {
+        // ORDERING: AcqRel; Release publishes our commits to a consumer that
+        // loads zero with Acquire (every change is an RMW: one release sequence).
+        if self.chan.producers.0.fetch_sub(1, Ordering::AcqRel) == 1 {
+            // The last producer: wake every sleeping consumer (full fence inside).
+            self.chan.group.doorbell().ring();
+        }
+        // `inner` gives the ring's producer side back for reuse when it drops.
+    }
+}
+
+impl<T> Producer<T> {
+    /// Registers another producer (reusing a ring whose producer is gone, or
+    /// a new one). A clone of a closed channel gets `Closed` on every send.
+    ///
+    /// # Errors
+    ///
+    /// [`BuildError`] if a new ring cannot be built.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
+    /// let tx2 = tx.try_clone()?;
+    /// assert_eq!(rx.producer_count(), 2);
+    /// # drop(tx2);
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn try_clone(&self) -> Result<Self, BuildError> {
+        // ORDERING: Relaxed; we hold a producer, so the count cannot reach zero.
+        self.chan.producers.0.fetch_add(1, Ordering::Relaxed);
+        let mut inner = match self.chan.register() {
+            Ok(p) => p,
+            Err(e) => {
+                // ORDERING: Relaxed; undoing our own increment (we still hold one).
+                self.chan.producers.0.fetch_sub(1, Ordering::Relaxed);
+                return Err(e);
+            }
+        };
+        // ORDERING: SeqCst fence, the partner of the one in `Chan::close`.
+        fence(Ordering::SeqCst);
+        // ORDERING: Relaxed after the fence above.
+        if self.chan.closed.load(Ordering::Relaxed) {
+            inner.close();
+        }
+        Ok(Producer {
+            inner,
+            chan: self.chan.clone(),
+        })
+    }
+
+    /// Sends without blocking.
+    ///
+    /// # Errors
+    ///
+    /// `Closed(v)` (wins over `Full`) or `Full(v)`; the value comes back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, TrySendError};
+    /// let (mut tx, rx) = ring_channels::mpmc::channel::<u8>(Config::default());
+    /// drop(rx);
+    /// assert_eq!(tx.try_send(1), Err(TrySendError::Closed(1)));
+    /// ```
+    #[inline]
+    pub fn try_send(&mut self, value: T) -> Result<(), TrySendError<T>> {
+        self.inner.try_send(value)
+    }
+
+    /// Sends, blocking while this producer's ring is full.
+    ///
+    /// # Errors
+    ///
+    /// [`SendError`] with the value once the channel is closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
+    /// tx.send(1).unwrap();
+    /// assert_eq!(rx.recv(), Ok(1));
+    /// ```
+    pub fn send(&mut self, value: T) -> Result<(), SendError<T>> {
+        match self.try_send(value) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Closed(v)) => Err(SendError(v)),
+            Err(TrySendError::Full(v)) => self
+                .send_with(v, WaitStrategy::Blocking)
+                .map_err(|e| SendError(e.into_inner())),
+        }
+    }
+
+    /// Sends, blocking at most `timeout`.
+    ///
+    /// # Errors
+    ///
+    /// `Timeout(v)` or `Closed(v)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let (mut tx, _rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default().with_ring_bits(1));
+    /// tx.send_slice(&[1, 2]);
+    /// assert!(tx.send_timeout(3, Duration::from_millis(1)).unwrap_err().is_timeout());
+    /// ```
+    pub fn send_timeout(&mut self, value: T, timeout: Duration) -> Result<(), SendTimeoutError<T>> {
+        self.send_with(value, WaitStrategy::TimedBlocking(timeout))
+    }
+
+    /// Sends, waiting per `strategy` (the shared driver).
+    ///
+    /// # Errors
+    ///
+    /// `Closed(v)`; `Timeout(v)` only under `TimedBlocking`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
+    /// tx.send_with(1, ring_core::WaitStrategy::Yielding).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// ```
+    pub fn send_with(
+        &mut self,
+        value: T,
+        strategy: WaitStrategy,
+    ) -> Result<(), SendTimeoutError<T>> {
+        wait::send_with(self, value, strategy)
+    }
+
+    /// Sends as many of `items` as fit now; returns the count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
+    /// assert_eq!(tx.send_slice(&[1, 2, 3, 4, 5]), 4);
+    /// assert_eq!(rx.consume_count(), 4);
+    /// ```
+    pub fn send_slice(&mut self, items: &[T]) -> usize
+    where
+        T: Copy,
+    {
+        self.inner.send_slice(items)
+    }
+
+    /// Reserves up to `n` contiguous free slots; `None` when full, closed or `n == 0`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::mpmc::channel::<u32>(ring_core::Config::default());
+    /// assert_eq!(tx.reserve(2).unwrap().fill_with(|i| i as u32), 2);
+    /// assert_eq!(rx.consume_count(), 2);
+    /// ```
+    pub fn reserve(&mut self, n: usize) -> Option<Reservation<'_, T>> {
+        self.inner.reserve(n)
+    }
+
+    /// Reserves up to `n` contiguous slots, waiting per `strategy` until at
+    /// least one is free.
+    ///
+    /// # Errors
+    ///
+    /// `Closed(())`; `Timeout(())` only under `TimedBlocking`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
+    /// let r = tx.reserve_with(1, ring_core::WaitStrategy::Blocking).unwrap();
+    /// assert_eq!(r.copy_from_slice(&[9]), 1);
+    /// assert_eq!(rx.try_recv(), Ok(9));
+    /// ```
+    pub fn reserve_with(
+        &mut self,
+        n: usize,
+        strategy: WaitStrategy,
+    ) -> Result<Reservation<'_, T>, SendTimeoutError<()>> {
+        let res = wait::wait_until(self, strategy, |p| {
+            if p.inner.is_closed() {
+                Some(false)
+            } else if p.inner.is_full() {
+                None
+            } else {
+                Some(true)
+            }
+        });
+        match res {
+            // Room only grows while we hold `&mut self`; `None` here is a close.
+            Ok(true) => self
+                .inner
+                .reserve(n.max(1))
+                .ok_or(SendTimeoutError::Closed(())),
+            Ok(false) => Err(SendTimeoutError::Closed(())),
+            Err(TimedOut) => Err(SendTimeoutError::Timeout(())),
+        }
+    }
+
+    /// Closes the whole channel (idempotent): every send gets `Closed`;
+    /// consumers drain, then see `Closed`.
+    pub fn close(&mut self) {
+        self.chan.close();
+    }
+
+    /// True once the channel is closed.
+    pub fn is_closed(&self) -> bool {
+        self.inner.is_closed()
+    }
+
+    /// Slots in this producer's ring.
+    pub fn capacity(&self) -> usize {
+        self.inner.capacity()
+    }
+
+    /// Items waiting in this producer's ring now.
+    pub fn len(&self) -> usize {
+        self.inner.len()
+    }
+
+    /// True if this producer's ring holds no item now.
+    pub fn is_empty(&self) -> bool {
+        self.inner.is_empty()
+    }
+
+    /// True if this producer's ring is full now.
+    pub fn is_full(&self) -> bool {
+        self.inner.is_full()
+    }
+
+    /// Free slots in this producer's ring now.
+    pub fn available(&self) -> usize {
+        self.inner.available()
+    }
+}
+
+impl<T> Waitable for Producer<T> {
+    fn doorbell(&self) -> DoorbellRef<'_> {
+        self.inner.ring().producer_doorbell()
+    }
+}
+
+impl<T> SendEndpoint for Producer<T> {
+    type Item = T;
+    fn try_send(&mut self, value: T) -> Result<(), TrySendError<T>> {
+        Producer::try_send(self, value)
+    }
+    fn is_closed(&self) -> bool {
+        Producer::is_closed(self)
+    }
+    fn close(&mut self) {
+        Producer::close(self);
+    }
+}
+
+// ------------------------------------------------------------------ Consumer
+
+/// A receiving end of an MPMC channel: a work-stealing consumer. `Send`
+/// (when `T: Send`), not `Sync`; `Clone` adds a consumer (up to
+/// `max_consumers`, see [`try_clone`](Consumer::try_clone)). Dropping the last
+/// consumer closes the channel.
+pub struct Consumer<T> {
+    chan: Arc<Chan<T>>,
+    id: usize,
+    rng: u64,
+    start: usize,
+    _not_sync: PhantomData<Cell<()>>,
+}
+
+impl<T> fmt::Debug for Consumer<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("mpmc::Consumer")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> Clone for Consumer<T> {
+    /// Adds a consumer.
+    ///
+    /// # Panics
+    ///
+    /// If the channel already has `max_consumers` consumers (a bound fixed in
+    /// the [`Config`]); use [`try_clone`](Consumer::try_clone) when the count
+    /// comes from outside.
+    fn clone(&self) -> Self {
+        match self.try_clone() {
+            Ok(c) => c,
+            Err(e) => panic!("mpmc::Consumer::clone: {e}"),
+        }
+    }
+}
+
+impl<T> Drop for Consumer<T> {
+    fn drop(&mut self) {
+        // ORDERING: AcqRel; the last consumer closes after every other
+        // consumer's handle is gone.
+        if self.chan.consumers.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.chan.close();
+        }
+    }
+}
+
+impl<T> Consumer<T> {
+    fn new(chan: Arc<Chan<T>>, id: usize) -> Self {
+        // splitmix64 of the id: distinct, non-zero xorshift seeds.
+        let mut z = (id as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        Consumer {
+            chan,
+            id,
+            rng: z | 1,
+            start: id,
+            _not_sync: PhantomData,
+        }
+    }
+
+    fn next_rand(&mut self) -> u64 {
+        // xorshift64
+        let mut x = self.rng;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.rng = x;
+        x
+    }
+
+    /// Adds a consumer, unless the channel already has `max_consumers`.
+    ///
+    /// # Errors
+    ///
+    /// [`TooManyConsumers`] at the bound.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::Config;
+    /// let (_tx, rx) = ring_channels::mpmc::channel::<u8>(Config::default().with_max_consumers(2));
+    /// let _rx2 = rx.try_clone().unwrap();
+    /// assert!(rx.try_clone().is_err());
+    /// ```
+    pub fn try_clone(&self) -> Result<Self, TooManyConsumers> {
+        let max = self.chan.config.max_consumers();
+        // ORDERING: Relaxed; a bounded counter (we hold a consumer).
+        self.chan
+            .consumers
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .map_err(|_| TooManyConsumers { max })?;
+        // ORDERING: Relaxed; a unique id, orders nothing.
+        let id = self.chan.next_id.fetch_add(1, Ordering::Relaxed);
+        Ok(Consumer::new(self.chan.clone(), id))
+    }
+
+    /// Applies `op` to rings in stealing order until one gives something:
+    /// this consumer's shard, the hottest ring, a random ring, then every
+    /// ring. Returns what that `op` returned (0: every ring gave nothing).
+    fn steal_with(&mut self, mut op: impl FnMut(&mc::Ring<T>) -> usize) -> usize {
+        let r = self.next_rand() as usize;
+        let t = &self.chan.table;
+        let n = t.len();
+        if n == 0 {
+            return 0;
+        }
+        // ORDERING: Relaxed; only spreads consumers over the rings.
+        let shards = self.chan.consumers.load(Ordering::Relaxed).clamp(1, n);
+        // 1. The local shard.
+        let mut i = self.id % shards;
+        while i < n {
+            if let Some(ring) = t.get(i) {
+                let k = op(ring);
+                if k > 0 {
+                    return k;
+                }
+            }
+            i += shards;
+        }
+        // 2. The hottest ring.
+        let hottest = t
+            .iter()
+            .enumerate()
+            .map(|(i, ring)| (i, ring.len()))
+            .filter(|&(_, len)| len > 0)
+            .max_by_key(|&(_, len)| len);
+        if let Some((i, _)) = hottest
+            && let Some(ring) = t.get(i)
+        {
+            let k = op(ring);
+            if k > 0 {
+                return k;
+            }
+        }
+        // 3. A random ring, 4. then every ring from there.
+        for j in 0..=n {
+            if let Some(ring) = t.get((r + j) % n) {
+                let k = op(ring);
+                if k > 0 {
+                    return k;
+                }
+            }
+        }
+        0
+    }
+
+    /// Applies `op(ring, room)` to every ring from a rotating start until
+    /// `max` items were taken; returns the total.
+    fn sweep(&mut self, max: usize, mut op: impl FnMut(&mc::Ring<T>, usize) -> usize) -> usize {
+        let t = &self.chan.table;
+        let n = t.len();
+        let start = self.start;
+        self.start = self.start.wrapping_add(1);
+        let mut total = 0;
+        for j in 0..n {
+            if total >= max {
+                break;
+            }
+            if let Some(ring) = t.get((start + j) % n) {
+                total += op(ring, max - total);
+            }
+        }
+        total
+    }
+
+    /// Receives without blocking (stealing order: shard, hottest, random, all).
+    ///
+    /// # Errors
+    ///
+    /// `Empty`, or `Closed` only when every producer is gone (or the channel
+    /// was closed) **and** every ring is empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::TryRecvError;
+    /// let (mut tx, mut rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
+    /// tx.try_send(1).unwrap();
+    /// drop(tx);
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    /// ```
+    pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
+        let mut out = None;
+        if self.steal_with(|r| r.take(1, |v| out = Some(v))) > 0 {
+            return out.ok_or(TryRecvError::Empty);
+        }
+        if !self.chan.closing() {
+            return Err(TryRecvError::Empty);
+        }
+        // Nothing new can arrive, and the Acquire in `closing` made every
+        // commit visible: one more look at every ring decides.
+        if self.sweep(1, |r, _| r.take(1, |v| out = Some(v))) > 0 {
+            return out.ok_or(TryRecvError::Empty);
+        }
+        Err(TryRecvError::Closed)
+    }
+
+    /// Receives, blocking while every ring is empty.
+    ///
+    /// # Errors
+    ///
+    /// [`RecvError`] once closed and drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
+    /// std::thread::spawn(move || tx.send(2).unwrap());
+    /// assert_eq!(rx.recv(), Ok(2));
+    /// ```
+    pub fn recv(&mut self) -> Result<T, RecvError> {
+        match self.try_recv() {
+            Ok(v) => Ok(v),
+            Err(TryRecvError::Closed) => Err(RecvError),
+            Err(TryRecvError::Empty) => self
+                .recv_with(WaitStrategy::Blocking)
+                .map_err(|_| RecvError),
+        }
+    }
+
+    /// Receives, blocking at most `timeout`.
+    ///
+    /// # Errors
+    ///
+    /// `Timeout` or `Closed`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let (_tx, mut rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
+    /// assert!(rx.recv_timeout(Duration::from_millis(1)).is_err());
+    /// ```
+    pub fn recv_timeout(&mut self, timeout: Duration) -> Result<T, RecvTimeoutError> {
+        self.recv_with(WaitStrategy::TimedBlocking(timeout))
+    }
+
+    /// Receives, waiting per `strategy` (the shared driver).
+    ///
+    /// # Errors
+    ///
+    /// `Closed`; `Timeout` only under `TimedBlocking`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(rx.recv_with(ring_core::WaitStrategy::BusySpin), Ok(1));
+    /// ```
+    pub fn recv_with(&mut self, strategy: WaitStrategy) -> Result<T, RecvTimeoutError> {
+        wait::recv_with(self, strategy)
+    }
+
+    /// Claims and copies up to `out.len()` items from all rings; returns the count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
+    /// tx.send_slice(&[1, 2]);
+    /// let mut out = [0; 4];
+    /// assert_eq!(rx.recv_slice(&mut out), 2);
+    /// ```
+    pub fn recv_slice(&mut self, out: &mut [T]) -> usize
+    where
+        T: Copy,
+    {
+        let mut filled = 0;
+        self.sweep(out.len(), |r, _| {
+            let k = r.recv_slice(&mut out[filled..]);
+            filled += k;
+            k
+        })
+    }
+
+    /// Claims and moves up to `max` items into `out`; returns the count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::mpmc::channel::<String>(ring_core::Config::default());
+    /// tx.try_send("x".into()).unwrap();
+    /// let mut v = Vec::new();
+    /// assert_eq!(rx.recv_many(&mut v, 8), 1);
+    /// ```
+    pub fn recv_many(&mut self, out: &mut Vec<T>, max: usize) -> usize {
+        self.sweep(max, |r, room| r.recv_many(out, room))
+    }
+
+    /// Claims every item available now in every ring and hands each to `f`
+    /// after moving it out; returns the count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::mpmc::channel::<u64>(ring_core::Config::default());
+    /// let mut tx2 = tx.clone();
+    /// tx.send_slice(&[1, 2]);
+    /// tx2.send_slice(&[3]);
+    /// let mut sum = 0;
+    /// assert_eq!(rx.consume_batch(|x| sum += x), 3);
+    /// assert_eq!(sum, 6);
+    /// ```
+    pub fn consume_batch(&mut self, f: impl FnMut(&T)) -> usize {
+        self.consume_up_to(usize::MAX, f)
+    }
+
+    /// As [`consume_batch`](Self::consume_batch), at most `max` items.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::mpmc::channel::<u64>(ring_core::Config::default());
+    /// tx.send_slice(&[1, 2, 3]);
+    /// assert_eq!(rx.consume_up_to(2, |_| {}), 2);
+    /// ```
+    pub fn consume_up_to(&mut self, max: usize, mut f: impl FnMut(&T)) -> usize {
+        self.sweep(max, |r, room| r.consume_up_to(room, &mut f))
+    }
+
+    /// Waits per `strategy` until this consumer claims at least one item,
+    /// then hands the batch to `f`; returns the count (never 0).
+    ///
+    /// # Errors
+    ///
+    /// `Closed` once closed and drained; `Timeout` only under `TimedBlocking`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
+    /// tx.send_slice(&[1, 2]);
+    /// drop(tx);
+    /// assert_eq!(rx.consume_batch_with(|_| {}, ring_core::WaitStrategy::Blocking), Ok(2));
+    /// assert!(rx.consume_batch_with(|_| {}, ring_core::WaitStrategy::Blocking).is_err());
+    /// ```
+    pub fn consume_batch_with(
+        &mut self,
+        mut f: impl FnMut(&T),
+        strategy: WaitStrategy,
+    ) -> Result<usize, RecvTimeoutError> {
+        let res = wait::wait_until(self, strategy, |c| {
+            let n = c.consume_batch(&mut f);
+            if n > 0 {
+                return Some(Ok(n));
+            }
+            if c.chan.closing() {
+                let n = c.consume_batch(&mut f);
+                return Some(if n > 0 {
+                    Ok(n)
+                } else {
+                    Err(RecvTimeoutError::Closed)
+                });
+            }
+            None
+        });
+        match res {
+            Ok(r) => r,
+            Err(TimedOut) => Err(RecvTimeoutError::Timeout),
+        }
+    }
+
+    /// Claims and drops up to `n` items; returns the count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
+    /// tx.send_slice(&[1, 2, 3]);
+    /// assert_eq!(rx.skip(2), 2);
+    /// assert_eq!(rx.try_recv(), Ok(3));
+    /// ```
+    pub fn skip(&mut self, n: usize) -> usize {
+        self.sweep(n, |r, room| r.skip(room))
+    }
+
+    /// Claims and drops every item available now; returns the count.
+    pub fn consume_count(&mut self) -> usize {
+        self.skip(usize::MAX)
+    }
+
+    /// Steals up to `out.len()` items from one ring (shard, hottest, random,
+    /// then any); returns the count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
+    /// tx.send_slice(&[1, 2]);
+    /// let mut out = [0; 4];
+    /// assert_eq!(rx.steal(&mut out), 2);
+    /// assert_eq!(&out[..2], &[1, 2]);
+    /// ```
+    pub fn steal(&mut self, out: &mut [T]) -> usize
+    where
+        T: Copy,
+    {
+        self.steal_with(|r| r.recv_slice(out))
+    }
+
+    /// Steals a batch from one ring (shard, hottest, random, then any) and
+    /// hands each item to `f` after moving it out; returns the count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
+    /// tx.send_slice(&[1, 2]);
+    /// let mut sum = 0;
+    /// assert_eq!(rx.steal_batch(|x| sum += x), 2);
+    /// assert_eq!(sum, 3);
+    /// ```
+    pub fn steal_batch(&mut self, mut f: impl FnMut(&T)) -> usize {
+        self.steal_with(|r| r.consume_up_to(usize::MAX, &mut f))
+    }
+
+    /// A non-blocking iterator over the items this consumer can claim now.
+    pub fn try_iter(&mut self) -> TryIter<'_, T> {
+        TryIter { rx: self }
+    }
+
+    /// A blocking iterator that ends when the channel is closed and drained.
+    pub fn iter(&mut self) -> Iter<'_, T> {
+        Iter { rx: self }
+    }
+
+    /// Closes the channel (idempotent): producers' next sends get `Closed`;
+    /// committed items stay receivable.
+    pub fn close(&mut self) {
+        self.chan.close();
+    }
+
+    /// A handle that closes the channel from any thread and wakes every sleeper.
+    pub fn closer(&self) -> Closer
+    where
+        T: Send + 'static,
+    {
+        let chan = self.chan.clone();
+        Closer::new(move || chan.close())
+    }
+
+    /// True once the channel is closed or every producer is gone (items may remain).
+    pub fn is_closed(&self) -> bool {
+        self.chan.closing()
+    }
+
+    /// Items waiting now, in all rings.
+    pub fn len(&self) -> usize {
+        self.chan.table.iter().map(|r| r.len()).sum()
+    }
+
+    /// True if no ring holds an item now.
+    pub fn is_empty(&self) -> bool {
+        self.chan.table.iter().all(|r| r.is_empty())
+    }
+
+    /// Slots per ring.
+    pub fn capacity(&self) -> usize {
+        self.chan.config.capacity()
+    }
+
+    /// Producers registered now.
+    pub fn producer_count(&self) -> usize {
+        // ORDERING: Relaxed; a status snapshot.
+        self.chan.producers.0.load(Ordering::Relaxed)
+    }
+
+    /// Consumers now.
+    pub fn consumer_count(&self) -> usize {
+        // ORDERING: Relaxed; a status snapshot.
+        self.chan.consumers.load(Ordering::Relaxed)
+    }
+
+    /// A point-in-time view: pending per ring (table order), totals,
+    /// producer count, capacity, closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
+    /// tx.send_slice(&[1, 2]);
+    /// assert_eq!(rx.snapshot().total_pending, 2);
+    /// ```
+    pub fn snapshot(&self) -> ChannelStats {
+        ChannelStats::from_rings(
+            self.chan.table.iter().map(|r| r.len()).collect(),
+            self.producer_count(),
+            self.capacity(),
+            self.is_closed(),
+        )
+    }
+
+    /// Attaches a notifier (`None` detaches), signalled on commit while a
+    /// consumer is [armed](Self::arm).
+    pub fn set_notifier<N: Notify>(&mut self, notifier: Option<N>) {
+        self.chan
+            .group
+            .set_notifier(notifier.map(|n| Box::new(n) as Box<dyn Notify>));
+    }
+
+    /// Arms the notifier; returns `true` if items (or a close) are already waiting.
+    pub fn arm(&self) -> bool {
+        self.chan.group.arm(|| !self.is_empty() || self.is_closed())
+    }
+
+    /// Disarms the notifier.
+    pub fn disarm(&self) {
+        self.chan.group.disarm();
+    }
+}
+
+impl<T> Waitable for Consumer<T> {
+    fn doorbell(&self) -> DoorbellRef<'_> {
+        self.chan.group.doorbell()
+    }
+}
+
+impl<T> RecvEndpoint for Consumer<T> {
+    type Item = T;
+    fn try_recv(&mut self) -> Result<T, TryRecvError> {
+        Consumer::try_recv(self)
+    }
+    fn is_closed(&self) -> bool {
+        Consumer::is_closed(self)
+    }
+    fn close(&mut self) {
+        Consumer::close(self);
+    }
+    fn closer(&self) -> Closer
+    where
+        T: Send + 'static,
+    {
+        Consumer::closer(self)
+    }
+}
+
+/// Non-blocking iterator from [`Consumer::try_iter`].
+#[derive(Debug)]
+pub struct TryIter<'a, T> {
+    rx: &'a mut Consumer<T>,
+}
+
+impl<T> Iterator for TryIter<'_, T> {
+    type Item = T;
+    fn next(&mut self) -> Option<T> {
+        self.rx.try_recv().ok()
+    }
+}
+
+/// Blocking iterator from [`Consumer::iter`].
+#[derive(Debug)]
+pub struct Iter<'a, T> {
+    rx: &'a mut Consumer<T>,
+}
+
+impl<T> Iterator for Iter<'_, T> {
+    type Item = T;
+    fn next(&mut self) -> Option<T> {
+        self.rx.recv().ok()
+    }
+}
+
+/// Owning blocking iterator (`for x in consumer`).
+#[derive(Debug)]
+pub struct IntoIter<T> {
+    rx: Consumer<T>,
+}
+
+impl<T> Iterator for IntoIter<T> {
+    type Item = T;
+    fn next(&mut self) -> Option<T> {
+        self.rx.recv().ok()
+    }
+}
+
+impl<T> IntoIterator for Consumer<T> {
+    type Item = T;
+    type IntoIter = IntoIter<T>;
+    fn into_iter(self) -> IntoIter<T> {
+        IntoIter { rx: self }
+    }
+}
+
+impl<'a, T> IntoIterator for &'a mut Consumer<T> {
+    type Item = T;
+    type IntoIter = Iter<'a, T>;
+    fn into_iter(self) -> Iter<'a, T> {
+        self.iter()
+    }
+}

@@ -1,0 +1,796 @@
+//! The SPMC channel: one producer, cloneable consumers, each item received
+//! by exactly one consumer, on `ring-core`'s multi-consumer claim ring
+//! ([`ring_core::mc`]).
+//!
+//! Consumers claim items with a CAS on the shared head after checking the
+//! slots' sequence stamps, move them out, give the slots back, and only then
+//! hand them to a handler: no consumer ever reads a slot it has not claimed,
+//! and a preempted consumer never stalls the others. There is no
+//! `readable`/`peek` on this family (a reference into an unclaimed slot
+//! could be overwritten under the reader).
+//!
+//! # Examples
+//!
+//! ```
+//! use ring_core::{Config, WaitStrategy};
+//!
+//! let (mut tx, rx) = ring_channels::spmc::channel::<u64>(Config::LOW_LATENCY);
+//! let workers: Vec<_> = (0..3)
+//!     .map(|_| {
+//!         let mut rx = rx.clone();
+//!         std::thread::spawn(move || {
+//!             let mut n = 0u64;
+//!             while let Ok(_) = rx.recv() {
+//!                 n += 1;
+//!             }
+//!             n
+//!         })
+//!     })
+//!     .collect();
+//! drop(rx);
+//! for i in 0..10_000 {
+//!     tx.send(i).unwrap();
+//! }
+//! drop(tx); // closes: workers drain, then see `Closed`
+//! let n: u64 = workers.into_iter().map(|h| h.join().unwrap()).sum();
+//! assert_eq!(n, 10_000);
+//! ```
+
+use core::cell::Cell;
+use core::fmt;
+use core::marker::PhantomData;
+use core::time::Duration;
+
+use ring_core::mc::{self, Reservation};
+use ring_core::spsc::BuildError;
+use ring_core::sync::{Arc, AtomicUsize, Ordering};
+use ring_core::wait::{
+    self, Closer, DoorbellRef, RecvEndpoint, SendEndpoint, TimedOut, Waitable, WakeGroup,
+};
+use ring_core::{
+    Config, Notify, RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError,
+    TrySendError, WaitStrategy,
+};
+
+use crate::TooManyConsumers;
+
+/// Creates an SPMC channel with `config.capacity()` slots; at most
+/// `config.max_consumers()` consumers at a time.
+///
+/// # Panics
+///
+/// If `capacity * size_of::<T>()` overflows the address space.
+///
+/// # Examples
+///
+/// ```
+/// let (mut tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
+/// tx.try_send(1).unwrap();
+/// assert_eq!(rx.try_recv(), Ok(1));
+/// ```
+pub fn channel<T>(config: Config) -> (Producer<T>, Consumer<T>) {
+    match try_channel(config) {
+        Ok(pair) => pair,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// As [`channel`], reporting a ring that cannot be built.
+///
+/// # Errors
+///
+/// [`BuildError::CapacityOverflow`] if the ring's size overflows for `T`.
+///
+/// # Examples
+///
+/// ```
+/// let (_tx, _rx) = ring_channels::spmc::try_channel::<u8>(ring_core::Config::default())?;
+/// # Ok::<(), ring_core::spsc::BuildError>(())
+/// ```
+pub fn try_channel<T>(config: Config) -> Result<(Producer<T>, Consumer<T>), BuildError> {
+    let ring = mc::Ring::new(config.capacity(), Arc::new(WakeGroup::new()))?;
+    let inner = mc::Ring::try_producer(&ring).expect("invariant: a fresh ring has no producer");
+    let shared = Arc::new(Shared {
+        consumers: AtomicUsize::new(1),
+        max: config.max_consumers(),
+    });
+    Ok((
+        Producer { inner },
+        Consumer {
+            ring,
+            shared,
+            _not_sync: PhantomData,
+        },
+    ))
+}
+
+struct Shared {
+    consumers: AtomicUsize,
+    max: usize,
+}
+
+// ------------------------------------------------------------------ Producer
+
+/// The sending end of an SPMC channel. `Send` (when `T: Send`), not `Sync`,
+/// not `Clone`. Dropping it closes the channel (consumers drain, then see `Closed`).
+pub struct Producer<T> {
+    inner: mc::Producer<T>,
+}
+
+impl<T> fmt::Debug for Producer<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("spmc::Producer")
+            .field("inner", &self.inner)
+            .finish()
+    }
+}
+
+impl<T> Drop for Producer<T> {
+    fn drop(&mut self) {
+        self.inner.close();
+    }
+}
+
+impl<T> Producer<T> {
+    /// Sends without blocking.
+    ///
+    /// # Errors
+    ///
+    /// `Closed(v)` (wins over `Full`) or `Full(v)`; the value comes back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, TrySendError};
+    /// let (mut tx, _rx) = ring_channels::spmc::channel::<u8>(Config::default().with_ring_bits(1));
+    /// tx.try_send(1).unwrap();
+    /// tx.try_send(2).unwrap();
+    /// assert_eq!(tx.try_send(3), Err(TrySendError::Full(3)));
+    /// ```
+    #[inline]
+    pub fn try_send(&mut self, value: T) -> Result<(), TrySendError<T>> {
+        self.inner.try_send(value)
+    }
+
+    /// Sends, blocking while the ring is full.
+    ///
+    /// # Errors
+    ///
+    /// [`SendError`] with the value once the channel is closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
+    /// drop(rx);
+    /// assert_eq!(tx.send(1).unwrap_err().into_inner(), 1);
+    /// ```
+    pub fn send(&mut self, value: T) -> Result<(), SendError<T>> {
+        match self.try_send(value) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Closed(v)) => Err(SendError(v)),
+            Err(TrySendError::Full(v)) => self
+                .send_with(v, WaitStrategy::Blocking)
+                .map_err(|e| SendError(e.into_inner())),
+        }
+    }
+
+    /// Sends, blocking at most `timeout`.
+    ///
+    /// # Errors
+    ///
+    /// `Timeout(v)` or `Closed(v)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let (mut tx, _rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default().with_ring_bits(1));
+    /// tx.send_slice(&[1, 2]);
+    /// assert!(tx.send_timeout(3, Duration::from_millis(1)).unwrap_err().is_timeout());
+    /// ```
+    pub fn send_timeout(&mut self, value: T, timeout: Duration) -> Result<(), SendTimeoutError<T>> {
+        self.send_with(value, WaitStrategy::TimedBlocking(timeout))
+    }
+
+    /// Sends, waiting per `strategy` (the shared driver).
+    ///
+    /// # Errors
+    ///
+    /// `Closed(v)`; `Timeout(v)` only under `TimedBlocking`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
+    /// tx.send_with(1, ring_core::WaitStrategy::Yielding).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// ```
+    pub fn send_with(
+        &mut self,
+        value: T,
+        strategy: WaitStrategy,
+    ) -> Result<(), SendTimeoutError<T>> {
+        wait::send_with(self, value, strategy)
+    }
+
+    /// Sends as many of `items` as fit now; returns the count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
+    /// assert_eq!(tx.send_slice(&[1, 2, 3, 4, 5]), 4);
+    /// assert_eq!(rx.consume_count(), 4);
+    /// ```
+    pub fn send_slice(&mut self, items: &[T]) -> usize
+    where
+        T: Copy,
+    {
+        self.inner.send_slice(items)
+    }
+
+    /// Reserves up to `n` contiguous free slots; `None` when full, closed or `n == 0`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::spmc::channel::<u32>(ring_core::Config::default());
+    /// assert_eq!(tx.reserve(2).unwrap().fill_from_iter([5, 6]), 2);
+    /// assert_eq!(rx.try_recv(), Ok(5));
+    /// ```
+    pub fn reserve(&mut self, n: usize) -> Option<Reservation<'_, T>> {
+        self.inner.reserve(n)
+    }
+
+    /// Reserves up to `n` contiguous slots, waiting per `strategy` until at
+    /// least one is free.
+    ///
+    /// # Errors
+    ///
+    /// `Closed(())`; `Timeout(())` only under `TimedBlocking`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
+    /// let r = tx.reserve_with(1, ring_core::WaitStrategy::Blocking).unwrap();
+    /// assert_eq!(r.copy_from_slice(&[9]), 1);
+    /// assert_eq!(rx.try_recv(), Ok(9));
+    /// ```
+    pub fn reserve_with(
+        &mut self,
+        n: usize,
+        strategy: WaitStrategy,
+    ) -> Result<Reservation<'_, T>, SendTimeoutError<()>> {
+        let res = wait::wait_until(self, strategy, |p| {
+            if p.inner.is_closed() {
+                Some(false)
+            } else if p.inner.is_full() {
+                None
+            } else {
+                Some(true)
+            }
+        });
+        match res {
+            // Room only grows while we hold `&mut self`; `None` here is a close.
+            Ok(true) => self
+                .inner
+                .reserve(n.max(1))
+                .ok_or(SendTimeoutError::Closed(())),
+            Ok(false) => Err(SendTimeoutError::Closed(())),
+            Err(TimedOut) => Err(SendTimeoutError::Timeout(())),
+        }
+    }
+
+    /// Closes the channel (idempotent): consumers drain, then see `Closed`.
+    pub fn close(&mut self) {
+        self.inner.close();
+    }
+
+    /// True once the channel is closed (by either side or every consumer dropping).
+    pub fn is_closed(&self) -> bool {
+        self.inner.is_closed()
+    }
+
+    /// Slots in the ring.
+    pub fn capacity(&self) -> usize {
+        self.inner.capacity()
+    }
+
+    /// Items waiting now.
+    pub fn len(&self) -> usize {
+        self.inner.len()
+    }
+
+    /// True if no item waits now.
+    pub fn is_empty(&self) -> bool {
+        self.inner.is_empty()
+    }
+
+    /// True if the ring is full now.
+    pub fn is_full(&self) -> bool {
+        self.inner.is_full()
+    }
+
+    /// Free slots now.
+    pub fn available(&self) -> usize {
+        self.inner.available()
+    }
+}
+
+impl<T> Waitable for Producer<T> {
+    fn doorbell(&self) -> DoorbellRef<'_> {
+        self.inner.ring().producer_doorbell()
+    }
+}
+
+impl<T> SendEndpoint for Producer<T> {
+    type Item = T;
+    fn try_send(&mut self, value: T) -> Result<(), TrySendError<T>> {
+        Producer::try_send(self, value)
+    }
+    fn is_closed(&self) -> bool {
+        Producer::is_closed(self)
+    }
+    fn close(&mut self) {
+        Producer::close(self);
+    }
+}
+
+// ------------------------------------------------------------------ Consumer
+
+/// A receiving end of an SPMC channel. `Send` (when `T: Send`), not `Sync`;
+/// `Clone` adds a consumer (up to `max_consumers`, see [`try_clone`](Consumer::try_clone)).
+/// Dropping the last consumer closes the channel.
+pub struct Consumer<T> {
+    ring: Arc<mc::Ring<T>>,
+    shared: Arc<Shared>,
+    _not_sync: PhantomData<Cell<()>>,
+}
+
+impl<T> fmt::Debug for Consumer<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("spmc::Consumer")
+            .field("ring", &self.ring)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> Clone for Consumer<T> {
+    /// Adds a consumer.
+    ///
+    /// # Panics
+    ///
+    /// If the channel already has `max_consumers` consumers (a bound fixed in
+    /// the [`Config`], like its other builders' rules); use
+    /// [`try_clone`](Consumer::try_clone) when the count comes from outside.
+    fn clone(&self) -> Self {
+        match self.try_clone() {
+            Ok(c) => c,
+            Err(e) => panic!("spmc::Consumer::clone: {e}"),
+        }
+    }
+}
+
+impl<T> Drop for Consumer<T> {
+    fn drop(&mut self) {
+        // ORDERING: AcqRel; the last consumer's close must come after every other
+        // consumer's claims (they are done: their handles are gone).
+        if self.shared.consumers.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.ring.close();
+        }
+    }
+}
+
+impl<T> Consumer<T> {
+    /// Adds a consumer, unless the channel already has `max_consumers`.
+    ///
+    /// # Errors
+    ///
+    /// [`TooManyConsumers`] at the bound.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::Config;
+    /// let (_tx, rx) = ring_channels::spmc::channel::<u8>(Config::default().with_max_consumers(2));
+    /// let rx2 = rx.try_clone().unwrap();
+    /// assert!(rx.try_clone().is_err());
+    /// drop(rx2);
+    /// assert!(rx.try_clone().is_ok());
+    /// ```
+    pub fn try_clone(&self) -> Result<Self, TooManyConsumers> {
+        let max = self.shared.max;
+        // ORDERING: Relaxed; a counter (we hold a consumer, so it cannot reach
+        // zero meanwhile); the CAS only enforces the bound.
+        self.shared
+            .consumers
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .map_err(|_| TooManyConsumers { max })?;
+        Ok(Consumer {
+            ring: self.ring.clone(),
+            shared: self.shared.clone(),
+            _not_sync: PhantomData,
+        })
+    }
+
+    /// Receives without blocking.
+    ///
+    /// # Errors
+    ///
+    /// `Empty`, or `Closed` only when closed and nothing is left.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::TryRecvError;
+    /// let (mut tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
+    /// tx.try_send(1).unwrap();
+    /// drop(tx);
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    /// ```
+    #[inline]
+    pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
+        self.ring.try_recv()
+    }
+
+    /// Receives, blocking while the ring is empty.
+    ///
+    /// # Errors
+    ///
+    /// [`RecvError`] once closed and drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
+    /// std::thread::spawn(move || tx.send(2).unwrap());
+    /// assert_eq!(rx.recv(), Ok(2));
+    /// ```
+    pub fn recv(&mut self) -> Result<T, RecvError> {
+        match self.try_recv() {
+            Ok(v) => Ok(v),
+            Err(TryRecvError::Closed) => Err(RecvError),
+            Err(TryRecvError::Empty) => self
+                .recv_with(WaitStrategy::Blocking)
+                .map_err(|_| RecvError),
+        }
+    }
+
+    /// Receives, blocking at most `timeout`.
+    ///
+    /// # Errors
+    ///
+    /// `Timeout` or `Closed`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let (_tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
+    /// assert!(rx.recv_timeout(Duration::from_millis(1)).is_err());
+    /// ```
+    pub fn recv_timeout(&mut self, timeout: Duration) -> Result<T, RecvTimeoutError> {
+        self.recv_with(WaitStrategy::TimedBlocking(timeout))
+    }
+
+    /// Receives, waiting per `strategy` (the shared driver).
+    ///
+    /// # Errors
+    ///
+    /// `Closed`; `Timeout` only under `TimedBlocking`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(rx.recv_with(ring_core::WaitStrategy::BusySpin), Ok(1));
+    /// ```
+    pub fn recv_with(&mut self, strategy: WaitStrategy) -> Result<T, RecvTimeoutError> {
+        wait::recv_with(self, strategy)
+    }
+
+    /// Claims and copies up to `out.len()` items without blocking; returns the count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
+    /// tx.send_slice(&[1, 2]);
+    /// let mut out = [0; 4];
+    /// assert_eq!(rx.recv_slice(&mut out), 2);
+    /// ```
+    pub fn recv_slice(&mut self, out: &mut [T]) -> usize
+    where
+        T: Copy,
+    {
+        self.ring.recv_slice(out)
+    }
+
+    /// Claims and moves up to `max` items into `out`; returns the count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::spmc::channel::<String>(ring_core::Config::default());
+    /// tx.try_send("x".into()).unwrap();
+    /// let mut v = Vec::new();
+    /// assert_eq!(rx.recv_many(&mut v, 8), 1);
+    /// ```
+    pub fn recv_many(&mut self, out: &mut Vec<T>, max: usize) -> usize {
+        self.ring.recv_many(out, max)
+    }
+
+    /// Claims every item available now (one CAS), moves each out and hands it
+    /// to `f`; returns the count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::spmc::channel::<u64>(ring_core::Config::default());
+    /// tx.send_slice(&[1, 2, 3]);
+    /// let mut sum = 0;
+    /// assert_eq!(rx.consume_batch(|x| sum += x), 3);
+    /// assert_eq!(sum, 6);
+    /// ```
+    pub fn consume_batch(&mut self, f: impl FnMut(&T)) -> usize {
+        self.ring.consume_up_to(usize::MAX, f)
+    }
+
+    /// As [`consume_batch`](Self::consume_batch), at most `max` items.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::spmc::channel::<u64>(ring_core::Config::default());
+    /// tx.send_slice(&[1, 2, 3]);
+    /// assert_eq!(rx.consume_up_to(2, |_| {}), 2);
+    /// ```
+    pub fn consume_up_to(&mut self, max: usize, f: impl FnMut(&T)) -> usize {
+        self.ring.consume_up_to(max, f)
+    }
+
+    /// Waits per `strategy` until this consumer claims at least one item,
+    /// then hands the batch to `f`; returns the count (never 0).
+    ///
+    /// # Errors
+    ///
+    /// `Closed` once closed and drained; `Timeout` only under `TimedBlocking`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
+    /// tx.send_slice(&[1, 2]);
+    /// drop(tx);
+    /// assert_eq!(rx.consume_batch_with(|_| {}, ring_core::WaitStrategy::Blocking), Ok(2));
+    /// assert!(rx.consume_batch_with(|_| {}, ring_core::WaitStrategy::Blocking).is_err());
+    /// ```
+    pub fn consume_batch_with(
+        &mut self,
+        mut f: impl FnMut(&T),
+        strategy: WaitStrategy,
+    ) -> Result<usize, RecvTimeoutError> {
+        let res = wait::wait_until(self, strategy, |c| {
+            let n = c.ring.consume_up_to(usize::MAX, &mut f);
+            if n > 0 {
+                return Some(Ok(n));
+            }
+            match c.ring.ready() {
+                Err(TryRecvError::Closed) => Some(Err(RecvTimeoutError::Closed)),
+                _ => None,
+            }
+        });
+        match res {
+            Ok(r) => r,
+            Err(TimedOut) => Err(RecvTimeoutError::Timeout),
+        }
+    }
+
+    /// Claims and drops up to `n` items; returns the count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
+    /// tx.send_slice(&[1, 2, 3]);
+    /// assert_eq!(rx.skip(2), 2);
+    /// assert_eq!(rx.try_recv(), Ok(3));
+    /// ```
+    pub fn skip(&mut self, n: usize) -> usize {
+        self.ring.skip(n)
+    }
+
+    /// Claims and drops every item available now; returns the count.
+    pub fn consume_count(&mut self) -> usize {
+        self.ring.skip(usize::MAX)
+    }
+
+    /// Claims up to `out.len()` items into `out` (the seed's name for
+    /// `recv_slice`); returns the count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
+    /// tx.send_slice(&[1, 2]);
+    /// let mut out = [0; 2];
+    /// assert_eq!(rx.steal(&mut out), 2);
+    /// ```
+    pub fn steal(&mut self, out: &mut [T]) -> usize
+    where
+        T: Copy,
+    {
+        self.ring.recv_slice(out)
+    }
+
+    /// Claims a batch and hands each item to `f` after moving it out (the
+    /// seed's name for `consume_batch`); returns the count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
+    /// tx.send_slice(&[1, 2]);
+    /// assert_eq!(rx.steal_batch(|_| {}), 2);
+    /// ```
+    pub fn steal_batch(&mut self, f: impl FnMut(&T)) -> usize {
+        self.ring.consume_up_to(usize::MAX, f)
+    }
+
+    /// A non-blocking iterator over the items this consumer can claim now.
+    pub fn try_iter(&mut self) -> TryIter<'_, T> {
+        TryIter { rx: self }
+    }
+
+    /// A blocking iterator that ends when the channel is closed and drained.
+    pub fn iter(&mut self) -> Iter<'_, T> {
+        Iter { rx: self }
+    }
+
+    /// Closes the channel from the consumer side (idempotent): the producer's
+    /// next send gets `Closed`; committed items stay receivable.
+    pub fn close(&mut self) {
+        self.ring.close();
+    }
+
+    /// A handle that closes the channel from any thread and wakes every sleeper.
+    pub fn closer(&self) -> Closer
+    where
+        T: Send + 'static,
+    {
+        let ring = self.ring.clone();
+        Closer::new(move || ring.close())
+    }
+
+    /// True once the channel is closed (items may remain).
+    pub fn is_closed(&self) -> bool {
+        self.ring.is_closed()
+    }
+
+    /// Items waiting now.
+    pub fn len(&self) -> usize {
+        self.ring.len()
+    }
+
+    /// True if nothing is waiting now.
+    pub fn is_empty(&self) -> bool {
+        self.ring.is_empty()
+    }
+
+    /// Slots in the ring.
+    pub fn capacity(&self) -> usize {
+        self.ring.capacity()
+    }
+
+    /// Consumers now.
+    pub fn consumer_count(&self) -> usize {
+        // ORDERING: Relaxed; a status snapshot.
+        self.shared.consumers.load(Ordering::Relaxed)
+    }
+
+    /// Attaches a notifier (`None` detaches), signalled on commit while a
+    /// consumer is [armed](Self::arm).
+    pub fn set_notifier<N: Notify>(&mut self, notifier: Option<N>) {
+        self.ring
+            .group()
+            .set_notifier(notifier.map(|n| Box::new(n) as Box<dyn Notify>));
+    }
+
+    /// Arms the notifier; returns `true` if items (or a close) are already waiting.
+    pub fn arm(&self) -> bool {
+        self.ring
+            .group()
+            .arm(|| !self.ring.is_empty() || self.ring.is_closed())
+    }
+
+    /// Disarms the notifier.
+    pub fn disarm(&self) {
+        self.ring.group().disarm();
+    }
+}
+
+impl<T> Waitable for Consumer<T> {
+    fn doorbell(&self) -> DoorbellRef<'_> {
+        self.ring.consumer_doorbell()
+    }
+}
+
+impl<T> RecvEndpoint for Consumer<T> {
+    type Item = T;
+    fn try_recv(&mut self) -> Result<T, TryRecvError> {
+        Consumer::try_recv(self)
+    }
+    fn is_closed(&self) -> bool {
+        Consumer::is_closed(self)
+    }
+    fn close(&mut self) {
+        Consumer::close(self);
+    }
+    fn closer(&self) -> Closer
+    where
+        T: Send + 'static,
+    {
+        Consumer::closer(self)
+    }
+}
+
+/// Non-blocking iterator from [`Consumer::try_iter`].
+#[derive(Debug)]
+pub struct TryIter<'a, T> {
+    rx: &'a mut Consumer<T>,
+}
+
+impl<T> Iterator for TryIter<'_, T> {
+    type Item = T;
+    fn next(&mut self) -> Option<T> {
+        self.rx.try_recv().ok()
+    }
+}
+
+/// Blocking iterator from [`Consumer::iter`].
+#[derive(Debug)]
+pub struct Iter<'a, T> {
+    rx: &'a mut Consumer<T>,
+}
+
+impl<T> Iterator for Iter<'_, T> {
+    type Item = T;
+    fn next(&mut self) -> Option<T> {
+        self.rx.recv().ok()
+    }
+}
+
+/// Owning blocking iterator (`for x in consumer`).
+#[derive(Debug)]
+pub struct IntoIter<T> {
+    rx: Consumer<T>,
+}
+
+impl<T> Iterator for IntoIter<T> {
+    type Item = T;
+    fn next(&mut self) -> Option<T> {
+        self.rx.recv().ok()
+    }
+}
+
+impl<T> IntoIterator for Consumer<T> {
+    type Item = T;
+    type IntoIter = IntoIter<T>;
+    fn into_iter(self) -> IntoIter<T> {
+        IntoIter { rx: self }
+    }
+}
+
+impl<'a, T> IntoIterator for &'a mut Consumer<T> {
+    type Item = T;
+    type IntoIter = Iter<'a, T>;
+    fn into_iter(self) -> Iter<'a, T> {
+        self.iter()
+    }
+}

@@ -1,0 +1,123 @@
+//! Loom models of the channel protocols built on ring-core: MPSC
+//! registration and deregistration racing with consumption, the MPSC
+//! doorbell (sleep vs a commit on any ring vs close), and multi-consumer
+//! sleep vs commit vs close.
+//!
+//! Run with `RUSTFLAGS="--cfg ring_loom" LOOM_MAX_PREEMPTIONS=2 cargo test
+//! --release -p ring-channels --test loom`.
+#![cfg(ring_loom)]
+
+use loom::thread;
+
+use ring_channels::{mpmc, mpsc, spmc};
+use ring_core::{Config, RecvTimeoutError, TryRecvError, WaitStrategy};
+
+/// Go straight to the futex: the interesting interleavings are around the sleep.
+const SLEEP: WaitStrategy = WaitStrategy::PhasedBackoff { spin: 0, yield_: 0 };
+
+fn cap2() -> Config {
+    Config::default()
+        .with_ring_bits(1)
+        .with_max_producers(1)
+        .with_max_consumers(2)
+}
+
+/// A producer registers (a clone, on another thread), commits and drops,
+/// racing the consumer: the consumer adopts the ring before it decides
+/// `Closed`, so the item is always received.
+#[test]
+fn mpsc_register_commit_deregister_races_consume() {
+    loom::model(|| {
+        let (a, mut rx) = mpsc::channel::<u32>(cap2());
+        let t = thread::spawn(move || {
+            let mut b = a.clone();
+            drop(a);
+            b.try_send(7).unwrap();
+        });
+        assert_eq!(rx.recv_with(SLEEP), Ok(7));
+        assert_eq!(rx.recv_with(SLEEP), Err(RecvTimeoutError::Closed));
+        t.join().unwrap();
+    });
+}
+
+/// A clone registering while the consumer closes: the clone's sends fail, or
+/// its item is received; never lost silently after `Ok`.
+#[test]
+fn mpsc_register_races_consumer_close() {
+    loom::model(|| {
+        let (a, mut rx) = mpsc::channel::<u32>(cap2());
+        let t = thread::spawn(move || {
+            let mut b = a.clone();
+            drop(a);
+            b.try_send(1).is_ok()
+        });
+        rx.close();
+        let sent = t.join().unwrap();
+        let got = rx.try_recv();
+        match got {
+            Ok(v) => assert_eq!(v, 1),
+            Err(e) => {
+                assert_eq!(e, TryRecvError::Closed);
+                assert!(!sent, "a send that succeeded after close was not received");
+            }
+        }
+    });
+}
+
+/// The consumer sleeps on the one doorbell; a commit on the *second* ring wakes it.
+#[test]
+fn mpsc_sleep_vs_commit_on_any_ring() {
+    loom::model(|| {
+        let (a, mut rx) = mpsc::channel::<u32>(cap2());
+        let mut b = a.clone();
+        let c = thread::spawn(move || rx.recv_with(SLEEP));
+        b.try_send(5).unwrap();
+        assert_eq!(c.join().unwrap(), Ok(5));
+        drop(a);
+    });
+}
+
+/// The consumer sleeps; the last of two producers leaving wakes it with `Closed`.
+#[test]
+fn mpsc_sleep_vs_last_producer_drop() {
+    loom::model(|| {
+        let (a, mut rx) = mpsc::channel::<u32>(cap2());
+        let b = a.clone();
+        let c = thread::spawn(move || rx.recv_with(SLEEP));
+        let t = thread::spawn(move || drop(b));
+        drop(a);
+        t.join().unwrap();
+        assert_eq!(c.join().unwrap(), Err(RecvTimeoutError::Closed));
+    });
+}
+
+/// Two SPMC consumers sleep; one item and a close: one gets the item, both end.
+#[test]
+fn spmc_two_sleepers_vs_commit_and_close() {
+    loom::model(|| {
+        let (mut tx, rx) = spmc::channel::<u32>(cap2());
+        let mut rx2 = rx.clone();
+        let mut rx1 = rx;
+        let a = thread::spawn(move || rx1.recv_with(SLEEP));
+        let b = thread::spawn(move || rx2.recv_with(SLEEP));
+        tx.try_send(9).unwrap();
+        drop(tx);
+        let (ra, rb) = (a.join().unwrap(), b.join().unwrap());
+        let got: Vec<_> = [ra, rb].into_iter().filter_map(Result::ok).collect();
+        assert_eq!(got, [9]);
+    });
+}
+
+/// MPMC: a consumer sleeps on the shared doorbell; a commit on a second
+/// producer's ring (registered by a clone) wakes it.
+#[test]
+fn mpmc_sleep_vs_commit_on_a_registered_ring() {
+    loom::model(|| {
+        let (a, mut rx) = mpmc::channel::<u32>(cap2());
+        let c = thread::spawn(move || rx.recv_with(SLEEP));
+        let mut b = a.clone();
+        drop(a);
+        b.try_send(3).unwrap();
+        assert_eq!(c.join().unwrap(), Ok(3));
+    });
+}

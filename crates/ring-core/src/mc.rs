@@ -1,0 +1,923 @@
+//! The multi-consumer claim ring: one producer, any number of consumers,
+//! each item claimed and moved out by exactly one consumer.
+//!
+//! # Protocol (per-slot sequence stamps)
+//!
+//! Every slot has a 64-bit stamp. Positions are unbounded `u64`s; the slot
+//! of position `p` is `p & mask`. For position `p`:
+//!
+//! - stamp `== p`: the slot is free for the producer to write `p`;
+//! - stamp `== p + 1`: `p` is written and may be claimed;
+//! - stamp `== p + capacity`: `p` was consumed; the slot is free for `p + capacity`.
+//!
+//! The producer (one at a time, see [`Ring::try_producer`]) writes the slot,
+//! then stores `p + 1` with `Release`. A consumer loads the shared `head`,
+//! checks with `Acquire` that the stamps of `head .. head + k` read
+//! `pos + 1`, then claims them all with one CAS of `head` to `head + k`. Only
+//! after a successful claim does it read a slot: it moves the item out,
+//! stores `p + capacity` with `Release` (the slot goes back to the producer)
+//! and only then hands the item to the caller's handler. No consumer reads a
+//! slot it has not claimed, so there is no speculative copy to race with the
+//! producer, and a preempted consumer holds back only the slots it claimed
+//! (unlike an in-order `cons_tail`, which lets one preempted consumer stall
+//! all others). Consumers release out of order; the producer checks each
+//! slot's stamp before writing it.
+//!
+//! The `tail` word is the producer's published count (for `len` and the
+//! "hotness" of a ring: `tail - head`, exact, never drifting); items travel
+//! through the stamps only.
+//!
+//! # Examples
+//!
+//! ```
+//! use ring_core::mc::Ring;
+//! use ring_core::wait::WakeGroup;
+//! use std::sync::Arc;
+//!
+//! let ring = Ring::<u32>::new(4, Arc::new(WakeGroup::new()))?;
+//! let mut tx = Ring::try_producer(&ring).expect("first producer");
+//! tx.try_send(1).unwrap();
+//! tx.try_send(2).unwrap();
+//! let other = ring.clone(); // a second consumer: any thread, `&self` methods
+//! assert_eq!(other.try_recv(), Ok(1));
+//! assert_eq!(ring.try_recv(), Ok(2));
+//! # Ok::<(), ring_core::spsc::BuildError>(())
+//! ```
+
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use core::alloc::Layout;
+use core::fmt;
+use core::mem::MaybeUninit;
+use core::ptr::{self, NonNull};
+use core::slice;
+
+use crate::error::{TryRecvError, TrySendError};
+use crate::header::Doorbell;
+use crate::spsc::BuildError;
+use crate::sync::{Arc, AtomicBool, AtomicU64, FenceMode, Ordering, fence};
+use crate::wait::{DoorbellRef, WakeGroup};
+
+/// Keeps a hot word on its own pair of cache lines.
+#[repr(align(128))]
+struct Line<T>(T);
+
+/// The slot memory: freed (without dropping items) when the ring goes.
+struct Slots<T> {
+    ptr: NonNull<MaybeUninit<T>>,
+    cap: usize,
+}
+
+impl<T> Drop for Slots<T> {
+    fn drop(&mut self) {
+        // SAFETY: `ptr`/`cap` came from `Box::into_raw` of a boxed slice of `cap`
+        // slots in `Ring::new`; items were dropped by `Ring::drop` already.
+        drop(unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(self.ptr.as_ptr(), self.cap)) });
+    }
+}
+
+/// A multi-consumer ring with one producer at a time. Share it with `Arc`;
+/// every consumer method takes `&self` and may run on any thread.
+pub struct Ring<T> {
+    head: Line<AtomicU64>,
+    tail: Line<AtomicU64>,
+    stamps: Box<[AtomicU64]>,
+    slots: Slots<T>,
+    mask: usize,
+    closed: AtomicBool,
+    producer_taken: AtomicBool,
+    producer_bell: Doorbell,
+    group: Arc<WakeGroup>,
+    mode: FenceMode,
+    #[cfg(ring_loom)]
+    tracker: crate::sync::SlotTracker,
+}
+
+// SAFETY: the ring hands `T`s from the producer's thread to consumers' threads
+// (`T: Send`). Slots are accessed only by the side the stamp protocol gives
+// them to (the producer while the stamp says free, one claiming consumer after
+// its CAS); everything else is atomics.
+unsafe impl<T: Send> Send for Ring<T> {}
+// SAFETY: as above: shared access is through atomics and the claim protocol.
+unsafe impl<T: Send> Sync for Ring<T> {}
+
+impl<T> fmt::Debug for Ring<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("mc::Ring")
+            .field("capacity", &self.capacity())
+            .field("len", &self.len())
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}
+
+impl<T> Ring<T> {
+    /// A ring of `capacity` slots (a power of two) whose consumers sleep on
+    /// `group`'s doorbell (several rings may share one group).
+    ///
+    /// # Errors
+    ///
+    /// [`BuildError::CapacityOverflow`] if `capacity * size_of::<T>()` overflows.
+    ///
+    /// # Panics
+    ///
+    /// If `capacity` is not a power of two.
+    pub fn new(capacity: usize, group: Arc<WakeGroup>) -> Result<Arc<Self>, BuildError> {
+        assert!(
+            capacity.is_power_of_two(),
+            "mc::Ring capacity must be a power of two"
+        );
+        if Layout::array::<T>(capacity).is_err() {
+            return Err(BuildError::CapacityOverflow {
+                capacity,
+                elem_size: size_of::<T>(),
+            });
+        }
+        let boxed: Box<[MaybeUninit<T>]> = Box::new_uninit_slice(capacity);
+        let raw = Box::into_raw(boxed).cast::<MaybeUninit<T>>();
+        // SAFETY: `Box::into_raw` never returns null.
+        let ptr = unsafe { NonNull::new_unchecked(raw) };
+        Ok(Arc::new(Ring {
+            head: Line(AtomicU64::new(0)),
+            tail: Line(AtomicU64::new(0)),
+            stamps: (0..capacity as u64).map(AtomicU64::new).collect(),
+            slots: Slots { ptr, cap: capacity },
+            mask: capacity - 1,
+            closed: AtomicBool::new(false),
+            producer_taken: AtomicBool::new(false),
+            producer_bell: Doorbell::new(),
+            group,
+            mode: FenceMode::detect(),
+            #[cfg(ring_loom)]
+            tracker: crate::sync::SlotTracker::new(capacity),
+        }))
+    }
+
+    /// Slots in the ring.
+    #[inline]
+    pub fn capacity(&self) -> usize {
+        self.mask + 1
+    }
+
+    /// The wake group consumers sleep on.
+    pub fn group(&self) -> &Arc<WakeGroup> {
+        &self.group
+    }
+
+    /// Takes the ring's producer side; `None` while another
+    /// [`Producer`] holds it. Dropping the producer gives the side back
+    /// (without closing the ring), so a later `try_producer` continues at
+    /// the same tail: rings can be reused by a new producer.
+    ///
+    /// An associated function (`Ring::try_producer(&ring)`), as the loom
+    /// build's `Arc` cannot be a method receiver.
+    pub fn try_producer(this: &Arc<Self>) -> Option<Producer<T>> {
+        // ORDERING: Acquire on success; pairs with the Release store in
+        // `Producer::drop`: the previous producer's slot writes and its tail are
+        // visible to us. Relaxed on failure: we take nothing.
+        this.producer_taken
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .ok()?;
+        // ORDERING: Relaxed; ordered by the Acquire CAS above (the tail is only
+        // written by the producer side, which we now own).
+        let tail = this.tail.0.load(Ordering::Relaxed);
+        Some(Producer {
+            ring: this.clone(),
+            tail,
+            _not_sync: core::marker::PhantomData,
+        })
+    }
+
+    /// Items waiting now: `tail - head`, exact up to in-flight operations,
+    /// never negative and never above the capacity (the "hotness" of a ring).
+    pub fn len(&self) -> usize {
+        // ORDERING: Relaxed; a snapshot for status and steal heuristics.
+        let tail = self.tail.0.load(Ordering::Relaxed);
+        // ORDERING: Relaxed; as above.
+        let head = self.head.0.load(Ordering::Relaxed);
+        (tail.saturating_sub(head) as usize).min(self.capacity())
+    }
+
+    /// True if the slot at the head holds no claimable item now.
+    pub fn is_empty(&self) -> bool {
+        // ORDERING: Relaxed; the stamp check below is the real test.
+        let head = self.head.0.load(Ordering::Relaxed);
+        !self.stamp_ready(head)
+    }
+
+    /// True once the ring is closed (items may remain). When this returns
+    /// true, every item committed before the close is claimable.
+    #[inline]
+    pub fn is_closed(&self) -> bool {
+        // ORDERING: Acquire; pairs with the Release swap in `close`: commits made
+        // before the close (their stamps) are visible to our next claim.
+        self.closed.load(Ordering::Acquire)
+    }
+
+    /// Closes the ring (idempotent): sends fail with `Closed`, committed
+    /// items stay claimable, and every sleeper on either side wakes.
+    pub fn close(&self) {
+        // ORDERING: Release; pairs with the Acquire load in `is_closed`.
+        if self.closed.swap(true, Ordering::Release) {
+            return;
+        }
+        // ORDERING: SeqCst fence (close is rare): the flag is ordered before
+        // the unconditional wake-ups and the armed check below.
+        fence(Ordering::SeqCst);
+        let (bell, notifier) = self.group.parts();
+        bell.ring_always(false, Some(notifier));
+        self.producer_bell.ring_always(false, None);
+    }
+
+    /// The doorbell consumers sleep on (the group's).
+    pub fn consumer_doorbell(&self) -> DoorbellRef<'_> {
+        self.group.doorbell()
+    }
+
+    /// The doorbell the producer sleeps on while the ring is full.
+    pub fn producer_doorbell(&self) -> DoorbellRef<'_> {
+        DoorbellRef::new(&self.producer_bell, self.mode, false)
+    }
+
+    /// Whether an item is available now (`Ok`), or why not.
+    ///
+    /// # Errors
+    ///
+    /// `Empty`, or `Closed` when closed and nothing is left.
+    pub fn ready(&self) -> Result<(), TryRecvError> {
+        if !self.is_empty() {
+            return Ok(());
+        }
+        if !self.is_closed() {
+            return Err(TryRecvError::Empty);
+        }
+        // Closed was read with Acquire: this check sees every commit before it.
+        if self.is_empty() {
+            Err(TryRecvError::Closed)
+        } else {
+            Ok(())
+        }
+    }
+
+    #[inline(always)]
+    fn stamp(&self, pos: u64) -> &AtomicU64 {
+        &self.stamps[pos as usize & self.mask]
+    }
+
+    #[inline(always)]
+    fn slot(&self, pos: u64) -> *mut MaybeUninit<T> {
+        // SAFETY: `pos & mask < cap`: inside the slot array.
+        unsafe { self.slots.ptr.as_ptr().add(pos as usize & self.mask) }
+    }
+
+    #[inline(always)]
+    fn stamp_ready(&self, pos: u64) -> bool {
+        // ORDERING: Acquire; pairs with the Release stamp store in
+        // `Producer::publish`: the slot's write happens-before our read of it.
+        self.stamp(pos).load(Ordering::Acquire) == pos.wrapping_add(1)
+    }
+
+    /// Claims up to `max` consecutive committed positions from the head:
+    /// `(first position, count)`, count 0 when none is ready.
+    fn claim(&self, max: usize) -> (u64, usize) {
+        let max = max.min(self.capacity());
+        if max == 0 {
+            return (0, 0);
+        }
+        // ORDERING: Relaxed; the head only picks positions to look at, the stamps
+        // (Acquire) carry the data, and the CAS below validates the choice.
+        let mut head = self.head.0.load(Ordering::Relaxed);
+        loop {
+            // ORDERING: Acquire; as in `stamp_ready`.
+            let s = self.stamp(head).load(Ordering::Acquire);
+            let lag = s.wrapping_sub(head.wrapping_add(1)) as i64;
+            if lag < 0 {
+                // Not written yet: empty (seen from here).
+                return (head, 0);
+            }
+            if lag > 0 {
+                // Someone claimed `head` already: our head is stale.
+                // ORDERING: Relaxed; as above.
+                head = self.head.0.load(Ordering::Relaxed);
+                continue;
+            }
+            let mut k = 1;
+            while k < max && self.stamp_ready(head.wrapping_add(k as u64)) {
+                k += 1;
+            }
+            // ORDERING: Relaxed on success and failure. Nothing is published by
+            // the claim itself: the slots' contents were acquired through their
+            // stamps above, and while `head` still equals our value no one else
+            // can have claimed (hence released, hence let the producer refill)
+            // any of the `k` positions. `head` is a monotonic u64: no ABA.
+            match self.head.0.compare_exchange_weak(
+                head,
+                head.wrapping_add(k as u64),
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return (head, k),
+                Err(h) => head = h,
+            }
+        }
+    }
+
+    /// Claims up to `max` items, moves each out, gives its slot back, and
+    /// then hands it to `each`. Returns the count claimed. If `each` panics,
+    /// the remaining claimed items are moved out and dropped (each exactly
+    /// once) and their slots given back.
+    #[inline]
+    pub fn take(&self, max: usize, mut each: impl FnMut(T)) -> usize {
+        let (pos, k) = self.claim(max);
+        if k == 0 {
+            return 0;
+        }
+        let mut claimed = Claimed {
+            ring: self,
+            pos,
+            end: pos.wrapping_add(k as u64),
+        };
+        while let Some(v) = claimed.next_item() {
+            each(v);
+        }
+        k
+    }
+
+    /// Receives one item without blocking.
+    ///
+    /// # Errors
+    ///
+    /// `Empty`, or `Closed` only when closed **and** nothing is left.
+    #[inline]
+    pub fn try_recv(&self) -> Result<T, TryRecvError> {
+        let mut out = None;
+        if self.take(1, |v| out = Some(v)) == 0 && self.is_closed() {
+            // Closed was read with Acquire: this claim sees every commit made
+            // before the close.
+            self.take(1, |v| out = Some(v));
+            return out.ok_or(TryRecvError::Closed);
+        }
+        out.ok_or(TryRecvError::Empty)
+    }
+
+    /// Claims up to `max` items and hands each to `f` after moving it out;
+    /// returns the count.
+    pub fn consume_up_to(&self, max: usize, mut f: impl FnMut(&T)) -> usize {
+        self.take(max, |v| f(&v))
+    }
+
+    /// Copies up to `out.len()` claimed items out; returns the count.
+    pub fn recv_slice(&self, out: &mut [T]) -> usize
+    where
+        T: Copy,
+    {
+        let mut i = 0;
+        self.take(out.len(), |v| {
+            out[i] = v;
+            i += 1;
+        })
+    }
+
+    /// Moves up to `max` claimed items into `out`; returns the count.
+    pub fn recv_many(&self, out: &mut Vec<T>, max: usize) -> usize {
+        out.reserve(max.min(self.capacity()));
+        self.take(max, |v| out.push(v))
+    }
+
+    /// Claims and drops up to `n` items; returns the count.
+    pub fn skip(&self, n: usize) -> usize {
+        self.take(n, drop)
+    }
+
+    /// Wakes the consumers if one sleeps or is armed. Called after publishing.
+    #[inline(always)]
+    fn wake_consumers(&self) {
+        self.mode.light();
+        let (bell, notifier) = self.group.parts();
+        // ORDERING: Relaxed after the light fence: the store-buffering pair with a
+        // sleeper's heavy fence (docs/memory-ordering.md §3), as in the SPSC ring.
+        let w = bell.waiters.load(Ordering::Relaxed);
+        if w != 0 {
+            bell.ring(w, false, Some(notifier));
+        }
+    }
+
+    /// Wakes the producer if it sleeps on a full ring. Called after releasing.
+    #[inline(always)]
+    fn wake_producer(&self) {
+        self.mode.light();
+        // ORDERING: Relaxed after the light fence; pairs with the producer's heavy
+        // fence when it sleeps on a full ring (same argument as above).
+        let w = self.producer_bell.waiters.load(Ordering::Relaxed);
+        if w != 0 {
+            self.producer_bell.ring(w, false, None);
+        }
+    }
+}
+
+/// The claimed positions `pos .. end` of one `take`: moves them out one by
+/// one; whatever is left when it drops (a handler panicked) is moved out and
+/// dropped there, so every claimed slot goes back to the producer.
+struct Claimed<'a, T> {
+    ring: &'a Ring<T>,
+    pos: u64,
+    end: u64,
+}
+
+impl<T> Claimed<'_, T> {
+    #[inline(always)]
+    fn next_item(&mut self) -> Option<T> {
+        if self.pos == self.end {
+            return None;
+        }
+        let pos = self.pos;
+        self.pos = pos.wrapping_add(1);
+        #[cfg(ring_loom)]
+        self.ring.tracker.read(pos as usize & self.ring.mask);
+        // SAFETY: `pos` was claimed by our CAS (its stamp read `pos + 1`, so the
+        // item is initialised), no one else reads it, and it is moved out once:
+        // `self.pos` moved past it above.
+        let v = unsafe { self.ring.slot(pos).read().assume_init() };
+        // ORDERING: Release; pairs with the Acquire stamp load in the producer's
+        // free check: our read of the slot happens-before it is overwritten.
+        self.ring.stamp(pos).store(
+            pos.wrapping_add(self.ring.capacity() as u64),
+            Ordering::Release,
+        );
+        Some(v)
+    }
+}
+
+impl<T> Drop for Claimed<'_, T> {
+    fn drop(&mut self) {
+        while let Some(v) = self.next_item() {
+            drop(v);
+        }
+        self.ring.wake_producer();
+    }
+}
+
+impl<T> Drop for Ring<T> {
+    fn drop(&mut self) {
+        // Every handle is gone: no claim is in flight (each `take` finishes its
+        // claim before returning, also when unwinding), and the producer's last
+        // tail store is visible (the `Arc` drop synchronises).
+        // ORDERING: Relaxed; exclusive access (see above).
+        let head = self.head.0.load(Ordering::Relaxed);
+        // ORDERING: Relaxed; as above.
+        let tail = self.tail.0.load(Ordering::Relaxed);
+        let mut pos = head;
+        while pos != tail {
+            #[cfg(ring_loom)]
+            self.tracker.read(pos as usize & self.mask);
+            // SAFETY: `head <= pos < tail`: committed and never claimed, so
+            // initialised and owned by no one else; dropped once (pos advances).
+            unsafe { (*self.slot(pos)).assume_init_drop() };
+            pos = pos.wrapping_add(1);
+        }
+    }
+}
+
+// ----------------------------------------------------------------- producer
+
+/// The producer side of an [`mc::Ring`](Ring): one at a time (see
+/// [`Ring::try_producer`]). `Send` (when `T: Send`), not `Sync`, not `Clone`.
+/// Dropping it gives the side back without closing the ring.
+pub struct Producer<T> {
+    ring: Arc<Ring<T>>,
+    tail: u64,
+    /// Not `Sync`: one thread's end.
+    _not_sync: core::marker::PhantomData<core::cell::Cell<()>>,
+}
+
+impl<T> fmt::Debug for Producer<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("mc::Producer")
+            .field("tail", &self.tail)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> Drop for Producer<T> {
+    fn drop(&mut self) {
+        // ORDERING: Release; pairs with the Acquire CAS in `try_producer`: our
+        // writes and tail are visible to the next producer of this ring.
+        self.ring.producer_taken.store(false, Ordering::Release);
+    }
+}
+
+impl<T> Producer<T> {
+    /// The ring this producer writes.
+    pub fn ring(&self) -> &Arc<Ring<T>> {
+        &self.ring
+    }
+
+    #[inline(always)]
+    fn is_free(&self, pos: u64) -> bool {
+        // ORDERING: Acquire; pairs with the Release stamp store of the consumer
+        // that released the slot: its read happens-before our overwrite.
+        self.ring.stamp(pos).load(Ordering::Acquire) == pos
+    }
+
+    /// Free slots contiguous from the tail, at most `n` (fewer at the wrap
+    /// point of the slot array).
+    fn free_run(&self, n: usize) -> usize {
+        let to_end = self.ring.capacity() - (self.tail as usize & self.ring.mask);
+        let n = n.min(to_end);
+        let mut k = 0;
+        while k < n && self.is_free(self.tail.wrapping_add(k as u64)) {
+            k += 1;
+        }
+        k
+    }
+
+    /// Publishes `n` written slots from the tail and wakes a sleeping consumer.
+    fn publish(&mut self, n: usize) {
+        for i in 0..n as u64 {
+            let pos = self.tail.wrapping_add(i);
+            // ORDERING: Release; pairs with the consumers' Acquire stamp loads: the
+            // slot write happens-before a claim reads it.
+            self.ring
+                .stamp(pos)
+                .store(pos.wrapping_add(1), Ordering::Release);
+        }
+        self.tail = self.tail.wrapping_add(n as u64);
+        // ORDERING: Release; a status word (len, hotness) and the hand-over point
+        // to the next producer (with the flag in `drop`). Items travel through
+        // the stamps.
+        self.ring.tail.0.store(self.tail, Ordering::Release);
+        self.ring.wake_consumers();
+    }
+
+    /// Sends without blocking.
+    ///
+    /// # Errors
+    ///
+    /// `Closed(v)` if the ring is closed (it wins over `Full`), `Full(v)` if
+    /// the slot at the tail is not free; the value comes back either way.
+    #[inline]
+    pub fn try_send(&mut self, value: T) -> Result<(), TrySendError<T>> {
+        // ORDERING: Relaxed; a close racing this send may let one item in, which
+        // stays claimable or is dropped with the ring (never lost twice).
+        if self.ring.closed.load(Ordering::Relaxed) {
+            return Err(TrySendError::Closed(value));
+        }
+        if !self.is_free(self.tail) {
+            return Err(TrySendError::Full(value));
+        }
+        #[cfg(ring_loom)]
+        self.ring.tracker.write(self.tail as usize & self.ring.mask);
+        // SAFETY: the stamp says the slot is free for `tail` (Acquire above), and
+        // only this producer writes it until it is published.
+        unsafe { (*self.ring.slot(self.tail)).write(value) };
+        self.publish(1);
+        Ok(())
+    }
+
+    /// Sends as many of `items` as fit now (contiguous run), without blocking;
+    /// returns the count.
+    pub fn send_slice(&mut self, items: &[T]) -> usize
+    where
+        T: Copy,
+    {
+        let mut sent = 0;
+        // At most two runs: up to the end of the slot array, then from slot 0.
+        for _ in 0..2 {
+            if sent == items.len() || self.is_closed() {
+                break;
+            }
+            let Some(r) = self.reserve(items.len() - sent) else {
+                break;
+            };
+            sent += r.copy_from_slice(&items[sent..]);
+        }
+        sent
+    }
+
+    /// Reserves up to `n` contiguous free slots for zero-copy writing (fewer
+    /// at the wrap point, or where a slow consumer still holds a slot).
+    /// `None` when full, closed, or `n == 0`.
+    pub fn reserve(&mut self, n: usize) -> Option<Reservation<'_, T>> {
+        if n == 0 || self.is_closed() {
+            return None;
+        }
+        let len = self.free_run(n);
+        if len == 0 {
+            return None;
+        }
+        #[cfg(ring_loom)]
+        for i in 0..len {
+            self.ring
+                .tracker
+                .write((self.tail as usize).wrapping_add(i) & self.ring.mask);
+        }
+        Some(Reservation {
+            producer: self,
+            len,
+        })
+    }
+
+    /// True once the ring is closed.
+    pub fn is_closed(&self) -> bool {
+        // ORDERING: Relaxed; as in `try_send`.
+        self.ring.closed.load(Ordering::Relaxed)
+    }
+
+    /// Closes the ring (idempotent).
+    pub fn close(&mut self) {
+        self.ring.close();
+    }
+
+    /// Slots in the ring.
+    pub fn capacity(&self) -> usize {
+        self.ring.capacity()
+    }
+
+    /// Items waiting now.
+    pub fn len(&self) -> usize {
+        self.ring.len()
+    }
+
+    /// True if no item waits now.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// True if the slot at the tail is not free now.
+    pub fn is_full(&self) -> bool {
+        !self.is_free(self.tail)
+    }
+
+    /// Free slots now (capacity minus waiting items).
+    pub fn available(&self) -> usize {
+        self.capacity() - self.len()
+    }
+}
+
+/// Contiguous free slots reserved for writing; borrows the producer mutably.
+/// Dropping it without committing commits nothing.
+pub struct Reservation<'a, T> {
+    producer: &'a mut Producer<T>,
+    len: usize,
+}
+
+impl<T> fmt::Debug for Reservation<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("mc::Reservation")
+            .field("len", &self.len)
+            .finish()
+    }
+}
+
+/// Publishes the slots a filling loop wrote, also when it unwinds.
+struct Commit<'b, T> {
+    producer: &'b mut Producer<T>,
+    written: usize,
+}
+
+impl<T> Drop for Commit<'_, T> {
+    fn drop(&mut self) {
+        if self.written > 0 {
+            self.producer.publish(self.written);
+        }
+    }
+}
+
+impl<T> Reservation<'_, T> {
+    /// Number of reserved slots.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Never true: a reservation has at least one slot.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn base(&self) -> *mut MaybeUninit<T> {
+        self.producer.ring.slot(self.producer.tail)
+    }
+
+    /// The reserved slots, for writing through (then [`commit`](Self::commit)).
+    pub fn as_mut_slice(&mut self) -> &mut [MaybeUninit<T>] {
+        // SAFETY: `len` free (stamp == pos, checked in `reserve`), contiguous slots
+        // from the tail; no consumer touches them until they are published, and
+        // the producer is borrowed mutably through `self`.
+        unsafe { slice::from_raw_parts_mut(self.base(), self.len) }
+    }
+
+    /// Writes items from `iter` and commits exactly the slots written;
+    /// returns that count (a panicking iterator commits what was written).
+    pub fn fill_from_iter<I: IntoIterator<Item = T>>(self, iter: I) -> usize {
+        let len = self.len;
+        let base = self.base();
+        let mut commit = Commit {
+            producer: self.producer,
+            written: 0,
+        };
+        for value in iter.into_iter().take(len) {
+            // SAFETY: `written < len`: a reserved, free slot.
+            unsafe { (*base.add(commit.written)).write(value) };
+            commit.written += 1;
+        }
+        commit.written
+    }
+
+    /// Fills every reserved slot with `f(index)` and commits them; returns the count.
+    pub fn fill_with(self, mut f: impl FnMut(usize) -> T) -> usize {
+        let len = self.len;
+        let base = self.base();
+        let mut commit = Commit {
+            producer: self.producer,
+            written: 0,
+        };
+        for i in 0..len {
+            // SAFETY: `i < len`: a reserved, free slot.
+            unsafe { (*base.add(i)).write(f(i)) };
+            commit.written = i + 1;
+        }
+        commit.written
+    }
+
+    /// Copies `src` (up to the reservation's length) and commits it; returns the count.
+    pub fn copy_from_slice(self, src: &[T]) -> usize
+    where
+        T: Copy,
+    {
+        let n = src.len().min(self.len);
+        let dst = self.base().cast::<T>();
+        // SAFETY: `n <= len` reserved, free, contiguous slots; `src` is a
+        // separate borrow, so the ranges do not overlap.
+        unsafe { ptr::copy_nonoverlapping(src.as_ptr(), dst, n) };
+        // SAFETY: the first `n` slots were just initialised.
+        unsafe { self.commit(n) };
+        n
+    }
+
+    /// Publishes the first `n` slots.
+    ///
+    /// # Safety
+    ///
+    /// The first `n` slots of [`as_mut_slice`](Self::as_mut_slice) are initialised.
+    ///
+    /// # Panics
+    ///
+    /// If `n` exceeds [`len`](Self::len).
+    pub unsafe fn commit(self, n: usize) {
+        assert!(
+            n <= self.len,
+            "Reservation::commit({n}) exceeds the {} reserved slots",
+            self.len
+        );
+        if n > 0 {
+            self.producer.publish(n);
+        }
+    }
+}
+
+#[cfg(all(test, not(ring_loom)))]
+mod tests {
+    use super::*;
+    use crate::sync::AtomicUsize;
+    use alloc::string::{String, ToString};
+
+    fn ring<T>(cap: usize) -> Arc<Ring<T>> {
+        Ring::new(cap, Arc::new(WakeGroup::new())).unwrap()
+    }
+
+    #[test]
+    fn fifo_full_wrap_and_close() {
+        let r = ring::<u32>(4);
+        let mut p = Ring::try_producer(&r).unwrap();
+        assert!(Ring::try_producer(&r).is_none(), "one producer at a time");
+        for round in 0..5u32 {
+            for i in 0..4 {
+                p.try_send(round * 10 + i).unwrap();
+            }
+            assert!(p.is_full());
+            assert_eq!(p.try_send(99), Err(TrySendError::Full(99)));
+            assert_eq!(r.len(), 4);
+            for i in 0..4 {
+                assert_eq!(r.try_recv(), Ok(round * 10 + i));
+            }
+            assert_eq!(r.try_recv(), Err(TryRecvError::Empty));
+        }
+        p.try_send(7).unwrap();
+        r.close();
+        assert_eq!(p.try_send(8), Err(TrySendError::Closed(8)));
+        assert_eq!(r.try_recv(), Ok(7));
+        assert_eq!(r.try_recv(), Err(TryRecvError::Closed));
+    }
+
+    #[test]
+    fn batch_paths_and_reservation() {
+        let r = ring::<u64>(8);
+        let mut p = Ring::try_producer(&r).unwrap();
+        assert_eq!(p.send_slice(&[1, 2, 3, 4, 5, 6]), 6);
+        let mut out = [0; 4];
+        assert_eq!(r.recv_slice(&mut out), 4);
+        assert_eq!(out, [1, 2, 3, 4]);
+        // tail = 6: a reservation stops at the wrap point.
+        let res = p.reserve(8).unwrap();
+        assert_eq!(res.len(), 2);
+        assert_eq!(res.fill_with(|i| 10 + i as u64), 2);
+        assert_eq!(p.send_slice(&[20, 21, 22, 23, 24]), 4); // 4 free after the wrap
+        let mut v = Vec::new();
+        assert_eq!(r.recv_many(&mut v, 3), 3);
+        assert_eq!(v, [5, 6, 10]);
+        let mut seen = Vec::new();
+        assert_eq!(r.consume_up_to(2, |x| seen.push(*x)), 2);
+        assert_eq!(seen, [11, 20]);
+        assert_eq!(r.skip(10), 3);
+        assert!(r.is_empty());
+        let mut res = p.reserve(2).unwrap();
+        res.as_mut_slice()[0].write(42);
+        // SAFETY: slot 0 written just above.
+        unsafe { res.commit(1) };
+        assert_eq!(r.try_recv(), Ok(42));
+    }
+
+    #[test]
+    fn producer_side_is_reusable_and_keeps_the_tail() {
+        let r = ring::<u8>(2);
+        let mut p = Ring::try_producer(&r).unwrap();
+        p.try_send(1).unwrap();
+        drop(p);
+        let mut p = Ring::try_producer(&r).unwrap();
+        p.try_send(2).unwrap();
+        assert_eq!(p.try_send(3), Err(TrySendError::Full(3)));
+        assert_eq!(r.try_recv(), Ok(1));
+        assert_eq!(r.try_recv(), Ok(2));
+    }
+
+    #[derive(Debug)]
+    struct Counted<'a>(&'a AtomicUsize);
+    impl Drop for Counted<'_> {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    #[test]
+    fn items_drop_exactly_once_including_on_handler_panic() {
+        let drops = AtomicUsize::new(0);
+        {
+            let r = ring::<Counted<'_>>(4);
+            let mut p = Ring::try_producer(&r).unwrap();
+            for _ in 0..4 {
+                p.try_send(Counted(&drops)).unwrap();
+            }
+            let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                r.consume_up_to(2, |_| panic!("handler"))
+            }));
+            assert!(res.is_err());
+            // Both claimed items were dropped; their slots went back.
+            assert_eq!(drops.load(Ordering::Relaxed), 2);
+            p.try_send(Counted(&drops)).unwrap();
+            p.try_send(Counted(&drops)).unwrap();
+            assert_eq!(r.len(), 4);
+        } // 4 left in the ring: dropped with it
+        assert_eq!(drops.load(Ordering::Relaxed), 6);
+    }
+
+    #[test]
+    fn concurrent_consumers_take_each_item_once() {
+        let r = ring::<String>(8);
+        let n = if cfg!(miri) { 200 } else { 20_000 };
+        let mut p = Ring::try_producer(&r).unwrap();
+        let consumers: Vec<_> = (0..2)
+            .map(|_| {
+                let r = r.clone();
+                std::thread::spawn(move || {
+                    let mut got = Vec::new();
+                    loop {
+                        match r.try_recv() {
+                            Ok(v) => got.push(v.parse::<u32>().unwrap()),
+                            Err(TryRecvError::Empty) => std::thread::yield_now(),
+                            Err(TryRecvError::Closed) => return got,
+                        }
+                    }
+                })
+            })
+            .collect();
+        for i in 0..n {
+            let mut v = i.to_string();
+            loop {
+                match p.try_send(v) {
+                    Ok(()) => break,
+                    Err(e) => {
+                        v = e.into_inner();
+                        std::thread::yield_now();
+                    }
+                }
+            }
+        }
+        r.close();
+        let mut all: Vec<u32> = consumers
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect();
+        all.sort_unstable();
+        assert_eq!(all, (0..n).collect::<Vec<_>>());
+    }
+}
