@@ -212,7 +212,135 @@ pub fn all(size: Size) -> Vec<Scenario> {
                 }),
             ],
         },
+        mpsc_scenario("mpsc-1p", 1, s.single_items),
+        mpsc_scenario("mpsc-2p", 2, s.single_items),
+        mpsc_scenario("mpsc-4p", 4, s.single_items),
+        mpsc_scenario("mpsc-8p", 8, s.single_items),
+        Scenario {
+            id: "mpsc-batch",
+            title: "MPSC batched: producers reserve 4,096 and fill, consumer consume_all summing (u64)".into(),
+            unit: "GB/s",
+            better: Better::Higher,
+            placement: "scheduler-placed; 2 and 4 producers plus the consumer exceed 2 CPUs (oversubscribed)".into(),
+            contenders: vec![
+                Contender::new("ringmpsc mpsc, 1 producer", Kind::Ours, move || w::mpsc_batch_ours(s.batch_items, 1)),
+                Contender::new("ringmpsc mpsc, 2 producers", Kind::Ours, move || w::mpsc_batch_ours(s.batch_items, 2)),
+                Contender::new("ringmpsc mpsc, 4 producers", Kind::Ours, move || w::mpsc_batch_ours(s.batch_items, 4)),
+                Contender::new("bare two-thread handoff (ceiling)", Kind::Reference, move || reference::bare_handoff(s.batch_items, two)),
+            ],
+        },
+        Scenario {
+            id: "mpsc-idle",
+            title: "MPSC: 64 registered producers with 1 active vs 1 producer alone (goal: at least 0.9x, i.e. ours x <= 1.11)".into(),
+            unit: "Mmsg/s",
+            better: Better::Higher,
+            placement: two.describe(),
+            contenders: vec![
+                Contender::new("1 producer", Kind::Ours, move || w::mpsc_idle_ours(s.single_items, 0)),
+                Contender::new("64 registered, 1 active", Kind::Ours, move || w::mpsc_idle_ours(s.single_items, 63)),
+            ],
+        },
+        Scenario {
+            id: "oversub-mpsc",
+            title: "MPSC 4 producers + consumer, blocking send/recv, ALL five threads pinned to one CPU".into(),
+            unit: "Mmsg/s",
+            better: Better::Higher,
+            placement: "OVERSUBSCRIBED: 5 threads pinned to CPU 0".into(),
+            contenders: vec![
+                Contender::new("ringmpsc mpsc", Kind::Ours, move || w::many(w::Chan::OursMpsc, s.single_items, 4, 1, Some(0))),
+                Contender::new("crossbeam-channel", Kind::Peer, move || w::many(w::Chan::Crossbeam, s.single_items, 4, 1, Some(0))),
+            ],
+        },
+        multi_consumer_scenario("spmc-1c", w::Chan::OursSpmc, 1, 1, s.single_items),
+        multi_consumer_scenario("spmc-2c", w::Chan::OursSpmc, 1, 2, s.single_items),
+        multi_consumer_scenario("spmc-4c", w::Chan::OursSpmc, 1, 4, s.single_items),
+        multi_consumer_scenario("mpmc-2x2", w::Chan::OursMpmc, 2, 2, s.single_items),
+        multi_consumer_scenario("mpmc-4x4", w::Chan::OursMpmc, 4, 4, s.single_items),
     ]
+}
+
+/// MPSC single items: `producers` producers, one consumer, blocking send/recv.
+fn mpsc_scenario(id: &'static str, producers: usize, items: u64) -> Scenario {
+    let threads = producers + 1;
+    let placement = if threads > w::cpus() {
+        format!(
+            "scheduler-placed; {threads} threads on {} CPUs: OVERSUBSCRIBED (measures the scheduler too)",
+            w::cpus()
+        )
+    } else {
+        "scheduler-placed".into()
+    };
+    Scenario {
+        id,
+        title: format!(
+            "MPSC, {producers} producer(s) x single u64 send, one consumer recv (blocking)"
+        ),
+        unit: "Mmsg/s",
+        better: Better::Higher,
+        placement,
+        contenders: vec![
+            Contender::new("ringmpsc mpsc", Kind::Ours, move || {
+                w::many(w::Chan::OursMpsc, items, producers, 1, None)
+            }),
+            Contender::new("crossbeam-channel", Kind::Peer, move || {
+                w::many(w::Chan::Crossbeam, items, producers, 1, None)
+            }),
+            Contender::new("flume", Kind::Peer, move || {
+                w::many(w::Chan::Flume, items, producers, 1, None)
+            }),
+            Contender::new("kanal", Kind::Peer, move || {
+                w::many(w::Chan::Kanal, items, producers, 1, None)
+            }),
+            Contender::new("std sync_channel", Kind::Peer, move || {
+                w::many(w::Chan::Std, items, producers, 1, None)
+            }),
+        ],
+    }
+}
+
+/// SPMC / MPMC: `producers` x `consumers`, blocking send/recv.
+fn multi_consumer_scenario(
+    id: &'static str,
+    ours: w::Chan,
+    producers: usize,
+    consumers: usize,
+    items: u64,
+) -> Scenario {
+    let threads = producers + consumers;
+    let placement = if threads > w::cpus() {
+        format!(
+            "scheduler-placed; {threads} threads on {} CPUs: OVERSUBSCRIBED (measures the scheduler too)",
+            w::cpus()
+        )
+    } else {
+        "scheduler-placed".into()
+    };
+    let family = if ours == w::Chan::OursSpmc {
+        "spmc"
+    } else {
+        "mpmc"
+    };
+    Scenario {
+        id,
+        title: format!(
+            "{}: {producers} producer(s) x {consumers} consumer(s), single u64 items (blocking)",
+            family.to_uppercase()
+        ),
+        unit: "Mmsg/s",
+        better: Better::Higher,
+        placement,
+        contenders: vec![
+            Contender::new(format!("ringmpsc {family}"), Kind::Ours, move || {
+                w::many(ours, items, producers, consumers, None)
+            }),
+            Contender::new("crossbeam-channel", Kind::Peer, move || {
+                w::many(w::Chan::Crossbeam, items, producers, consumers, None)
+            }),
+            Contender::new("flume", Kind::Peer, move || {
+                w::many(w::Chan::Flume, items, producers, consumers, None)
+            }),
+        ],
+    }
 }
 
 /// Large messages: copying `size` bytes through a byte ring vs passing a
@@ -240,22 +368,5 @@ fn pool_scenario(id: &'static str, size: usize, messages: u64) -> Scenario {
 
 /// Scenarios of BENCHMARKS.md whose member crate has not landed yet.
 pub fn not_built() -> Vec<NotBuilt> {
-    vec![
-        NotBuilt {
-            id: "mpsc-single",
-            why: "ring-channels (MPSC) not built yet",
-        },
-        NotBuilt {
-            id: "mpsc-batch",
-            why: "ring-channels (MPSC) not built yet",
-        },
-        NotBuilt {
-            id: "mpsc-idle",
-            why: "ring-channels (MPSC) not built yet",
-        },
-        NotBuilt {
-            id: "spmc / mpmc",
-            why: "ring-channels (SPMC/MPMC) not built yet",
-        },
-    ]
+    Vec::new()
 }

@@ -1213,3 +1213,314 @@ pub fn spsc_batch_on<M: ringmpsc::primitives::RingMemory>(
     )?;
     Ok(Sample::of(crate::harness::gbps(items * 8, d)))
 }
+
+// ----------------------------------------------------- many producers/consumers
+
+/// A boxed producer body.
+pub type Job = Box<dyn FnOnce() + Send>;
+/// A boxed consumer body returning (count, checksum).
+pub type Sink = Box<dyn FnOnce() -> (u64, u64) + Send>;
+
+/// Runs producers and consumers released together at a barrier; returns the
+/// time from the release to the last consumer's end, and the summed counts
+/// and checksums. `pin_to` pins every thread to one CPU (oversubscription
+/// runs); otherwise the scheduler places them.
+pub fn crew(
+    producers: Vec<Job>,
+    consumers: Vec<Sink>,
+    pin_to: Option<usize>,
+) -> (Duration, (u64, u64)) {
+    let start = Barrier::new(producers.len() + consumers.len());
+    let start = &start;
+    thread::scope(|s| {
+        for p in producers {
+            s.spawn(move || {
+                if let Some(c) = pin_to {
+                    pin(c);
+                }
+                start.wait();
+                p();
+            });
+        }
+        let handles: Vec<_> = consumers
+            .into_iter()
+            .map(|c| {
+                s.spawn(move || {
+                    if let Some(cpu) = pin_to {
+                        pin(cpu);
+                    }
+                    start.wait();
+                    let t0 = Instant::now();
+                    let r = c();
+                    (t0, Instant::now(), r)
+                })
+            })
+            .collect();
+        let results: Vec<_> = handles
+            .into_iter()
+            .map(|h| h.join().expect("consumer thread panicked"))
+            .collect();
+        let t0 = results.iter().map(|r| r.0).min().expect("a consumer");
+        let t1 = results.iter().map(|r| r.1).max().expect("a consumer");
+        let total = results
+            .iter()
+            .fold((0u64, 0u64), |a, r| (a.0 + r.2.0, a.1.wrapping_add(r.2.1)));
+        (t1 - t0, total)
+    })
+}
+
+/// The values producer `p` of `producers` sends when `items` are sent in all:
+/// disjoint ranges whose union is `0..items`, so the checksum is `expected_sum(items)`.
+pub fn share(items: u64, producers: usize, p: usize) -> std::ops::Range<u64> {
+    let per = items / producers as u64;
+    let lo = per * p as u64;
+    let hi = if p + 1 == producers { items } else { lo + per };
+    lo..hi
+}
+
+/// Which channel a multi-thread workload runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chan {
+    /// ringmpsc MPSC (one ring per producer).
+    OursMpsc,
+    /// ringmpsc SPMC (claim ring).
+    OursSpmc,
+    /// ringmpsc MPMC (claim rings + stealing).
+    OursMpmc,
+    /// crossbeam-channel bounded.
+    Crossbeam,
+    /// flume bounded.
+    Flume,
+    /// kanal bounded.
+    Kanal,
+    /// std::sync::mpsc::sync_channel (single consumer only).
+    Std,
+}
+
+/// `producers` x `consumers` threads moving `items` u64s with blocking
+/// `send`/`recv`; every consumer sums what it gets; Mmsg/s.
+pub fn many(
+    chan: Chan,
+    items: u64,
+    producers: usize,
+    consumers: usize,
+    pin_to: Option<usize>,
+) -> RunResult {
+    let cap = SINGLE_CAP;
+    let cfg = Config::default()
+        .with_ring_bits(cap.trailing_zeros())
+        .with_max_consumers(consumers.max(1));
+    let mut jobs: Vec<Job> = Vec::new();
+    let mut sinks: Vec<Sink> = Vec::new();
+    macro_rules! std_like {
+        ($tx:expr, $rx:expr) => {{
+            let (tx, rx) = ($tx, $rx);
+            for p in 0..producers {
+                let tx = tx.clone();
+                jobs.push(Box::new(move || {
+                    for v in share(items, producers, p) {
+                        tx.send(v).expect("receiver alive");
+                    }
+                }));
+            }
+            drop(tx);
+            for _ in 0..consumers {
+                let rx = rx.clone();
+                sinks.push(Box::new(move || {
+                    let (mut n, mut sum) = (0u64, 0u64);
+                    while let Ok(v) = rx.recv() {
+                        n += 1;
+                        sum = sum.wrapping_add(v);
+                    }
+                    (n, sum)
+                }));
+            }
+        }};
+    }
+    macro_rules! ours_consumers {
+        ($rx:expr) => {{
+            let mut rxs = vec![$rx];
+            while rxs.len() < consumers {
+                let r = rxs[0].clone();
+                rxs.push(r);
+            }
+            for mut rx in rxs {
+                sinks.push(Box::new(move || {
+                    let (mut n, mut sum) = (0u64, 0u64);
+                    while let Ok(v) = rx.recv() {
+                        n += 1;
+                        sum = sum.wrapping_add(v);
+                    }
+                    (n, sum)
+                }));
+            }
+        }};
+    }
+    match chan {
+        Chan::OursMpsc => {
+            assert_eq!(consumers, 1);
+            let (tx, mut rx) = ringmpsc::mpsc::channel::<u64>(cfg);
+            let mut txs = vec![tx];
+            while txs.len() < producers {
+                let t = txs[0].clone();
+                txs.push(t);
+            }
+            for (p, mut tx) in txs.into_iter().enumerate() {
+                jobs.push(Box::new(move || {
+                    for v in share(items, producers, p) {
+                        tx.send(v).expect("receiver alive");
+                    }
+                }));
+            }
+            sinks.push(Box::new(move || {
+                let (mut n, mut sum) = (0u64, 0u64);
+                while let Ok(v) = rx.recv() {
+                    n += 1;
+                    sum = sum.wrapping_add(v);
+                }
+                (n, sum)
+            }));
+        }
+        Chan::OursSpmc => {
+            assert_eq!(producers, 1);
+            let (mut tx, rx) = ringmpsc::spmc::channel::<u64>(cfg);
+            jobs.push(Box::new(move || {
+                for v in 0..items {
+                    tx.send(v).expect("receiver alive");
+                }
+            }));
+            ours_consumers!(rx)
+        }
+        Chan::OursMpmc => {
+            let (tx, rx) = ringmpsc::mpmc::channel::<u64>(cfg);
+            let mut txs = vec![tx];
+            while txs.len() < producers {
+                let t = txs[0].clone();
+                txs.push(t);
+            }
+            for (p, mut tx) in txs.into_iter().enumerate() {
+                jobs.push(Box::new(move || {
+                    for v in share(items, producers, p) {
+                        tx.send(v).expect("receiver alive");
+                    }
+                }));
+            }
+            ours_consumers!(rx)
+        }
+        Chan::Crossbeam => {
+            let (tx, rx) = crossbeam_channel::bounded::<u64>(cap);
+            std_like!(tx, rx)
+        }
+        Chan::Flume => {
+            let (tx, rx) = flume::bounded::<u64>(cap);
+            std_like!(tx, rx)
+        }
+        Chan::Kanal => {
+            let (tx, rx) = kanal::bounded::<u64>(cap);
+            std_like!(tx, rx)
+        }
+        Chan::Std => {
+            assert_eq!(consumers, 1);
+            let (tx, rx) = std::sync::mpsc::sync_channel::<u64>(cap);
+            for p in 0..producers {
+                let tx = tx.clone();
+                jobs.push(Box::new(move || {
+                    for v in share(items, producers, p) {
+                        tx.send(v).expect("receiver alive");
+                    }
+                }));
+            }
+            drop(tx);
+            sinks.push(Box::new(move || {
+                let (mut n, mut sum) = (0u64, 0u64);
+                while let Ok(v) = rx.recv() {
+                    n += 1;
+                    sum = sum.wrapping_add(v);
+                }
+                (n, sum)
+            }));
+        }
+    }
+    let (d, got) = crew(jobs, sinks, pin_to);
+    single(
+        &format!("{chan:?} {producers}P x {consumers}C"),
+        items,
+        d,
+        got,
+    )
+}
+
+/// MPSC batched: each producer reserves up to 4,096 slots and fills them,
+/// the consumer uses `consume_all` summing. GB/s.
+pub fn mpsc_batch_ours(items: u64, producers: usize) -> RunResult {
+    let (tx, mut rx) = ringmpsc::mpsc::channel::<u64>(Config::default().with_ring_bits(16));
+    let mut txs = vec![tx];
+    while txs.len() < producers {
+        let t = txs[0].clone();
+        txs.push(t);
+    }
+    let mut jobs: Vec<Job> = Vec::new();
+    for (p, mut tx) in txs.into_iter().enumerate() {
+        jobs.push(Box::new(move || {
+            let r = share(items, producers, p);
+            let mut next = r.start;
+            while next < r.end {
+                let want = 4096.min((r.end - next) as usize);
+                match tx.reserve(want) {
+                    Some(res) => {
+                        let base = next;
+                        next += res.fill_with(|i| base + i as u64) as u64;
+                    }
+                    None => thread::yield_now(),
+                }
+            }
+        }));
+    }
+    let sink: Sink = Box::new(move || {
+        let (mut n, mut sum) = (0u64, 0u64);
+        loop {
+            let k = rx.consume_all(|&x| sum = sum.wrapping_add(x));
+            n += k as u64;
+            if k == 0 {
+                if n >= items {
+                    break;
+                }
+                thread::yield_now();
+            }
+        }
+        (n, sum)
+    });
+    let (d, got) = crew(jobs, vec![sink], None);
+    verify("mpsc batch", got.0, got.1, items, expected_sum(items))?;
+    Ok(Sample::of(crate::harness::gbps(items * 8, d)))
+}
+
+/// MPSC with `idle` extra registered producers that never send, and one
+/// active producer; blocking send/recv. Mmsg/s.
+pub fn mpsc_idle_ours(items: u64, idle: usize) -> RunResult {
+    let (mut tx, mut rx) = ringmpsc::mpsc::channel::<u64>(
+        Config::default().with_ring_bits(SINGLE_CAP.trailing_zeros()),
+    );
+    let idlers: Vec<_> = (0..idle).map(|_| tx.clone()).collect();
+    // Let the consumer adopt every ring before the clock starts.
+    let _ = rx.try_recv();
+    let (d, got) = pair(
+        Placement::TwoCores,
+        move || {
+            for v in 0..items {
+                tx.send(v).expect("receiver alive");
+            }
+        },
+        move || {
+            let (mut n, mut sum) = (0u64, 0u64);
+            while n < items {
+                let v = rx.recv().expect("producer alive");
+                n += 1;
+                sum = sum.wrapping_add(v);
+            }
+            (n, sum)
+        },
+    );
+    drop(idlers);
+    single("mpsc idle", items, d, got)
+}

@@ -112,6 +112,73 @@ pub use ring_shm as shm;
 #[doc(inline)]
 pub use ring_numa as numa;
 
+/// Default wiring of the seams: ready-made channels that join sibling crates
+/// (which, by the layering rule, never depend on each other).
+#[cfg(all(feature = "channels", feature = "numa"))]
+pub mod wiring {
+    use ring_core::{BuildError, Config};
+
+    /// An MPSC channel whose every producer ring is placed on the NUMA node of
+    /// the thread that first sends through it (`NodeLocal::first_sender()`:
+    /// bound with `mbind` on that thread before the slots are touched; a
+    /// clone made on one thread and moved to another is placed where it is
+    /// used). On a machine with one node the placement is a no-op.
+    ///
+    /// # Errors
+    ///
+    /// As [`mpsc::Builder::build`](crate::mpsc::Builder::build).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ringmpsc::wiring::numa_local_mpsc::<u64>(ringmpsc::prelude::Config::default())?;
+    /// let mut tx2 = tx.clone(); // a second ring, placed where tx2 first sends
+    /// let t = std::thread::spawn(move || tx2.send(2).unwrap());
+    /// tx.send(1).unwrap();
+    /// t.join().unwrap();
+    /// drop(tx);
+    /// let mut got: Vec<u64> = rx.iter().collect();
+    /// got.sort();
+    /// assert_eq!(got, [1, 2]);
+    /// # Ok::<(), ringmpsc::primitives::BuildError>(())
+    /// ```
+    pub fn numa_local_mpsc<T>(config: Config) -> Result<crate::mpsc::Channel<T>, BuildError> {
+        crate::mpsc::Builder::new(config)
+            .memory(crate::numa::NodeLocal::first_sender())
+            .build()
+    }
+
+    /// As [`numa_local_mpsc`], with a [`Metrics`](crate::metrics::Metrics)
+    /// observing every ring of the channel (use `Metrics::shared()` when
+    /// several producers report into one `Metrics`).
+    ///
+    /// # Errors
+    ///
+    /// As [`mpsc::Builder::build`](crate::mpsc::Builder::build).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ringmpsc::metrics::Metrics;
+    /// let metrics = Metrics::shared();
+    /// let (mut tx, mut rx) = ringmpsc::wiring::numa_local_mpsc_with_metrics::<u64>(Default::default(), metrics.clone())?;
+    /// tx.send(7).unwrap();
+    /// assert_eq!(rx.recv(), Ok(7));
+    /// assert_eq!(metrics.snapshot().messages_sent, 1);
+    /// # Ok::<(), ringmpsc::primitives::BuildError>(())
+    /// ```
+    #[cfg(feature = "metrics")]
+    pub fn numa_local_mpsc_with_metrics<T>(
+        config: Config,
+        metrics: crate::metrics::Metrics,
+    ) -> Result<crate::mpsc::Channel<T, crate::metrics::Metrics>, BuildError> {
+        crate::mpsc::Builder::new(config)
+            .memory(crate::numa::NodeLocal::first_sender())
+            .observer(metrics)
+            .build()
+    }
+}
+
 /// The names most programs need: `use ringmpsc::prelude::*;`.
 pub mod prelude {
     #[doc(inline)]
