@@ -1524,3 +1524,93 @@ pub fn mpsc_idle_ours(items: u64, idle: usize) -> RunResult {
     drop(idlers);
     single("mpsc idle", items, d, got)
 }
+
+/// Cost of one `alloc` + `publish` + `claim` + drop cycle of a `BufferPool`
+/// (64-byte slabs), ns per cycle, on `threads` threads sharing one pool.
+pub fn pool_alloc_free(cycles: u64, threads: usize) -> RunResult {
+    use ringmpsc::pool::BufferPool;
+    let pool =
+        ringmpsc::primitives::sync::Arc::new(BufferPool::new(64, 64).map_err(|e| e.to_string())?);
+    let sinks: Vec<Sink> = (0..threads)
+        .map(|_| {
+            let pool = pool.clone();
+            Box::new(move || {
+                let mut sum = 0u64;
+                for i in 0..cycles {
+                    let mut slab = loop {
+                        match pool.alloc() {
+                            Some(s) => break s,
+                            None => spin_loop(),
+                        }
+                    };
+                    slab[0] = i as u8;
+                    let h = slab.publish(1);
+                    let got = pool.claim(h).expect("fresh handle");
+                    sum = sum.wrapping_add(got[0] as u64);
+                }
+                (cycles, sum)
+            }) as Sink
+        })
+        .collect();
+    let (d, (n, sum)) = crew(Vec::new(), sinks, None);
+    let want: u64 = (0..cycles).map(|i| (i as u8) as u64).sum::<u64>() * threads as u64;
+    verify("pool alloc/free", n, sum, cycles * threads as u64, want)?;
+    if pool.available() != pool.capacity() {
+        return Err("a slab leaked".into());
+    }
+    // Per-thread cycle time: wall time over the cycles one thread did.
+    Ok(Sample::of(d.as_nanos() as f64 / cycles as f64))
+}
+
+/// MPSC batched through the umbrella's default wiring: rings placed on the
+/// node of their first sender, or on the heap. GB/s.
+pub fn mpsc_batch_placed(items: u64, producers: usize, numa_local: bool) -> RunResult {
+    let cfg = Config::default().with_ring_bits(16);
+    let (tx, mut rx) = if numa_local {
+        ringmpsc::wiring::numa_local_mpsc::<u64>(cfg).map_err(|e| e.to_string())?
+    } else {
+        ringmpsc::mpsc::channel::<u64>(cfg)
+    };
+    let mut txs = vec![tx];
+    while txs.len() < producers {
+        let t = txs[0].clone();
+        txs.push(t);
+    }
+    let mut jobs: Vec<Job> = Vec::new();
+    for (p, mut tx) in txs.into_iter().enumerate() {
+        jobs.push(Box::new(move || {
+            let r = share(items, producers, p);
+            let mut next = r.start;
+            while next < r.end {
+                let want = 4096.min((r.end - next) as usize);
+                match tx.reserve(want) {
+                    Some(res) => {
+                        let base = next;
+                        next += res.fill_with(|i| base + i as u64) as u64;
+                    }
+                    None => thread::yield_now(),
+                }
+            }
+        }));
+    }
+    let sink: Sink = Box::new(move || {
+        let (mut n, mut sum) = (0u64, 0u64);
+        while n < items {
+            let k = rx.consume_all(|&x| sum = sum.wrapping_add(x));
+            n += k as u64;
+            if k == 0 {
+                thread::yield_now();
+            }
+        }
+        (n, sum)
+    });
+    let (d, got) = crew(jobs, vec![sink], None);
+    verify(
+        "placed mpsc batch",
+        got.0,
+        got.1,
+        items,
+        expected_sum(items),
+    )?;
+    Ok(Sample::of(crate::harness::gbps(items * 8, d)))
+}
