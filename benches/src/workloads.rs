@@ -8,7 +8,7 @@ use std::sync::Barrier;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use ringmpsc::primitives::{Config, TryRecvError, WaitStrategy};
+use ringmpsc::primitives::{Config, WaitStrategy};
 use ringmpsc::spsc;
 
 use crate::harness::{RunResult, Sample, mmsgs, verify};
@@ -94,17 +94,23 @@ fn single(name: &str, items: u64, d: Duration, got: (u64, u64)) -> RunResult {
     Ok(Sample::of(mmsgs(items, d)))
 }
 
-/// Ours: `try_send` / `try_recv`, both spinning.
-pub fn spsc_single_ours(items: u64, place: Placement) -> RunResult {
-    let (mut tx, mut rx) =
-        spsc::channel::<u64>(Config::default().with_ring_bits(SINGLE_CAP.trailing_zeros()));
+/// A one-at-a-time transfer through any SPSC-shaped channel, both sides
+/// spinning: `send` gives the value back when full, `recv` returns `None`
+/// when empty. The driver of every single-item contender.
+pub fn spin_transfer(
+    name: &str,
+    items: u64,
+    place: Placement,
+    mut send: impl FnMut(u64) -> Result<(), u64> + Send,
+    mut recv: impl FnMut() -> Option<u64> + Send,
+) -> RunResult {
     let (d, got) = pair(
         place,
         move || {
             for i in 0..items {
                 let mut v = i;
-                while let Err(e) = tx.try_send(v) {
-                    v = e.into_inner();
+                while let Err(back) = send(v) {
+                    v = back;
                     spin_loop();
                 }
             }
@@ -112,213 +118,141 @@ pub fn spsc_single_ours(items: u64, place: Placement) -> RunResult {
         move || {
             let (mut n, mut sum) = (0u64, 0u64);
             while n < items {
-                match rx.try_recv() {
-                    Ok(v) => {
+                match recv() {
+                    Some(v) => {
                         n += 1;
                         sum = sum.wrapping_add(v);
                     }
-                    Err(TryRecvError::Empty) => spin_loop(),
-                    Err(TryRecvError::Closed) => break,
+                    None => spin_loop(),
                 }
             }
             (n, sum)
         },
     );
-    single("ringmpsc spsc", items, d, got)
+    single(name, items, d, got)
+}
+
+/// Ours: `try_send` / `try_recv`, both spinning.
+pub fn spsc_single_ours(items: u64, place: Placement) -> RunResult {
+    spsc_single_observed(items, place, ())
 }
 
 /// rtrb `push` / `pop`.
 pub fn spsc_single_rtrb(items: u64, place: Placement) -> RunResult {
     let (mut tx, mut rx) = rtrb::RingBuffer::<u64>::new(SINGLE_CAP);
-    let (d, got) = pair(
+    spin_transfer(
+        "rtrb",
+        items,
         place,
-        move || {
-            for i in 0..items {
-                while tx.push(i).is_err() {
-                    spin_loop();
-                }
-            }
-        },
-        move || {
-            let (mut n, mut sum) = (0u64, 0u64);
-            while n < items {
-                match rx.pop() {
-                    Ok(v) => {
-                        n += 1;
-                        sum = sum.wrapping_add(v);
-                    }
-                    Err(_) => spin_loop(),
-                }
-            }
-            (n, sum)
-        },
-    );
-    single("rtrb", items, d, got)
+        move |v| tx.push(v).map_err(|rtrb::PushError::Full(v)| v),
+        move || rx.pop().ok(),
+    )
 }
 
 /// crossbeam-channel bounded: `try_send` / `try_recv`, spinning.
 pub fn spsc_single_crossbeam(items: u64, place: Placement) -> RunResult {
     let (tx, rx) = crossbeam_channel::bounded::<u64>(SINGLE_CAP);
-    let (d, got) = pair(
+    spin_transfer(
+        "crossbeam-channel",
+        items,
         place,
-        move || {
-            for i in 0..items {
-                while tx.try_send(i).is_err() {
-                    spin_loop();
-                }
-            }
-        },
-        move || {
-            let (mut n, mut sum) = (0u64, 0u64);
-            while n < items {
-                match rx.try_recv() {
-                    Ok(v) => {
-                        n += 1;
-                        sum = sum.wrapping_add(v);
-                    }
-                    Err(_) => spin_loop(),
-                }
-            }
-            (n, sum)
-        },
-    );
-    single("crossbeam-channel", items, d, got)
+        move |v| tx.try_send(v).map_err(|e| e.into_inner()),
+        move || rx.try_recv().ok(),
+    )
 }
 
 /// crossbeam-queue `ArrayQueue`: `push` / `pop`, spinning.
 pub fn spsc_single_arrayqueue(items: u64, place: Placement) -> RunResult {
     let q = crossbeam_queue::ArrayQueue::<u64>::new(SINGLE_CAP);
     let q = &q;
-    let (d, got) = pair(
+    spin_transfer(
+        "ArrayQueue",
+        items,
         place,
-        move || {
-            for i in 0..items {
-                while q.push(i).is_err() {
-                    spin_loop();
-                }
-            }
-        },
-        move || {
-            let (mut n, mut sum) = (0u64, 0u64);
-            while n < items {
-                match q.pop() {
-                    Some(v) => {
-                        n += 1;
-                        sum = sum.wrapping_add(v);
-                    }
-                    None => spin_loop(),
-                }
-            }
-            (n, sum)
-        },
-    );
-    single("ArrayQueue", items, d, got)
+        move |v| q.push(v),
+        move || q.pop(),
+    )
 }
 
 /// ringbuf `HeapRb`: `try_push` / `try_pop`, spinning.
 pub fn spsc_single_ringbuf(items: u64, place: Placement) -> RunResult {
     use ringbuf::traits::{Consumer as _, Producer as _, Split as _};
     let (mut tx, mut rx) = ringbuf::HeapRb::<u64>::new(SINGLE_CAP).split();
-    let (d, got) = pair(
+    spin_transfer(
+        "ringbuf",
+        items,
         place,
-        move || {
-            for i in 0..items {
-                while tx.try_push(i).is_err() {
-                    spin_loop();
-                }
-            }
-        },
-        move || {
-            let (mut n, mut sum) = (0u64, 0u64);
-            while n < items {
-                match rx.try_pop() {
-                    Some(v) => {
-                        n += 1;
-                        sum = sum.wrapping_add(v);
-                    }
-                    None => spin_loop(),
-                }
-            }
-            (n, sum)
-        },
-    );
-    single("ringbuf", items, d, got)
+        move |v| tx.try_push(v),
+        move || rx.try_pop(),
+    )
 }
 
 /// `std::sync::mpsc::sync_channel`: `try_send` / `try_recv`, spinning.
 pub fn spsc_single_std(items: u64, place: Placement) -> RunResult {
+    use std::sync::mpsc::TrySendError;
     let (tx, rx) = std::sync::mpsc::sync_channel::<u64>(SINGLE_CAP);
+    spin_transfer(
+        "std sync_channel",
+        items,
+        place,
+        move |v| {
+            tx.try_send(v)
+                .map_err(|(TrySendError::Full(v) | TrySendError::Disconnected(v))| v)
+        },
+        move || rx.try_recv().ok(),
+    )
+}
+
+/// A one-at-a-time transfer with blocking `send` / `recv`.
+pub fn blocking_transfer(
+    name: &str,
+    items: u64,
+    place: Placement,
+    mut send: impl FnMut(u64) + Send,
+    mut recv: impl FnMut() -> u64 + Send,
+) -> RunResult {
     let (d, got) = pair(
         place,
         move || {
             for i in 0..items {
-                while tx.try_send(i).is_err() {
-                    spin_loop();
-                }
+                send(i);
             }
         },
         move || {
             let (mut n, mut sum) = (0u64, 0u64);
             while n < items {
-                match rx.try_recv() {
-                    Ok(v) => {
-                        n += 1;
-                        sum = sum.wrapping_add(v);
-                    }
-                    Err(_) => spin_loop(),
-                }
+                sum = sum.wrapping_add(recv());
+                n += 1;
             }
             (n, sum)
         },
     );
-    single("std sync_channel", items, d, got)
+    single(name, items, d, got)
 }
 
 /// Blocking `send` / `recv` (for the oversubscribed scenario): ours.
 pub fn spsc_blocking_ours(items: u64, place: Placement) -> RunResult {
     let (mut tx, mut rx) =
         spsc::channel::<u64>(Config::default().with_ring_bits(SINGLE_CAP.trailing_zeros()));
-    let (d, got) = pair(
+    blocking_transfer(
+        "ringmpsc spsc (blocking)",
+        items,
         place,
-        move || {
-            for i in 0..items {
-                tx.send(i).expect("receiver alive");
-            }
-        },
-        move || {
-            let (mut n, mut sum) = (0u64, 0u64);
-            while n < items {
-                let v = rx.recv().expect("sender alive");
-                n += 1;
-                sum = sum.wrapping_add(v);
-            }
-            (n, sum)
-        },
-    );
-    single("ringmpsc spsc (blocking)", items, d, got)
+        move |v| tx.send(v).expect("receiver alive"),
+        move || rx.recv().expect("sender alive"),
+    )
 }
 
 /// Blocking `send` / `recv`: crossbeam-channel bounded.
 pub fn spsc_blocking_crossbeam(items: u64, place: Placement) -> RunResult {
     let (tx, rx) = crossbeam_channel::bounded::<u64>(SINGLE_CAP);
-    let (d, got) = pair(
+    blocking_transfer(
+        "crossbeam-channel (blocking)",
+        items,
         place,
-        move || {
-            for i in 0..items {
-                tx.send(i).expect("receiver alive");
-            }
-        },
-        move || {
-            let (mut n, mut sum) = (0u64, 0u64);
-            while n < items {
-                let v = rx.recv().expect("sender alive");
-                n += 1;
-                sum = sum.wrapping_add(v);
-            }
-            (n, sum)
-        },
-    );
-    single("crossbeam-channel (blocking)", items, d, got)
+        move |v| tx.send(v).expect("receiver alive"),
+        move || rx.recv().expect("sender alive"),
+    )
 }
 
 /// Batched: reserve `block`, fill, commit; `consume_batch` summing. GB/s.
@@ -401,39 +335,48 @@ pub fn spsc_batch_rtrb(items: u64, block: usize, place: Placement) -> RunResult 
     Ok(Sample::of(crate::harness::gbps(items * 8, d)))
 }
 
-/// Round trip of one item over two rings, both sides spinning: ours.
-pub fn pingpong_ours(n: usize, place: Placement) -> RunResult {
-    let cfg = Config::LOW_LATENCY;
-    let (mut a_tx, mut a_rx) = spsc::channel::<u64>(cfg);
-    let (mut b_tx, mut b_rx) = spsc::channel::<u64>(cfg);
+/// Round trips (ns) of one item over two channels, both sides spinning: A
+/// sends on its first channel and waits on its second, B echoes.
+pub fn spin_pingpong(
+    n: usize,
+    place: Placement,
+    (mut a_send, mut a_recv): (
+        impl FnMut(u64) -> Result<(), u64> + Send,
+        impl FnMut() -> Option<u64> + Send,
+    ),
+    (mut b_send, mut b_recv): (
+        impl FnMut(u64) -> Result<(), u64> + Send,
+        impl FnMut() -> Option<u64> + Send,
+    ),
+) -> RunResult {
+    fn spin_send(send: &mut impl FnMut(u64) -> Result<(), u64>, mut v: u64) {
+        while let Err(back) = send(v) {
+            v = back;
+            spin_loop();
+        }
+    }
+    fn spin_recv(recv: &mut impl FnMut() -> Option<u64>) -> u64 {
+        loop {
+            if let Some(v) = recv() {
+                return v;
+            }
+            spin_loop();
+        }
+    }
     let mut lat = Vec::with_capacity(n);
     let (_, ok) = pair(
         place,
         move || {
             for _ in 0..n {
-                let v = loop {
-                    match a_rx.try_recv() {
-                        Ok(v) => break v,
-                        Err(_) => spin_loop(),
-                    }
-                };
-                while b_tx.try_send(v).is_err() {
-                    spin_loop();
-                }
+                let v = spin_recv(&mut a_recv);
+                spin_send(&mut b_send, v);
             }
         },
         || {
             for i in 0..n as u64 {
                 let t0 = Instant::now();
-                while a_tx.try_send(i).is_err() {
-                    spin_loop();
-                }
-                let v = loop {
-                    match b_rx.try_recv() {
-                        Ok(v) => break v,
-                        Err(_) => spin_loop(),
-                    }
-                };
+                spin_send(&mut a_send, i);
+                let v = spin_recv(&mut b_recv);
                 lat.push(t0.elapsed().as_nanos() as f64);
                 if v != i {
                     return false;
@@ -446,98 +389,60 @@ pub fn pingpong_ours(n: usize, place: Placement) -> RunResult {
         return Err("ping-pong returned the wrong value".into());
     }
     Ok(latency_sample(&mut lat))
+}
+
+/// Round trip of one item over two rings, both sides spinning: ours.
+pub fn pingpong_ours(n: usize, place: Placement) -> RunResult {
+    let (mut a_tx, mut a_rx) = spsc::channel::<u64>(Config::LOW_LATENCY);
+    let (mut b_tx, mut b_rx) = spsc::channel::<u64>(Config::LOW_LATENCY);
+    spin_pingpong(
+        n,
+        place,
+        (
+            move |v| a_tx.try_send(v).map_err(|e| e.into_inner()),
+            move || a_rx.try_recv().ok(),
+        ),
+        (
+            move |v| b_tx.try_send(v).map_err(|e| e.into_inner()),
+            move || b_rx.try_recv().ok(),
+        ),
+    )
 }
 
 /// Round trip over two rtrb rings.
 pub fn pingpong_rtrb(n: usize, place: Placement) -> RunResult {
     let (mut a_tx, mut a_rx) = rtrb::RingBuffer::<u64>::new(4096);
     let (mut b_tx, mut b_rx) = rtrb::RingBuffer::<u64>::new(4096);
-    let mut lat = Vec::with_capacity(n);
-    let (_, ok) = pair(
+    spin_pingpong(
+        n,
         place,
-        move || {
-            for _ in 0..n {
-                let v = loop {
-                    match a_rx.pop() {
-                        Ok(v) => break v,
-                        Err(_) => spin_loop(),
-                    }
-                };
-                while b_tx.push(v).is_err() {
-                    spin_loop();
-                }
-            }
-        },
-        || {
-            for i in 0..n as u64 {
-                let t0 = Instant::now();
-                while a_tx.push(i).is_err() {
-                    spin_loop();
-                }
-                let v = loop {
-                    match b_rx.pop() {
-                        Ok(v) => break v,
-                        Err(_) => spin_loop(),
-                    }
-                };
-                lat.push(t0.elapsed().as_nanos() as f64);
-                if v != i {
-                    return false;
-                }
-            }
-            true
-        },
-    );
-    if !ok {
-        return Err("ping-pong returned the wrong value".into());
-    }
-    Ok(latency_sample(&mut lat))
+        (
+            move |v| a_tx.push(v).map_err(|rtrb::PushError::Full(v)| v),
+            move || a_rx.pop().ok(),
+        ),
+        (
+            move |v| b_tx.push(v).map_err(|rtrb::PushError::Full(v)| v),
+            move || b_rx.pop().ok(),
+        ),
+    )
 }
 
 /// Round trip over two crossbeam channels, spinning on `try_recv`.
 pub fn pingpong_crossbeam(n: usize, place: Placement) -> RunResult {
     let (a_tx, a_rx) = crossbeam_channel::bounded::<u64>(4096);
     let (b_tx, b_rx) = crossbeam_channel::bounded::<u64>(4096);
-    let mut lat = Vec::with_capacity(n);
-    let (_, ok) = pair(
+    spin_pingpong(
+        n,
         place,
-        move || {
-            for _ in 0..n {
-                let v = loop {
-                    match a_rx.try_recv() {
-                        Ok(v) => break v,
-                        Err(_) => spin_loop(),
-                    }
-                };
-                while b_tx.try_send(v).is_err() {
-                    spin_loop();
-                }
-            }
-        },
-        || {
-            for i in 0..n as u64 {
-                let t0 = Instant::now();
-                while a_tx.try_send(i).is_err() {
-                    spin_loop();
-                }
-                let v = loop {
-                    match b_rx.try_recv() {
-                        Ok(v) => break v,
-                        Err(_) => spin_loop(),
-                    }
-                };
-                lat.push(t0.elapsed().as_nanos() as f64);
-                if v != i {
-                    return false;
-                }
-            }
-            true
-        },
-    );
-    if !ok {
-        return Err("ping-pong returned the wrong value".into());
-    }
-    Ok(latency_sample(&mut lat))
+        (
+            move |v| a_tx.try_send(v).map_err(|e| e.into_inner()),
+            move || a_rx.try_recv().ok(),
+        ),
+        (
+            move |v| b_tx.try_send(v).map_err(|e| e.into_inner()),
+            move || b_rx.try_recv().ok(),
+        ),
+    )
 }
 
 /// The wake-up ping-pong where each side is asleep before every message:
@@ -786,20 +691,14 @@ pub fn wake_eventfd_raw(n: usize, gap: Duration, place: Placement) -> RunResult 
 /// for pipes and sockets, one commit per batch for the rings).
 pub const SHM_BATCH: usize = 512;
 
-/// `SharedRing` throughput, producer and consumer in two threads over one
-/// sealed memfd mapping (the cross-process protocol: untrusted indices,
-/// copy-out, SeqCst fences, shared futex).
-pub fn shm_ring(items: u64, place: Placement) -> RunResult {
-    use ringmpsc::shm::SharedRing;
-    let cfg = Config::default().with_ring_bits(14);
-    let ring = SharedRing::<u64>::create(cfg).map_err(|e| e.to_string())?;
-    let fd = ring
-        .as_fd()
-        .try_clone_to_owned()
-        .map_err(|e| e.to_string())?;
-    let other = SharedRing::<u64>::attach(fd).map_err(|e| e.to_string())?;
-    let mut tx = ring.into_producer().map_err(|e| e.to_string())?;
-    let mut rx = other.into_consumer().map_err(|e| e.to_string())?;
+/// A transfer in batches of [`SHM_BATCH`] through slice send/receive calls.
+fn slice_transfer(
+    name: &str,
+    items: u64,
+    place: Placement,
+    mut send_slice: impl FnMut(&[u64]) -> usize + Send,
+    mut recv_slice: impl FnMut(&mut [u64]) -> usize + Send,
+) -> RunResult {
     let (d, got) = pair(
         place,
         move || {
@@ -812,7 +711,7 @@ pub fn shm_ring(items: u64, place: Placement) -> RunResult {
                 }
                 let mut sent = 0;
                 while sent < k {
-                    let m = tx.send_slice(&buf[sent..k]);
+                    let m = send_slice(&buf[sent..k]);
                     if m == 0 {
                         spin_loop();
                     }
@@ -825,7 +724,7 @@ pub fn shm_ring(items: u64, place: Placement) -> RunResult {
             let mut buf = [0u64; SHM_BATCH];
             let (mut n, mut sum) = (0u64, 0u64);
             while n < items {
-                let k = rx.recv_slice(&mut buf);
+                let k = recv_slice(&mut buf);
                 if k == 0 {
                     spin_loop();
                 }
@@ -835,48 +734,33 @@ pub fn shm_ring(items: u64, place: Placement) -> RunResult {
             (n, sum)
         },
     );
-    single("SharedRing", items, d, got)
+    single(name, items, d, got)
+}
+
+/// `SharedRing` throughput, producer and consumer in two threads over one
+/// sealed memfd mapping (the cross-process protocol: untrusted indices,
+/// copy-out, SeqCst fences, shared futex).
+pub fn shm_ring(items: u64, place: Placement) -> RunResult {
+    let (mut tx, mut rx) = shared_pair(Config::default().with_ring_bits(14))?;
+    slice_transfer(
+        "SharedRing",
+        items,
+        place,
+        move |s| tx.send_slice(s),
+        move |s| rx.recv_slice(s),
+    )
 }
 
 /// The in-process ring with the same batches (`send_slice` / `recv_slice`).
 pub fn shm_inprocess(items: u64, place: Placement) -> RunResult {
     let (mut tx, mut rx) = spsc::channel::<u64>(Config::default().with_ring_bits(14));
-    let (d, got) = pair(
+    slice_transfer(
+        "in-process ring",
+        items,
         place,
-        move || {
-            let mut buf = [0u64; SHM_BATCH];
-            let mut next = 0u64;
-            while next < items {
-                let k = SHM_BATCH.min((items - next) as usize);
-                for (i, b) in buf[..k].iter_mut().enumerate() {
-                    *b = next + i as u64;
-                }
-                let mut sent = 0;
-                while sent < k {
-                    let m = tx.send_slice(&buf[sent..k]);
-                    if m == 0 {
-                        spin_loop();
-                    }
-                    sent += m;
-                }
-                next += k as u64;
-            }
-        },
-        move || {
-            let mut buf = [0u64; SHM_BATCH];
-            let (mut n, mut sum) = (0u64, 0u64);
-            while n < items {
-                let k = rx.recv_slice(&mut buf);
-                if k == 0 {
-                    spin_loop();
-                }
-                sum = buf[..k].iter().fold(sum, |s, &x| s.wrapping_add(x));
-                n += k as u64;
-            }
-            (n, sum)
-        },
-    );
-    single("in-process ring", items, d, got)
+        move |s| tx.send_slice(s),
+        move |s| rx.recv_slice(s),
+    )
 }
 
 /// A byte stream (pipe or Unix socket) carrying the same `u64`s in batches.
@@ -938,54 +822,44 @@ pub fn shm_unix_socket(items: u64, place: Placement) -> RunResult {
 
 /// Round trip of one item over two `SharedRing`s (spinning), ns.
 pub fn shm_rtt_ring(n: usize, place: Placement) -> RunResult {
-    use ringmpsc::shm::SharedRing;
-    let mk = || -> Result<_, String> {
-        let ring = SharedRing::<u64>::create(Config::LOW_LATENCY).map_err(|e| e.to_string())?;
-        let fd = ring
-            .as_fd()
-            .try_clone_to_owned()
-            .map_err(|e| e.to_string())?;
-        let other = SharedRing::<u64>::attach(fd).map_err(|e| e.to_string())?;
-        Ok((
-            ring.into_producer().map_err(|e| e.to_string())?,
-            other.into_consumer().map_err(|e| e.to_string())?,
-        ))
-    };
-    let (mut a_tx, mut a_rx) = mk()?;
-    let (mut b_tx, mut b_rx) = mk()?;
-    let mut lat = Vec::with_capacity(n);
-    pair(
+    let (mut a_tx, mut a_rx) = shared_pair(Config::LOW_LATENCY)?;
+    let (mut b_tx, mut b_rx) = shared_pair(Config::LOW_LATENCY)?;
+    spin_pingpong(
+        n,
         place,
-        move || {
-            for _ in 0..n {
-                let v = loop {
-                    if let Ok(v) = a_rx.try_recv() {
-                        break v;
-                    }
-                    spin_loop();
-                };
-                while b_tx.try_send(v).is_err() {
-                    spin_loop();
-                }
-            }
-        },
-        || {
-            for i in 0..n as u64 {
-                let t0 = Instant::now();
-                while a_tx.try_send(i).is_err() {
-                    spin_loop();
-                }
-                loop {
-                    if b_rx.try_recv().is_ok() {
-                        break;
-                    }
-                    spin_loop();
-                }
-                lat.push(t0.elapsed().as_nanos() as f64);
-            }
-        },
-    );
-    Ok(latency_sample(&mut lat))
+        (
+            move |v| a_tx.try_send(v).map_err(|e| e.into_inner()),
+            move || a_rx.try_recv().ok(),
+        ),
+        (
+            move |v| b_tx.try_send(v).map_err(|e| e.into_inner()),
+            move || b_rx.try_recv().ok(),
+        ),
+    )
+}
+
+/// Both ends of a fresh `SharedRing<u64>` in this process (the second one
+/// attached through a duplicate of the memfd, as a peer process would).
+fn shared_pair(
+    cfg: Config,
+) -> Result<
+    (
+        ringmpsc::shm::SharedProducer<u64>,
+        ringmpsc::shm::SharedConsumer<u64>,
+    ),
+    String,
+> {
+    use ringmpsc::shm::SharedRing;
+    let ring = SharedRing::<u64>::create(cfg).map_err(|e| e.to_string())?;
+    let fd = ring
+        .as_fd()
+        .try_clone_to_owned()
+        .map_err(|e| e.to_string())?;
+    let other = SharedRing::<u64>::attach(fd).map_err(|e| e.to_string())?;
+    Ok((
+        ring.into_producer().map_err(|e| e.to_string())?,
+        other.into_consumer().map_err(|e| e.to_string())?,
+    ))
 }
 
 /// Round trip of one `u64` over a Unix socket pair (blocking reads), ns.
@@ -1118,7 +992,7 @@ pub fn pool_handles(messages: u64, size: usize, place: Placement) -> RunResult {
 
 // ----------------------------------------------------------------- metrics
 
-/// SPSC single-item throughput with an observer.
+/// SPSC single-item throughput with an observer (`()` is no observer).
 pub fn spsc_single_observed<O: ringmpsc::primitives::Observer>(
     items: u64,
     place: Placement,
@@ -1129,32 +1003,13 @@ pub fn spsc_single_observed<O: ringmpsc::primitives::Observer>(
             .observer(observer)
             .build::<u64>()
             .map_err(|e| e.to_string())?;
-    let (d, got) = pair(
+    spin_transfer(
+        "ringmpsc spsc",
+        items,
         place,
-        move || {
-            for i in 0..items {
-                let mut v = i;
-                while let Err(e) = tx.try_send(v) {
-                    v = e.into_inner();
-                    spin_loop();
-                }
-            }
-        },
-        move || {
-            let (mut n, mut sum) = (0u64, 0u64);
-            while n < items {
-                match rx.try_recv() {
-                    Ok(v) => {
-                        n += 1;
-                        sum = sum.wrapping_add(v);
-                    }
-                    Err(_) => spin_loop(),
-                }
-            }
-            (n, sum)
-        },
-    );
-    single("observed spsc", items, d, got)
+        move |v| tx.try_send(v).map_err(|e| e.into_inner()),
+        move || rx.try_recv().ok(),
+    )
 }
 
 // -------------------------------------------------------------------- numa
@@ -1453,46 +1308,7 @@ pub fn many(
 /// MPSC batched: each producer reserves up to 4,096 slots and fills them,
 /// the consumer uses `consume_all` summing. GB/s.
 pub fn mpsc_batch_ours(items: u64, producers: usize) -> RunResult {
-    let (tx, mut rx) = ringmpsc::mpsc::channel::<u64>(Config::default().with_ring_bits(16));
-    let mut txs = vec![tx];
-    while txs.len() < producers {
-        let t = txs[0].clone();
-        txs.push(t);
-    }
-    let mut jobs: Vec<Job> = Vec::new();
-    for (p, mut tx) in txs.into_iter().enumerate() {
-        jobs.push(Box::new(move || {
-            let r = share(items, producers, p);
-            let mut next = r.start;
-            while next < r.end {
-                let want = 4096.min((r.end - next) as usize);
-                match tx.reserve(want) {
-                    Some(res) => {
-                        let base = next;
-                        next += res.fill_with(|i| base + i as u64) as u64;
-                    }
-                    None => thread::yield_now(),
-                }
-            }
-        }));
-    }
-    let sink: Sink = Box::new(move || {
-        let (mut n, mut sum) = (0u64, 0u64);
-        loop {
-            let k = rx.consume_all(|&x| sum = sum.wrapping_add(x));
-            n += k as u64;
-            if k == 0 {
-                if n >= items {
-                    break;
-                }
-                thread::yield_now();
-            }
-        }
-        (n, sum)
-    });
-    let (d, got) = crew(jobs, vec![sink], None);
-    verify("mpsc batch", got.0, got.1, items, expected_sum(items))?;
-    Ok(Sample::of(crate::harness::gbps(items * 8, d)))
+    mpsc_batch_placed(items, producers, false)
 }
 
 /// MPSC with `idle` extra registered producers that never send, and one
