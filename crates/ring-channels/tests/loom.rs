@@ -121,3 +121,23 @@ fn mpmc_sleep_vs_commit_on_a_registered_ring() {
         assert_eq!(c.join().unwrap(), Ok(3));
     });
 }
+
+/// Two consumers asleep on one doorbell, two commits: whichever consumer is
+/// woken may find its item taken by the other and must sleep again; the
+/// `NEED_WAKE` it sets after reading the new sequence guarantees the second
+/// commit wakes it (a lost wake-up would be a loom deadlock).
+#[test]
+fn spmc_two_sleepers_two_commits_each_get_one() {
+    loom::model(|| {
+        let (mut tx, rx) = spmc::channel::<u64>(cap2().with_max_consumers(2));
+        let mut rx2 = rx.try_clone().unwrap();
+        let mut rx1 = rx;
+        let a = thread::spawn(move || rx1.recv_with(SLEEP));
+        let b = thread::spawn(move || rx2.recv_with(SLEEP));
+        tx.try_send(1).unwrap();
+        tx.try_send(2).unwrap();
+        let (x, y) = (a.join().unwrap().unwrap(), b.join().unwrap().unwrap());
+        assert_eq!(x + y, 3);
+        drop(tx);
+    });
+}

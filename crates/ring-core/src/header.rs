@@ -42,7 +42,8 @@ pub(crate) struct ConsumerLine {
 /// A wake-up word that sleepers wait on; several rings may share one (an MPSC
 /// consumer sleeps on one doorbell for all its producers).
 ///
-/// `waiters` counts sleepers in its low 31 bits; bit 31 says an event-loop
+/// `waiters` counts sleepers in its low 30 bits; bit 30 (`NEED_WAKE`) says a
+/// sleeper registered since the last wake-up; bit 31 says an event-loop
 /// consumer is armed. The hot path reads `waiters` once per commit or advance
 /// and does nothing else unless it is non-zero.
 #[derive(Debug, Default)]
@@ -55,8 +56,14 @@ pub struct Doorbell {
 impl Doorbell {
     /// `waiters` bit set while a consumer is armed for its notifier.
     pub(crate) const ARMED: u32 = 1 << 31;
-    /// `waiters` bits that count futex sleepers.
-    pub(crate) const SLEEPERS: u32 = !Self::ARMED;
+    /// `waiters` bit set by a sleeper after it read the sequence it will sleep
+    /// on, and cleared by the one waker that then bumps the sequence: one
+    /// wake-up per sleep, not one per commit while the sleeper is being woken.
+    pub(crate) const NEED_WAKE: u32 = 1 << 30;
+    /// `waiters` bits that count futex sleepers (diagnostics).
+    pub(crate) const SLEEPERS: u32 = Self::NEED_WAKE - 1;
+    /// The bits a waker's hot path looks at.
+    pub(crate) const WAKE_BITS: u32 = Self::ARMED | Self::NEED_WAKE;
 
     /// A doorbell with no sleepers.
     pub fn new() -> Self {

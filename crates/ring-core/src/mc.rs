@@ -397,7 +397,7 @@ impl<T> Ring<T> {
         // ORDERING: Relaxed after the light fence: the store-buffering pair with a
         // sleeper's heavy fence (docs/memory-ordering.md §3), as in the SPSC ring.
         let w = bell.waiters.load(Ordering::Relaxed);
-        if w != 0 {
+        if w & Doorbell::WAKE_BITS != 0 {
             bell.ring(w, false, Some(notifier));
         }
     }
@@ -409,7 +409,7 @@ impl<T> Ring<T> {
         // ORDERING: Relaxed after the light fence; pairs with the producer's heavy
         // fence when it sleeps on a full ring (same argument as above).
         let w = self.producer_bell.waiters.load(Ordering::Relaxed);
-        if w != 0 {
+        if w & Doorbell::WAKE_BITS != 0 {
             self.producer_bell.ring(w, false, None);
         }
     }

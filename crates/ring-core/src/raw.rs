@@ -247,7 +247,7 @@ impl<T> RingRef<T> {
             // docs/memory-ordering.md §3: either we see its registration or it sees
             // our tail.
             let w = self.consumer_bell().waiters.load(Ordering::Relaxed);
-            if w != 0 {
+            if w & Doorbell::WAKE_BITS != 0 {
                 self.consumer_bell()
                     .ring(w, self.wake.shared, self.notifier());
             }
@@ -264,7 +264,7 @@ impl<T> RingRef<T> {
             // ORDERING: Relaxed after the light fence; pairs with the producer's
             // heavy fence when it sleeps on a full ring (same argument as above).
             let w = bell.waiters.load(Ordering::Relaxed);
-            if w != 0 {
+            if w & Doorbell::WAKE_BITS != 0 {
                 bell.ring(w, self.wake.shared, None);
             }
         }

@@ -255,13 +255,20 @@ impl<'a> DoorbellRef<'a> {
     /// the wake sequence to pass to [`sleep`](Self::sleep). Re-check the
     /// condition after this and before sleeping; always [`unregister`](Self::unregister).
     pub fn register(self) -> u32 {
+        // ORDERING: Relaxed; the count is for diagnostics (`sleepers`).
+        self.bell.waiters.fetch_add(1, Ordering::Relaxed);
+        // ORDERING: Acquire; pairs with the Release increment in `Doorbell::ring`:
+        // if we see a wake's new value, we also see what it published, and the
+        // waker's clearing of NEED_WAKE (sequenced before its increment) is
+        // ordered before our setting it below.
+        let seq = self.bell.seq.load(Ordering::Acquire);
         // ORDERING: Relaxed RMW; the heavy fence right after orders it before our
         // re-check (the store-buffering pair with the waker's light fence).
-        self.bell.waiters.fetch_add(1, Ordering::Relaxed);
+        self.bell
+            .waiters
+            .fetch_or(Doorbell::NEED_WAKE, Ordering::Relaxed);
         self.mode.heavy();
-        // ORDERING: Acquire; pairs with the Release increment in `Doorbell::ring`:
-        // if we see a wake's new value, we also see what it published.
-        self.bell.seq.load(Ordering::Acquire)
+        seq
     }
 
     /// Sleeps until a wake-up after `seq` was taken, or `timeout`.
@@ -284,19 +291,24 @@ impl<'a> DoorbellRef<'a> {
         fence(Ordering::SeqCst);
         // ORDERING: Relaxed after the fence above.
         let w = self.bell.waiters.load(Ordering::Relaxed);
-        if w != 0 {
+        if w & Doorbell::WAKE_BITS != 0 {
             self.bell.ring(w, self.shared, None);
         }
     }
 }
 
 impl Doorbell {
-    /// Wakes sleepers (if `w` counts any) and the armed notifier (if `w` has
-    /// the armed bit). The slow part of a commit: only runs when `w != 0`.
+    /// Wakes sleepers (if `w` has `NEED_WAKE` and this caller is the one that
+    /// clears it) and the armed notifier (if `w` has the armed bit). The slow
+    /// part of a commit: only runs when `w & WAKE_BITS != 0`.
     #[cold]
     #[inline(never)]
     pub(crate) fn ring(&self, w: u32, shared: bool, notifier: Option<&NotifierSlot>) {
-        if w & Self::SLEEPERS != 0 {
+        // ORDERING: Relaxed RMW; the Release increment of `seq` below orders it
+        // before any sleeper that reads the new sequence and sets NEED_WAKE again.
+        if w & Self::NEED_WAKE != 0
+            && self.waiters.fetch_and(!Self::NEED_WAKE, Ordering::Relaxed) & Self::NEED_WAKE != 0
+        {
             // ORDERING: Release; pairs with the Acquire load in `register`.
             self.seq.fetch_add(1, Ordering::Release);
             self.seq.wake_all(shared);

@@ -175,3 +175,18 @@ fn producer_sleep_on_full_vs_consumer_drop() {
         assert_eq!(p.join().unwrap(), Err(SendTimeoutError::Closed(3)));
     });
 }
+
+/// A consumer sleeps, is woken by the first commit, and sleeps again while
+/// the second commit races with its re-registration: the second commit must
+/// not be skipped because the first one already cleared `NEED_WAKE`.
+#[test]
+fn consumer_sleeps_twice_while_commits_race() {
+    loom::model(|| {
+        let (mut tx, mut rx) = spsc::channel::<u32>(cap(1));
+        let c = thread::spawn(move || (rx.recv_with(SLEEP), rx.recv_with(SLEEP)));
+        tx.try_send(1).unwrap();
+        tx.try_send(2).unwrap();
+        assert_eq!(c.join().unwrap(), (Ok(1), Ok(2)));
+        drop(tx);
+    });
+}
