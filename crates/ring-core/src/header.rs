@@ -55,6 +55,7 @@ pub struct Doorbell {
 
 impl Doorbell {
     /// `waiters` bit set while a consumer is armed for its notifier.
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // reason: only blocking (std) rings wake anyone
     pub(crate) const ARMED: u32 = 1 << 31;
     /// `waiters` bit set by a sleeper after it read the sequence it will sleep
     /// on, and cleared by the one waker that then bumps the sequence: one
@@ -63,6 +64,7 @@ impl Doorbell {
     /// `waiters` bits that count futex sleepers (diagnostics).
     pub(crate) const SLEEPERS: u32 = Self::NEED_WAKE - 1;
     /// The bits a waker's hot path looks at.
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // reason: only blocking (std) rings wake anyone
     pub(crate) const WAKE_BITS: u32 = Self::ARMED | Self::NEED_WAKE;
 
     /// A doorbell with no sleepers.
