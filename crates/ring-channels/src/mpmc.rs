@@ -52,23 +52,29 @@ use ring_core::wait::{
     self, Closer, DoorbellRef, RecvEndpoint, SendEndpoint, TimedOut, Waitable, WakeGroup,
 };
 use ring_core::{
-    ChannelStats, Config, Notify, RecvError, RecvTimeoutError, SendError, SendTimeoutError,
-    TryRecvError, TrySendError, WaitStrategy,
+    ChannelStats, Config, Heap, Notify, Observer, RecvError, RecvTimeoutError, RingMemory,
+    SendError, SendTimeoutError, Side, TryRecvError, TrySendError, WaitStrategy,
 };
 
 use crate::{Padded, TooManyConsumers};
 
-struct Chan<T> {
-    table: GrowTable<Arc<mc::Ring<T>>>,
+struct Chan<T, O: Observer> {
+    table: GrowTable<Arc<mc::Ring<T, O>>>,
     group: Arc<WakeGroup>,
     producers: Padded<AtomicUsize>,
     consumers: AtomicUsize,
     next_id: AtomicUsize,
     closed: AtomicBool,
     config: Config,
+    /// Builds a new ring with the channel's memory seam and observer.
+    factory: Box<Factory<T, O>>,
+    /// The observer the consumers' wait hooks report to.
+    observer: O,
 }
 
-impl<T> Chan<T> {
+type Factory<T, O> = dyn Fn() -> Result<Arc<mc::Ring<T, O>>, BuildError> + Send + Sync;
+
+impl<T, O: Observer> Chan<T, O> {
     /// Closes the channel and every ring (idempotent); wakes every sleeper.
     fn close(&self) {
         // ORDERING: Release; pairs with the Acquire load in `closing`.
@@ -94,11 +100,11 @@ impl<T> Chan<T> {
     }
 
     /// A producer side: a ring whose producer is gone, or a new ring.
-    fn register(&self) -> Result<mc::Producer<T>, BuildError> {
+    fn register(&self) -> Result<mc::Producer<T, O>, BuildError> {
         if let Some(p) = self.table.iter().find_map(mc::Ring::try_producer) {
             return Ok(p);
         }
-        let ring = mc::Ring::new(self.config.capacity(), self.group.clone())?;
+        let ring = (self.factory)()?;
         let p = mc::Ring::try_producer(&ring).expect("invariant: a fresh ring has no producer");
         self.table.push(ring);
         Ok(p)
@@ -139,23 +145,115 @@ pub fn channel<T>(config: Config) -> (Producer<T>, Consumer<T>) {
 /// # Ok::<(), ring_core::spsc::BuildError>(())
 /// ```
 pub fn try_channel<T>(config: Config) -> Result<(Producer<T>, Consumer<T>), BuildError> {
-    let chan = Arc::new(Chan {
-        table: GrowTable::new(),
-        group: Arc::new(WakeGroup::new()),
-        producers: Padded(AtomicUsize::new(1)),
-        consumers: AtomicUsize::new(1),
-        next_id: AtomicUsize::new(1),
-        closed: AtomicBool::new(false),
-        config,
-    });
-    let inner = chan.register()?;
-    Ok((
-        Producer {
-            inner,
-            chan: chan.clone(),
-        },
-        Consumer::new(chan, 0),
-    ))
+    Builder::new(config).build()
+}
+
+/// The two ends of an MPMC channel, as returned by [`Builder::build`].
+pub type Channel<T, O = ()> = (Producer<T, O>, Consumer<T, O>);
+
+/// Builds an MPMC channel with a chosen memory seam and observer for its rings.
+///
+/// The memory seam must be `Clone`: every producer clone that needs a new
+/// ring builds it with a clone. Several consumers call the observer
+/// concurrently, and every ring reports to a clone of it: give it one that
+/// counts from several threads (ring-metrics' `Metrics::shared`).
+///
+/// # Examples
+///
+/// ```
+/// use ring_channels::mpmc::Builder;
+/// use ring_core::{Config, Heap};
+///
+/// let (mut tx, mut rx) = Builder::new(Config::default()).memory(Heap).observer(()).build::<u32>()?;
+/// let mut tx2 = tx.try_clone()?;
+/// tx.try_send(1).unwrap();
+/// tx2.try_send(2).unwrap();
+/// assert_eq!(rx.consume_count(), 2);
+/// # Ok::<(), ring_core::spsc::BuildError>(())
+/// ```
+#[must_use = "a builder does nothing until `build`"]
+pub struct Builder<M = Heap, O = ()> {
+    config: Config,
+    memory: M,
+    observer: O,
+}
+
+impl<M, O> fmt::Debug for Builder<M, O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("mpmc::Builder")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Builder {
+    /// A builder with the global heap and no observer.
+    pub fn new(config: Config) -> Self {
+        Builder {
+            config,
+            memory: Heap,
+            observer: (),
+        }
+    }
+}
+
+impl<M: RingMemory + Clone, O: Observer> Builder<M, O> {
+    /// Where every ring's bytes live (default: [`Heap`]).
+    pub fn memory<M2: RingMemory + Clone>(self, memory: M2) -> Builder<M2, O> {
+        Builder {
+            config: self.config,
+            memory,
+            observer: self.observer,
+        }
+    }
+
+    /// What every ring and consumer reports to (default: `()`, nothing, zero cost).
+    pub fn observer<O2: Observer>(self, observer: O2) -> Builder<M, O2> {
+        Builder {
+            config: self.config,
+            memory: self.memory,
+            observer,
+        }
+    }
+
+    /// Builds the channel with its first producer's ring.
+    ///
+    /// # Errors
+    ///
+    /// [`BuildError::CapacityOverflow`] if the ring's size overflows for `T`;
+    /// [`BuildError::Memory`] if the memory seam fails.
+    pub fn build<T>(self) -> Result<Channel<T, O>, BuildError> {
+        let config = self.config;
+        let group = Arc::new(WakeGroup::new());
+        let (g, memory, observer) = (group.clone(), self.memory, self.observer.clone());
+        let factory: Box<Factory<T, O>> = Box::new(move || {
+            mc::Ring::with_seams(
+                config.capacity(),
+                g.clone(),
+                memory.clone(),
+                observer.clone(),
+            )
+        });
+        let chan = Arc::new(Chan {
+            table: GrowTable::new(),
+            group,
+            producers: Padded(AtomicUsize::new(1)),
+            consumers: AtomicUsize::new(1),
+            next_id: AtomicUsize::new(1),
+            closed: AtomicBool::new(false),
+            config,
+            factory,
+            observer: self.observer,
+        });
+        let inner = chan.register()?;
+        Ok((
+            Producer {
+                inner,
+                chan: chan.clone(),
+            },
+            Consumer::new(chan, 0),
+        ))
+    }
 }
 
 // ------------------------------------------------------------------ Producer
@@ -163,12 +261,12 @@ pub fn try_channel<T>(config: Config) -> Result<(Producer<T>, Consumer<T>), Buil
 /// A sending end of an MPMC channel: one ring of its own. `Send` (when
 /// `T: Send`), not `Sync`; `Clone` registers another ring. Dropping the last
 /// producer closes the channel (consumers drain, then see `Closed`).
-pub struct Producer<T> {
-    inner: mc::Producer<T>,
-    chan: Arc<Chan<T>>,
+pub struct Producer<T, O: Observer = ()> {
+    inner: mc::Producer<T, O>,
+    chan: Arc<Chan<T, O>>,
 }
 
-impl<T> fmt::Debug for Producer<T> {
+impl<T, O: Observer> fmt::Debug for Producer<T, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("mpmc::Producer")
             .field("inner", &self.inner)
@@ -176,7 +274,7 @@ impl<T> fmt::Debug for Producer<T> {
     }
 }
 
-impl<T> Clone for Producer<T> {
+impl<T, O: Observer> Clone for Producer<T, O> {
     /// Registers another producer.
     ///
     /// # Panics
@@ -191,7 +289,7 @@ impl<T> Clone for Producer<T> {
     }
 }
 
-impl<T> Drop for Producer<T> {
+impl<T, O: Observer> Drop for Producer<T, O> {
     fn drop(&mut self) {
         // ORDERING: AcqRel; Release publishes our commits to a consumer that
         // loads zero with Acquire (every change is an RMW: one release sequence).
@@ -203,7 +301,7 @@ impl<T> Drop for Producer<T> {
     }
 }
 
-impl<T> Producer<T> {
+impl<T, O: Observer> Producer<T, O> {
     /// Registers another producer (reusing a ring whose producer is gone, or
     /// a new one). A clone of a closed channel gets `Closed` on every send.
     ///
@@ -349,7 +447,7 @@ impl<T> Producer<T> {
     /// assert_eq!(tx.reserve(2).unwrap().fill_with(|i| i as u32), 2);
     /// assert_eq!(rx.consume_count(), 2);
     /// ```
-    pub fn reserve(&mut self, n: usize) -> Option<Reservation<'_, T>> {
+    pub fn reserve(&mut self, n: usize) -> Option<Reservation<'_, T, O>> {
         self.inner.reserve(n)
     }
 
@@ -372,7 +470,7 @@ impl<T> Producer<T> {
         &mut self,
         n: usize,
         strategy: WaitStrategy,
-    ) -> Result<Reservation<'_, T>, SendTimeoutError<()>> {
+    ) -> Result<Reservation<'_, T, O>, SendTimeoutError<()>> {
         let res = wait::wait_until(self, strategy, |p| {
             if p.inner.is_closed() {
                 Some(false)
@@ -428,15 +526,32 @@ impl<T> Producer<T> {
     pub fn available(&self) -> usize {
         self.inner.available()
     }
-}
 
-impl<T> Waitable for Producer<T> {
-    fn doorbell(&self) -> DoorbellRef<'_> {
-        self.inner.ring().producer_doorbell()
+    /// The observer of this producer's ring.
+    pub fn observer(&self) -> &O {
+        self.inner.ring().observer()
     }
 }
 
-impl<T> SendEndpoint for Producer<T> {
+impl<T, O: Observer> Waitable for Producer<T, O> {
+    fn doorbell(&self) -> DoorbellRef<'_> {
+        self.inner.ring().producer_doorbell()
+    }
+    fn timed(&self) -> bool {
+        O::TIMED
+    }
+    fn on_spin(&self) {
+        self.inner.ring().observer().on_reserve_spin();
+    }
+    fn on_wait(&self) {
+        self.inner.ring().observer().on_wait(Side::Producer);
+    }
+    fn on_wake(&self, slept: Duration) {
+        self.inner.ring().observer().on_wake(Side::Producer, slept);
+    }
+}
+
+impl<T, O: Observer> SendEndpoint for Producer<T, O> {
     type Item = T;
     fn try_send(&mut self, value: T) -> Result<(), TrySendError<T>> {
         Producer::try_send(self, value)
@@ -455,15 +570,15 @@ impl<T> SendEndpoint for Producer<T> {
 /// (when `T: Send`), not `Sync`; `Clone` adds a consumer (up to
 /// `max_consumers`, see [`try_clone`](Consumer::try_clone)). Dropping the last
 /// consumer closes the channel.
-pub struct Consumer<T> {
-    chan: Arc<Chan<T>>,
+pub struct Consumer<T, O: Observer = ()> {
+    chan: Arc<Chan<T, O>>,
     id: usize,
     rng: u64,
     start: usize,
     _not_sync: PhantomData<Cell<()>>,
 }
 
-impl<T> fmt::Debug for Consumer<T> {
+impl<T, O: Observer> fmt::Debug for Consumer<T, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("mpmc::Consumer")
             .field("id", &self.id)
@@ -471,7 +586,7 @@ impl<T> fmt::Debug for Consumer<T> {
     }
 }
 
-impl<T> Clone for Consumer<T> {
+impl<T, O: Observer> Clone for Consumer<T, O> {
     /// Adds a consumer.
     ///
     /// # Panics
@@ -487,7 +602,7 @@ impl<T> Clone for Consumer<T> {
     }
 }
 
-impl<T> Drop for Consumer<T> {
+impl<T, O: Observer> Drop for Consumer<T, O> {
     fn drop(&mut self) {
         // ORDERING: AcqRel; the last consumer closes after every other
         // consumer's handle is gone.
@@ -497,8 +612,8 @@ impl<T> Drop for Consumer<T> {
     }
 }
 
-impl<T> Consumer<T> {
-    fn new(chan: Arc<Chan<T>>, id: usize) -> Self {
+impl<T, O: Observer> Consumer<T, O> {
+    fn new(chan: Arc<Chan<T, O>>, id: usize) -> Self {
         // splitmix64 of the id: distinct, non-zero xorshift seeds.
         let mut z = (id as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -554,7 +669,7 @@ impl<T> Consumer<T> {
     /// Applies `op` to rings in stealing order until one gives something:
     /// this consumer's shard, the hottest ring, a random ring, then every
     /// ring. Returns what that `op` returned (0: every ring gave nothing).
-    fn steal_with(&mut self, mut op: impl FnMut(&mc::Ring<T>) -> usize) -> usize {
+    fn steal_with(&mut self, mut op: impl FnMut(&mc::Ring<T, O>) -> usize) -> usize {
         let r = self.next_rand() as usize;
         let t = &self.chan.table;
         let n = t.len();
@@ -603,7 +718,7 @@ impl<T> Consumer<T> {
 
     /// Applies `op(ring, room)` to every ring from a rotating start until
     /// `max` items were taken; returns the total.
-    fn sweep(&mut self, max: usize, mut op: impl FnMut(&mc::Ring<T>, usize) -> usize) -> usize {
+    fn sweep(&mut self, max: usize, mut op: impl FnMut(&mc::Ring<T, O>, usize) -> usize) -> usize {
         let t = &self.chan.table;
         let n = t.len();
         let start = self.start;
@@ -874,12 +989,12 @@ impl<T> Consumer<T> {
     }
 
     /// A non-blocking iterator over the items this consumer can claim now.
-    pub fn try_iter(&mut self) -> TryIter<'_, T> {
+    pub fn try_iter(&mut self) -> TryIter<'_, T, O> {
         TryIter { rx: self }
     }
 
     /// A blocking iterator that ends when the channel is closed and drained.
-    pub fn iter(&mut self) -> Iter<'_, T> {
+    pub fn iter(&mut self) -> Iter<'_, T, O> {
         Iter { rx: self }
     }
 
@@ -966,15 +1081,29 @@ impl<T> Consumer<T> {
     pub fn disarm(&self) {
         self.chan.group.disarm();
     }
-}
 
-impl<T> Waitable for Consumer<T> {
-    fn doorbell(&self) -> DoorbellRef<'_> {
-        self.chan.group.doorbell()
+    /// The channel's observer (every ring reports to a clone of it).
+    pub fn observer(&self) -> &O {
+        &self.chan.observer
     }
 }
 
-impl<T> RecvEndpoint for Consumer<T> {
+impl<T, O: Observer> Waitable for Consumer<T, O> {
+    fn doorbell(&self) -> DoorbellRef<'_> {
+        self.chan.group.doorbell()
+    }
+    fn timed(&self) -> bool {
+        O::TIMED
+    }
+    fn on_wait(&self) {
+        self.chan.observer.on_wait(Side::Consumer);
+    }
+    fn on_wake(&self, slept: Duration) {
+        self.chan.observer.on_wake(Side::Consumer, slept);
+    }
+}
+
+impl<T, O: Observer> RecvEndpoint for Consumer<T, O> {
     type Item = T;
     fn try_recv(&mut self) -> Result<T, TryRecvError> {
         Consumer::try_recv(self)
@@ -995,11 +1124,11 @@ impl<T> RecvEndpoint for Consumer<T> {
 
 /// Non-blocking iterator from [`Consumer::try_iter`].
 #[derive(Debug)]
-pub struct TryIter<'a, T> {
-    rx: &'a mut Consumer<T>,
+pub struct TryIter<'a, T, O: Observer = ()> {
+    rx: &'a mut Consumer<T, O>,
 }
 
-impl<T> Iterator for TryIter<'_, T> {
+impl<T, O: Observer> Iterator for TryIter<'_, T, O> {
     type Item = T;
     fn next(&mut self) -> Option<T> {
         self.rx.try_recv().ok()
@@ -1008,11 +1137,11 @@ impl<T> Iterator for TryIter<'_, T> {
 
 /// Blocking iterator from [`Consumer::iter`].
 #[derive(Debug)]
-pub struct Iter<'a, T> {
-    rx: &'a mut Consumer<T>,
+pub struct Iter<'a, T, O: Observer = ()> {
+    rx: &'a mut Consumer<T, O>,
 }
 
-impl<T> Iterator for Iter<'_, T> {
+impl<T, O: Observer> Iterator for Iter<'_, T, O> {
     type Item = T;
     fn next(&mut self) -> Option<T> {
         self.rx.recv().ok()
@@ -1021,29 +1150,29 @@ impl<T> Iterator for Iter<'_, T> {
 
 /// Owning blocking iterator (`for x in consumer`).
 #[derive(Debug)]
-pub struct IntoIter<T> {
-    rx: Consumer<T>,
+pub struct IntoIter<T, O: Observer = ()> {
+    rx: Consumer<T, O>,
 }
 
-impl<T> Iterator for IntoIter<T> {
+impl<T, O: Observer> Iterator for IntoIter<T, O> {
     type Item = T;
     fn next(&mut self) -> Option<T> {
         self.rx.recv().ok()
     }
 }
 
-impl<T> IntoIterator for Consumer<T> {
+impl<T, O: Observer> IntoIterator for Consumer<T, O> {
     type Item = T;
-    type IntoIter = IntoIter<T>;
-    fn into_iter(self) -> IntoIter<T> {
+    type IntoIter = IntoIter<T, O>;
+    fn into_iter(self) -> IntoIter<T, O> {
         IntoIter { rx: self }
     }
 }
 
-impl<'a, T> IntoIterator for &'a mut Consumer<T> {
+impl<'a, T, O: Observer> IntoIterator for &'a mut Consumer<T, O> {
     type Item = T;
-    type IntoIter = Iter<'a, T>;
-    fn into_iter(self) -> Iter<'a, T> {
+    type IntoIter = Iter<'a, T, O>;
+    fn into_iter(self) -> Iter<'a, T, O> {
         self.iter()
     }
 }

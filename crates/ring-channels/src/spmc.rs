@@ -48,8 +48,8 @@ use ring_core::wait::{
     self, Closer, DoorbellRef, RecvEndpoint, SendEndpoint, TimedOut, Waitable, WakeGroup,
 };
 use ring_core::{
-    Config, Notify, RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError,
-    TrySendError, WaitStrategy,
+    Config, Heap, Notify, Observer, RecvError, RecvTimeoutError, RingMemory, SendError,
+    SendTimeoutError, Side, TryRecvError, TrySendError, WaitStrategy,
 };
 
 use crate::TooManyConsumers;
@@ -88,20 +88,102 @@ pub fn channel<T>(config: Config) -> (Producer<T>, Consumer<T>) {
 /// # Ok::<(), ring_core::spsc::BuildError>(())
 /// ```
 pub fn try_channel<T>(config: Config) -> Result<(Producer<T>, Consumer<T>), BuildError> {
-    let ring = mc::Ring::new(config.capacity(), Arc::new(WakeGroup::new()))?;
-    let inner = mc::Ring::try_producer(&ring).expect("invariant: a fresh ring has no producer");
-    let shared = Arc::new(Shared {
-        consumers: AtomicUsize::new(1),
-        max: config.max_consumers(),
-    });
-    Ok((
-        Producer { inner },
-        Consumer {
-            ring,
-            shared,
-            _not_sync: PhantomData,
-        },
-    ))
+    Builder::new(config).build()
+}
+
+/// The two ends of an SPMC channel, as returned by [`Builder::build`].
+pub type Channel<T, O = ()> = (Producer<T, O>, Consumer<T, O>);
+
+/// Builds an SPMC channel with a chosen memory seam (where the ring's stamps
+/// and slots live) and observer.
+///
+/// Several consumers call the observer concurrently: give it one that counts
+/// from several threads (ring-metrics' `Metrics::shared`).
+///
+/// # Examples
+///
+/// ```
+/// use ring_channels::spmc::Builder;
+/// use ring_core::{Config, Heap};
+///
+/// let (mut tx, mut rx) = Builder::new(Config::default()).memory(Heap).observer(()).build::<u32>()?;
+/// tx.try_send(1).unwrap();
+/// assert_eq!(rx.try_recv(), Ok(1));
+/// # Ok::<(), ring_core::spsc::BuildError>(())
+/// ```
+#[must_use = "a builder does nothing until `build`"]
+pub struct Builder<M = Heap, O = ()> {
+    config: Config,
+    memory: M,
+    observer: O,
+}
+
+impl<M, O> fmt::Debug for Builder<M, O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("spmc::Builder")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Builder {
+    /// A builder with the global heap and no observer.
+    pub fn new(config: Config) -> Self {
+        Builder {
+            config,
+            memory: Heap,
+            observer: (),
+        }
+    }
+}
+
+impl<M: RingMemory, O: Observer> Builder<M, O> {
+    /// Where the ring's bytes live (default: [`Heap`]).
+    pub fn memory<M2: RingMemory>(self, memory: M2) -> Builder<M2, O> {
+        Builder {
+            config: self.config,
+            memory,
+            observer: self.observer,
+        }
+    }
+
+    /// What the ring reports to (default: `()`, nothing, zero cost).
+    pub fn observer<O2: Observer>(self, observer: O2) -> Builder<M, O2> {
+        Builder {
+            config: self.config,
+            memory: self.memory,
+            observer,
+        }
+    }
+
+    /// Builds the channel.
+    ///
+    /// # Errors
+    ///
+    /// [`BuildError::CapacityOverflow`] if the ring's size overflows for `T`;
+    /// [`BuildError::Memory`] if the memory seam fails.
+    pub fn build<T>(self) -> Result<Channel<T, O>, BuildError> {
+        let config = self.config;
+        let ring = mc::Ring::with_seams(
+            config.capacity(),
+            Arc::new(WakeGroup::new()),
+            self.memory,
+            self.observer,
+        )?;
+        let inner = mc::Ring::try_producer(&ring).expect("invariant: a fresh ring has no producer");
+        let shared = Arc::new(Shared {
+            consumers: AtomicUsize::new(1),
+            max: config.max_consumers(),
+        });
+        Ok((
+            Producer { inner },
+            Consumer {
+                ring,
+                shared,
+                _not_sync: PhantomData,
+            },
+        ))
+    }
 }
 
 struct Shared {
@@ -113,11 +195,11 @@ struct Shared {
 
 /// The sending end of an SPMC channel. `Send` (when `T: Send`), not `Sync`,
 /// not `Clone`. Dropping it closes the channel (consumers drain, then see `Closed`).
-pub struct Producer<T> {
-    inner: mc::Producer<T>,
+pub struct Producer<T, O: Observer = ()> {
+    inner: mc::Producer<T, O>,
 }
 
-impl<T> fmt::Debug for Producer<T> {
+impl<T, O: Observer> fmt::Debug for Producer<T, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("spmc::Producer")
             .field("inner", &self.inner)
@@ -125,13 +207,13 @@ impl<T> fmt::Debug for Producer<T> {
     }
 }
 
-impl<T> Drop for Producer<T> {
+impl<T, O: Observer> Drop for Producer<T, O> {
     fn drop(&mut self) {
         self.inner.close();
     }
 }
 
-impl<T> Producer<T> {
+impl<T, O: Observer> Producer<T, O> {
     /// Sends without blocking.
     ///
     /// # Errors
@@ -239,7 +321,7 @@ impl<T> Producer<T> {
     /// assert_eq!(tx.reserve(2).unwrap().fill_from_iter([5, 6]), 2);
     /// assert_eq!(rx.try_recv(), Ok(5));
     /// ```
-    pub fn reserve(&mut self, n: usize) -> Option<Reservation<'_, T>> {
+    pub fn reserve(&mut self, n: usize) -> Option<Reservation<'_, T, O>> {
         self.inner.reserve(n)
     }
 
@@ -262,7 +344,7 @@ impl<T> Producer<T> {
         &mut self,
         n: usize,
         strategy: WaitStrategy,
-    ) -> Result<Reservation<'_, T>, SendTimeoutError<()>> {
+    ) -> Result<Reservation<'_, T, O>, SendTimeoutError<()>> {
         let res = wait::wait_until(self, strategy, |p| {
             if p.inner.is_closed() {
                 Some(false)
@@ -317,15 +399,32 @@ impl<T> Producer<T> {
     pub fn available(&self) -> usize {
         self.inner.available()
     }
-}
 
-impl<T> Waitable for Producer<T> {
-    fn doorbell(&self) -> DoorbellRef<'_> {
-        self.inner.ring().producer_doorbell()
+    /// The channel's observer.
+    pub fn observer(&self) -> &O {
+        self.inner.ring().observer()
     }
 }
 
-impl<T> SendEndpoint for Producer<T> {
+impl<T, O: Observer> Waitable for Producer<T, O> {
+    fn doorbell(&self) -> DoorbellRef<'_> {
+        self.inner.ring().producer_doorbell()
+    }
+    fn timed(&self) -> bool {
+        O::TIMED
+    }
+    fn on_spin(&self) {
+        self.inner.ring().observer().on_reserve_spin();
+    }
+    fn on_wait(&self) {
+        self.inner.ring().observer().on_wait(Side::Producer);
+    }
+    fn on_wake(&self, slept: Duration) {
+        self.inner.ring().observer().on_wake(Side::Producer, slept);
+    }
+}
+
+impl<T, O: Observer> SendEndpoint for Producer<T, O> {
     type Item = T;
     fn try_send(&mut self, value: T) -> Result<(), TrySendError<T>> {
         Producer::try_send(self, value)
@@ -343,13 +442,13 @@ impl<T> SendEndpoint for Producer<T> {
 /// A receiving end of an SPMC channel. `Send` (when `T: Send`), not `Sync`;
 /// `Clone` adds a consumer (up to `max_consumers`, see [`try_clone`](Consumer::try_clone)).
 /// Dropping the last consumer closes the channel.
-pub struct Consumer<T> {
-    ring: Arc<mc::Ring<T>>,
+pub struct Consumer<T, O: Observer = ()> {
+    ring: Arc<mc::Ring<T, O>>,
     shared: Arc<Shared>,
     _not_sync: PhantomData<Cell<()>>,
 }
 
-impl<T> fmt::Debug for Consumer<T> {
+impl<T, O: Observer> fmt::Debug for Consumer<T, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("spmc::Consumer")
             .field("ring", &self.ring)
@@ -357,7 +456,7 @@ impl<T> fmt::Debug for Consumer<T> {
     }
 }
 
-impl<T> Clone for Consumer<T> {
+impl<T, O: Observer> Clone for Consumer<T, O> {
     /// Adds a consumer.
     ///
     /// # Panics
@@ -373,7 +472,7 @@ impl<T> Clone for Consumer<T> {
     }
 }
 
-impl<T> Drop for Consumer<T> {
+impl<T, O: Observer> Drop for Consumer<T, O> {
     fn drop(&mut self) {
         // ORDERING: AcqRel; the last consumer's close must come after every other
         // consumer's claims (they are done: their handles are gone).
@@ -383,7 +482,7 @@ impl<T> Drop for Consumer<T> {
     }
 }
 
-impl<T> Consumer<T> {
+impl<T, O: Observer> Consumer<T, O> {
     /// Adds a consumer, unless the channel already has `max_consumers`.
     ///
     /// # Errors
@@ -644,12 +743,12 @@ impl<T> Consumer<T> {
     }
 
     /// A non-blocking iterator over the items this consumer can claim now.
-    pub fn try_iter(&mut self) -> TryIter<'_, T> {
+    pub fn try_iter(&mut self) -> TryIter<'_, T, O> {
         TryIter { rx: self }
     }
 
     /// A blocking iterator that ends when the channel is closed and drained.
-    pub fn iter(&mut self) -> Iter<'_, T> {
+    pub fn iter(&mut self) -> Iter<'_, T, O> {
         Iter { rx: self }
     }
 
@@ -713,15 +812,29 @@ impl<T> Consumer<T> {
     pub fn disarm(&self) {
         self.ring.group().disarm();
     }
-}
 
-impl<T> Waitable for Consumer<T> {
-    fn doorbell(&self) -> DoorbellRef<'_> {
-        self.ring.consumer_doorbell()
+    /// The channel's observer.
+    pub fn observer(&self) -> &O {
+        self.ring.observer()
     }
 }
 
-impl<T> RecvEndpoint for Consumer<T> {
+impl<T, O: Observer> Waitable for Consumer<T, O> {
+    fn doorbell(&self) -> DoorbellRef<'_> {
+        self.ring.consumer_doorbell()
+    }
+    fn timed(&self) -> bool {
+        O::TIMED
+    }
+    fn on_wait(&self) {
+        self.ring.observer().on_wait(Side::Consumer);
+    }
+    fn on_wake(&self, slept: Duration) {
+        self.ring.observer().on_wake(Side::Consumer, slept);
+    }
+}
+
+impl<T, O: Observer> RecvEndpoint for Consumer<T, O> {
     type Item = T;
     fn try_recv(&mut self) -> Result<T, TryRecvError> {
         Consumer::try_recv(self)
@@ -742,11 +855,11 @@ impl<T> RecvEndpoint for Consumer<T> {
 
 /// Non-blocking iterator from [`Consumer::try_iter`].
 #[derive(Debug)]
-pub struct TryIter<'a, T> {
-    rx: &'a mut Consumer<T>,
+pub struct TryIter<'a, T, O: Observer = ()> {
+    rx: &'a mut Consumer<T, O>,
 }
 
-impl<T> Iterator for TryIter<'_, T> {
+impl<T, O: Observer> Iterator for TryIter<'_, T, O> {
     type Item = T;
     fn next(&mut self) -> Option<T> {
         self.rx.try_recv().ok()
@@ -755,11 +868,11 @@ impl<T> Iterator for TryIter<'_, T> {
 
 /// Blocking iterator from [`Consumer::iter`].
 #[derive(Debug)]
-pub struct Iter<'a, T> {
-    rx: &'a mut Consumer<T>,
+pub struct Iter<'a, T, O: Observer = ()> {
+    rx: &'a mut Consumer<T, O>,
 }
 
-impl<T> Iterator for Iter<'_, T> {
+impl<T, O: Observer> Iterator for Iter<'_, T, O> {
     type Item = T;
     fn next(&mut self) -> Option<T> {
         self.rx.recv().ok()
@@ -768,29 +881,29 @@ impl<T> Iterator for Iter<'_, T> {
 
 /// Owning blocking iterator (`for x in consumer`).
 #[derive(Debug)]
-pub struct IntoIter<T> {
-    rx: Consumer<T>,
+pub struct IntoIter<T, O: Observer = ()> {
+    rx: Consumer<T, O>,
 }
 
-impl<T> Iterator for IntoIter<T> {
+impl<T, O: Observer> Iterator for IntoIter<T, O> {
     type Item = T;
     fn next(&mut self) -> Option<T> {
         self.rx.recv().ok()
     }
 }
 
-impl<T> IntoIterator for Consumer<T> {
+impl<T, O: Observer> IntoIterator for Consumer<T, O> {
     type Item = T;
-    type IntoIter = IntoIter<T>;
-    fn into_iter(self) -> IntoIter<T> {
+    type IntoIter = IntoIter<T, O>;
+    fn into_iter(self) -> IntoIter<T, O> {
         IntoIter { rx: self }
     }
 }
 
-impl<'a, T> IntoIterator for &'a mut Consumer<T> {
+impl<'a, T, O: Observer> IntoIterator for &'a mut Consumer<T, O> {
     type Item = T;
-    type IntoIter = Iter<'a, T>;
-    fn into_iter(self) -> Iter<'a, T> {
+    type IntoIter = Iter<'a, T, O>;
+    fn into_iter(self) -> Iter<'a, T, O> {
         self.iter()
     }
 }

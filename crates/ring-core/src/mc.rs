@@ -54,6 +54,7 @@ use core::slice;
 
 use crate::error::{TryRecvError, TrySendError};
 use crate::header::Doorbell;
+use crate::seams::{Heap, Observer, RingMemory};
 use crate::spsc::BuildError;
 use crate::sync::{Arc, AtomicBool, AtomicU64, FenceMode, Ordering, fence};
 use crate::wait::{DoorbellRef, WakeGroup};
@@ -62,46 +63,88 @@ use crate::wait::{DoorbellRef, WakeGroup};
 #[repr(align(128))]
 struct Line<T>(T);
 
-/// The slot memory: freed (without dropping items) when the ring goes.
-struct Slots<T> {
-    ptr: NonNull<MaybeUninit<T>>,
-    cap: usize,
+/// The ring's region from its memory seam: the stamps, then the slots.
+/// Released (after the ring dropped its items) when the ring goes.
+struct Region {
+    ptr: NonNull<u8>,
+    layout: Layout,
+    /// Stamp words at the start of the region.
+    stamps: usize,
+    memory: Box<dyn RingMemory>,
 }
 
-impl<T> Drop for Slots<T> {
+impl Drop for Region {
     fn drop(&mut self) {
-        // SAFETY: `ptr`/`cap` came from `Box::into_raw` of a boxed slice of `cap`
-        // slots in `Ring::new`; items were dropped by `Ring::drop` already.
-        drop(unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(self.ptr.as_ptr(), self.cap)) });
+        // SAFETY: the first `stamps` words were initialised as `AtomicU64`s in
+        // `Ring::with_seams` and nothing uses them any more (the ring is being
+        // dropped); dropping them is a no-op outside loom.
+        unsafe {
+            ptr::drop_in_place(ptr::slice_from_raw_parts_mut(
+                self.ptr.as_ptr().cast::<AtomicU64>(),
+                self.stamps,
+            ));
+        }
+        // SAFETY: the region came from `allocate(layout)` on this same memory and
+        // is no longer used.
+        unsafe { self.memory.release(self.ptr, self.layout) };
     }
+}
+
+/// The byte layout of a multi-consumer ring's region: `capacity` stamp words,
+/// then `capacity` slots of `T` (at the returned offset), aligned to 128 bytes.
+///
+/// # Errors
+///
+/// [`BuildError::CapacityOverflow`] if the size overflows.
+pub fn region_layout<T>(capacity: usize) -> Result<(Layout, usize), BuildError> {
+    let overflow = BuildError::CapacityOverflow {
+        capacity,
+        elem_size: size_of::<T>(),
+    };
+    let stamps = Layout::array::<AtomicU64>(capacity).map_err(|_| overflow)?;
+    let slots = Layout::array::<T>(capacity).map_err(|_| overflow)?;
+    let (layout, offset) = stamps.extend(slots).map_err(|_| overflow)?;
+    let layout = layout.align_to(128).map_err(|_| overflow)?.pad_to_align();
+    Ok((layout, offset))
 }
 
 /// A multi-consumer ring with one producer at a time. Share it with `Arc`;
 /// every consumer method takes `&self` and may run on any thread.
-pub struct Ring<T> {
+///
+/// `O` is the observation seam ([`Observer`]), called by whichever thread
+/// works the ring; with several consumers it sees concurrent calls (use
+/// ring-metrics' `Metrics::shared`).
+pub struct Ring<T, O: Observer = ()> {
     head: Line<AtomicU64>,
     tail: Line<AtomicU64>,
-    stamps: Box<[AtomicU64]>,
-    slots: Slots<T>,
+    stamps: NonNull<AtomicU64>,
+    slots: NonNull<MaybeUninit<T>>,
     mask: usize,
     closed: AtomicBool,
     producer_taken: AtomicBool,
+    /// The memory seam's first-use hook has run (or is running).
+    first_used: AtomicBool,
     producer_bell: Doorbell,
     group: Arc<WakeGroup>,
     mode: FenceMode,
+    observer: O,
+    /// Declared after everything that points into it.
+    region: Region,
     #[cfg(ring_loom)]
     tracker: crate::sync::SlotTracker,
 }
 
 // SAFETY: the ring hands `T`s from the producer's thread to consumers' threads
-// (`T: Send`). Slots are accessed only by the side the stamp protocol gives
-// them to (the producer while the stamp says free, one claiming consumer after
-// its CAS); everything else is atomics.
-unsafe impl<T: Send> Send for Ring<T> {}
-// SAFETY: as above: shared access is through atomics and the claim protocol.
-unsafe impl<T: Send> Sync for Ring<T> {}
+// (`T: Send`), and hands the observer to any of them (`O: Send`). Slots are
+// accessed only by the side the stamp protocol gives them to (the producer
+// while the stamp says free, one claiming consumer after its CAS); the stamps
+// and indices are atomics; the memory seam is `Send + Sync`.
+unsafe impl<T: Send, O: Observer> Send for Ring<T, O> {}
+// SAFETY: as above: shared access is through atomics and the claim protocol;
+// the observer is called through `&O` from several threads (`Observer: Sync`).
+unsafe impl<T: Send, O: Observer> Sync for Ring<T, O> {}
 
-impl<T> fmt::Debug for Ring<T> {
+impl<T, O: Observer> fmt::Debug for Ring<T, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("mc::Ring")
             .field("capacity", &self.capacity())
@@ -112,45 +155,102 @@ impl<T> fmt::Debug for Ring<T> {
 }
 
 impl<T> Ring<T> {
-    /// A ring of `capacity` slots (a power of two) whose consumers sleep on
-    /// `group`'s doorbell (several rings may share one group).
+    /// A ring of `capacity` slots (a power of two) on the global heap, with no
+    /// observer, whose consumers sleep on `group`'s doorbell (several rings
+    /// may share one group).
     ///
     /// # Errors
     ///
-    /// [`BuildError::CapacityOverflow`] if `capacity * size_of::<T>()` overflows.
+    /// [`BuildError::CapacityOverflow`] if `capacity * size_of::<T>()`
+    /// overflows; [`BuildError::Memory`] if the heap refuses.
     ///
     /// # Panics
     ///
     /// If `capacity` is not a power of two.
     pub fn new(capacity: usize, group: Arc<WakeGroup>) -> Result<Arc<Self>, BuildError> {
+        Ring::with_seams(capacity, group, Heap, ())
+    }
+}
+
+impl<T, O: Observer> Ring<T, O> {
+    /// A ring of `capacity` slots (a power of two) whose stamps and slots
+    /// live in a region from `memory`, reporting to `observer`.
+    ///
+    /// The memory seam's [`first_use`](RingMemory::first_use) hook runs once
+    /// per ring, on the thread of the first producer's first send or
+    /// reservation (the stamps were written at build, on the building
+    /// thread; a placement that moves pages, like ring-numa's, moves them).
+    ///
+    /// # Errors
+    ///
+    /// [`BuildError::CapacityOverflow`] if the region's size overflows;
+    /// [`BuildError::Memory`] if the memory seam fails.
+    ///
+    /// # Panics
+    ///
+    /// If `capacity` is not a power of two.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Heap, mc::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    ///
+    /// let ring = Ring::<u8>::with_seams(8, Arc::new(WakeGroup::new()), Heap, ())?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// tx.try_send(5).unwrap();
+    /// assert_eq!(ring.try_recv(), Ok(5));
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn with_seams<M: RingMemory>(
+        capacity: usize,
+        group: Arc<WakeGroup>,
+        memory: M,
+        observer: O,
+    ) -> Result<Arc<Self>, BuildError> {
         assert!(
             capacity.is_power_of_two(),
             "mc::Ring capacity must be a power of two"
         );
-        if Layout::array::<T>(capacity).is_err() {
-            return Err(BuildError::CapacityOverflow {
-                capacity,
-                elem_size: size_of::<T>(),
-            });
+        let (layout, offset) = region_layout::<T>(capacity)?;
+        let base = memory.allocate(layout)?;
+        let stamps = base.cast::<AtomicU64>();
+        for i in 0..capacity {
+            // SAFETY: the region holds `capacity` stamp words from its start
+            // (`region_layout`), aligned for `AtomicU64` (the region is aligned
+            // to 128), and no one else sees it yet.
+            unsafe { stamps.as_ptr().add(i).write(AtomicU64::new(i as u64)) };
         }
-        let boxed: Box<[MaybeUninit<T>]> = Box::new_uninit_slice(capacity);
-        let raw = Box::into_raw(boxed).cast::<MaybeUninit<T>>();
-        // SAFETY: `Box::into_raw` never returns null.
-        let ptr = unsafe { NonNull::new_unchecked(raw) };
+        // SAFETY: `offset` is inside the region (`region_layout`) and aligned for
+        // `T` (`Layout::extend`), so the slot pointer is in bounds and non-null.
+        let slots = unsafe { base.add(offset) }.cast::<MaybeUninit<T>>();
         Ok(Arc::new(Ring {
             head: Line(AtomicU64::new(0)),
             tail: Line(AtomicU64::new(0)),
-            stamps: (0..capacity as u64).map(AtomicU64::new).collect(),
-            slots: Slots { ptr, cap: capacity },
+            stamps,
+            slots,
             mask: capacity - 1,
             closed: AtomicBool::new(false),
             producer_taken: AtomicBool::new(false),
+            first_used: AtomicBool::new(false),
             producer_bell: Doorbell::new(),
             group,
             mode: FenceMode::detect(),
+            observer,
+            region: Region {
+                ptr: base,
+                layout,
+                stamps: capacity,
+                memory: Box::new(memory),
+            },
             #[cfg(ring_loom)]
             tracker: crate::sync::SlotTracker::new(capacity),
         }))
+    }
+
+    /// The observer this ring reports to.
+    pub fn observer(&self) -> &O {
+        &self.observer
     }
 
     /// Slots in the ring.
@@ -171,7 +271,7 @@ impl<T> Ring<T> {
     ///
     /// An associated function (`Ring::try_producer(&ring)`), as the loom
     /// build's `Arc` cannot be a method receiver.
-    pub fn try_producer(this: &Arc<Self>) -> Option<Producer<T>> {
+    pub fn try_producer(this: &Arc<Self>) -> Option<Producer<T, O>> {
         // ORDERING: Acquire on success; pairs with the Release store in
         // `Producer::drop`: the previous producer's slot writes and its tail are
         // visible to us. Relaxed on failure: we take nothing.
@@ -184,6 +284,9 @@ impl<T> Ring<T> {
         Some(Producer {
             ring: this.clone(),
             tail,
+            // ORDERING: Relaxed; only producers touch the flag, one at a time,
+            // handed over by the Acquire CAS above.
+            fresh: !this.first_used.load(Ordering::Relaxed),
             _not_sync: core::marker::PhantomData,
         })
     }
@@ -261,13 +364,15 @@ impl<T> Ring<T> {
 
     #[inline(always)]
     fn stamp(&self, pos: u64) -> &AtomicU64 {
-        &self.stamps[pos as usize & self.mask]
+        // SAFETY: `pos & mask < capacity`: one of the stamp words initialised in
+        // `with_seams`, which live as long as the ring (`region`).
+        unsafe { &*self.stamps.as_ptr().add(pos as usize & self.mask) }
     }
 
     #[inline(always)]
     fn slot(&self, pos: u64) -> *mut MaybeUninit<T> {
         // SAFETY: `pos & mask < cap`: inside the slot array.
-        unsafe { self.slots.ptr.as_ptr().add(pos as usize & self.mask) }
+        unsafe { self.slots.as_ptr().add(pos as usize & self.mask) }
     }
 
     #[inline(always)]
@@ -330,8 +435,12 @@ impl<T> Ring<T> {
     pub fn take(&self, max: usize, mut each: impl FnMut(T)) -> usize {
         let (pos, k) = self.claim(max);
         if k == 0 {
+            if max > 0 {
+                self.observer.on_empty();
+            }
             return 0;
         }
+        self.observer.on_consume(pos, k);
         let mut claimed = Claimed {
             ring: self,
             pos,
@@ -418,13 +527,13 @@ impl<T> Ring<T> {
 /// The claimed positions `pos .. end` of one `take`: moves them out one by
 /// one; whatever is left when it drops (a handler panicked) is moved out and
 /// dropped there, so every claimed slot goes back to the producer.
-struct Claimed<'a, T> {
-    ring: &'a Ring<T>,
+struct Claimed<'a, T, O: Observer> {
+    ring: &'a Ring<T, O>,
     pos: u64,
     end: u64,
 }
 
-impl<T> Claimed<'_, T> {
+impl<T, O: Observer> Claimed<'_, T, O> {
     #[inline(always)]
     fn next_item(&mut self) -> Option<T> {
         if self.pos == self.end {
@@ -448,7 +557,7 @@ impl<T> Claimed<'_, T> {
     }
 }
 
-impl<T> Drop for Claimed<'_, T> {
+impl<T, O: Observer> Drop for Claimed<'_, T, O> {
     fn drop(&mut self) {
         while let Some(v) = self.next_item() {
             drop(v);
@@ -457,7 +566,7 @@ impl<T> Drop for Claimed<'_, T> {
     }
 }
 
-impl<T> Drop for Ring<T> {
+impl<T, O: Observer> Drop for Ring<T, O> {
     fn drop(&mut self) {
         // Every handle is gone: no claim is in flight (each `take` finishes its
         // claim before returning, also when unwinding), and the producer's last
@@ -483,14 +592,16 @@ impl<T> Drop for Ring<T> {
 /// The producer side of an [`mc::Ring`](Ring): one at a time (see
 /// [`Ring::try_producer`]). `Send` (when `T: Send`), not `Sync`, not `Clone`.
 /// Dropping it gives the side back without closing the ring.
-pub struct Producer<T> {
-    ring: Arc<Ring<T>>,
+pub struct Producer<T, O: Observer = ()> {
+    ring: Arc<Ring<T, O>>,
     tail: u64,
+    /// The memory seam's first-use hook has not run for this ring yet.
+    fresh: bool,
     /// Not `Sync`: one thread's end.
     _not_sync: core::marker::PhantomData<core::cell::Cell<()>>,
 }
 
-impl<T> fmt::Debug for Producer<T> {
+impl<T, O: Observer> fmt::Debug for Producer<T, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("mc::Producer")
             .field("tail", &self.tail)
@@ -498,7 +609,7 @@ impl<T> fmt::Debug for Producer<T> {
     }
 }
 
-impl<T> Drop for Producer<T> {
+impl<T, O: Observer> Drop for Producer<T, O> {
     fn drop(&mut self) {
         // ORDERING: Release; pairs with the Acquire CAS in `try_producer`: our
         // writes and tail are visible to the next producer of this ring.
@@ -506,9 +617,9 @@ impl<T> Drop for Producer<T> {
     }
 }
 
-impl<T> Producer<T> {
+impl<T, O: Observer> Producer<T, O> {
     /// The ring this producer writes.
-    pub fn ring(&self) -> &Arc<Ring<T>> {
+    pub fn ring(&self) -> &Arc<Ring<T, O>> {
         &self.ring
     }
 
@@ -531,8 +642,25 @@ impl<T> Producer<T> {
         k
     }
 
+    /// Runs the memory seam's first-use hook (once per ring, before the
+    /// first write into its slots).
+    #[cold]
+    #[inline(never)]
+    fn first_use(&mut self) {
+        self.fresh = false;
+        let ring = &*self.ring;
+        // ORDERING: Relaxed; see `Ring::try_producer`.
+        if !ring.first_used.swap(true, Ordering::Relaxed) {
+            ring.region
+                .memory
+                .first_use(ring.region.ptr, ring.region.layout);
+        }
+    }
+
     /// Publishes `n` written slots from the tail and wakes a sleeping consumer.
     fn publish(&mut self, n: usize) {
+        let first = self.tail;
+        self.ring.observer.before_commit(first, n);
         for i in 0..n as u64 {
             let pos = self.tail.wrapping_add(i);
             // ORDERING: Release; pairs with the consumers' Acquire stamp loads: the
@@ -547,6 +675,7 @@ impl<T> Producer<T> {
         // the stamps.
         self.ring.tail.0.store(self.tail, Ordering::Release);
         self.ring.wake_consumers();
+        self.ring.observer.on_commit(first, n);
     }
 
     /// Sends without blocking.
@@ -563,7 +692,11 @@ impl<T> Producer<T> {
             return Err(TrySendError::Closed(value));
         }
         if !self.is_free(self.tail) {
+            self.ring.observer.on_full();
             return Err(TrySendError::Full(value));
+        }
+        if self.fresh {
+            self.first_use();
         }
         #[cfg(ring_loom)]
         self.ring.tracker.write(self.tail as usize & self.ring.mask);
@@ -597,13 +730,17 @@ impl<T> Producer<T> {
     /// Reserves up to `n` contiguous free slots for zero-copy writing (fewer
     /// at the wrap point, or where a slow consumer still holds a slot).
     /// `None` when full, closed, or `n == 0`.
-    pub fn reserve(&mut self, n: usize) -> Option<Reservation<'_, T>> {
+    pub fn reserve(&mut self, n: usize) -> Option<Reservation<'_, T, O>> {
         if n == 0 || self.is_closed() {
             return None;
         }
         let len = self.free_run(n);
         if len == 0 {
+            self.ring.observer.on_full();
             return None;
+        }
+        if self.fresh {
+            self.first_use();
         }
         #[cfg(ring_loom)]
         for i in 0..len {
@@ -656,12 +793,12 @@ impl<T> Producer<T> {
 
 /// Contiguous free slots reserved for writing; borrows the producer mutably.
 /// Dropping it without committing commits nothing.
-pub struct Reservation<'a, T> {
-    producer: &'a mut Producer<T>,
+pub struct Reservation<'a, T, O: Observer = ()> {
+    producer: &'a mut Producer<T, O>,
     len: usize,
 }
 
-impl<T> fmt::Debug for Reservation<'_, T> {
+impl<T, O: Observer> fmt::Debug for Reservation<'_, T, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("mc::Reservation")
             .field("len", &self.len)
@@ -670,12 +807,12 @@ impl<T> fmt::Debug for Reservation<'_, T> {
 }
 
 /// Publishes the slots a filling loop wrote, also when it unwinds.
-struct Commit<'b, T> {
-    producer: &'b mut Producer<T>,
+struct Commit<'b, T, O: Observer> {
+    producer: &'b mut Producer<T, O>,
     written: usize,
 }
 
-impl<T> Drop for Commit<'_, T> {
+impl<T, O: Observer> Drop for Commit<'_, T, O> {
     fn drop(&mut self) {
         if self.written > 0 {
             self.producer.publish(self.written);
@@ -683,7 +820,7 @@ impl<T> Drop for Commit<'_, T> {
     }
 }
 
-impl<T> Reservation<'_, T> {
+impl<T, O: Observer> Reservation<'_, T, O> {
     /// Number of reserved slots.
     pub fn len(&self) -> usize {
         self.len
@@ -835,6 +972,20 @@ mod tests {
         // SAFETY: slot 0 written just above.
         unsafe { res.commit(1) };
         assert_eq!(r.try_recv(), Ok(42));
+    }
+
+    #[test]
+    fn zero_sized_items_and_a_region_layout() {
+        let r = ring::<()>(16);
+        let mut p = Ring::try_producer(&r).unwrap();
+        for _ in 0..3 {
+            assert_eq!(p.send_slice(&[(); 16]), 16);
+            assert!(p.is_full());
+            assert_eq!(r.skip(usize::MAX), 16);
+        }
+        let (layout, offset) = region_layout::<u32>(4).unwrap();
+        assert_eq!((layout.size(), layout.align(), offset), (128, 128, 32));
+        assert!(region_layout::<[u8; 1 << 20]>(1 << 60).is_err());
     }
 
     #[test]

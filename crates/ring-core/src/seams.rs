@@ -98,8 +98,10 @@ unsafe impl RingMemory for Heap {
 /// default `()` observer compiles to nothing (no field, no branch, no atomic).
 /// `ring-metrics`' `Metrics` implements it. Producer-side hooks run on the
 /// producer's thread, consumer-side hooks on the consumer's; both handles get
-/// a clone of the observer.
-pub trait Observer: Clone + Send + 'static {
+/// a clone of the observer. It is `Sync` because the multi-consumer rings
+/// ([`mc`](crate::mc)) share one observer between their consumers, which may
+/// call it at the same time.
+pub trait Observer: Clone + Send + Sync + 'static {
     /// True if the observer wants wait times (the ring then reads a clock
     /// around each sleep); `()` says no.
     const TIMED: bool = true;
