@@ -188,6 +188,15 @@ impl<M, O> fmt::Debug for Builder<M, O> {
 
 impl Builder {
     /// A builder with the global heap and no observer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_channels::mpmc::Builder;
+    /// let (tx, _rx) = Builder::new(ring_core::Config::default().with_ring_bits(3)).build::<u8>()?;
+    /// assert_eq!(tx.capacity(), 8);
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn new(config: Config) -> Self {
         Builder {
             config,
@@ -199,6 +208,17 @@ impl Builder {
 
 impl<M: RingMemory + Clone, O: Observer> Builder<M, O> {
     /// Where every ring's bytes live (default: [`Heap`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_channels::mpmc::Builder;
+    /// use ring_core::{Config, Heap};
+    /// let (mut tx, mut rx) = Builder::new(Config::default()).memory(Heap).build::<u64>()?;
+    /// tx.try_send(7).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(7));
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn memory<M2: RingMemory + Clone>(self, memory: M2) -> Builder<M2, O> {
         Builder {
             config: self.config,
@@ -208,6 +228,28 @@ impl<M: RingMemory + Clone, O: Observer> Builder<M, O> {
     }
 
     /// What every ring and consumer reports to (default: `()`, nothing, zero cost).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use ring_channels::mpmc::Builder;
+    ///
+    /// #[derive(Clone, Default)]
+    /// struct Commits(Arc<AtomicUsize>);
+    /// impl ring_core::Observer for Commits {
+    ///     fn on_commit(&self, _pos: u64, n: usize) {
+    ///         self.0.fetch_add(n, Ordering::Relaxed);
+    ///     }
+    /// }
+    ///
+    /// let commits = Commits::default();
+    /// let (mut tx, _rx) = Builder::new(ring_core::Config::default()).observer(commits.clone()).build::<u8>()?;
+    /// assert_eq!(tx.send_slice(&[1, 2, 3]), 3);
+    /// assert_eq!(commits.0.load(Ordering::Relaxed), 3);
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn observer<O2: Observer>(self, observer: O2) -> Builder<M, O2> {
         Builder {
             config: self.config,
@@ -222,6 +264,16 @@ impl<M: RingMemory + Clone, O: Observer> Builder<M, O> {
     ///
     /// [`BuildError::CapacityOverflow`] if the ring's size overflows for `T`;
     /// [`BuildError::Memory`] if the memory seam fails.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_channels::mpmc::Builder;
+    /// let (mut tx, mut rx) = Builder::new(ring_core::Config::default()).build::<String>()?;
+    /// tx.try_send("hi".to_string()).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok("hi".to_string()));
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn build<T>(self) -> Result<Channel<T, O>, BuildError> {
         let config = self.config;
         let group = Arc::new(WakeGroup::new());
@@ -493,41 +545,124 @@ impl<T, O: Observer> Producer<T, O> {
 
     /// Closes the whole channel (idempotent): every send gets `Closed`;
     /// consumers drain, then see `Closed`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
+    /// let mut tx2 = tx.clone();
+    /// tx.try_send(1).unwrap();
+    /// tx.close();
+    /// assert!(tx2.try_send(2).is_err()); // every producer's sends
+    /// assert_eq!(rx.try_recv(), Ok(1)); // consumers drain, then see `Closed`
+    /// assert!(rx.try_recv().is_err());
+    /// ```
     pub fn close(&mut self) {
         self.chan.close();
     }
 
     /// True once the channel is closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
+    /// assert!(!tx.is_closed());
+    /// drop(rx); // the last consumer closes the channel
+    /// assert!(tx.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.inner.is_closed()
     }
 
     /// Slots in this producer's ring.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default().with_ring_bits(3));
+    /// assert_eq!(tx.capacity(), 8);
+    /// ```
     pub fn capacity(&self) -> usize {
         self.inner.capacity()
     }
 
     /// Items waiting in this producer's ring now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, _rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
+    /// let tx2 = tx.clone();
+    /// tx.try_send(1).unwrap();
+    /// tx.try_send(2).unwrap();
+    /// assert_eq!(tx.len(), 2);
+    /// assert_eq!(tx2.len(), 0); // another ring
+    /// ```
     pub fn len(&self) -> usize {
         self.inner.len()
     }
 
     /// True if this producer's ring holds no item now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
+    /// assert!(tx.is_empty());
+    /// tx.try_send(1).unwrap();
+    /// assert!(!tx.is_empty());
+    /// rx.try_recv().unwrap();
+    /// assert!(tx.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.inner.is_empty()
     }
 
     /// True if this producer's ring is full now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, _rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default().with_ring_bits(1));
+    /// tx.try_send(1).unwrap();
+    /// assert!(!tx.is_full());
+    /// tx.try_send(2).unwrap();
+    /// assert!(tx.is_full());
+    /// ```
     pub fn is_full(&self) -> bool {
         self.inner.is_full()
     }
 
     /// Free slots in this producer's ring now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(tx.available(), 3);
+    /// rx.try_recv().unwrap();
+    /// assert_eq!(tx.available(), 4);
+    /// ```
     pub fn available(&self) -> usize {
         self.inner.available()
     }
 
     /// The observer of this producer's ring.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_channels::mpmc::Builder;
+    /// #[derive(Clone, Debug, PartialEq)]
+    /// struct Tag(&'static str);
+    /// impl ring_core::Observer for Tag {}
+    ///
+    /// let (tx, _rx) = Builder::new(ring_core::Config::default()).observer(Tag("orders")).build::<u8>()?;
+    /// assert_eq!(tx.observer(), &Tag("orders"));
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn observer(&self) -> &O {
         self.inner.ring().observer()
     }
@@ -949,6 +1084,15 @@ impl<T, O: Observer> Consumer<T, O> {
     }
 
     /// Claims and drops every item available now; returns the count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
+    /// tx.send_slice(&[1, 2, 3]);
+    /// assert_eq!(rx.consume_count(), 3);
+    /// assert!(rx.is_empty());
+    /// ```
     pub fn consume_count(&mut self) -> usize {
         self.skip(usize::MAX)
     }
@@ -989,22 +1133,58 @@ impl<T, O: Observer> Consumer<T, O> {
     }
 
     /// A non-blocking iterator over the items this consumer can claim now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
+    /// tx.send_slice(&[1, 2, 3]);
+    /// assert_eq!(rx.try_iter().collect::<Vec<_>>(), [1, 2, 3]); // ends when empty, though `tx` lives
+    /// ```
     pub fn try_iter(&mut self) -> TryIter<'_, T, O> {
         TryIter { rx: self }
     }
 
     /// A blocking iterator that ends when the channel is closed and drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
+    /// std::thread::spawn(move || tx.send_slice(&[1, 2, 3])); // then `tx` drops: the channel closes
+    /// assert_eq!(rx.iter().sum::<u8>(), 6);
+    /// ```
     pub fn iter(&mut self) -> Iter<'_, T, O> {
         Iter { rx: self }
     }
 
     /// Closes the channel (idempotent): producers' next sends get `Closed`;
     /// committed items stay receivable.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
+    /// tx.try_send(1).unwrap();
+    /// rx.close();
+    /// assert!(tx.try_send(2).is_err());
+    /// assert_eq!(rx.try_recv(), Ok(1)); // committed items stay receivable
+    /// assert!(rx.try_recv().is_err());
+    /// ```
     pub fn close(&mut self) {
         self.chan.close();
     }
 
     /// A handle that closes the channel from any thread and wakes every sleeper.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_tx, mut rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
+    /// let closer = rx.closer();
+    /// std::thread::spawn(move || closer.close());
+    /// assert!(rx.recv().is_err()); // woken by the close, nothing left
+    /// ```
     pub fn closer(&self) -> Closer
     where
         T: Send + 'static,
@@ -1014,32 +1194,91 @@ impl<T, O: Observer> Consumer<T, O> {
     }
 
     /// True once the channel is closed or every producer is gone (items may remain).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
+    /// tx.try_send(1).unwrap();
+    /// assert!(!rx.is_closed());
+    /// drop(tx);
+    /// assert!(rx.is_closed());
+    /// assert_eq!(rx.len(), 1); // closed, but the item is still there
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.chan.closing()
     }
 
     /// Items waiting now, in all rings.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
+    /// let mut tx2 = tx.clone();
+    /// tx.send_slice(&[1, 2]);
+    /// tx2.try_send(3).unwrap();
+    /// assert_eq!(rx.len(), 3);
+    /// ```
     pub fn len(&self) -> usize {
         self.chan.table.iter().map(|r| r.len()).sum()
     }
 
     /// True if no ring holds an item now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
+    /// assert!(rx.is_empty());
+    /// tx.try_send(1).unwrap();
+    /// assert!(!rx.is_empty());
+    /// rx.try_recv().unwrap();
+    /// assert!(rx.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.chan.table.iter().all(|r| r.is_empty())
     }
 
     /// Slots per ring.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_tx, rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default().with_ring_bits(3));
+    /// assert_eq!(rx.capacity(), 8);
+    /// ```
     pub fn capacity(&self) -> usize {
         self.chan.config.capacity()
     }
 
     /// Producers registered now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
+    /// let tx2 = tx.clone();
+    /// assert_eq!(rx.producer_count(), 2);
+    /// drop((tx, tx2));
+    /// assert_eq!(rx.producer_count(), 0);
+    /// ```
     pub fn producer_count(&self) -> usize {
         // ORDERING: Relaxed; a status snapshot.
         self.chan.producers.0.load(Ordering::Relaxed)
     }
 
     /// Consumers now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_tx, rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
+    /// let rx2 = rx.clone();
+    /// assert_eq!(rx.consumer_count(), 2);
+    /// drop(rx2);
+    /// assert_eq!(rx.consumer_count(), 1);
+    /// ```
     pub fn consumer_count(&self) -> usize {
         // ORDERING: Relaxed; a status snapshot.
         self.chan.consumers.load(Ordering::Relaxed)
@@ -1066,6 +1305,27 @@ impl<T, O: Observer> Consumer<T, O> {
 
     /// Attaches a notifier (`None` detaches), signalled on commit while a
     /// consumer is [armed](Self::arm).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    ///
+    /// struct Count(Arc<AtomicUsize>);
+    /// impl ring_core::Notify for Count {
+    ///     fn notify(&self) {
+    ///         self.0.fetch_add(1, Ordering::SeqCst);
+    ///     }
+    /// }
+    ///
+    /// let (mut tx, mut rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
+    /// let calls = Arc::new(AtomicUsize::new(0));
+    /// rx.set_notifier(Some(Count(calls.clone())));
+    /// assert!(!rx.arm()); // nothing waiting: the event loop may sleep
+    /// tx.try_send(1).unwrap(); // a commit while armed signals the notifier
+    /// assert_eq!(calls.load(Ordering::SeqCst), 1);
+    /// ```
     pub fn set_notifier<N: Notify>(&mut self, notifier: Option<N>) {
         self.chan
             .group
@@ -1073,16 +1333,60 @@ impl<T, O: Observer> Consumer<T, O> {
     }
 
     /// Arms the notifier; returns `true` if items (or a close) are already waiting.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
+    /// assert!(!rx.arm()); // nothing waiting: safe to sleep
+    /// tx.try_send(1).unwrap();
+    /// assert!(rx.arm()); // an item waits: do not sleep
+    /// rx.disarm();
+    /// ```
     pub fn arm(&self) -> bool {
         self.chan.group.arm(|| !self.is_empty() || self.is_closed())
     }
 
     /// Disarms the notifier.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use std::sync::atomic::{AtomicUsize, Ordering};
+    /// #
+    /// # struct Count(Arc<AtomicUsize>);
+    /// # impl ring_core::Notify for Count {
+    /// #     fn notify(&self) {
+    /// #         self.0.fetch_add(1, Ordering::SeqCst);
+    /// #     }
+    /// # }
+    /// let (mut tx, mut rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
+    /// let calls = Arc::new(AtomicUsize::new(0));
+    /// rx.set_notifier(Some(Count(calls.clone()))); // counts its signals, as in `set_notifier`
+    /// assert!(!rx.arm());
+    /// rx.disarm();
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(calls.load(Ordering::SeqCst), 0); // disarmed: the commit did not signal
+    /// ```
     pub fn disarm(&self) {
         self.chan.group.disarm();
     }
 
     /// The channel's observer (every ring reports to a clone of it).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_channels::mpmc::Builder;
+    /// #[derive(Clone, Debug, PartialEq)]
+    /// struct Tag(&'static str);
+    /// impl ring_core::Observer for Tag {}
+    ///
+    /// let (_tx, rx) = Builder::new(ring_core::Config::default()).observer(Tag("orders")).build::<u8>()?;
+    /// assert_eq!(rx.observer(), &Tag("orders"));
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn observer(&self) -> &O {
         &self.chan.observer
     }

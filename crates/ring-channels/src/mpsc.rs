@@ -137,6 +137,15 @@ impl<M, O> fmt::Debug for Builder<M, O> {
 
 impl Builder {
     /// A builder with the global heap and no observer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_channels::mpsc::Builder;
+    /// let (tx, _rx) = Builder::new(ring_core::Config::default().with_ring_bits(3)).build::<u8>()?;
+    /// assert_eq!(tx.capacity(), 8);
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn new(config: Config) -> Self {
         Builder {
             config,
@@ -148,6 +157,17 @@ impl Builder {
 
 impl<M: RingMemory + Clone, O: Observer> Builder<M, O> {
     /// Where every ring's bytes live (default: [`Heap`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_channels::mpsc::Builder;
+    /// use ring_core::{Config, Heap};
+    /// let (mut tx, mut rx) = Builder::new(Config::default()).memory(Heap).build::<u64>()?;
+    /// tx.try_send(7).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(7));
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn memory<M2: RingMemory + Clone>(self, memory: M2) -> Builder<M2, O> {
         Builder {
             config: self.config,
@@ -157,6 +177,28 @@ impl<M: RingMemory + Clone, O: Observer> Builder<M, O> {
     }
 
     /// What every ring reports to (default: `()`, nothing, zero cost).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use ring_channels::mpsc::Builder;
+    ///
+    /// #[derive(Clone, Default)]
+    /// struct Commits(Arc<AtomicUsize>);
+    /// impl ring_core::Observer for Commits {
+    ///     fn on_commit(&self, _pos: u64, n: usize) {
+    ///         self.0.fetch_add(n, Ordering::Relaxed);
+    ///     }
+    /// }
+    ///
+    /// let commits = Commits::default();
+    /// let (mut tx, _rx) = Builder::new(ring_core::Config::default()).observer(commits.clone()).build::<u8>()?;
+    /// assert_eq!(tx.send_slice(&[1, 2, 3]), 3);
+    /// assert_eq!(commits.0.load(Ordering::Relaxed), 3);
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn observer<O2: Observer>(self, observer: O2) -> Builder<M, O2> {
         Builder {
             config: self.config,
@@ -171,6 +213,16 @@ impl<M: RingMemory + Clone, O: Observer> Builder<M, O> {
     ///
     /// As [`spsc::Builder::build`]: the ring's size overflows for `T`, or the
     /// memory seam fails.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_channels::mpsc::Builder;
+    /// let (mut tx, mut rx) = Builder::new(ring_core::Config::default()).build::<String>()?;
+    /// tx.try_send("hi".to_string()).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok("hi".to_string()));
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn build<T>(self) -> Result<Channel<T, O>, BuildError> {
         let config = self.config;
         let memory = self.memory;
@@ -515,36 +567,107 @@ impl<T, O: Observer> Producer<T, O> {
     }
 
     /// True once the channel (or this ring) is closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default());
+    /// assert!(!tx.is_closed());
+    /// drop(rx); // the last consumer closes the channel
+    /// assert!(tx.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.chan.is_closed() || self.ring.is_closed()
     }
 
     /// Slots in this producer's ring.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default().with_ring_bits(3));
+    /// assert_eq!(tx.capacity(), 8);
+    /// ```
     pub fn capacity(&self) -> usize {
         self.ring.capacity()
     }
 
     /// Items in this producer's ring now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, _rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default());
+    /// let tx2 = tx.clone();
+    /// tx.try_send(1).unwrap();
+    /// tx.try_send(2).unwrap();
+    /// assert_eq!(tx.len(), 2);
+    /// assert_eq!(tx2.len(), 0); // its own ring
+    /// ```
     pub fn len(&self) -> usize {
         self.ring.len()
     }
 
     /// True if this producer's ring holds no item now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default());
+    /// assert!(tx.is_empty());
+    /// tx.try_send(1).unwrap();
+    /// assert!(!tx.is_empty());
+    /// rx.try_recv().unwrap();
+    /// assert!(tx.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.ring.is_empty()
     }
 
     /// True if this producer's ring is full now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, _rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default().with_ring_bits(1));
+    /// tx.try_send(1).unwrap();
+    /// assert!(!tx.is_full());
+    /// tx.try_send(2).unwrap();
+    /// assert!(tx.is_full());
+    /// ```
     pub fn is_full(&self) -> bool {
         self.ring.is_full()
     }
 
     /// Free slots in this producer's ring now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(tx.available(), 3);
+    /// rx.try_recv().unwrap();
+    /// assert_eq!(tx.available(), 4);
+    /// ```
     pub fn available(&self) -> usize {
         self.ring.available()
     }
 
     /// The observer of this producer's ring.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_channels::mpsc::Builder;
+    /// #[derive(Clone, Debug, PartialEq)]
+    /// struct Tag(&'static str);
+    /// impl ring_core::Observer for Tag {}
+    ///
+    /// let (tx, _rx) = Builder::new(ring_core::Config::default()).observer(Tag("orders")).build::<u8>()?;
+    /// assert_eq!(tx.observer(), &Tag("orders"));
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn observer(&self) -> &O {
         self.ring.observer()
     }
@@ -1164,6 +1287,16 @@ impl<T, O: Observer> Consumer<T, O> {
     /// # Panics
     ///
     /// If fewer than `n` items are committed in that ring.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default());
+    /// tx.send_slice(b"abc");
+    /// assert_eq!(rx.readable(), Some(&b"abc"[..]));
+    /// rx.advance(2);
+    /// assert_eq!(rx.readable(), Some(&b"c"[..]));
+    /// ```
     pub fn advance(&mut self, n: usize) {
         if n == 0 {
             return;
@@ -1273,6 +1406,17 @@ impl<T, O: Observer> Consumer<T, O> {
     }
 
     /// True once the channel is closed or every producer is gone (items may remain).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default());
+    /// tx.try_send(1).unwrap();
+    /// assert!(!rx.is_closed());
+    /// drop(tx); // every producer is gone
+    /// assert!(rx.is_closed());
+    /// assert_eq!(rx.len(), 1); // closed, but the item is still there
+    /// ```
     pub fn is_closed(&self) -> bool {
         // ORDERING: Acquire; as in `closing`.
         self.chan.closed.0.load(Ordering::Acquire)
@@ -1303,6 +1447,18 @@ impl<T, O: Observer> Consumer<T, O> {
     }
 
     /// True if no ring holds an item now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default());
+    /// assert!(rx.is_empty());
+    /// let mut tx2 = tx.clone(); // a ring the consumer has not adopted yet
+    /// tx2.try_send(1).unwrap();
+    /// assert!(!rx.is_empty());
+    /// rx.try_recv().unwrap();
+    /// assert!(rx.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         let mut empty = self
             .slots
@@ -1314,11 +1470,28 @@ impl<T, O: Observer> Consumer<T, O> {
     }
 
     /// Slots per ring.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_tx, rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default().with_ring_bits(3));
+    /// assert_eq!(rx.capacity(), 8);
+    /// ```
     pub fn capacity(&self) -> usize {
         self.chan.config.capacity()
     }
 
     /// Sum of the items waiting in every ring (same as [`len`](Self::len)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default());
+    /// let mut tx2 = tx.clone();
+    /// tx.send_slice(&[1, 2]);
+    /// tx2.try_send(3).unwrap();
+    /// assert_eq!(rx.total_pending(), 3);
+    /// ```
     pub fn total_pending(&self) -> usize {
         self.len()
     }
@@ -1340,6 +1513,17 @@ impl<T, O: Observer> Consumer<T, O> {
     }
 
     /// True when the channel is closed (or every producer gone) and every ring is empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default());
+    /// tx.try_send(1).unwrap();
+    /// drop(tx);
+    /// assert!(!rx.is_fully_drained()); // closed, but an item remains
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// assert!(rx.is_fully_drained());
+    /// ```
     pub fn is_fully_drained(&self) -> bool {
         self.is_closed() && self.is_empty()
     }
@@ -1364,6 +1548,19 @@ impl<T, O: Observer> Consumer<T, O> {
     }
 
     /// Forgets what the adaptive skip learnt: every ring is polled on the next batch.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default());
+    /// let mut tx2 = tx.clone();
+    /// for _ in 0..8 {
+    ///     assert_eq!(rx.consume_count(), 0); // idle rings get polled less and less often
+    /// }
+    /// rx.reset_adaptive_skip(); // the next batch polls every ring
+    /// tx2.try_send(1).unwrap();
+    /// assert_eq!(rx.consume_count(), 1);
+    /// ```
     pub fn reset_adaptive_skip(&mut self) {
         for s in &mut self.slots {
             s.exp = 0;
@@ -1403,6 +1600,27 @@ impl<T, O: Observer> Consumer<T, O> {
 
     /// Attaches a notifier (`None` detaches) that commits on any ring signal
     /// while the consumer is [armed](Self::arm).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    ///
+    /// struct Count(Arc<AtomicUsize>);
+    /// impl ring_core::Notify for Count {
+    ///     fn notify(&self) {
+    ///         self.0.fetch_add(1, Ordering::SeqCst);
+    ///     }
+    /// }
+    ///
+    /// let (mut tx, mut rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default());
+    /// let calls = Arc::new(AtomicUsize::new(0));
+    /// rx.set_notifier(Some(Count(calls.clone())));
+    /// assert!(!rx.arm()); // nothing waiting: the event loop may sleep
+    /// tx.try_send(1).unwrap(); // a commit while armed signals the notifier
+    /// assert_eq!(calls.load(Ordering::SeqCst), 1);
+    /// ```
     pub fn set_notifier<N: Notify>(&mut self, notifier: Option<N>) {
         self.chan
             .group
@@ -1411,16 +1629,60 @@ impl<T, O: Observer> Consumer<T, O> {
 
     /// Announces "I am about to sleep in my event loop"; returns `true` if
     /// items (or a close) are already waiting, in which case do not sleep.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default());
+    /// assert!(!rx.arm()); // nothing waiting: safe to sleep
+    /// tx.try_send(1).unwrap();
+    /// assert!(rx.arm()); // an item waits: do not sleep
+    /// rx.disarm();
+    /// ```
     pub fn arm(&self) -> bool {
         self.chan.group.arm(|| !self.is_empty() || self.is_closed())
     }
 
     /// Stops commits from signalling the notifier.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use std::sync::atomic::{AtomicUsize, Ordering};
+    /// #
+    /// # struct Count(Arc<AtomicUsize>);
+    /// # impl ring_core::Notify for Count {
+    /// #     fn notify(&self) {
+    /// #         self.0.fetch_add(1, Ordering::SeqCst);
+    /// #     }
+    /// # }
+    /// let (mut tx, mut rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default());
+    /// let calls = Arc::new(AtomicUsize::new(0));
+    /// rx.set_notifier(Some(Count(calls.clone()))); // counts its signals, as in `set_notifier`
+    /// assert!(!rx.arm());
+    /// rx.disarm();
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(calls.load(Ordering::SeqCst), 0); // disarmed: the commit did not signal
+    /// ```
     pub fn disarm(&self) {
         self.chan.group.disarm();
     }
 
     /// The observer given to the builder.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_channels::mpsc::Builder;
+    /// #[derive(Clone, Debug, PartialEq)]
+    /// struct Tag(&'static str);
+    /// impl ring_core::Observer for Tag {}
+    ///
+    /// let (_tx, rx) = Builder::new(ring_core::Config::default()).observer(Tag("orders")).build::<u8>()?;
+    /// assert_eq!(rx.observer(), &Tag("orders"));
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn observer(&self) -> &O {
         &self.observer
     }
