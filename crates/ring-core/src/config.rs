@@ -61,6 +61,14 @@ impl Config {
     /// # Panics
     ///
     /// If `bits` is 0 or greater than [`MAX_RING_BITS`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::Config;
+    /// const SMALL: Config = Config::DEFAULT.with_ring_bits(4); // checked at compile time
+    /// assert_eq!(SMALL.capacity(), 16);
+    /// ```
     pub const fn with_ring_bits(self, bits: u32) -> Config {
         match self.try_with_ring_bits(bits) {
             Ok(c) => c,
@@ -73,6 +81,13 @@ impl Config {
     /// # Panics
     ///
     /// If `n` is 0 or greater than [`MAX_HANDLES`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = ring_core::Config::default().with_max_producers(4);
+    /// assert_eq!(c.max_producers(), 4);
+    /// ```
     pub const fn with_max_producers(self, n: usize) -> Config {
         match self.try_with_max_producers(n) {
             Ok(c) => c,
@@ -85,6 +100,13 @@ impl Config {
     /// # Panics
     ///
     /// If `n` is 0 or greater than [`MAX_HANDLES`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = ring_core::Config::default().with_max_consumers(2);
+    /// assert_eq!(c.max_consumers(), 2);
+    /// ```
     pub const fn with_max_consumers(self, n: usize) -> Config {
         match self.try_with_max_consumers(n) {
             Ok(c) => c,
@@ -97,6 +119,15 @@ impl Config {
     /// # Errors
     ///
     /// [`ConfigError::RingBits`] if `bits` is 0 or greater than [`MAX_RING_BITS`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, ConfigError, MAX_RING_BITS};
+    /// assert_eq!(Config::default().try_with_ring_bits(3).map(|c| c.capacity()), Ok(8));
+    /// assert_eq!(Config::default().try_with_ring_bits(0), Err(ConfigError::RingBits { bits: 0 }));
+    /// assert!(Config::default().try_with_ring_bits(MAX_RING_BITS + 1).is_err());
+    /// ```
     pub const fn try_with_ring_bits(self, bits: u32) -> Result<Config, ConfigError> {
         if bits == 0 || bits > MAX_RING_BITS {
             return Err(ConfigError::RingBits { bits });
@@ -112,6 +143,15 @@ impl Config {
     /// # Errors
     ///
     /// [`ConfigError::MaxProducers`] if `n` is 0 or greater than [`MAX_HANDLES`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, ConfigError, MAX_HANDLES};
+    /// assert_eq!(Config::default().try_with_max_producers(8).map(|c| c.max_producers()), Ok(8));
+    /// assert_eq!(Config::default().try_with_max_producers(0), Err(ConfigError::MaxProducers { n: 0 }));
+    /// assert!(Config::default().try_with_max_producers(MAX_HANDLES + 1).is_err());
+    /// ```
     pub const fn try_with_max_producers(self, n: usize) -> Result<Config, ConfigError> {
         if n == 0 || n > MAX_HANDLES {
             return Err(ConfigError::MaxProducers { n });
@@ -127,6 +167,15 @@ impl Config {
     /// # Errors
     ///
     /// [`ConfigError::MaxConsumers`] if `n` is 0 or greater than [`MAX_HANDLES`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, ConfigError, MAX_HANDLES};
+    /// assert_eq!(Config::default().try_with_max_consumers(8).map(|c| c.max_consumers()), Ok(8));
+    /// assert_eq!(Config::default().try_with_max_consumers(0), Err(ConfigError::MaxConsumers { n: 0 }));
+    /// assert!(Config::default().try_with_max_consumers(MAX_HANDLES + 1).is_err());
+    /// ```
     pub const fn try_with_max_consumers(self, n: usize) -> Result<Config, ConfigError> {
         if n == 0 || n > MAX_HANDLES {
             return Err(ConfigError::MaxConsumers { n });
@@ -138,21 +187,51 @@ impl Config {
     }
 
     /// Slots per ring: `1 << ring_bits`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::Config;
+    /// assert_eq!(Config::default().capacity(), 65_536);
+    /// assert_eq!(Config::default().with_ring_bits(10).capacity(), 1024);
+    /// ```
     pub const fn capacity(&self) -> usize {
         1usize << self.ring_bits
     }
 
     /// `log2` of the capacity.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::Config;
+    /// assert_eq!(Config::LOW_LATENCY.ring_bits(), 12);
+    /// assert_eq!(Config::LOW_LATENCY.capacity(), 1 << Config::LOW_LATENCY.ring_bits());
+    /// ```
     pub const fn ring_bits(&self) -> u32 {
         self.ring_bits
     }
 
     /// Initial size of the producer ring table.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::Config;
+    /// assert_eq!(Config::default().max_producers(), 16);
+    /// assert_eq!(Config::HIGH_THROUGHPUT.max_producers(), 32);
+    /// ```
     pub const fn max_producers(&self) -> usize {
         self.max_producers
     }
 
     /// Consumer registration bound.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(ring_core::Config::default().max_consumers(), 16);
+    /// ```
     pub const fn max_consumers(&self) -> usize {
         self.max_consumers
     }

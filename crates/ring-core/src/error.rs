@@ -18,16 +18,44 @@ pub enum TrySendError<T> {
 
 impl<T> TrySendError<T> {
     /// Takes the refused value back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, rx) = ring_core::spsc::channel::<String>(ring_core::Config::default());
+    /// drop(rx);
+    /// let err = tx.try_send("kept".to_string()).unwrap_err();
+    /// assert_eq!(err.into_inner(), "kept"); // the refused value comes back
+    /// ```
     pub fn into_inner(self) -> T {
         match self {
             TrySendError::Full(v) | TrySendError::Closed(v) => v,
         }
     }
     /// True for `Full`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, _rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default().with_ring_bits(1));
+    /// tx.try_send(1).unwrap();
+    /// tx.try_send(2).unwrap();
+    /// let err = tx.try_send(3).unwrap_err();
+    /// assert!(err.is_full() && !err.is_closed());
+    /// ```
     pub fn is_full(&self) -> bool {
         matches!(self, TrySendError::Full(_))
     }
     /// True for `Closed`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default());
+    /// drop(rx);
+    /// let err = tx.try_send(1).unwrap_err();
+    /// assert!(err.is_closed() && !err.is_full());
+    /// ```
     pub fn is_closed(&self) -> bool {
         matches!(self, TrySendError::Closed(_))
     }
@@ -49,6 +77,15 @@ pub struct SendError<T>(pub T);
 
 impl<T> SendError<T> {
     /// Takes the refused value back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, rx) = ring_core::spsc::channel::<String>(ring_core::Config::default());
+    /// drop(rx);
+    /// let err = tx.send("kept".to_string()).unwrap_err(); // closed: returns at once
+    /// assert_eq!(err.into_inner(), "kept");
+    /// ```
     pub fn into_inner(self) -> T {
         self.0
     }
@@ -73,16 +110,46 @@ pub enum SendTimeoutError<T> {
 
 impl<T> SendTimeoutError<T> {
     /// Takes the refused value back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let (mut tx, _rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default().with_ring_bits(1));
+    /// tx.send_slice(&[1, 2]); // full
+    /// let err = tx.send_timeout(3, Duration::from_millis(1)).unwrap_err();
+    /// assert_eq!(err.into_inner(), 3);
+    /// ```
     pub fn into_inner(self) -> T {
         match self {
             SendTimeoutError::Timeout(v) | SendTimeoutError::Closed(v) => v,
         }
     }
     /// True for `Timeout`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let (mut tx, _rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default().with_ring_bits(1));
+    /// tx.send_slice(&[1, 2]); // full, and nobody makes room
+    /// let err = tx.send_timeout(3, Duration::from_millis(1)).unwrap_err();
+    /// assert!(err.is_timeout() && !err.is_closed());
+    /// ```
     pub fn is_timeout(&self) -> bool {
         matches!(self, SendTimeoutError::Timeout(_))
     }
     /// True for `Closed`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let (mut tx, rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default());
+    /// drop(rx);
+    /// let err = tx.send_timeout(1, Duration::from_millis(1)).unwrap_err();
+    /// assert!(err.is_closed() && !err.is_timeout());
+    /// ```
     pub fn is_closed(&self) -> bool {
         matches!(self, SendTimeoutError::Closed(_))
     }

@@ -68,6 +68,13 @@ impl Doorbell {
     pub(crate) const WAKE_BITS: u32 = Self::ARMED | Self::NEED_WAKE;
 
     /// A doorbell with no sleepers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let bell = ring_core::Doorbell::new();
+    /// assert_eq!(bell.sleepers(), 0);
+    /// ```
     pub fn new() -> Self {
         Self {
             seq: Futex::new(0),
@@ -76,6 +83,19 @@ impl Doorbell {
     }
 
     /// Number of threads currently registered as sleepers (diagnostics).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Doorbell, sync::FenceMode, wait::DoorbellRef};
+    /// let bell = Doorbell::new();
+    /// let r = DoorbellRef::new(&bell, FenceMode::detect(), false);
+    /// r.register();
+    /// r.register();
+    /// assert_eq!(bell.sleepers(), 2);
+    /// r.unregister();
+    /// assert_eq!(bell.sleepers(), 1);
+    /// ```
     pub fn sleepers(&self) -> u32 {
         // ORDERING: Relaxed; a diagnostic snapshot, orders nothing.
         self.waiters.load(Ordering::Relaxed) & Self::SLEEPERS
@@ -117,6 +137,15 @@ const _: () = {
 
 impl RingHeader {
     /// A header for a ring of `capacity` slots whose first position is `start`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{HEADER_VERSION, RingHeader};
+    /// let h = RingHeader::new(8, 0);
+    /// assert_eq!((h.capacity(), h.version()), (8, HEADER_VERSION));
+    /// assert_eq!(size_of::<RingHeader>(), 384); // three 128-byte lines
+    /// ```
     pub fn new(capacity: u64, start: u64) -> Self {
         Self {
             producer: ProducerLine {
@@ -136,6 +165,13 @@ impl RingHeader {
     }
 
     /// The layout version written at creation.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{HEADER_VERSION, RingHeader};
+    /// assert_eq!(RingHeader::new(8, 0).version(), HEADER_VERSION);
+    /// ```
     pub fn version(&self) -> u32 {
         // ORDERING: Relaxed; a constant written before the header was shared.
         self.cold.version.load(Ordering::Relaxed)
@@ -143,6 +179,12 @@ impl RingHeader {
 
     /// The capacity written at creation (untrusted when the header is shared
     /// with another process: the handles never index with it).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(ring_core::RingHeader::new(1024, 0).capacity(), 1024);
+    /// ```
     pub fn capacity(&self) -> u64 {
         // ORDERING: Relaxed; a constant written before the header was shared.
         self.cold.capacity.load(Ordering::Relaxed)

@@ -65,6 +65,15 @@ impl<T> Drop for Inner<T> {
 }
 
 /// Creates an inbox: a cloneable sender and the one receiver.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, mut rx) = ring_core::inbox::inbox::<u8>();
+/// tx.push(1);
+/// tx.clone().push(2); // any number of senders
+/// assert_eq!(rx.take_all().collect::<Vec<_>>(), [1, 2]);
+/// ```
 pub fn inbox<T>() -> (InboxSender<T>, InboxReceiver<T>) {
     let inner = Arc::new(Inner {
         head: AtomicPtr::new(ptr::null_mut()),
@@ -159,6 +168,17 @@ impl<T> fmt::Debug for InboxReceiver<T> {
 impl<T> InboxReceiver<T> {
     /// True if nothing was pushed since the last [`take_all`](Self::take_all)
     /// (one `Relaxed` load: a hint for the hot path; take to synchronise).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = ring_core::inbox::inbox::<u8>();
+    /// assert!(rx.is_empty());
+    /// tx.push(1);
+    /// assert!(!rx.is_empty());
+    /// rx.take_all();
+    /// assert!(rx.is_empty());
+    /// ```
     #[inline(always)]
     pub fn is_empty(&self) -> bool {
         // ORDERING: Relaxed; a hint only. Whoever acts on a non-empty inbox
@@ -169,6 +189,17 @@ impl<T> InboxReceiver<T> {
     /// Takes every value pushed so far, oldest first.
     ///
     /// Values the returned iterator does not yield are dropped with it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = ring_core::inbox::inbox::<u8>();
+    /// for v in [1, 2, 3] {
+    ///     tx.push(v);
+    /// }
+    /// assert_eq!(rx.take_all().collect::<Vec<_>>(), [1, 2, 3]); // oldest first
+    /// assert_eq!(rx.take_all().next(), None); // everything was taken
+    /// ```
     pub fn take_all(&mut self) -> Taken<T> {
         let mut list = self.inner.take();
         // Reverse the stack into push order.

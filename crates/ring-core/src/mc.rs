@@ -96,6 +96,16 @@ impl Drop for Region {
 /// # Errors
 ///
 /// [`BuildError::CapacityOverflow`] if the size overflows.
+///
+/// # Examples
+///
+/// ```
+/// let (layout, offset) = ring_core::mc::region_layout::<u32>(8)?;
+/// assert_eq!(offset, 8 * size_of::<u64>()); // the 8 stamp words come first
+/// assert_eq!(layout.align(), 128);
+/// assert!(layout.size() >= offset + 8 * size_of::<u32>());
+/// # Ok::<(), ring_core::spsc::BuildError>(())
+/// ```
 pub fn region_layout<T>(capacity: usize) -> Result<(Layout, usize), BuildError> {
     let overflow = BuildError::CapacityOverflow {
         capacity,
@@ -167,6 +177,17 @@ impl<T> Ring<T> {
     /// # Panics
     ///
     /// If `capacity` is not a power of two.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
+    /// assert_eq!(ring.capacity(), 4);
+    /// assert!(ring.is_empty());
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn new(capacity: usize, group: Arc<WakeGroup>) -> Result<Arc<Self>, BuildError> {
         Ring::with_seams(capacity, group, Heap, ())
     }
@@ -249,17 +270,53 @@ impl<T, O: Observer> Ring<T, O> {
     }
 
     /// The observer this ring reports to.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Heap, mc::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// #[derive(Clone, Debug, PartialEq)]
+    /// struct Tag(&'static str);
+    /// impl ring_core::Observer for Tag {}
+    ///
+    /// let ring = Ring::<u8, Tag>::with_seams(4, Arc::new(WakeGroup::new()), Heap, Tag("jobs"))?;
+    /// assert_eq!(ring.observer(), &Tag("jobs"));
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn observer(&self) -> &O {
         &self.observer
     }
 
     /// Slots in the ring.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(8, Arc::new(WakeGroup::new()))?;
+    /// assert_eq!(ring.capacity(), 8);
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     #[inline]
     pub fn capacity(&self) -> usize {
         self.mask + 1
     }
 
     /// The wake group consumers sleep on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let group = Arc::new(WakeGroup::new());
+    /// let a = Ring::<u8>::new(4, group.clone())?;
+    /// let b = Ring::<u8>::new(4, group.clone())?;
+    /// assert!(Arc::ptr_eq(a.group(), &group) && Arc::ptr_eq(b.group(), &group)); // one doorbell for both
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn group(&self) -> &Arc<WakeGroup> {
         &self.group
     }
@@ -271,6 +328,21 @@ impl<T, O: Observer> Ring<T, O> {
     ///
     /// An associated function (`Ring::try_producer(&ring)`), as the loom
     /// build's `Arc` cannot be a method receiver.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// assert!(Ring::try_producer(&ring).is_none()); // one producer at a time
+    /// tx.try_send(1).unwrap();
+    /// drop(tx); // gives the side back; the ring stays open
+    /// Ring::try_producer(&ring).unwrap().try_send(2).unwrap();
+    /// assert_eq!((ring.try_recv(), ring.try_recv()), (Ok(1), Ok(2)));
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn try_producer(this: &Arc<Self>) -> Option<Producer<T, O>> {
         // ORDERING: Acquire on success; pairs with the Release store in
         // `Producer::drop`: the previous producer's slot writes and its tail are
@@ -293,6 +365,20 @@ impl<T, O: Observer> Ring<T, O> {
 
     /// Items waiting now: `tail - head`, exact up to in-flight operations,
     /// never negative and never above the capacity (the "hotness" of a ring).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// tx.send_slice(&[1, 2]);
+    /// assert_eq!(ring.len(), 2);
+    /// ring.try_recv().unwrap();
+    /// assert_eq!(ring.len(), 1);
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn len(&self) -> usize {
         // ORDERING: Relaxed; a snapshot for status and steal heuristics.
         let tail = self.tail.0.load(Ordering::Relaxed);
@@ -302,6 +388,18 @@ impl<T, O: Observer> Ring<T, O> {
     }
 
     /// True if the slot at the head holds no claimable item now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
+    /// assert!(ring.is_empty());
+    /// Ring::try_producer(&ring).unwrap().try_send(1).unwrap();
+    /// assert!(!ring.is_empty());
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         // ORDERING: Relaxed; the stamp check below is the real test.
         let head = self.head.0.load(Ordering::Relaxed);
@@ -310,6 +408,20 @@ impl<T, O: Observer> Ring<T, O> {
 
     /// True once the ring is closed (items may remain). When this returns
     /// true, every item committed before the close is claimable.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
+    /// Ring::try_producer(&ring).unwrap().try_send(1).unwrap();
+    /// assert!(!ring.is_closed());
+    /// ring.close();
+    /// assert!(ring.is_closed());
+    /// assert_eq!(ring.try_recv(), Ok(1)); // closed, but the item remains
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     #[inline]
     pub fn is_closed(&self) -> bool {
         // ORDERING: Acquire; pairs with the Release swap in `close`: commits made
@@ -319,6 +431,21 @@ impl<T, O: Observer> Ring<T, O> {
 
     /// Closes the ring (idempotent): sends fail with `Closed`, committed
     /// items stay claimable, and every sleeper on either side wakes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{TryRecvError, mc::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// tx.try_send(1).unwrap();
+    /// ring.close();
+    /// assert!(tx.try_send(2).unwrap_err().is_closed());
+    /// assert_eq!(ring.try_recv(), Ok(1)); // committed items stay claimable
+    /// assert_eq!(ring.try_recv(), Err(TryRecvError::Closed));
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn close(&self) {
         // ORDERING: Release; pairs with the Acquire load in `is_closed`.
         if self.closed.swap(true, Ordering::Release) {
@@ -333,11 +460,38 @@ impl<T, O: Observer> Ring<T, O> {
     }
 
     /// The doorbell consumers sleep on (the group's).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// let seq = ring.consumer_doorbell().register(); // a consumer announces it will sleep
+    /// tx.try_send(1).unwrap();
+    /// assert_ne!(ring.consumer_doorbell().register(), seq); // the commit rang the doorbell
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn consumer_doorbell(&self) -> DoorbellRef<'_> {
         self.group.doorbell()
     }
 
     /// The doorbell the producer sleeps on while the ring is full.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(2, Arc::new(WakeGroup::new()))?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// tx.send_slice(&[1, 2]); // full
+    /// let seq = ring.producer_doorbell().register(); // the producer announces it will sleep
+    /// ring.try_recv().unwrap();
+    /// assert_ne!(ring.producer_doorbell().register(), seq); // freeing a slot rang the doorbell
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn producer_doorbell(&self) -> DoorbellRef<'_> {
         DoorbellRef::new(&self.producer_bell, self.mode, false)
     }
@@ -347,6 +501,21 @@ impl<T, O: Observer> Ring<T, O> {
     /// # Errors
     ///
     /// `Empty`, or `Closed` when closed and nothing is left.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{TryRecvError, mc::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
+    /// assert_eq!(ring.ready(), Err(TryRecvError::Empty));
+    /// Ring::try_producer(&ring).unwrap().try_send(1).unwrap();
+    /// ring.close();
+    /// assert_eq!(ring.ready(), Ok(())); // closed, but an item is left
+    /// ring.try_recv().unwrap();
+    /// assert_eq!(ring.ready(), Err(TryRecvError::Closed));
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn ready(&self) -> Result<(), TryRecvError> {
         if !self.is_empty() {
             return Ok(());
@@ -431,6 +600,23 @@ impl<T, O: Observer> Ring<T, O> {
     /// then hands it to `each`. Returns the count claimed. If `each` panics,
     /// the remaining claimed items are moved out and dropped (each exactly
     /// once) and their slots given back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<String>::new(4, Arc::new(WakeGroup::new()))?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// for s in ["a", "b", "c"] {
+    ///     tx.try_send(s.to_string()).unwrap();
+    /// }
+    /// let mut got = Vec::new();
+    /// assert_eq!(ring.take(2, |s| got.push(s)), 2); // moved out, by value
+    /// assert_eq!(got, ["a", "b"]);
+    /// assert_eq!(ring.len(), 1);
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     #[inline]
     pub fn take(&self, max: usize, mut each: impl FnMut(T)) -> usize {
         let (pos, k) = self.claim(max);
@@ -457,6 +643,20 @@ impl<T, O: Observer> Ring<T, O> {
     /// # Errors
     ///
     /// `Empty`, or `Closed` only when closed **and** nothing is left.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{TryRecvError, mc::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
+    /// assert_eq!(ring.try_recv(), Err(TryRecvError::Empty));
+    /// Ring::try_producer(&ring).unwrap().try_send(1).unwrap();
+    /// ring.close();
+    /// assert_eq!(ring.try_recv(), Ok(1)); // committed before the close: still delivered
+    /// assert_eq!(ring.try_recv(), Err(TryRecvError::Closed));
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     #[inline]
     pub fn try_recv(&self) -> Result<T, TryRecvError> {
         let mut out = None;
@@ -471,11 +671,39 @@ impl<T, O: Observer> Ring<T, O> {
 
     /// Claims up to `max` items and hands each to `f` after moving it out;
     /// returns the count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u64>::new(4, Arc::new(WakeGroup::new()))?;
+    /// Ring::try_producer(&ring).unwrap().send_slice(&[1, 2, 3]);
+    /// let mut sum = 0;
+    /// assert_eq!(ring.consume_up_to(2, |x| sum += x), 2);
+    /// assert_eq!(sum, 3);
+    /// assert_eq!(ring.len(), 1);
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn consume_up_to(&self, max: usize, mut f: impl FnMut(&T)) -> usize {
         self.take(max, |v| f(&v))
     }
 
     /// Copies up to `out.len()` claimed items out; returns the count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
+    /// Ring::try_producer(&ring).unwrap().send_slice(&[1, 2, 3]);
+    /// let mut out = [0; 2];
+    /// assert_eq!(ring.recv_slice(&mut out), 2);
+    /// assert_eq!(out, [1, 2]);
+    /// assert_eq!(ring.try_recv(), Ok(3));
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn recv_slice(&self, out: &mut [T]) -> usize
     where
         T: Copy,
@@ -488,12 +716,38 @@ impl<T, O: Observer> Ring<T, O> {
     }
 
     /// Moves up to `max` claimed items into `out`; returns the count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
+    /// Ring::try_producer(&ring).unwrap().send_slice(&[1, 2, 3]);
+    /// let mut out = vec![0];
+    /// assert_eq!(ring.recv_many(&mut out, 10), 3); // appended
+    /// assert_eq!(out, [0, 1, 2, 3]);
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn recv_many(&self, out: &mut Vec<T>, max: usize) -> usize {
         out.reserve(max.min(self.capacity()));
         self.take(max, |v| out.push(v))
     }
 
     /// Claims and drops up to `n` items; returns the count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
+    /// Ring::try_producer(&ring).unwrap().send_slice(&[1, 2, 3]);
+    /// assert_eq!(ring.skip(2), 2);
+    /// assert_eq!(ring.try_recv(), Ok(3));
+    /// assert_eq!(ring.skip(5), 0); // nothing left
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn skip(&self, n: usize) -> usize {
         self.take(n, drop)
     }
@@ -619,6 +873,17 @@ impl<T, O: Observer> Drop for Producer<T, O> {
 
 impl<T, O: Observer> Producer<T, O> {
     /// The ring this producer writes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
+    /// let tx = Ring::try_producer(&ring).unwrap();
+    /// assert!(Arc::ptr_eq(tx.ring(), &ring));
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn ring(&self) -> &Arc<Ring<T, O>> {
         &self.ring
     }
@@ -684,6 +949,21 @@ impl<T, O: Observer> Producer<T, O> {
     ///
     /// `Closed(v)` if the ring is closed (it wins over `Full`), `Full(v)` if
     /// the slot at the tail is not free; the value comes back either way.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{TrySendError, mc::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(2, Arc::new(WakeGroup::new()))?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// tx.try_send(1).unwrap();
+    /// tx.try_send(2).unwrap();
+    /// assert_eq!(tx.try_send(3), Err(TrySendError::Full(3)));
+    /// ring.close();
+    /// assert_eq!(tx.try_send(3), Err(TrySendError::Closed(3)));
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     #[inline]
     pub fn try_send(&mut self, value: T) -> Result<(), TrySendError<T>> {
         // ORDERING: Relaxed; a close racing this send may let one item in, which
@@ -709,6 +989,20 @@ impl<T, O: Observer> Producer<T, O> {
 
     /// Sends as many of `items` as fit now (contiguous run), without blocking;
     /// returns the count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u32>::new(4, Arc::new(WakeGroup::new()))?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// assert_eq!(tx.send_slice(&[1, 2, 3, 4, 5, 6]), 4); // as many as fit
+    /// let mut out = [0; 8];
+    /// assert_eq!(ring.recv_slice(&mut out), 4);
+    /// assert_eq!(&out[..4], &[1, 2, 3, 4]);
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn send_slice(&mut self, items: &[T]) -> usize
     where
         T: Copy,
@@ -730,6 +1024,20 @@ impl<T, O: Observer> Producer<T, O> {
     /// Reserves up to `n` contiguous free slots for zero-copy writing (fewer
     /// at the wrap point, or where a slow consumer still holds a slot).
     /// `None` when full, closed, or `n == 0`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u32>::new(4, Arc::new(WakeGroup::new()))?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// let r = tx.reserve(8).unwrap();
+    /// assert_eq!(r.fill_with(|i| i as u32), 4); // fewer than asked: the ring has 4 slots
+    /// assert!(tx.reserve(1).is_none()); // full
+    /// assert_eq!(ring.try_recv(), Ok(0));
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn reserve(&mut self, n: usize) -> Option<Reservation<'_, T, O>> {
         if n == 0 || self.is_closed() {
             return None;
@@ -755,37 +1063,134 @@ impl<T, O: Observer> Producer<T, O> {
     }
 
     /// True once the ring is closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
+    /// let tx = Ring::try_producer(&ring).unwrap();
+    /// assert!(!tx.is_closed());
+    /// ring.close(); // e.g. by a consumer
+    /// assert!(tx.is_closed());
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn is_closed(&self) -> bool {
         // ORDERING: Relaxed; as in `try_send`.
         self.ring.closed.load(Ordering::Relaxed)
     }
 
     /// Closes the ring (idempotent).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// tx.close();
+    /// tx.close(); // idempotent
+    /// assert!(ring.is_closed());
+    /// assert!(tx.try_send(1).unwrap_err().is_closed());
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn close(&mut self) {
         self.ring.close();
     }
 
     /// Slots in the ring.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(8, Arc::new(WakeGroup::new()))?;
+    /// assert_eq!(Ring::try_producer(&ring).unwrap().capacity(), 8);
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn capacity(&self) -> usize {
         self.ring.capacity()
     }
 
     /// Items waiting now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// tx.try_send(1).unwrap();
+    /// tx.try_send(2).unwrap();
+    /// assert_eq!(tx.len(), 2);
+    /// ring.try_recv().unwrap();
+    /// assert_eq!(tx.len(), 1);
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.ring.len()
     }
 
     /// True if no item waits now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// assert!(tx.is_empty());
+    /// tx.try_send(1).unwrap();
+    /// assert!(!tx.is_empty());
+    /// ring.try_recv().unwrap();
+    /// assert!(tx.is_empty());
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// True if the slot at the tail is not free now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(2, Arc::new(WakeGroup::new()))?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// tx.try_send(1).unwrap();
+    /// assert!(!tx.is_full());
+    /// tx.try_send(2).unwrap();
+    /// assert!(tx.is_full());
+    /// ring.try_recv().unwrap();
+    /// assert!(!tx.is_full()); // the claimed slot is free again
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn is_full(&self) -> bool {
         !self.is_free(self.tail)
     }
 
     /// Free slots now (capacity minus waiting items).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(tx.available(), 3);
+    /// ring.try_recv().unwrap();
+    /// assert_eq!(tx.available(), 4);
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn available(&self) -> usize {
         self.capacity() - self.len()
     }
@@ -822,11 +1227,33 @@ impl<T, O: Observer> Drop for Commit<'_, T, O> {
 
 impl<T, O: Observer> Reservation<'_, T, O> {
     /// Number of reserved slots.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// assert_eq!(tx.reserve(8).unwrap().len(), 4); // never more than the free slots
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.len
     }
 
     /// Never true: a reservation has at least one slot.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// assert!(!tx.reserve(1).unwrap().is_empty());
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -836,6 +1263,22 @@ impl<T, O: Observer> Reservation<'_, T, O> {
     }
 
     /// The reserved slots, for writing through (then [`commit`](Self::commit)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u32>::new(4, Arc::new(WakeGroup::new()))?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// let mut r = tx.reserve(2).unwrap();
+    /// r.as_mut_slice()[0].write(10);
+    /// r.as_mut_slice()[1].write(20);
+    /// // SAFETY: both reserved slots were initialised just above.
+    /// unsafe { r.commit(2) };
+    /// assert_eq!((ring.try_recv(), ring.try_recv()), (Ok(10), Ok(20)));
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn as_mut_slice(&mut self) -> &mut [MaybeUninit<T>] {
         // SAFETY: `len` free (stamp == pos, checked in `reserve`), contiguous slots
         // from the tail; no consumer touches them until they are published, and
@@ -845,6 +1288,20 @@ impl<T, O: Observer> Reservation<'_, T, O> {
 
     /// Writes items from `iter` and commits exactly the slots written;
     /// returns that count (a panicking iterator commits what was written).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<String>::new(4, Arc::new(WakeGroup::new()))?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// let n = tx.reserve(4).unwrap().fill_from_iter(["a", "b"].map(String::from));
+    /// assert_eq!(n, 2); // the iterator ran dry: two slots committed
+    /// assert_eq!(ring.try_recv().as_deref(), Ok("a"));
+    /// assert_eq!(ring.len(), 1);
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn fill_from_iter<I: IntoIterator<Item = T>>(self, iter: I) -> usize {
         let len = self.len;
         let base = self.base();
@@ -861,6 +1318,20 @@ impl<T, O: Observer> Reservation<'_, T, O> {
     }
 
     /// Fills every reserved slot with `f(index)` and commits them; returns the count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u64>::new(4, Arc::new(WakeGroup::new()))?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// assert_eq!(tx.reserve(3).unwrap().fill_with(|i| 10 * i as u64), 3);
+    /// let mut got = Vec::new();
+    /// ring.recv_many(&mut got, 10);
+    /// assert_eq!(got, [0, 10, 20]);
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn fill_with(self, mut f: impl FnMut(usize) -> T) -> usize {
         let len = self.len;
         let base = self.base();
@@ -877,6 +1348,18 @@ impl<T, O: Observer> Reservation<'_, T, O> {
     }
 
     /// Copies `src` (up to the reservation's length) and commits it; returns the count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// assert_eq!(tx.reserve(2).unwrap().copy_from_slice(&[1, 2, 3]), 2); // at most the reserved length
+    /// assert_eq!(ring.len(), 2);
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn copy_from_slice(self, src: &[T]) -> usize
     where
         T: Copy,
@@ -900,6 +1383,22 @@ impl<T, O: Observer> Reservation<'_, T, O> {
     /// # Panics
     ///
     /// If `n` exceeds [`len`](Self::len).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{TryRecvError, mc::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// let mut r = tx.reserve(4).unwrap();
+    /// r.as_mut_slice()[0].write(7);
+    /// // SAFETY: the first slot was initialised just above; only it is published.
+    /// unsafe { r.commit(1) };
+    /// assert_eq!(ring.try_recv(), Ok(7));
+    /// assert_eq!(ring.try_recv(), Err(TryRecvError::Empty)); // the other slots were not
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub unsafe fn commit(self, n: usize) {
         assert!(
             n <= self.len,

@@ -71,6 +71,16 @@ pub enum BuildError {
 /// # Errors
 ///
 /// [`BuildError::CapacityOverflow`] if the size overflows.
+///
+/// # Examples
+///
+/// ```
+/// let (layout, offset) = ring_core::spsc::ring_layout::<u64>(8)?;
+/// assert_eq!(offset, size_of::<ring_core::RingHeader>()); // the slots follow the header
+/// assert!(layout.size() >= offset + 8 * size_of::<u64>());
+/// assert!(ring_core::spsc::ring_layout::<u64>(usize::MAX).is_err());
+/// # Ok::<(), ring_core::spsc::BuildError>(())
+/// ```
 pub fn ring_layout<T>(capacity: usize) -> Result<(Layout, usize), BuildError> {
     let overflow = BuildError::CapacityOverflow {
         capacity,
@@ -119,6 +129,15 @@ impl<M, O> fmt::Debug for Builder<M, O> {
 
 impl Builder {
     /// A builder with the global heap and no observer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, spsc::Builder};
+    /// let (tx, _rx) = Builder::new(Config::default().with_ring_bits(3)).build::<u8>()?;
+    /// assert_eq!(tx.capacity(), 8);
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn new(config: Config) -> Self {
         Builder {
             config,
@@ -133,6 +152,16 @@ impl Builder {
 
 impl<M: RingMemory, O: Observer> Builder<M, O> {
     /// Where the ring's bytes live (default: [`Heap`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, Heap, spsc::Builder};
+    /// let (mut tx, mut rx) = Builder::new(Config::default()).memory(Heap).build::<u64>()?;
+    /// tx.try_send(7).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(7));
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn memory<M2: RingMemory>(self, memory: M2) -> Builder<M2, O> {
         Builder {
             config: self.config,
@@ -145,6 +174,27 @@ impl<M: RingMemory, O: Observer> Builder<M, O> {
     }
 
     /// What the ring reports to (default: `()`, nothing, zero cost).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, Observer, spsc::Builder};
+    /// use std::sync::{Arc, atomic::{AtomicUsize, Ordering}};
+    ///
+    /// #[derive(Clone, Default)]
+    /// struct Commits(Arc<AtomicUsize>);
+    /// impl Observer for Commits {
+    ///     fn on_commit(&self, _pos: u64, n: usize) {
+    ///         self.0.fetch_add(n, Ordering::Relaxed);
+    ///     }
+    /// }
+    ///
+    /// let commits = Commits::default();
+    /// let (mut tx, _rx) = Builder::new(Config::default()).observer(commits.clone()).build::<u8>()?;
+    /// assert_eq!(tx.send_slice(&[1, 2, 3]), 3); // one batch of three
+    /// assert_eq!(commits.0.load(Ordering::Relaxed), 3);
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn observer<O2: Observer>(self, observer: O2) -> Builder<M, O2> {
         Builder {
             config: self.config,
@@ -158,6 +208,21 @@ impl<M: RingMemory, O: Observer> Builder<M, O> {
 
     /// Makes the consumer sleep on a shared [`WakeGroup`] (one doorbell for
     /// several rings) instead of the ring's own doorbell.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, spsc::Builder, wait::WakeGroup};
+    /// use std::sync::Arc;
+    ///
+    /// let group = Arc::new(WakeGroup::new());
+    /// let (mut a, _ra) = Builder::new(Config::default()).wake_group(group.clone()).build::<u8>()?;
+    /// let (_b, _rb) = Builder::new(Config::default()).wake_group(group.clone()).build::<u8>()?;
+    /// let seq = group.doorbell().register(); // one sleeper for both rings
+    /// a.try_send(1).unwrap();
+    /// assert_ne!(group.doorbell().register(), seq); // ring `a` rang the group's doorbell
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     #[cfg(feature = "std")]
     pub fn wake_group(mut self, group: Arc<WakeGroup>) -> Self {
         self.group = Some(group);
@@ -177,6 +242,18 @@ impl<M: RingMemory, O: Observer> Builder<M, O> {
     ///
     /// [`BuildError::CapacityOverflow`] when the ring's byte size overflows
     /// for `T`; [`BuildError::Memory`] when the memory seam fails.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, spsc::{BuildError, Builder}};
+    /// let (mut tx, mut rx) = Builder::new(Config::default()).build::<String>()?;
+    /// tx.try_send("hi".to_string()).unwrap();
+    /// assert_eq!(rx.try_recv().as_deref(), Ok("hi"));
+    /// let huge = Builder::new(Config::default().with_ring_bits(8)).build::<[u8; usize::MAX >> 8]>();
+    /// assert!(matches!(huge, Err(BuildError::CapacityOverflow { capacity: 256, .. })));
+    /// # Ok::<(), BuildError>(())
+    /// ```
     pub fn build<T>(self) -> Result<Pair<T, O>, BuildError> {
         let capacity = self.config.capacity();
         let (layout, offset) = ring_layout::<T>(capacity)?;
@@ -548,41 +625,124 @@ impl<T, O: Observer> Producer<T, O> {
 
     /// Closes the channel from the producer side (idempotent). The consumer
     /// receives everything committed before, then `Closed`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, TryRecvError, spsc};
+    /// let (mut tx, mut rx) = spsc::channel::<u8>(Config::default());
+    /// tx.try_send(1).unwrap();
+    /// tx.close();
+    /// assert!(tx.try_send(2).unwrap_err().is_closed());
+    /// assert_eq!(rx.try_recv(), Ok(1)); // committed before the close
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    /// ```
     pub fn close(&mut self) {
         self.raw.close();
     }
 
     /// True once either side closed (then every send fails with `Closed`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default());
+    /// assert!(!tx.is_closed());
+    /// rx.close();
+    /// assert!(tx.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.raw.is_closed()
     }
 
     /// Slots in the ring.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default().with_ring_bits(3));
+    /// assert_eq!(tx.capacity(), 8);
+    /// ```
     pub fn capacity(&self) -> usize {
         self.raw.ring().capacity()
     }
 
     /// Items in the ring now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default());
+    /// tx.try_send(1).unwrap();
+    /// tx.try_send(2).unwrap();
+    /// assert_eq!(tx.len(), 2);
+    /// rx.try_recv().unwrap();
+    /// assert_eq!(tx.len(), 1);
+    /// ```
     pub fn len(&self) -> usize {
         self.raw.len()
     }
 
     /// True if no item is in the ring now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default());
+    /// assert!(tx.is_empty());
+    /// tx.try_send(1).unwrap();
+    /// assert!(!tx.is_empty());
+    /// rx.try_recv().unwrap();
+    /// assert!(tx.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// True if the ring is full now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, _rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default().with_ring_bits(1));
+    /// tx.try_send(1).unwrap();
+    /// assert!(!tx.is_full());
+    /// tx.try_send(2).unwrap();
+    /// assert!(tx.is_full());
+    /// ```
     pub fn is_full(&self) -> bool {
         self.len() >= self.capacity()
     }
 
     /// Free slots now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(tx.available(), 3);
+    /// rx.try_recv().unwrap();
+    /// assert_eq!(tx.available(), 4);
+    /// ```
     pub fn available(&self) -> usize {
         self.capacity() - self.len()
     }
 
     /// The observer given to the builder.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, spsc::Builder};
+    /// #[derive(Clone, Debug, PartialEq)]
+    /// struct Tag(&'static str);
+    /// impl ring_core::Observer for Tag {}
+    ///
+    /// let (tx, _rx) = Builder::new(Config::default()).observer(Tag("orders")).build::<u8>()?;
+    /// assert_eq!(tx.observer(), &Tag("orders"));
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn observer(&self) -> &O {
         &self.observer
     }
@@ -595,6 +755,20 @@ impl<T, O: Observer> Producer<T, O> {
     /// # Errors
     ///
     /// [`SendError`] with the value once the channel is closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, SendError, spsc};
+    /// let (mut tx, mut rx) = spsc::channel::<u32>(Config::default().with_ring_bits(1));
+    /// let t = std::thread::spawn(move || rx.iter().sum::<u32>()); // drains until closed
+    /// for i in 1..=10 {
+    ///     tx.send(i).unwrap(); // waits for room in the 2-slot ring
+    /// }
+    /// tx.close();
+    /// assert_eq!(t.join().unwrap(), 55);
+    /// assert_eq!(tx.send(11), Err(SendError(11))); // closed: the value comes back
+    /// ```
     #[inline]
     pub fn send(&mut self, value: T) -> Result<(), SendError<T>> {
         match self.try_send(value) {
@@ -611,6 +785,20 @@ impl<T, O: Observer> Producer<T, O> {
     /// # Errors
     ///
     /// `Timeout(v)` or `Closed(v)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, SendTimeoutError, spsc};
+    /// use std::time::Duration;
+    /// let (mut tx, rx) = spsc::channel::<u8>(Config::default().with_ring_bits(1));
+    /// tx.send_timeout(1, Duration::from_millis(1)).unwrap();
+    /// tx.send_timeout(2, Duration::from_millis(1)).unwrap();
+    /// let full = tx.send_timeout(3, Duration::from_millis(1)); // nobody makes room
+    /// assert_eq!(full, Err(SendTimeoutError::Timeout(3)));
+    /// drop(rx);
+    /// assert_eq!(tx.send_timeout(3, Duration::from_millis(1)), Err(SendTimeoutError::Closed(3)));
+    /// ```
     pub fn send_timeout(&mut self, value: T, timeout: Duration) -> Result<(), SendTimeoutError<T>> {
         self.send_with(value, WaitStrategy::TimedBlocking(timeout))
     }
@@ -620,6 +808,17 @@ impl<T, O: Observer> Producer<T, O> {
     /// # Errors
     ///
     /// `Closed(v)`; `Timeout(v)` only under `TimedBlocking`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, SendTimeoutError, WaitStrategy, spsc};
+    /// let (mut tx, mut rx) = spsc::channel::<u8>(Config::default());
+    /// tx.send_with(1, WaitStrategy::Yielding).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// drop(rx); // every strategy returns once the channel is closed
+    /// assert_eq!(tx.send_with(2, WaitStrategy::Blocking), Err(SendTimeoutError::Closed(2)));
+    /// ```
     pub fn send_with(
         &mut self,
         value: T,
@@ -634,6 +833,18 @@ impl<T, O: Observer> Producer<T, O> {
     /// # Errors
     ///
     /// `Closed(())`; `Timeout(())` only under `TimedBlocking`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, WaitStrategy, spsc};
+    /// let (mut tx, mut rx) = spsc::channel::<u64>(Config::default());
+    /// let r = tx.reserve_with(3, WaitStrategy::Blocking).unwrap(); // room now: no wait
+    /// assert_eq!(r.fill_with(|i| i as u64 * 10), 3);
+    /// assert_eq!(rx.try_iter().collect::<Vec<_>>(), [0, 10, 20]);
+    /// drop(rx);
+    /// assert!(tx.reserve_with(1, WaitStrategy::Blocking).unwrap_err().is_closed());
+    /// ```
     pub fn reserve_with(
         &mut self,
         n: usize,
@@ -748,16 +959,45 @@ impl<T, O: Observer> Drop for Commit<'_, T, O> {
 
 impl<'a, T, O: Observer> Reservation<'a, T, O> {
     /// Number of reserved slots.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, _rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
+    /// let r = tx.reserve(8).unwrap();
+    /// assert_eq!(r.len(), 4); // never more than the ring's free slots
+    /// ```
     pub fn len(&self) -> usize {
         self.len
     }
 
     /// Never true: a reservation has at least one slot.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, _rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default());
+    /// let r = tx.reserve(1).unwrap();
+    /// assert!(!r.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
 
     /// The reserved slots, for writing through (then [`commit`](Self::commit)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_core::spsc::channel::<u32>(ring_core::Config::default());
+    /// let mut r = tx.reserve(3).unwrap();
+    /// for (i, slot) in r.as_mut_slice().iter_mut().enumerate() {
+    ///     slot.write(i as u32 * 10);
+    /// }
+    /// // SAFETY: all three reserved slots were initialised by the loop above.
+    /// unsafe { r.commit(3) };
+    /// assert_eq!(rx.try_iter().collect::<Vec<_>>(), [0, 10, 20]);
+    /// ```
     pub fn as_mut_slice(&mut self) -> &mut [MaybeUninit<T>] {
         let p = self
             .producer
@@ -826,6 +1066,15 @@ impl<'a, T, O: Observer> Reservation<'a, T, O> {
 
     /// Copies `src` (up to the reservation's length) and commits it; returns
     /// the count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default());
+    /// let r = tx.reserve(2).unwrap();
+    /// assert_eq!(r.copy_from_slice(&[1, 2, 3]), 2); // at most the reserved length
+    /// assert_eq!(rx.try_iter().collect::<Vec<_>>(), [1, 2]);
+    /// ```
     pub fn copy_from_slice(self, src: &[T]) -> usize
     where
         T: Copy,
@@ -848,6 +1097,19 @@ impl<'a, T, O: Observer> Reservation<'a, T, O> {
     /// # Panics
     ///
     /// If `n` exceeds [`len`](Self::len).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, TryRecvError, spsc};
+    /// let (mut tx, mut rx) = spsc::channel::<u8>(Config::default());
+    /// let mut r = tx.reserve(4).unwrap();
+    /// r.as_mut_slice()[0].write(7);
+    /// // SAFETY: the first slot was initialised just above; only it is published.
+    /// unsafe { r.commit(1) };
+    /// assert_eq!(rx.try_recv(), Ok(7));
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty)); // the other slots were not
+    /// ```
     pub unsafe fn commit(self, n: usize) {
         assert!(
             n <= self.len,
@@ -998,6 +1260,17 @@ impl<T, O: Observer> Consumer<T, O> {
     }
 
     /// Copies up to `out.len()` items out without blocking; returns the count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default());
+    /// tx.send_slice(&[1, 2, 3]);
+    /// let mut out = [0; 2];
+    /// assert_eq!(rx.recv_slice(&mut out), 2);
+    /// assert_eq!(out, [1, 2]);
+    /// assert_eq!(rx.len(), 1);
+    /// ```
     pub fn recv_slice(&mut self, out: &mut [T]) -> usize
     where
         T: Copy,
@@ -1087,6 +1360,17 @@ impl<T, O: Observer> Consumer<T, O> {
     }
 
     /// As [`consume_batch`](Self::consume_batch), at most `max` items.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default());
+    /// tx.send_slice(&[1, 2, 3]);
+    /// let mut seen = Vec::new();
+    /// assert_eq!(rx.consume_up_to(2, |x| seen.push(*x)), 2);
+    /// assert_eq!(seen, [1, 2]);
+    /// assert_eq!(rx.try_recv(), Ok(3));
+    /// ```
     #[inline]
     pub fn consume_up_to(&mut self, max: usize, mut f: impl FnMut(&T)) -> usize {
         let Ok(avail) = self.ready_all() else {
@@ -1124,6 +1408,16 @@ impl<T, O: Observer> Consumer<T, O> {
     }
 
     /// Drops up to `n` items without looking at them; returns the count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default());
+    /// tx.send_slice(&[1, 2, 3, 4]);
+    /// assert_eq!(rx.skip(2), 2);
+    /// assert_eq!(rx.try_recv(), Ok(3));
+    /// assert_eq!(rx.skip(10), 1); // only what is there
+    /// ```
     pub fn skip(&mut self, n: usize) -> usize {
         let Ok(avail) = self.ready_all() else {
             return 0;
@@ -1139,6 +1433,16 @@ impl<T, O: Observer> Consumer<T, O> {
     }
 
     /// Drops every item available now; returns the count (count-only consume).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_core::spsc::channel::<String>(ring_core::Config::default());
+    /// tx.try_send("a".into()).unwrap();
+    /// tx.try_send("b".into()).unwrap();
+    /// assert_eq!(rx.consume_count(), 2); // both dropped
+    /// assert!(rx.is_empty());
+    /// ```
     pub fn consume_count(&mut self) -> usize {
         self.skip(usize::MAX)
     }
@@ -1173,6 +1477,16 @@ impl<T, O: Observer> Consumer<T, O> {
     /// # Panics
     ///
     /// If fewer than `n` items are committed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default());
+    /// tx.send_slice(b"abc");
+    /// assert_eq!(rx.readable(), Some(&b"abc"[..]));
+    /// rx.advance(2);
+    /// assert_eq!(rx.readable(), Some(&b"c"[..]));
+    /// ```
     pub fn advance(&mut self, n: usize) {
         let avail = match self.raw.available_cached() {
             a if a >= n => a,
@@ -1188,11 +1502,32 @@ impl<T, O: Observer> Consumer<T, O> {
     }
 
     /// The next item, without consuming it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default());
+    /// assert_eq!(rx.peek(), None);
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(rx.peek(), Some(&1));
+    /// assert_eq!(rx.len(), 1); // still there
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// ```
     pub fn peek(&self) -> Option<&T> {
         self.readable().and_then(|s| s.first())
     }
 
     /// Up to `n` items from the head's contiguous run, without consuming them.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default());
+    /// tx.send_slice(&[1, 2, 3]);
+    /// assert_eq!(rx.peek_many(2), [1, 2]);
+    /// assert_eq!(rx.peek_many(10), [1, 2, 3]);
+    /// assert_eq!(rx.len(), 3); // nothing consumed
+    /// ```
     pub fn peek_many(&self, n: usize) -> &[T] {
         match self.readable() {
             Some(s) => &s[..n.min(s.len())],
@@ -1201,37 +1536,112 @@ impl<T, O: Observer> Consumer<T, O> {
     }
 
     /// A non-blocking iterator over the items available now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default());
+    /// tx.send_slice(&[1, 2, 3]);
+    /// assert_eq!(rx.try_iter().collect::<Vec<_>>(), [1, 2, 3]); // ends when empty
+    /// assert!(rx.is_empty());
+    /// assert!(!rx.is_closed());
+    /// ```
     pub fn try_iter(&mut self) -> TryIter<'_, T, O> {
         TryIter { rx: self }
     }
 
     /// Closes the channel from the consumer side (idempotent): the producer's
     /// next send gets `Closed`; nothing committed is lost.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, TryRecvError, spsc};
+    /// let (mut tx, mut rx) = spsc::channel::<u8>(Config::default());
+    /// tx.try_send(1).unwrap();
+    /// rx.close();
+    /// assert!(tx.try_send(2).unwrap_err().is_closed());
+    /// assert_eq!(rx.try_recv(), Ok(1)); // nothing committed is lost
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    /// ```
     pub fn close(&mut self) {
         self.raw.close();
     }
 
     /// True once either side closed (items may remain).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default());
+    /// tx.try_send(1).unwrap();
+    /// assert!(!rx.is_closed());
+    /// drop(tx);
+    /// assert!(rx.is_closed());
+    /// assert_eq!(rx.try_recv(), Ok(1)); // closed, but the item remains
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.raw.is_closed()
     }
 
     /// Items in the ring now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default());
+    /// tx.try_send(1).unwrap();
+    /// tx.try_send(2).unwrap();
+    /// assert_eq!(rx.len(), 2);
+    /// rx.try_recv().unwrap();
+    /// assert_eq!(rx.len(), 1);
+    /// ```
     pub fn len(&self) -> usize {
         self.raw.len()
     }
 
     /// True if nothing is waiting.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default());
+    /// assert!(rx.is_empty());
+    /// tx.try_send(1).unwrap();
+    /// assert!(!rx.is_empty());
+    /// rx.try_recv().unwrap();
+    /// assert!(rx.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.raw.available().unwrap_or(0) == 0
     }
 
     /// Slots in the ring.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_tx, rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default().with_ring_bits(3));
+    /// assert_eq!(rx.capacity(), 8);
+    /// ```
     pub fn capacity(&self) -> usize {
         self.raw.ring().capacity()
     }
 
     /// The observer given to the builder.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, spsc::Builder};
+    /// #[derive(Clone, Debug, PartialEq)]
+    /// struct Tag(&'static str);
+    /// impl ring_core::Observer for Tag {}
+    ///
+    /// let (_tx, rx) = Builder::new(Config::default()).observer(Tag("orders")).build::<u8>()?;
+    /// assert_eq!(rx.observer(), &Tag("orders"));
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn observer(&self) -> &O {
         &self.observer
     }
@@ -1244,6 +1654,17 @@ impl<T, O: Observer> Consumer<T, O> {
     /// # Errors
     ///
     /// [`RecvError`] once the channel is closed and every committed item was received.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, RecvError, spsc};
+    /// let (mut tx, mut rx) = spsc::channel::<u8>(Config::default());
+    /// let t = std::thread::spawn(move || tx.send(7).unwrap()); // `tx` drops at the end: closes
+    /// assert_eq!(rx.recv(), Ok(7));
+    /// t.join().unwrap();
+    /// assert_eq!(rx.recv(), Err(RecvError)); // closed and drained
+    /// ```
     #[inline]
     pub fn recv(&mut self) -> Result<T, RecvError> {
         match self.try_recv() {
@@ -1260,6 +1681,19 @@ impl<T, O: Observer> Consumer<T, O> {
     /// # Errors
     ///
     /// `Timeout` or `Closed`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, RecvTimeoutError, spsc};
+    /// use std::time::Duration;
+    /// let (mut tx, mut rx) = spsc::channel::<u8>(Config::default());
+    /// assert_eq!(rx.recv_timeout(Duration::from_millis(1)), Err(RecvTimeoutError::Timeout));
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(rx.recv_timeout(Duration::from_millis(1)), Ok(1));
+    /// drop(tx);
+    /// assert_eq!(rx.recv_timeout(Duration::from_millis(1)), Err(RecvTimeoutError::Closed));
+    /// ```
     pub fn recv_timeout(&mut self, timeout: Duration) -> Result<T, RecvTimeoutError> {
         self.recv_with(WaitStrategy::TimedBlocking(timeout))
     }
@@ -1269,6 +1703,17 @@ impl<T, O: Observer> Consumer<T, O> {
     /// # Errors
     ///
     /// `Closed`; `Timeout` only under `TimedBlocking`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, RecvTimeoutError, WaitStrategy, spsc};
+    /// let (mut tx, mut rx) = spsc::channel::<u8>(Config::default());
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(rx.recv_with(WaitStrategy::Yielding), Ok(1));
+    /// drop(tx); // every strategy returns once the channel is closed and drained
+    /// assert_eq!(rx.recv_with(WaitStrategy::BusySpin), Err(RecvTimeoutError::Closed));
+    /// ```
     pub fn recv_with(&mut self, strategy: WaitStrategy) -> Result<T, RecvTimeoutError> {
         wait::recv_with(self, strategy)
     }
@@ -1279,6 +1724,19 @@ impl<T, O: Observer> Consumer<T, O> {
     /// # Errors
     ///
     /// `Closed` once closed and drained; `Timeout` only under `TimedBlocking`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, RecvTimeoutError, WaitStrategy, spsc};
+    /// let (mut tx, mut rx) = spsc::channel::<u64>(Config::default());
+    /// tx.send_slice(&[1, 2, 3]);
+    /// drop(tx);
+    /// let mut sum = 0;
+    /// assert_eq!(rx.consume_batch_with(|x| sum += x, WaitStrategy::Blocking), Ok(3));
+    /// assert_eq!(sum, 6);
+    /// assert_eq!(rx.consume_batch_with(|x| sum += x, WaitStrategy::Blocking), Err(RecvTimeoutError::Closed));
+    /// ```
     pub fn consume_batch_with(
         &mut self,
         f: impl FnMut(&T),
@@ -1298,6 +1756,18 @@ impl<T, O: Observer> Consumer<T, O> {
 
     /// A handle that closes the channel (as this consumer would) from any
     /// thread and wakes whoever waits on it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, RecvError, spsc};
+    /// let (tx, mut rx) = spsc::channel::<u8>(Config::default());
+    /// let closer = rx.closer();
+    /// let t = std::thread::spawn(move || rx.recv()); // blocks: nothing is ever sent
+    /// closer.close(); // from this thread: wakes the blocked `recv`
+    /// assert_eq!(t.join().unwrap(), Err(RecvError));
+    /// assert!(tx.is_closed());
+    /// ```
     pub fn closer(&self) -> Closer
     where
         T: Send + 'static,
@@ -1307,12 +1777,41 @@ impl<T, O: Observer> Consumer<T, O> {
     }
 
     /// A blocking iterator that ends when the channel is closed and drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default());
+    /// tx.send_slice(&[1, 2, 3]);
+    /// drop(tx);
+    /// assert_eq!(rx.iter().collect::<Vec<_>>(), [1, 2, 3]); // ends: closed and drained
+    /// ```
     pub fn iter(&mut self) -> Iter<'_, T, O> {
         Iter { rx: self }
     }
 
     /// Attaches a notifier (`None` detaches) that commits signal while the
     /// consumer is [armed](Self::arm). With a shared wake group, the group's.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, Notify, spsc};
+    /// use std::sync::{Arc, atomic::{AtomicUsize, Ordering}};
+    /// struct Count(Arc<AtomicUsize>);
+    /// impl Notify for Count {
+    ///     fn notify(&self) {
+    ///         self.0.fetch_add(1, Ordering::Relaxed);
+    ///     }
+    /// }
+    ///
+    /// let (mut tx, mut rx) = spsc::channel::<u8>(Config::default());
+    /// let hits = Arc::new(AtomicUsize::new(0));
+    /// rx.set_notifier(Some(Count(hits.clone())));
+    /// assert!(!rx.arm()); // nothing waiting: the event loop may sleep
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(hits.load(Ordering::Relaxed), 1);
+    /// ```
     pub fn set_notifier<N: Notify>(&mut self, notifier: Option<N>) {
         self.shared
             .notifier_slot()
@@ -1322,11 +1821,43 @@ impl<T, O: Observer> Consumer<T, O> {
     /// Announces "I am about to sleep in my event loop": commits signal the
     /// notifier until [`disarm`](Self::disarm). Returns `true` if items (or a
     /// close) are already waiting, in which case do not sleep.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default());
+    /// assert!(!rx.arm()); // empty: safe to sleep
+    /// tx.try_send(1).unwrap();
+    /// assert!(rx.arm()); // an item is waiting: do not sleep
+    /// rx.disarm();
+    /// ```
     pub fn arm(&self) -> bool {
         self.raw.arm()
     }
 
     /// Stops commits from signalling the notifier (call after waking).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, Notify, spsc};
+    /// use std::sync::{Arc, atomic::{AtomicUsize, Ordering}};
+    /// struct Count(Arc<AtomicUsize>);
+    /// impl Notify for Count {
+    ///     fn notify(&self) {
+    ///         self.0.fetch_add(1, Ordering::Relaxed);
+    ///     }
+    /// }
+    ///
+    /// let (mut tx, mut rx) = spsc::channel::<u8>(Config::default());
+    /// let hits = Arc::new(AtomicUsize::new(0));
+    /// rx.set_notifier(Some(Count(hits.clone())));
+    /// rx.arm();
+    /// tx.try_send(1).unwrap(); // armed: signals
+    /// rx.disarm();
+    /// tx.try_send(2).unwrap(); // disarmed: silent
+    /// assert_eq!(hits.load(Ordering::Relaxed), 1);
+    /// ```
     pub fn disarm(&self) {
         self.raw.disarm();
     }

@@ -24,6 +24,15 @@ pub struct ChannelStats {
 
 impl ChannelStats {
     /// Builds stats from per-ring pending counts.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = ring_core::ChannelStats::from_rings(vec![2, 0, 3], 3, 8, false);
+    /// assert_eq!(s.total_pending, 5);
+    /// assert_eq!(s.pending_per_ring, [2, 0, 3]);
+    /// assert_eq!((s.producer_count, s.capacity_per_ring, s.closed), (3, 8, false));
+    /// ```
     pub fn from_rings(
         pending_per_ring: Vec<usize>,
         producer_count: usize,

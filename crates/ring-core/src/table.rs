@@ -72,6 +72,14 @@ impl<E> Default for GrowTable<E> {
 
 impl<E> GrowTable<E> {
     /// An empty table (allocates nothing until the first push).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let t = ring_core::table::GrowTable::<u32>::new();
+    /// assert!(t.is_empty());
+    /// assert_eq!(t.get(0), None);
+    /// ```
     pub fn new() -> Self {
         Self {
             segments: core::array::from_fn(|_| AtomicPtr::new(ptr::null_mut())),
@@ -81,6 +89,15 @@ impl<E> GrowTable<E> {
     }
 
     /// Entries published so far.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let t = ring_core::table::GrowTable::new();
+    /// t.push('a');
+    /// t.push('b');
+    /// assert_eq!(t.len(), 2);
+    /// ```
     #[inline]
     pub fn len(&self) -> usize {
         // ORDERING: Acquire; pairs with the Release store in `push`: entries below
@@ -89,6 +106,15 @@ impl<E> GrowTable<E> {
     }
 
     /// True if no entry was pushed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let t = ring_core::table::GrowTable::new();
+    /// assert!(t.is_empty());
+    /// t.push(1);
+    /// assert!(!t.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -99,6 +125,19 @@ impl<E> GrowTable<E> {
     /// # Panics
     ///
     /// If the table would exceed `16 * (2^32 - 1)` entries.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let t = ring_core::table::GrowTable::new();
+    /// let (a, b) = std::thread::scope(|s| {
+    ///     let a = s.spawn(|| t.push("a"));
+    ///     let b = s.spawn(|| t.push("b"));
+    ///     (a.join().unwrap(), b.join().unwrap())
+    /// });
+    /// assert_eq!(a + b, 1); // indices 0 and 1, in either order
+    /// assert_eq!((t.get(a), t.get(b)), (Some(&"a"), Some(&"b")));
+    /// ```
     pub fn push(&self, entry: E) -> usize {
         let _guard = self.append.lock().unwrap_or_else(|e| e.into_inner());
         // ORDERING: Relaxed; appenders are serialised by the lock, which orders
@@ -126,6 +165,15 @@ impl<E> GrowTable<E> {
     }
 
     /// The entry at `index`, if published.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let t = ring_core::table::GrowTable::new();
+    /// let i = t.push(10);
+    /// assert_eq!(t.get(i), Some(&10));
+    /// assert_eq!(t.get(i + 1), None); // not pushed yet
+    /// ```
     #[inline]
     pub fn get(&self, index: usize) -> Option<&E> {
         if index >= self.len() {
@@ -142,6 +190,16 @@ impl<E> GrowTable<E> {
     }
 
     /// Iterates over the published entries (those below the length seen at the start).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let t = ring_core::table::GrowTable::new();
+    /// for i in 0..20 {
+    ///     t.push(i); // crosses from the first 16-entry segment into the next
+    /// }
+    /// assert!(t.iter().copied().eq(0..20));
+    /// ```
     pub fn iter(&self) -> impl Iterator<Item = &E> + '_ {
         let n = self.len();
         (0..n).filter_map(move |i| self.get(i))

@@ -122,6 +122,15 @@ pub struct Waiter {
 
 impl Waiter {
     /// A waiter at its first step. The deadline of `TimedBlocking` starts now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{WaitStrategy, wait::{Phase, Waiter}};
+    /// let w = Waiter::new(WaitStrategy::BusySpin);
+    /// assert_eq!(w.phase(), Phase::Spin);
+    /// assert_eq!(w.remaining(), Ok(None)); // only `TimedBlocking` has a deadline
+    /// ```
     pub fn new(strategy: WaitStrategy) -> Self {
         let deadline = match strategy {
             WaitStrategy::TimedBlocking(d) => {
@@ -137,16 +146,47 @@ impl Waiter {
     }
 
     /// The strategy being executed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{WaitStrategy, wait::Waiter};
+    /// let w = Waiter::new(WaitStrategy::Yielding);
+    /// assert_eq!(w.strategy(), WaitStrategy::Yielding);
+    /// ```
     pub fn strategy(&self) -> WaitStrategy {
         self.strategy
     }
 
     /// Back to the first step; the deadline (if any) restarts now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{WaitStrategy, wait::{Phase, Waiter}};
+    /// let mut w = Waiter::new(WaitStrategy::PhasedBackoff { spin: 1, yield_: 0 });
+    /// w.wait().unwrap(); // the one spin step
+    /// assert_eq!(w.phase(), Phase::Park);
+    /// w.reset();
+    /// assert_eq!(w.phase(), Phase::Spin);
+    /// ```
     pub fn reset(&mut self) {
         *self = Self::new(self.strategy);
     }
 
     /// The phase the next step is in.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{WaitStrategy, wait::{Phase, Waiter}};
+    /// let mut w = Waiter::new(WaitStrategy::PhasedBackoff { spin: 1, yield_: 1 });
+    /// assert_eq!(w.phase(), Phase::Spin);
+    /// w.wait().unwrap();
+    /// assert_eq!(w.phase(), Phase::Yield);
+    /// w.wait().unwrap();
+    /// assert_eq!(w.phase(), Phase::Park);
+    /// ```
     pub fn phase(&self) -> Phase {
         let (spin, yields) = match self.strategy {
             WaitStrategy::BusySpin => return Phase::Spin,
@@ -170,6 +210,18 @@ impl Waiter {
     /// # Errors
     ///
     /// [`TimedOut`] once the deadline has passed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{WaitStrategy, wait::{TimedOut, Waiter}};
+    /// use std::time::Duration;
+    /// let w = Waiter::new(WaitStrategy::TimedBlocking(Duration::from_secs(60)));
+    /// assert!(w.remaining().unwrap().unwrap() <= Duration::from_secs(60));
+    /// let w = Waiter::new(WaitStrategy::TimedBlocking(Duration::ZERO));
+    /// assert_eq!(w.remaining(), Err(TimedOut));
+    /// assert_eq!(Waiter::new(WaitStrategy::Blocking).remaining(), Ok(None)); // no deadline
+    /// ```
     pub fn remaining(&self) -> Result<Option<Duration>, TimedOut> {
         match self.deadline {
             None => Ok(None),
@@ -186,6 +238,17 @@ impl Waiter {
     /// # Errors
     ///
     /// [`TimedOut`] once a `TimedBlocking` deadline has passed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{WaitStrategy, wait::{TimedOut, Waiter}};
+    /// use std::time::Duration;
+    /// let mut w = Waiter::new(WaitStrategy::BusySpin);
+    /// assert_eq!(w.wait(), Ok(())); // one spin step
+    /// let mut w = Waiter::new(WaitStrategy::TimedBlocking(Duration::ZERO));
+    /// assert_eq!(w.wait(), Err(TimedOut)); // the deadline has passed
+    /// ```
     pub fn wait(&mut self) -> Result<(), TimedOut> {
         let left = self.remaining()?;
         match self.phase() {
@@ -247,6 +310,18 @@ impl fmt::Debug for DoorbellRef<'_> {
 
 impl<'a> DoorbellRef<'a> {
     /// Binds a doorbell to a fence mode and futex kind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Doorbell, sync::FenceMode, wait::DoorbellRef};
+    /// let bell = Doorbell::new();
+    /// let r = DoorbellRef::new(&bell, FenceMode::detect(), false);
+    /// r.register();
+    /// assert_eq!(bell.sleepers(), 1);
+    /// r.unregister();
+    /// assert_eq!(bell.sleepers(), 0);
+    /// ```
     pub fn new(bell: &'a Doorbell, mode: FenceMode, shared: bool) -> Self {
         Self { bell, mode, shared }
     }
@@ -254,6 +329,21 @@ impl<'a> DoorbellRef<'a> {
     /// Registers this thread as a sleeper, pays the heavy fence and returns
     /// the wake sequence to pass to [`sleep`](Self::sleep). Re-check the
     /// condition after this and before sleeping; always [`unregister`](Self::unregister).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Doorbell, sync::FenceMode, wait::DoorbellRef};
+    /// let bell = Doorbell::new();
+    /// let r = DoorbellRef::new(&bell, FenceMode::detect(), false);
+    /// let seq = r.register();
+    /// assert_eq!(bell.sleepers(), 1);
+    /// // (re-check the condition here; sleep only if it still fails)
+    /// r.ring(); // a waker that sees the registration moves the sequence on
+    /// assert_ne!(r.register(), seq);
+    /// r.unregister();
+    /// r.unregister();
+    /// ```
     pub fn register(self) -> u32 {
         // ORDERING: Relaxed; the count is for diagnostics (`sleepers`).
         self.bell.waiters.fetch_add(1, Ordering::Relaxed);
@@ -272,11 +362,36 @@ impl<'a> DoorbellRef<'a> {
     }
 
     /// Sleeps until a wake-up after `seq` was taken, or `timeout`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Doorbell, sync::FenceMode, wait::DoorbellRef};
+    /// let bell = Doorbell::new();
+    /// let r = DoorbellRef::new(&bell, FenceMode::detect(), false);
+    /// let seq = r.register(); // before the waker starts: its ring must wake us
+    /// std::thread::scope(|s| {
+    ///     s.spawn(|| r.ring());
+    ///     r.sleep(seq, None); // returns once rung (at once if the ring came first)
+    /// });
+    /// r.unregister();
+    /// ```
     pub fn sleep(self, seq: u32, timeout: Option<Duration>) {
         self.bell.seq.wait(seq, timeout, self.shared);
     }
 
     /// Undoes [`register`](Self::register).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Doorbell, sync::FenceMode, wait::DoorbellRef};
+    /// let bell = Doorbell::new();
+    /// let r = DoorbellRef::new(&bell, FenceMode::detect(), false);
+    /// let _seq = r.register();
+    /// r.unregister();
+    /// assert_eq!(bell.sleepers(), 0);
+    /// ```
     pub fn unregister(self) {
         // ORDERING: Relaxed; a stale non-zero count only costs a waker one
         // unnecessary wake call.
@@ -285,6 +400,19 @@ impl<'a> DoorbellRef<'a> {
 
     /// Wakes every sleeper (for wakers outside the ring protocol, e.g. a
     /// channel's deregistration). Pays a full fence.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Doorbell, sync::FenceMode, wait::DoorbellRef};
+    /// let bell = Doorbell::new();
+    /// let r = DoorbellRef::new(&bell, FenceMode::detect(), false);
+    /// let seq = r.register();
+    /// r.ring(); // one sleeper registered: one wake-up
+    /// assert_eq!(r.register(), seq.wrapping_add(1));
+    /// r.unregister();
+    /// r.unregister();
+    /// ```
     pub fn ring(self) {
         // ORDERING: SeqCst fence: the caller's prior stores are ordered before
         // the waiter-count load (pairs with the sleeper's heavy fence).
@@ -349,16 +477,77 @@ impl fmt::Debug for NotifierSlot {
 
 impl NotifierSlot {
     /// An empty slot.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Notify, wait::NotifierSlot};
+    /// use std::sync::{Arc, atomic::{AtomicUsize, Ordering}};
+    /// struct Count(Arc<AtomicUsize>);
+    /// impl Notify for Count {
+    ///     fn notify(&self) {
+    ///         self.0.fetch_add(1, Ordering::Relaxed);
+    ///     }
+    /// }
+    ///
+    /// let hits = Arc::new(AtomicUsize::new(0));
+    /// let slot = NotifierSlot::new();
+    /// slot.notify(); // empty: nothing to signal
+    /// slot.set(Some(Box::new(Count(hits.clone()))));
+    /// slot.notify();
+    /// assert_eq!(hits.load(Ordering::Relaxed), 1);
+    /// ```
     pub fn new() -> Self {
         Self(Mutex::new(None))
     }
 
     /// Replaces the notifier (`None` detaches).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Notify, wait::NotifierSlot};
+    /// use std::sync::{Arc, atomic::{AtomicUsize, Ordering}};
+    /// struct Count(Arc<AtomicUsize>);
+    /// impl Notify for Count {
+    ///     fn notify(&self) {
+    ///         self.0.fetch_add(1, Ordering::Relaxed);
+    ///     }
+    /// }
+    ///
+    /// let hits = Arc::new(AtomicUsize::new(0));
+    /// let slot = NotifierSlot::new();
+    /// slot.set(Some(Box::new(Count(hits.clone()))));
+    /// slot.notify();
+    /// slot.set(None); // detached
+    /// slot.notify();
+    /// assert_eq!(hits.load(Ordering::Relaxed), 1);
+    /// ```
     pub fn set(&self, n: Option<Box<dyn Notify>>) {
         *self.0.lock().unwrap_or_else(|e| e.into_inner()) = n;
     }
 
     /// Signals the notifier, if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Notify, wait::NotifierSlot};
+    /// use std::sync::{Arc, atomic::{AtomicUsize, Ordering}};
+    /// struct Count(Arc<AtomicUsize>);
+    /// impl Notify for Count {
+    ///     fn notify(&self) {
+    ///         self.0.fetch_add(1, Ordering::Relaxed);
+    ///     }
+    /// }
+    ///
+    /// let hits = Arc::new(AtomicUsize::new(0));
+    /// let slot = NotifierSlot::new();
+    /// slot.set(Some(Box::new(Count(hits.clone()))));
+    /// slot.notify();
+    /// slot.notify();
+    /// assert_eq!(hits.load(Ordering::Relaxed), 2);
+    /// ```
     pub fn notify(&self) {
         if let Some(n) = &*self.0.lock().unwrap_or_else(|e| e.into_inner()) {
             n.notify();
@@ -385,6 +574,18 @@ impl Default for WakeGroup {
 
 impl WakeGroup {
     /// A group with no sleepers and no notifier.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let group = Arc::new(WakeGroup::new());
+    /// let a = Ring::<u8>::new(4, group.clone())?;
+    /// let b = Ring::<u8>::new(4, group.clone())?;
+    /// assert!(Arc::ptr_eq(a.group(), b.group())); // one doorbell for both rings
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn new() -> Self {
         Self {
             bell: Doorbell::new(),
@@ -394,17 +595,65 @@ impl WakeGroup {
     }
 
     /// The shared doorbell.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let group = Arc::new(WakeGroup::new());
+    /// let ring = Ring::<u8>::new(4, group.clone())?;
+    /// let seq = group.doorbell().register(); // a consumer of the group's rings will sleep
+    /// Ring::try_producer(&ring).unwrap().try_send(1).unwrap();
+    /// assert_ne!(group.doorbell().register(), seq); // the commit rang the group's doorbell
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn doorbell(&self) -> DoorbellRef<'_> {
         DoorbellRef::new(&self.bell, self.mode, false)
     }
 
     /// Replaces the group's notifier.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Notify, mc::Ring, wait::WakeGroup};
+    /// use std::sync::{Arc, atomic::{AtomicUsize, Ordering}};
+    /// struct Count(Arc<AtomicUsize>);
+    /// impl Notify for Count {
+    ///     fn notify(&self) {
+    ///         self.0.fetch_add(1, Ordering::Relaxed);
+    ///     }
+    /// }
+    ///
+    /// let (group, hits) = (Arc::new(WakeGroup::new()), Arc::new(AtomicUsize::new(0)));
+    /// let ring = Ring::<u8>::new(4, group.clone())?;
+    /// group.set_notifier(Some(Box::new(Count(hits.clone()))));
+    /// group.arm(|| false);
+    /// Ring::try_producer(&ring).unwrap().try_send(1).unwrap();
+    /// assert_eq!(hits.load(Ordering::Relaxed), 1);
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn set_notifier(&self, n: Option<Box<dyn Notify>>) {
         self.notifier.set(n);
     }
 
     /// Arms the notifier; returns `ready()` evaluated after the heavy fence
     /// (true: items are already waiting, do not sleep).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let group = Arc::new(WakeGroup::new());
+    /// let ring = Ring::<u8>::new(4, group.clone())?;
+    /// assert!(!group.arm(|| !ring.is_empty())); // nothing waiting: safe to sleep
+    /// Ring::try_producer(&ring).unwrap().try_send(1).unwrap();
+    /// assert!(group.arm(|| !ring.is_empty())); // an item is waiting: do not sleep
+    /// group.disarm();
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn arm(&self, ready: impl FnOnce() -> bool) -> bool {
         // ORDERING: Relaxed RMW ordered by the heavy fence (as a sleeper's registration).
         self.bell
@@ -415,6 +664,30 @@ impl WakeGroup {
     }
 
     /// Disarms the notifier.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Notify, mc::Ring, wait::WakeGroup};
+    /// use std::sync::{Arc, atomic::{AtomicUsize, Ordering}};
+    /// struct Count(Arc<AtomicUsize>);
+    /// impl Notify for Count {
+    ///     fn notify(&self) {
+    ///         self.0.fetch_add(1, Ordering::Relaxed);
+    ///     }
+    /// }
+    ///
+    /// let (group, hits) = (Arc::new(WakeGroup::new()), Arc::new(AtomicUsize::new(0)));
+    /// let ring = Ring::<u8>::new(4, group.clone())?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// group.set_notifier(Some(Box::new(Count(hits.clone()))));
+    /// group.arm(|| false);
+    /// tx.try_send(1).unwrap(); // armed: signals
+    /// group.disarm();
+    /// tx.try_send(2).unwrap(); // disarmed: silent
+    /// assert_eq!(hits.load(Ordering::Relaxed), 1);
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
     pub fn disarm(&self) {
         // ORDERING: Relaxed; a late signal after disarm is only spurious readiness.
         self.bell
@@ -509,11 +782,34 @@ impl fmt::Debug for Closer {
 
 impl Closer {
     /// A closer that runs `close` (which must be idempotent and thread-safe).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::wait::Closer;
+    /// use std::sync::{Arc, atomic::{AtomicBool, Ordering}};
+    /// let closed = Arc::new(AtomicBool::new(false));
+    /// let flag = closed.clone();
+    /// let closer = Closer::new(move || flag.store(true, Ordering::Release));
+    /// closer.close();
+    /// assert!(closed.load(Ordering::Acquire));
+    /// ```
     pub fn new(close: impl Fn() + Send + Sync + 'static) -> Self {
         Self(Box::new(close))
     }
 
     /// Closes the channel and wakes everyone waiting on it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default());
+    /// let closer = rx.closer();
+    /// closer.close();
+    /// closer.close(); // idempotent
+    /// assert!(tx.is_closed());
+    /// assert!(tx.try_send(1).unwrap_err().is_closed());
+    /// ```
     pub fn close(&self) {
         (self.0)();
     }
@@ -528,6 +824,19 @@ impl Closer {
 /// # Errors
 ///
 /// [`TimedOut`] when a `TimedBlocking` deadline passes with `poll` still `None`.
+///
+/// # Examples
+///
+/// ```
+/// use ring_core::{Config, WaitStrategy, spsc, wait};
+/// use std::time::Duration;
+/// let (mut tx, mut rx) = spsc::channel::<u8>(Config::default());
+/// tx.try_send(3).unwrap();
+/// let got = wait::wait_until(&mut rx, WaitStrategy::Blocking, |rx| rx.try_recv().ok());
+/// assert_eq!(got, Ok(3)); // ready at the first poll: no wait
+/// let brief = WaitStrategy::TimedBlocking(Duration::from_millis(1));
+/// assert_eq!(wait::wait_until(&mut rx, brief, |rx| rx.try_recv().ok()), Err(wait::TimedOut));
+/// ```
 pub fn wait_until<E: Waitable + ?Sized, R>(
     ep: &mut E,
     strategy: WaitStrategy,
@@ -576,6 +885,17 @@ pub fn wait_until<E: Waitable + ?Sized, R>(
 /// # Errors
 ///
 /// `Closed(v)` once the channel is closed; `Timeout(v)` only under `TimedBlocking`.
+///
+/// # Examples
+///
+/// ```
+/// use ring_core::{Config, SendTimeoutError, WaitStrategy, spsc, wait};
+/// let (mut tx, mut rx) = spsc::channel::<u8>(Config::default());
+/// assert_eq!(wait::send_with(&mut tx, 1, WaitStrategy::Yielding), Ok(()));
+/// assert_eq!(rx.try_recv(), Ok(1));
+/// drop(rx);
+/// assert_eq!(wait::send_with(&mut tx, 2, WaitStrategy::Blocking), Err(SendTimeoutError::Closed(2)));
+/// ```
 pub fn send_with<E: SendEndpoint + ?Sized>(
     ep: &mut E,
     value: E::Item,
@@ -610,6 +930,17 @@ pub fn send_with<E: SendEndpoint + ?Sized>(
 /// # Errors
 ///
 /// `Closed` once closed and drained; `Timeout` only under `TimedBlocking`.
+///
+/// # Examples
+///
+/// ```
+/// use ring_core::{Config, RecvTimeoutError, WaitStrategy, spsc, wait};
+/// let (mut tx, mut rx) = spsc::channel::<u8>(Config::default());
+/// tx.try_send(1).unwrap();
+/// assert_eq!(wait::recv_with(&mut rx, WaitStrategy::BusySpin), Ok(1));
+/// drop(tx);
+/// assert_eq!(wait::recv_with(&mut rx, WaitStrategy::Blocking), Err(RecvTimeoutError::Closed));
+/// ```
 pub fn recv_with<E: RecvEndpoint + ?Sized>(
     ep: &mut E,
     strategy: WaitStrategy,
