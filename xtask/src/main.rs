@@ -4,11 +4,11 @@
 //! |---|---|
 //! | `test` | `cargo test --workspace` with every feature this machine can build, plus the `no_std` build |
 //! | `loom` | the loom models (`--cfg ring_loom`, `LOOM_MAX_PREEMPTIONS=2`) |
-//! | `miri` | `cargo +nightly miri test` on the unsafe crates, stacked then tree borrows |
+//! | `miri` | `cargo +nightly miri test` on the unsafe crates and ring-channels, stacked then tree borrows |
 //! | `tidy` | the layering rule over `cargo metadata`, unsafe hygiene, forbid(unsafe) |
 //! | `tsan` | the stress tests under ThreadSanitizer (nightly + rust-src), fence fallback |
 //! | `bench` | the side-by-side benchmark suite (see BENCHMARKS.md) |
-//! | `ci` | fmt, clippy, tidy, test, doc, deny, loom, miri, bench --quick, and a summary |
+//! | `ci` | fmt, clippy, tidy, test, doc, deny, loom, miri, tsan, bench --quick, and a summary |
 //!
 //! Every command is echoed before it runs. A tool that is missing (nightly
 //! miri, cargo-deny) is named loudly and reported as skipped, never silent.
@@ -560,6 +560,17 @@ fn ci() -> bool {
             o,
             if o == Outcome::Missing {
                 "nightly miri not installed".into()
+            } else {
+                String::new()
+            },
+        )
+    });
+    step("tsan", &mut || {
+        let o = tsan();
+        (
+            o,
+            if o == Outcome::Missing {
+                "nightly rust-src not installed".into()
             } else {
                 String::new()
             },
