@@ -15,7 +15,10 @@
 //!
 //! - **Wait-free** `try_send`, `try_recv`, `send_slice`, `recv_slice`,
 //!   `consume_batch` (no locks, no CAS on the hot path). Cross-process
-//!   wake-ups use a `SeqCst` fence on both sides and a shared futex.
+//!   wake-ups use a shared futex; a commit pays only a compiler fence when
+//!   its process could register for `MEMBARRIER_CMD_GLOBAL_EXPEDITED` (the
+//!   side about to sleep then issues that command), a `SeqCst` fence
+//!   otherwise (`docs/memory-ordering.md` §3).
 //! - **No allocation** after [`SharedRing::create`]/[`SharedRing::attach`],
 //!   except by `recv_many` into the caller's `Vec`.
 //! - **A hostile peer cannot cause an access outside the mapping or an
