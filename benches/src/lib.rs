@@ -13,4 +13,5 @@ pub mod machine;
 pub mod reference;
 pub mod report;
 pub mod scenarios;
+pub mod shm;
 pub mod workloads;

@@ -4,7 +4,13 @@ use std::time::Duration;
 
 use crate::harness::{Better, Contender, Kind, NotBuilt, Scenario};
 use crate::reference;
+use crate::shm::{self, Shape, Transport};
 use crate::workloads::{self as w, Placement};
+
+/// The per-message pipe and socket contenders move this many times fewer
+/// items than the rings (a system call per item is slow; the rate is what
+/// is compared).
+const SYSCALL_SHARE: u64 = 20;
 
 /// Sizes for a run.
 #[derive(Debug, Clone, Copy)]
@@ -52,6 +58,8 @@ impl Size {
 pub fn all(size: Size) -> Vec<Scenario> {
     let two = Placement::TwoCores;
     let s = size;
+    // The two-process contenders re-execute this binary as their peer.
+    let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"));
     vec![
         Scenario {
             id: "spsc-single",
@@ -148,31 +156,44 @@ pub fn all(size: Size) -> Vec<Scenario> {
         },
         Scenario {
             id: "shm",
-            title: format!("SharedRing vs the in-process ring vs a pipe vs a Unix socket, u64 items in batches of {}", w::SHM_BATCH),
+            title: format!(
+                "SharedRing across two processes vs the in-process ring vs a pipe vs a Unix socket, u64 items in batches of {}",
+                shm::SHM_BATCH
+            ),
             unit: "Mmsg/s",
             better: Better::Higher,
-            placement: format!(
-                "{}; producer and consumer are two THREADS over one sealed memfd mapping (the cross-process protocol; \
-                 two-process runs are in ring-shm's tests and examples/shm_pair.rs)",
-                two.describe()
-            ),
+            placement: shm_placement(two),
             contenders: vec![
-                Contender::new("ringmpsc SharedRing (memfd)", Kind::Ours, move || w::shm_ring(s.single_items * 4, two)),
-                Contender::new("ringmpsc in-process ring", Kind::Reference, move || w::shm_inprocess(s.single_items * 4, two)),
-                Contender::new("pipe", Kind::Peer, move || w::shm_pipe(s.single_items * 4, two)),
-                Contender::new("unix stream socket", Kind::Peer, move || w::shm_unix_socket(s.single_items * 4, two)),
+                shm_contender("ringmpsc SharedRing (2 processes)", Kind::Ours, &exe, Transport::Ring, Shape::Batch, s.single_items * 4, two),
+                Contender::new("ringmpsc in-process ring (2 threads)", Kind::Reference, move || w::shm_inprocess(s.single_items * 4, two)),
+                shm_contender("pipe (2 processes)", Kind::Peer, &exe, Transport::Pipe, Shape::Batch, s.single_items * 4, two),
+                shm_contender("unix stream socket (2 processes)", Kind::Peer, &exe, Transport::Socket, Shape::Batch, s.single_items * 4, two),
+            ],
+        },
+        Scenario {
+            id: "shm-single",
+            title: "one u64 per send/recv call: SharedRing across two processes (try_send/try_recv spinning) vs the in-process ring vs an 8-byte pipe/socket write and read per message".into(),
+            unit: "Mmsg/s",
+            better: Better::Higher,
+            placement: shm_placement(two),
+            contenders: vec![
+                shm_contender("ringmpsc SharedRing (2 processes)", Kind::Ours, &exe, Transport::Ring, Shape::Single, s.single_items, two),
+                Contender::new("ringmpsc in-process ring (2 threads)", Kind::Reference, move || w::spsc_single_ours(s.single_items, two)),
+                shm_contender("pipe (2 processes)", Kind::Peer, &exe, Transport::Pipe, Shape::Single, s.single_items / SYSCALL_SHARE, two),
+                shm_contender("unix stream socket (2 processes)", Kind::Peer, &exe, Transport::Socket, Shape::Single, s.single_items / SYSCALL_SHARE, two),
             ],
         },
         Scenario {
             id: "shm-rtt",
-            title: "round trip of one u64: SharedRing pair (spinning) vs in-process ring pair vs Unix socket (p50)".into(),
+            title: "round trip of one u64, both sides spinning on rings, blocking reads on pipes and sockets (p50; p99/p99.9/max in the report)".into(),
             unit: "ns",
             better: Better::Lower,
-            placement: two.describe(),
+            placement: shm_placement(two),
             contenders: vec![
-                Contender::new("ringmpsc SharedRing pair", Kind::Ours, move || w::shm_rtt_ring(s.pingpong / 4, two)),
-                Contender::new("ringmpsc in-process pair", Kind::Reference, move || w::pingpong_ours(s.pingpong / 4, two)),
-                Contender::new("unix stream socket", Kind::Peer, move || w::shm_rtt_socket(s.pingpong / 4, two)),
+                shm_contender("ringmpsc SharedRing pair (2 processes)", Kind::Ours, &exe, Transport::Ring, Shape::Echo, (s.pingpong / 4) as u64, two),
+                Contender::new("ringmpsc in-process pair (2 threads)", Kind::Reference, move || w::pingpong_ours(s.pingpong / 4, two)),
+                shm_contender("pipe pair (2 processes)", Kind::Peer, &exe, Transport::Pipe, Shape::Echo, (s.pingpong / 20) as u64, two),
+                shm_contender("unix stream socket (2 processes)", Kind::Peer, &exe, Transport::Socket, Shape::Echo, (s.pingpong / 20) as u64, two),
             ],
         },
         pool_scenario("pool-64B", 64, s.single_items / 4),
@@ -270,6 +291,31 @@ pub fn all(size: Size) -> Vec<Scenario> {
         multi_consumer_scenario("mpmc-2x2", w::Chan::OursMpmc, 2, 2, s.single_items),
         multi_consumer_scenario("mpmc-4x4", w::Chan::OursMpmc, 4, 4, s.single_items),
     ]
+}
+
+/// Where the two sides of an shm scenario run.
+fn shm_placement(place: Placement) -> String {
+    format!(
+        "{}; parent process = producer (echo: the timing side), child process = consumer (echo: the echoing side), \
+         the child pinned through its command line; the in-process reference is two threads",
+        place.describe()
+    )
+}
+
+/// A two-process contender of the shm scenarios (see [`shm::two_process`]).
+fn shm_contender(
+    name: &str,
+    kind: Kind,
+    exe: &Result<std::path::PathBuf, String>,
+    transport: Transport,
+    shape: Shape,
+    items: u64,
+    place: Placement,
+) -> Contender {
+    let exe = exe.clone();
+    Contender::new(name, kind, move || {
+        shm::two_process(exe.as_ref()?, transport, shape, items, place)
+    })
 }
 
 /// MPSC single items: `producers` producers, one consumer, blocking send/recv.

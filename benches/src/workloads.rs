@@ -3,7 +3,6 @@
 //! what it receives and every workload verifies the count and the checksum.
 
 use std::hint::spin_loop;
-use std::os::fd::AsFd as _;
 use std::sync::Barrier;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -687,11 +686,8 @@ pub fn wake_eventfd_raw(n: usize, gap: Duration, place: Placement) -> RunResult 
 
 // --------------------------------------------------------------------- shm
 
-/// Items per batch for the cross-process comparison (one syscall per batch
-/// for pipes and sockets, one commit per batch for the rings).
-pub const SHM_BATCH: usize = 512;
-
-/// A transfer in batches of [`SHM_BATCH`] through slice send/receive calls.
+/// A transfer in batches of [`SHM_BATCH`](crate::shm::SHM_BATCH) through
+/// slice send/receive calls, two threads.
 fn slice_transfer(
     name: &str,
     items: u64,
@@ -699,6 +695,7 @@ fn slice_transfer(
     mut send_slice: impl FnMut(&[u64]) -> usize + Send,
     mut recv_slice: impl FnMut(&mut [u64]) -> usize + Send,
 ) -> RunResult {
+    use crate::shm::SHM_BATCH;
     let (d, got) = pair(
         place,
         move || {
@@ -737,21 +734,9 @@ fn slice_transfer(
     single(name, items, d, got)
 }
 
-/// `SharedRing` throughput, producer and consumer in two threads over one
-/// sealed memfd mapping (the cross-process protocol: untrusted indices,
-/// copy-out, SeqCst fences, shared futex).
-pub fn shm_ring(items: u64, place: Placement) -> RunResult {
-    let (mut tx, mut rx) = shared_pair(Config::default().with_ring_bits(14))?;
-    slice_transfer(
-        "SharedRing",
-        items,
-        place,
-        move |s| tx.send_slice(s),
-        move |s| rx.recv_slice(s),
-    )
-}
-
-/// The in-process ring with the same batches (`send_slice` / `recv_slice`).
+/// The in-process ring (two threads) with the batches of the `shm` scenario
+/// (`send_slice` / `recv_slice`): the reference for the two-process
+/// contenders in [`crate::shm`].
 pub fn shm_inprocess(items: u64, place: Placement) -> RunResult {
     let (mut tx, mut rx) = spsc::channel::<u64>(Config::default().with_ring_bits(14));
     slice_transfer(
@@ -761,132 +746,6 @@ pub fn shm_inprocess(items: u64, place: Placement) -> RunResult {
         move |s| tx.send_slice(s),
         move |s| rx.recv_slice(s),
     )
-}
-
-/// A byte stream (pipe or Unix socket) carrying the same `u64`s in batches.
-fn stream_items<W: std::io::Write + Send, R: std::io::Read + Send>(
-    name: &str,
-    items: u64,
-    place: Placement,
-    mut w: W,
-    mut r: R,
-) -> RunResult {
-    let (d, got) = pair(
-        place,
-        move || {
-            let mut buf = vec![0u8; SHM_BATCH * 8];
-            let mut next = 0u64;
-            while next < items {
-                let k = SHM_BATCH.min((items - next) as usize);
-                for i in 0..k {
-                    buf[i * 8..i * 8 + 8].copy_from_slice(&(next + i as u64).to_le_bytes());
-                }
-                w.write_all(&buf[..k * 8]).expect("stream write");
-                next += k as u64;
-            }
-        },
-        move || {
-            let mut buf = vec![0u8; SHM_BATCH * 8];
-            let (mut n, mut sum, mut have) = (0u64, 0u64, 0usize);
-            while n < items {
-                let k = r.read(&mut buf[have..]).expect("stream read");
-                if k == 0 {
-                    break;
-                }
-                have += k;
-                let whole = have / 8 * 8;
-                for c in buf[..whole].chunks_exact(8) {
-                    sum = sum.wrapping_add(u64::from_le_bytes(c.try_into().expect("8 bytes")));
-                    n += 1;
-                }
-                buf.copy_within(whole..have, 0);
-                have -= whole;
-            }
-            (n, sum)
-        },
-    );
-    single(name, items, d, got)
-}
-
-/// A pipe carrying the same items.
-pub fn shm_pipe(items: u64, place: Placement) -> RunResult {
-    let (r, w) = std::io::pipe().map_err(|e| e.to_string())?;
-    stream_items("pipe", items, place, w, r)
-}
-
-/// A Unix stream socket pair carrying the same items.
-pub fn shm_unix_socket(items: u64, place: Placement) -> RunResult {
-    let (a, b) = std::os::unix::net::UnixStream::pair().map_err(|e| e.to_string())?;
-    stream_items("unix socket", items, place, a, b)
-}
-
-/// Round trip of one item over two `SharedRing`s (spinning), ns.
-pub fn shm_rtt_ring(n: usize, place: Placement) -> RunResult {
-    let (mut a_tx, mut a_rx) = shared_pair(Config::LOW_LATENCY)?;
-    let (mut b_tx, mut b_rx) = shared_pair(Config::LOW_LATENCY)?;
-    spin_pingpong(
-        n,
-        place,
-        (
-            move |v| a_tx.try_send(v).map_err(|e| e.into_inner()),
-            move || a_rx.try_recv().ok(),
-        ),
-        (
-            move |v| b_tx.try_send(v).map_err(|e| e.into_inner()),
-            move || b_rx.try_recv().ok(),
-        ),
-    )
-}
-
-/// Both ends of a fresh `SharedRing<u64>` in this process (the second one
-/// attached through a duplicate of the memfd, as a peer process would).
-fn shared_pair(
-    cfg: Config,
-) -> Result<
-    (
-        ringmpsc::shm::SharedProducer<u64>,
-        ringmpsc::shm::SharedConsumer<u64>,
-    ),
-    String,
-> {
-    use ringmpsc::shm::SharedRing;
-    let ring = SharedRing::<u64>::create(cfg).map_err(|e| e.to_string())?;
-    let fd = ring
-        .as_fd()
-        .try_clone_to_owned()
-        .map_err(|e| e.to_string())?;
-    let other = SharedRing::<u64>::attach(fd).map_err(|e| e.to_string())?;
-    Ok((
-        ring.into_producer().map_err(|e| e.to_string())?,
-        other.into_consumer().map_err(|e| e.to_string())?,
-    ))
-}
-
-/// Round trip of one `u64` over a Unix socket pair (blocking reads), ns.
-pub fn shm_rtt_socket(n: usize, place: Placement) -> RunResult {
-    use std::io::{Read, Write};
-    let (mut a, mut b) = std::os::unix::net::UnixStream::pair().map_err(|e| e.to_string())?;
-    let mut lat = Vec::with_capacity(n);
-    pair(
-        place,
-        move || {
-            let mut buf = [0u8; 8];
-            for _ in 0..n {
-                b.read_exact(&mut buf).expect("read");
-                b.write_all(&buf).expect("write");
-            }
-        },
-        || {
-            let mut buf = [0u8; 8];
-            for i in 0..n as u64 {
-                let t0 = Instant::now();
-                a.write_all(&i.to_le_bytes()).expect("write");
-                a.read_exact(&mut buf).expect("read");
-                lat.push(t0.elapsed().as_nanos() as f64);
-            }
-        },
-    );
-    Ok(latency_sample(&mut lat))
 }
 
 // -------------------------------------------------------------------- pool

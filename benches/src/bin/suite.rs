@@ -14,6 +14,10 @@ use ring_benches::{machine, report};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    // The peer process of the shm scenarios (this binary, re-executed).
+    if args.first().map(String::as_str) == Some(ring_benches::shm::CHILD_CMD) {
+        return ring_benches::shm::child_main(&args[1..]);
+    }
     let quick = args.iter().any(|a| a == "--quick");
     let mut wanted = Vec::new();
     let mut compare = None;

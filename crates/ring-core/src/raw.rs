@@ -101,12 +101,16 @@ impl WakeConfig {
         Self {}
     }
 
-    /// Cross-process wake-ups: `SeqCst` fences on both sides (membarrier's
-    /// private command does not reach another process) and a shared futex.
+    /// Cross-process wake-ups for this process's side: the best fence mode
+    /// this process supports for shared rings
+    /// ([`FenceMode::detect_cross_process`]: a compiler fence on commits and
+    /// the global expedited `membarrier` before sleeping once this process is
+    /// registered for it, else `SeqCst` fences on both paths) and a shared
+    /// futex.
     #[cfg(feature = "std")]
     pub fn cross_process() -> Self {
         Self {
-            mode: FenceMode::Symmetric,
+            mode: FenceMode::detect_cross_process(),
             shared: true,
             notifier: None,
         }

@@ -385,18 +385,27 @@ mod futex {
 ///
 /// That pair is a store-buffering pattern: without a full fence on both sides,
 /// each side may miss the other's store and a wake-up is lost. The
-/// **asymmetric** mode puts only a compiler fence on the hot side (commit and
-/// advance) and makes the sleeping side pay with
-/// `membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)`, which runs a full barrier
-/// on every CPU currently running a thread of this process. The **symmetric**
-/// mode uses a `SeqCst` fence on both sides: it is the fallback where
-/// `membarrier` is unavailable, the mode for rings shared between processes
-/// (membarrier's private command does not reach another process), and the mode
-/// under loom, miri and ThreadSanitizer. See `docs/memory-ordering.md`.
+/// **asymmetric** modes put only a compiler fence on the hot side (commit and
+/// advance) and make the sleeping side pay with a `membarrier` system call,
+/// which runs a full barrier on every CPU currently running a thread that the
+/// command reaches: `MEMBARRIER_CMD_PRIVATE_EXPEDITED` reaches this process
+/// only ([`Asymmetric`](FenceMode::Asymmetric), in-process rings);
+/// `MEMBARRIER_CMD_GLOBAL_EXPEDITED` reaches every process registered for it
+/// ([`AsymmetricGlobal`](FenceMode::AsymmetricGlobal), rings shared between
+/// processes). The **symmetric** mode uses a `SeqCst` fence on both sides: it
+/// is the fallback where `membarrier` is unavailable, and the mode under loom,
+/// miri and ThreadSanitizer. See `docs/memory-ordering.md`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FenceMode {
-    /// Compiler fence on the hot path, `membarrier` on the sleeping path.
+    /// Compiler fence on the hot path, private expedited `membarrier` on the
+    /// sleeping path: for rings whose every side lives in this process.
     Asymmetric,
+    /// Compiler fence on the hot path, global expedited `membarrier` on the
+    /// sleeping path: for rings shared between processes. Chosen only once
+    /// this process has registered for global expedited barriers, so a
+    /// sleeper in any process that issues the global command reaches this
+    /// process's committing threads.
+    AsymmetricGlobal,
     /// `SeqCst` fence on both paths.
     Symmetric,
 }
@@ -413,11 +422,32 @@ impl FenceMode {
         }
     }
 
+    /// The best mode this process supports for a side of a ring shared with
+    /// other processes: [`AsymmetricGlobal`](FenceMode::AsymmetricGlobal) when
+    /// this process has registered for `MEMBARRIER_CMD_GLOBAL_EXPEDITED`
+    /// (tried once per process), [`Symmetric`](FenceMode::Symmetric)
+    /// otherwise (kernels before 4.16, a seccomp filter, loom, miri,
+    /// `--cfg ring_symmetric_fence`).
+    ///
+    /// Each side decides for itself: a side's light fence is sound whatever
+    /// the peer chose, as long as the peer, when it sleeps, issues the global
+    /// command, which it does in this mode. A peer whose process could not
+    /// register sleeps with a `SeqCst` fence instead; against a side in this
+    /// mode that pair can miss a wake-up, which shared rings bound by sleeping
+    /// in slices (docs/memory-ordering.md §3).
+    pub fn detect_cross_process() -> FenceMode {
+        if membarrier::global_available() {
+            FenceMode::AsymmetricGlobal
+        } else {
+            FenceMode::Symmetric
+        }
+    }
+
     /// The hot side's fence (after publishing, before looking for sleepers).
     #[inline(always)]
     pub fn light(self) {
         match self {
-            FenceMode::Asymmetric => compiler_fence(Ordering::SeqCst),
+            FenceMode::Asymmetric | FenceMode::AsymmetricGlobal => compiler_fence(Ordering::SeqCst),
             FenceMode::Symmetric => fence(Ordering::SeqCst),
         }
     }
@@ -427,6 +457,7 @@ impl FenceMode {
     pub fn heavy(self) {
         match self {
             FenceMode::Asymmetric => membarrier::barrier(),
+            FenceMode::AsymmetricGlobal => membarrier::global_barrier(),
             FenceMode::Symmetric => fence(Ordering::SeqCst),
         }
     }
@@ -448,7 +479,12 @@ mod membarrier {
     // A process-wide fact, so a process-wide static (never under loom).
     static STATE: AtomicU8 = AtomicU8::new(UNKNOWN);
 
+    // The same three states for the global expedited registration.
+    static GLOBAL_STATE: AtomicU8 = AtomicU8::new(UNKNOWN);
+
     const CMD_QUERY: libc::c_int = 0;
+    const CMD_GLOBAL_EXPEDITED: libc::c_int = 1 << 1;
+    const CMD_REGISTER_GLOBAL_EXPEDITED: libc::c_int = 1 << 2;
     const CMD_PRIVATE_EXPEDITED: libc::c_int = 1 << 3;
     const CMD_REGISTER_PRIVATE_EXPEDITED: libc::c_int = 1 << 4;
 
@@ -488,6 +524,38 @@ mod membarrier {
             core::sync::atomic::fence(Ordering::SeqCst);
         }
     }
+
+    /// Registers this process for global expedited barriers (once): from then
+    /// on, a `MEMBARRIER_CMD_GLOBAL_EXPEDITED` issued by any process runs a full
+    /// barrier on every CPU running one of our threads. True if registered and
+    /// the command is supported (so this process can also issue it).
+    pub(super) fn global_available() -> bool {
+        // ORDERING: Relaxed; as in `available`: a cached fact, and registration
+        // is a completed syscall before any ring side built on YES exists.
+        match GLOBAL_STATE.load(Ordering::Relaxed) {
+            YES => return true,
+            NO => return false,
+            _ => {}
+        }
+        let supported = call(CMD_QUERY);
+        let ok = supported >= 0
+            && (supported & CMD_GLOBAL_EXPEDITED as libc::c_long) != 0
+            && call(CMD_REGISTER_GLOBAL_EXPEDITED) == 0;
+        // ORDERING: Relaxed; see above (racing registrations are idempotent).
+        GLOBAL_STATE.store(if ok { YES } else { NO }, Ordering::Relaxed);
+        ok
+    }
+
+    /// A full barrier on every CPU running a thread of a process registered
+    /// for global expedited barriers (and on this one).
+    pub(super) fn global_barrier() {
+        if call(CMD_GLOBAL_EXPEDITED) != 0 {
+            // Only reachable after a successful registration, when the command
+            // cannot fail short of a kernel bug (or a seccomp filter installed
+            // after registration); stay as correct as a fence can make us.
+            core::sync::atomic::fence(Ordering::SeqCst);
+        }
+    }
 }
 
 #[cfg(not(all(
@@ -503,5 +571,33 @@ mod membarrier {
     }
     pub(super) fn barrier() {
         super::fence(super::Ordering::SeqCst);
+    }
+    pub(super) fn global_available() -> bool {
+        false
+    }
+    pub(super) fn global_barrier() {
+        super::fence(super::Ordering::SeqCst);
+    }
+}
+
+#[cfg(all(test, feature = "std", not(ring_loom)))]
+mod tests {
+    use super::FenceMode;
+
+    #[test]
+    fn cross_process_mode_is_decided_once_and_its_fences_run() {
+        let m = FenceMode::detect_cross_process();
+        assert_eq!(
+            m,
+            FenceMode::detect_cross_process(),
+            "a cached, process-wide fact"
+        );
+        // The private command never reaches another process.
+        assert_ne!(m, FenceMode::Asymmetric);
+        if cfg!(miri) || cfg!(ring_symmetric_fence) {
+            assert_eq!(m, FenceMode::Symmetric);
+        }
+        m.light();
+        m.heavy();
     }
 }

@@ -115,7 +115,9 @@ impl Common {
         // base); `capacity` is a validated power of two; `Common` keeps the region
         // alive as long as the side built from this RingRef; the claim above makes
         // this the only side of its kind (a hostile peer can only corrupt indices,
-        // which the Untrusted policy checks).
+        // which the Untrusted policy checks). `cross_process` picks this process's own
+        // fence mode (global expedited membarrier if it could register, else SeqCst
+        // fences) and a process-shared futex: docs/memory-ordering.md §3.
         // SAFETY: as argued just above.
         let ring = unsafe {
             RingRef::new(

@@ -15,16 +15,23 @@
 //!
 //! - **Wait-free** `try_send`, `try_recv`, `send_slice`, `recv_slice`,
 //!   `consume_batch` (no locks, no CAS on the hot path). Cross-process
-//!   wake-ups use a `SeqCst` fence on both sides and a shared futex.
+//!   wake-ups use a shared futex; a commit pays only a compiler fence when
+//!   its process could register for `MEMBARRIER_CMD_GLOBAL_EXPEDITED` (the
+//!   side about to sleep then issues that command), a `SeqCst` fence
+//!   otherwise (`docs/memory-ordering.md` §3).
 //! - **No allocation** after [`SharedRing::create`]/[`SharedRing::attach`],
 //!   except by `recv_many` into the caller's `Vec`.
-//! - **A hostile peer cannot cause undefined behaviour or an access outside
-//!   the mapping**: every index read from the mapping is bounds-checked
+//! - **A hostile peer cannot cause an access outside the mapping or an
+//!   invalid value**: every index read from the mapping is bounds-checked
 //!   (a violation closes the ring and is reported by `corruption()`), slot
 //!   addresses come from this side's own index and mask, items are `ShmSafe`
-//!   (every bit pattern valid) and are copied out with volatile reads; no
-//!   reference into peer-writable memory is ever handed out. The worst a
-//!   peer can do is show garbage items, stop, or close the ring.
+//!   (every bit pattern valid) and are copied out into this process's own
+//!   memory (volatile reads per item, one memcpy per contiguous run in the
+//!   slice calls); no reference into peer-writable memory is ever handed
+//!   out. The worst a peer can do is show garbage items, stop, or close the
+//!   ring. (A peer writing a slot while this side copies it is a data race
+//!   by the letter of the Rust memory model, volatile copy or not: see
+//!   "Known limits" in `docs/shm-protocol.md`.)
 //! - **A peer that crashes mid-write leaves nothing half-written visible**:
 //!   the tail moves (Release) only after the slots are written.
 //! - **No endless wait on a dead peer**: blocking calls sleep on the futex in

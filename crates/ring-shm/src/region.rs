@@ -45,8 +45,8 @@ impl fmt::Debug for Region {
 }
 
 // SAFETY: the region's bytes are shared memory by design: every access to them
-// goes through atomics (headers) or volatile copies of `ShmSafe` values (slots)
-// under the ring protocol; the pointer itself is just an address.
+// goes through atomics (headers) or copies of `ShmSafe` values (slots) ordered
+// by the ring protocol; the pointer itself is just an address.
 unsafe impl Send for Region {}
 // SAFETY: as above.
 unsafe impl Sync for Region {}

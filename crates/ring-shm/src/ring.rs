@@ -74,7 +74,9 @@ impl<T: ShmSafe> fmt::Debug for SharedRing<T> {
 fn map(file: &File, len: usize) -> Result<Region, ShmError> {
     // memmap2's map_raw (a safe call) maps the fd MAP_SHARED. The mapping is never
     // turned into Rust references to plain data, only accessed through atomics
-    // and volatile copies, so a peer changing it is not undefined behaviour here.
+    // (headers, indices) and copies of `ShmSafe` slots into this process's own
+    // memory (volatile per item, one memcpy per contiguous run in the slice calls;
+    // docs/shm-protocol.md says what a peer writing them concurrently can do).
     // The file is sealed against shrinking (checked or done by the caller), so
     // no access within `len` can fault with SIGBUS.
     let map = memmap2::MmapOptions::new()

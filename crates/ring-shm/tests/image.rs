@@ -33,7 +33,15 @@ fn items_flow_in_order_across_wrap_around() {
     while next_rx < total {
         round += 1;
         // Alternate the producer's paths.
-        match round % 3 {
+        match round % 4 {
+            3 => {
+                if let Some(r) = tx.reserve(4) {
+                    let items: Vec<_> = (next_tx..total.min(next_tx + 4))
+                        .map(|i| [i, !i, i ^ 0x5555])
+                        .collect();
+                    next_tx += r.copy_from_slice(&items) as u32;
+                }
+            }
             0 => {
                 while next_tx < total && tx.try_send([next_tx, !next_tx, next_tx ^ 0x5555]).is_ok()
                 {
@@ -53,12 +61,13 @@ fn items_flow_in_order_across_wrap_around() {
                 }
             }
         }
-        // And the consumer's.
+        // And the consumer's (a different period, so every pair meets).
         let mut check = |v: [u32; 3]| {
             assert_eq!(v, [next_rx, !next_rx, next_rx ^ 0x5555]);
             next_rx += 1;
         };
-        match round % 4 {
+        match round % 5 {
+            4 => {}
             0 => {
                 while let Ok(v) = rx.try_recv() {
                     check(v);

@@ -131,6 +131,63 @@ fn million_items_in_order() {
     });
 }
 
+/// Round trips between two processes where both sides park on the futex
+/// before every message (no spin or yield phase), so every message races a
+/// sleeper's registration against a commit: the store-buffering pair of
+/// docs/memory-ordering.md §3, with each process's own fence mode (a compiler
+/// fence on commits and the global expedited membarrier before sleeping, where
+/// the kernel has it). The liveness slice is 20 s, so a single lost wake-up
+/// would stall the run for 20 s instead of 50 ms: the run must stay far below.
+#[test]
+#[cfg_attr(miri, ignore = "processes, memfd and sockets are system calls")]
+fn parked_ping_pong_between_processes_loses_no_wake_up() {
+    const N: u32 = if cfg!(debug_assertions) {
+        2_000
+    } else {
+        20_000
+    };
+    const SLICE: Duration = Duration::from_secs(20);
+    let park = ring_core::WaitStrategy::PhasedBackoff { spin: 0, yield_: 0 };
+    if is_child() {
+        let (there, conn) = attach_to_parent::<u32>();
+        let back = SharedRing::<u32>::attach(recv_fd(&conn).unwrap()).unwrap();
+        let mut rx = there.into_consumer().unwrap();
+        let mut tx = back.into_producer().unwrap();
+        rx.set_liveness_interval(SLICE);
+        tx.set_liveness_interval(SLICE);
+        for i in 0..N {
+            assert_eq!(rx.recv_with(park), Ok(i));
+            tx.send_with(i, park).unwrap();
+        }
+        return;
+    }
+    watchdog(120, move || {
+        let cfg = Config::default().with_ring_bits(1);
+        let there = SharedRing::<u32>::create(cfg).unwrap();
+        let back = SharedRing::<u32>::create(cfg).unwrap();
+        let (child, conn) = spawn_peer(
+            "parked_ping_pong_between_processes_loses_no_wake_up",
+            &there,
+        );
+        send_fd(&conn, back.as_fd()).unwrap();
+        let mut tx = there.into_producer().unwrap();
+        let mut rx = back.into_consumer().unwrap();
+        tx.set_liveness_interval(SLICE);
+        rx.set_liveness_interval(SLICE);
+        let t0 = Instant::now();
+        for i in 0..N {
+            tx.send_with(i, park).unwrap();
+            assert_eq!(rx.recv_with(park), Ok(i));
+        }
+        let took = t0.elapsed();
+        assert!(
+            took < SLICE / 2,
+            "{N} parked round trips took {took:?}: a wake-up was lost and a slice ran out"
+        );
+        assert_exit_ok(child);
+    });
+}
+
 #[test]
 #[cfg_attr(miri, ignore = "processes, memfd and sockets are system calls")]
 fn blocking_recv_is_woken_by_the_other_process() {
