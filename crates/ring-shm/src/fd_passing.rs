@@ -4,6 +4,7 @@
 //! # Examples
 //!
 //! ```
+//! # #[cfg(not(miri))] { // miri isolates sockets and files
 //! use ring_shm::fd_passing::{recv_fd, send_fd};
 //! use std::os::fd::AsFd;
 //! use std::os::unix::net::UnixStream;
@@ -14,6 +15,7 @@
 //! let received = std::fs::File::from(recv_fd(&b)?); // same open file, close-on-exec
 //! use std::os::unix::fs::MetadataExt;
 //! assert_eq!(received.metadata()?.rdev(), file.metadata()?.rdev());
+//! # }
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
@@ -46,10 +48,12 @@ fn errno(e: Errno) -> io::Error {
 /// # Examples
 ///
 /// ```
+/// # #[cfg(not(miri))] { // miri isolates sockets and files
 /// use std::os::fd::AsFd;
 /// let (a, b) = std::os::unix::net::UnixStream::pair()?;
 /// ring_shm::fd_passing::send_fd(&a, a.as_fd())?;
 /// let _fd = ring_shm::fd_passing::recv_fd(&b)?;
+/// # }
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn send_fd(socket: &UnixStream, fd: BorrowedFd<'_>) -> io::Result<()> {
@@ -89,11 +93,13 @@ pub fn send_fd(socket: &UnixStream, fd: BorrowedFd<'_>) -> io::Result<()> {
 /// # Examples
 ///
 /// ```
+/// # #[cfg(not(miri))] { // miri isolates sockets and files
 /// use std::io::Write;
 /// let (mut a, b) = std::os::unix::net::UnixStream::pair()?;
 /// a.write_all(b"x")?; // a byte without an fd
 /// let err = ring_shm::fd_passing::recv_fd(&b).unwrap_err();
 /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
+/// # }
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn recv_fd(socket: &UnixStream) -> io::Result<OwnedFd> {
@@ -159,12 +165,14 @@ pub fn recv_fd(socket: &UnixStream) -> io::Result<OwnedFd> {
 /// # Examples
 ///
 /// ```
+/// # #[cfg(not(miri))] { // miri isolates sockets and files
 /// let dir = std::env::temp_dir().join(format!("ring-shm-doc-{}", std::process::id()));
 /// std::fs::create_dir_all(&dir)?;
 /// let server = ring_shm::fd_passing::FdServer::bind(dir.join("c.sock"))?;
 /// let _client = ring_shm::fd_passing::connect(server.path())?;
 /// let _conn = server.accept()?;
 /// # drop(server); std::fs::remove_dir(&dir)?;
+/// # }
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
@@ -177,6 +185,7 @@ pub fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
 /// # Examples
 ///
 /// ```
+/// # #[cfg(not(miri))] { // miri isolates sockets and files
 /// use ring_shm::fd_passing::{FdServer, connect, recv_fd, send_fd};
 /// use std::os::fd::AsFd;
 ///
@@ -189,6 +198,7 @@ pub fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
 /// let _fd = recv_fd(&client)?;
 /// drop(server); // removes ring.sock
 /// std::fs::remove_dir(&dir)?;
+/// # }
 /// # Ok::<(), std::io::Error>(())
 /// ```
 #[derive(Debug)]
@@ -212,6 +222,7 @@ impl FdServer {
     /// # Examples
     ///
     /// ```
+    /// # #[cfg(not(miri))] { // miri isolates sockets and files
     /// use ring_shm::fd_passing::FdServer;
     /// let dir = std::env::temp_dir().join(format!("ring-shm-doc-bind-{}", std::process::id()));
     /// std::fs::create_dir_all(&dir)?;
@@ -221,6 +232,7 @@ impl FdServer {
     /// assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse);
     /// drop(a);
     /// std::fs::remove_dir(&dir)?;
+    /// # }
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn bind(path: impl AsRef<Path>) -> io::Result<FdServer> {
