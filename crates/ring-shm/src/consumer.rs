@@ -281,18 +281,19 @@ impl<T: ShmSafe> SharedConsumer<T> {
         debug_assert!(n <= self.raw.available_cached());
         let first = self.raw.contiguous(n);
         let src = self.raw.slots_for_read(0, first);
+        // An honest producer wrote these slots before its Release of tail, which our
+        // Acquire refresh saw, and does not write them again before we release them:
+        // the copy races nothing. A hostile producer writing them during the copy can
+        // only make us receive garbage items: the copy lands in our own memory, the
+        // only thing the caller ever sees. A plain copy, not volatile per item:
+        // volatile loads per item ran at about a third of the in-process ring's speed
+        // (docs/shm-protocol.md, "Known limits").
+        //
         // SAFETY: `first <= n <=` the validated available count (caller): committed
-        // slots, contiguous from the head (`contiguous` stops at the end of the slot
-        // array) and inside it (ring-core masks our own head), aligned (validated
-        // layout); the mapping is always initialised memory and `T: ShmSafe` makes
-        // any bytes a valid `T`; `dst` is this process's memory, valid for `n`
-        // writes (caller), so the ranges cannot overlap. An honest producer wrote
-        // these slots before its Release of tail, which our Acquire refresh saw, and
-        // does not write them again before we release them: the copy races nothing.
-        // A hostile producer writing them during the copy can only make us receive
-        // garbage items: the copy lands in our own memory, the only thing the caller
-        // ever sees. A plain copy, not volatile per item: volatile loads per item ran
-        // at about a third of the in-process ring's speed (docs/shm-protocol.md).
+        // slots, contiguous from the head and inside the slot array (ring-core masks
+        // our head; `contiguous` stops at the end), aligned (validated layout), always
+        // initialised, any bytes a valid `T` (`ShmSafe`); `dst` is our own memory with
+        // room for `n` (caller), so the ranges cannot overlap. Races: see above.
         unsafe { ptr::copy_nonoverlapping(src, dst, first) };
         if first < n {
             let src = self.raw.slots_for_read(first, n - first);

@@ -173,15 +173,15 @@ impl<T: ShmSafe> SharedProducer<T> {
         let first = self.raw.contiguous(n, n);
         let (a, b) = items.split_at(first);
         let dst = self.raw.slots_for_write(0, first);
-        // SAFETY: `first <= n <=` the free count: these slots are vacant, ours until
-        // published (the consumer read them before its Release of head, which our
-        // Acquire refresh saw), contiguous from the tail (`contiguous` stops at the
-        // end of the slot array) and inside it (ring-core masks our own tail); `a`
-        // is our own slice, so the ranges cannot overlap. A plain copy, not volatile
-        // per item: volatile stores per item ran at a third of the in-process ring's
-        // speed (docs/benchmarks.md); an honest consumer does not touch these slots,
-        // and a hostile one that writes them anyway can only leave garbage items
-        // (`T: ShmSafe`: every bit pattern is valid) that it then receives itself.
+        // A plain copy, not volatile per item: volatile stores per item ran at a third
+        // of the in-process ring's speed (docs/benchmarks.md). An honest consumer does
+        // not touch these slots; a hostile one that writes them anyway can only leave
+        // garbage items (`T: ShmSafe`: every bit pattern is valid) it then receives.
+        //
+        // SAFETY: `first <= n <=` the free count: vacant slots, ours until published
+        // (the consumer read them before its Release of head, which our Acquire
+        // refresh saw), contiguous from the tail and inside the slot array (ring-core
+        // masks our tail; `contiguous` stops at the end); `a` is our own slice.
         unsafe { ptr::copy_nonoverlapping(a.as_ptr(), dst, first) };
         if !b.is_empty() {
             let dst = self.raw.slots_for_write(first, b.len());
