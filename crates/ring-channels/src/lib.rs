@@ -140,8 +140,3 @@ mod error {
 
     impl core::error::Error for TooManyConsumers {}
 }
-
-/// Keeps a shared word on its own pair of cache lines.
-#[repr(align(128))]
-#[derive(Debug, Default)]
-pub(crate) struct Padded<T>(pub(crate) T);

@@ -44,27 +44,26 @@ use core::fmt;
 use core::marker::PhantomData;
 use core::time::Duration;
 
+use ring_core::lifecycle::Lifecycle;
 use ring_core::mc::{self, Reservation};
 use ring_core::spsc::BuildError;
-use ring_core::sync::{Arc, AtomicBool, AtomicUsize, Ordering, fence};
+use ring_core::sync::{Arc, AtomicUsize, Ordering};
 use ring_core::table::GrowTable;
-use ring_core::wait::{
-    self, Closer, DoorbellRef, RecvEndpoint, SendEndpoint, TimedOut, Waitable, WakeGroup,
-};
+use ring_core::wait::{self, Closer, DoorbellRef, RecvEndpoint, SendEndpoint, TimedOut, Waitable};
 use ring_core::{
     ChannelStats, Config, Heap, Notify, Observer, RecvError, RecvTimeoutError, RingMemory,
     SendError, SendTimeoutError, Side, TryRecvError, TrySendError, WaitStrategy,
 };
 
-use crate::{Padded, TooManyConsumers};
+use crate::TooManyConsumers;
 
 struct Chan<T, O: Observer> {
     table: GrowTable<Arc<mc::Ring<T, O>>>,
-    group: Arc<WakeGroup>,
-    producers: Padded<AtomicUsize>,
-    consumers: AtomicUsize,
+    /// Closed flag, handle counts, and the consumers' doorbell (every ring's
+    /// group); each ring's producer sleeps on the ring's own bell, which the
+    /// ring's close rings.
+    life: Lifecycle,
     next_id: AtomicUsize,
-    closed: AtomicBool,
     config: Config,
     /// Builds a new ring with the channel's memory seam and observer.
     factory: Box<Factory<T, O>>,
@@ -75,28 +74,20 @@ struct Chan<T, O: Observer> {
 type Factory<T, O> = dyn Fn() -> Result<Arc<mc::Ring<T, O>>, BuildError> + Send + Sync;
 
 impl<T, O: Observer> Chan<T, O> {
-    /// Closes the channel and every ring (idempotent); wakes every sleeper.
+    /// Closes the channel (idempotent): wakes every consumer (and an armed
+    /// notifier), then closes every ring, which wakes its producer. A ring
+    /// registered meanwhile and not seen here is closed by its registrar
+    /// (`Lifecycle::closed_after_register`).
     fn close(&self) {
-        // ORDERING: Release; pairs with the Acquire load in `closing`.
-        self.closed.store(true, Ordering::Release);
-        // ORDERING: SeqCst fence: the flag store and the table walk below form a
-        // store-buffering pair with a registration's table push and flag load
-        // (`Producer::try_clone`, which has the same fence): either we see its
-        // ring, or it sees the flag.
-        fence(Ordering::SeqCst);
+        self.life.close();
         for ring in self.table.iter() {
             ring.close();
         }
-        self.group.doorbell().ring();
     }
 
-    /// Every producer gone, or closed: nothing new can arrive.
+    /// True once nothing more can arrive (closed, or every producer gone).
     fn closing(&self) -> bool {
-        // ORDERING: Acquire; pairs with the Release store in `close`.
-        self.closed.load(Ordering::Acquire)
-            // ORDERING: Acquire; pairs with the AcqRel decrements in
-            // `Producer::drop`: their commits and table pushes are visible.
-            || self.producers.0.load(Ordering::Acquire) == 0
+        self.life.closing()
     }
 
     /// A producer side: a ring whose producer is gone, or a new ring.
@@ -276,8 +267,12 @@ impl<M: RingMemory + Clone, O: Observer> Builder<M, O> {
     /// ```
     pub fn build<T>(self) -> Result<Channel<T, O>, BuildError> {
         let config = self.config;
-        let group = Arc::new(WakeGroup::new());
-        let (g, memory, observer) = (group.clone(), self.memory, self.observer.clone());
+        let life = Lifecycle::new(1);
+        let (g, memory, observer) = (
+            life.consumer_group().clone(),
+            self.memory,
+            self.observer.clone(),
+        );
         let factory: Box<Factory<T, O>> = Box::new(move || {
             mc::Ring::with_seams(
                 config.capacity(),
@@ -288,11 +283,8 @@ impl<M: RingMemory + Clone, O: Observer> Builder<M, O> {
         });
         let chan = Arc::new(Chan {
             table: GrowTable::new(),
-            group,
-            producers: Padded(AtomicUsize::new(1)),
-            consumers: AtomicUsize::new(1),
+            life,
             next_id: AtomicUsize::new(1),
-            closed: AtomicBool::new(false),
             config,
             factory,
             observer: self.observer,
@@ -343,12 +335,9 @@ impl<T, O: Observer> Clone for Producer<T, O> {
 
 impl<T, O: Observer> Drop for Producer<T, O> {
     fn drop(&mut self) {
-        // ORDERING: AcqRel; Release publishes our commits to a consumer that
-        // loads zero with Acquire (every change is an RMW: one release sequence).
-        if self.chan.producers.0.fetch_sub(1, Ordering::AcqRel) == 1 {
-            // The last producer: wake every sleeping consumer (full fence inside).
-            self.chan.group.doorbell().ring();
-        }
+        // The last producer wakes every sleeping consumer and an armed
+        // notifier (they drain, then see `Closed`).
+        self.chan.life.drop_producer();
         // `inner` gives the ring's producer side back for reuse when it drops.
     }
 }
@@ -371,20 +360,18 @@ impl<T, O: Observer> Producer<T, O> {
     /// # Ok::<(), ring_core::spsc::BuildError>(())
     /// ```
     pub fn try_clone(&self) -> Result<Self, BuildError> {
-        // ORDERING: Relaxed; we hold a producer, so the count cannot reach zero.
-        self.chan.producers.0.fetch_add(1, Ordering::Relaxed);
+        self.chan.life.add_producer();
         let mut inner = match self.chan.register() {
             Ok(p) => p,
             Err(e) => {
-                // ORDERING: Relaxed; undoing our own increment (we still hold one).
-                self.chan.producers.0.fetch_sub(1, Ordering::Relaxed);
+                // (never the last: we hold a producer)
+                self.chan.life.drop_producer();
                 return Err(e);
             }
         };
-        // ORDERING: SeqCst fence, the partner of the one in `Chan::close`.
-        fence(Ordering::SeqCst);
-        // ORDERING: Relaxed after the fence above.
-        if self.chan.closed.load(Ordering::Relaxed) {
+        // Registered (in the table, or a ring taken over from it) before the
+        // check: either the closer's walk sees our ring, or we see the flag.
+        if self.chan.life.closed_after_register() {
             inner.close();
         }
         Ok(Producer {
@@ -409,7 +396,21 @@ impl<T, O: Observer> Producer<T, O> {
     /// ```
     #[inline]
     pub fn try_send(&mut self, value: T) -> Result<(), TrySendError<T>> {
-        self.inner.try_send(value)
+        match self.inner.try_send(value) {
+            Err(TrySendError::Closed(v)) => Err(self.closed(v)),
+            r => r,
+        }
+    }
+
+    /// The cold path of a send that found the channel closed. If every
+    /// consumer is gone, an item a send of ours committed while the last one
+    /// was draining is dropped now (not when the channel goes).
+    #[cold]
+    fn closed(&self, v: T) -> TrySendError<T> {
+        if self.chan.life.consumer_count() == 0 {
+            self.inner.ring().drop_pending();
+        }
+        TrySendError::Closed(v)
     }
 
     /// Sends, blocking while this producer's ring is full.
@@ -739,10 +740,13 @@ impl<T, O: Observer> Clone for Consumer<T, O> {
 
 impl<T, O: Observer> Drop for Consumer<T, O> {
     fn drop(&mut self) {
-        // ORDERING: AcqRel; the last consumer closes after every other
-        // consumer's handle is gone.
-        if self.chan.consumers.fetch_sub(1, Ordering::AcqRel) == 1 {
+        // The last consumer closes the channel and drops what is still in the
+        // rings, now (producers may live on for long).
+        if self.chan.life.drop_consumer() {
             self.chan.close();
+            for ring in self.chan.table.iter() {
+                ring.drop_pending();
+            }
         }
     }
 }
@@ -789,13 +793,10 @@ impl<T, O: Observer> Consumer<T, O> {
     /// ```
     pub fn try_clone(&self) -> Result<Self, TooManyConsumers> {
         let max = self.chan.config.max_consumers();
-        // ORDERING: Relaxed; a bounded counter (we hold a consumer).
         self.chan
-            .consumers
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
-                (n < max).then_some(n + 1)
-            })
-            .map_err(|_| TooManyConsumers { max })?;
+            .life
+            .try_add_consumer(max)
+            .map_err(|max| TooManyConsumers { max })?;
         // ORDERING: Relaxed; a unique id, orders nothing.
         let id = self.chan.next_id.fetch_add(1, Ordering::Relaxed);
         Ok(Consumer::new(self.chan.clone(), id))
@@ -811,8 +812,7 @@ impl<T, O: Observer> Consumer<T, O> {
         if n == 0 {
             return 0;
         }
-        // ORDERING: Relaxed; only spreads consumers over the rings.
-        let shards = self.chan.consumers.load(Ordering::Relaxed).clamp(1, n);
+        let shards = self.chan.life.consumer_count().clamp(1, n);
         // 1. The local shard.
         let mut i = self.id % shards;
         while i < n {
@@ -1264,8 +1264,7 @@ impl<T, O: Observer> Consumer<T, O> {
     /// assert_eq!(rx.producer_count(), 0);
     /// ```
     pub fn producer_count(&self) -> usize {
-        // ORDERING: Relaxed; a status snapshot.
-        self.chan.producers.0.load(Ordering::Relaxed)
+        self.chan.life.producer_count()
     }
 
     /// Consumers now.
@@ -1280,8 +1279,7 @@ impl<T, O: Observer> Consumer<T, O> {
     /// assert_eq!(rx.consumer_count(), 1);
     /// ```
     pub fn consumer_count(&self) -> usize {
-        // ORDERING: Relaxed; a status snapshot.
-        self.chan.consumers.load(Ordering::Relaxed)
+        self.chan.life.consumer_count()
     }
 
     /// A point-in-time view: pending per ring (table order), totals,
@@ -1328,7 +1326,8 @@ impl<T, O: Observer> Consumer<T, O> {
     /// ```
     pub fn set_notifier<N: Notify>(&mut self, notifier: Option<N>) {
         self.chan
-            .group
+            .life
+            .consumer_group()
             .set_notifier(notifier.map(|n| Box::new(n) as Box<dyn Notify>));
     }
 
@@ -1344,7 +1343,10 @@ impl<T, O: Observer> Consumer<T, O> {
     /// rx.disarm();
     /// ```
     pub fn arm(&self) -> bool {
-        self.chan.group.arm(|| !self.is_empty() || self.is_closed())
+        self.chan
+            .life
+            .consumer_group()
+            .arm(|| !self.is_empty() || self.is_closed())
     }
 
     /// Disarms the notifier.
@@ -1370,7 +1372,7 @@ impl<T, O: Observer> Consumer<T, O> {
     /// assert_eq!(calls.load(Ordering::SeqCst), 0); // disarmed: the commit did not signal
     /// ```
     pub fn disarm(&self) {
-        self.chan.group.disarm();
+        self.chan.life.consumer_group().disarm();
     }
 
     /// The channel's observer (every ring reports to a clone of it).
@@ -1394,7 +1396,7 @@ impl<T, O: Observer> Consumer<T, O> {
 
 impl<T, O: Observer> Waitable for Consumer<T, O> {
     fn doorbell(&self) -> DoorbellRef<'_> {
-        self.chan.group.doorbell()
+        self.chan.life.consumer_doorbell()
     }
     fn timed(&self) -> bool {
         O::TIMED

@@ -50,17 +50,14 @@ use core::fmt;
 use core::time::Duration;
 
 use ring_core::inbox::{InboxReceiver, InboxSender, inbox};
+use ring_core::lifecycle::Lifecycle;
 use ring_core::spsc::{self, BuildError, Pair, Reservation};
-use ring_core::sync::{Arc, AtomicBool, AtomicUsize, Ordering};
-use ring_core::wait::{
-    self, Closer, DoorbellRef, RecvEndpoint, SendEndpoint, TimedOut, Waitable, WakeGroup,
-};
+use ring_core::sync::Arc;
+use ring_core::wait::{self, Closer, DoorbellRef, RecvEndpoint, SendEndpoint, TimedOut, Waitable};
 use ring_core::{
     ChannelStats, Config, Heap, Notify, Observer, RecvError, RecvTimeoutError, RingMemory,
     SendError, SendTimeoutError, Side, TryRecvError, TrySendError, WaitStrategy,
 };
-
-use crate::Padded;
 
 /// Items the consumer takes from its current ring in a row before it looks
 /// at the others again (fairness of single-item receives).
@@ -75,33 +72,29 @@ type Factory<T, O> = dyn Fn(O) -> Result<Pair<T, O>, BuildError> + Send + Sync;
 
 /// What producers and the consumer share.
 struct Chan<T, O: Observer> {
-    /// Set by `close` (either side) or a `Closer`.
-    closed: Padded<AtomicBool>,
-    /// Live producers. Only a live producer can make another, so once it
-    /// reaches zero it stays zero.
-    producers: Padded<AtomicUsize>,
+    /// Closed flag, producer count, and the two doorbells: the consumer's
+    /// (every ring's commits ring it) and the producers' (every ring's
+    /// consumer side rings it when it frees room), so a close wakes every
+    /// sleeper on both sides with two rings.
+    life: Lifecycle,
     inbox: InboxSender<spsc::Consumer<T, O>>,
-    group: Arc<WakeGroup>,
     factory: Box<Factory<T, O>>,
     config: Config,
 }
 
 impl<T, O: Observer> Chan<T, O> {
-    /// Closes the channel (idempotent) and wakes the consumer.
+    /// Closes the channel (idempotent) and wakes every sleeper on both sides
+    /// and an armed consumer's notifier. The consumer closes each ring when
+    /// it next looks (`Consumer::closing`); producers check the flag before
+    /// every send.
     fn close(&self) {
-        // ORDERING: Release; pairs with the Acquire load in
-        // `Consumer::closing`. The inbox swap that follows in the consumer (or a
-        // producer's registration CAS) orders it against registrations; see
-        // `Producer::try_clone`.
-        self.closed.0.store(true, Ordering::Release);
-        // A full fence, then wake the consumer if it sleeps.
-        self.group.doorbell().ring();
+        self.life.close();
     }
 
     fn is_closed(&self) -> bool {
-        // ORDERING: Relaxed; a hint for the producer's send path (a close racing
-        // a send may let that item in; it is then received or dropped once).
-        self.closed.0.load(Ordering::Relaxed)
+        // A hint for the producer's send path (a close racing a send may let
+        // that item in; it is then received or dropped once).
+        self.life.is_closed_hint()
     }
 }
 
@@ -226,22 +219,21 @@ impl<M: RingMemory + Clone, O: Observer> Builder<M, O> {
     pub fn build<T>(self) -> Result<Channel<T, O>, BuildError> {
         let config = self.config;
         let memory = self.memory;
-        let group = Arc::new(WakeGroup::new());
-        let g = group.clone();
+        let life = Lifecycle::new(1);
+        let (consumers, producers) = (life.consumer_group().clone(), life.producer_group().clone());
         let factory: Box<Factory<T, O>> = Box::new(move |observer: O| {
             spsc::Builder::new(config)
                 .memory(memory.clone())
                 .observer(observer)
-                .wake_group(g.clone())
+                .wake_group(consumers.clone())
+                .producer_wake_group(producers.clone())
                 .build::<T>()
         });
         let (ring_tx, ring_rx) = factory(self.observer.clone())?;
         let (itx, irx) = inbox();
         let chan = Arc::new(Chan {
-            closed: Padded(AtomicBool::new(false)),
-            producers: Padded(AtomicUsize::new(1)),
+            life,
             inbox: itx,
-            group,
             factory,
             config,
         });
@@ -256,6 +248,7 @@ impl<M: RingMemory + Clone, O: Observer> Builder<M, O> {
             last_hit: 0,
             observer: self.observer,
             closed_rings: false,
+            read_at: Cell::new(0),
         };
         consumer.insert(ring_rx);
         Ok((
@@ -346,12 +339,12 @@ impl<T, O: Observer> Clone for Producer<T, O> {
 
 impl<T, O: Observer> Drop for Producer<T, O> {
     fn drop(&mut self) {
-        // ORDERING: AcqRel; Release publishes our commits and our registration
-        // to a consumer that loads zero with Acquire (every decrement is an RMW,
-        // so each one's release sequence reaches the final zero). The ring is
-        // closed (by the field's drop) *after* this, and that close rings the
-        // consumer's doorbell, so a consumer woken by it sees the new count.
-        self.chan.producers.0.fetch_sub(1, Ordering::AcqRel);
+        // Publishes our commits and registration to a consumer that sees the
+        // count reach zero; the last one wakes the consumer (and its notifier).
+        // The ring is closed (by the field's drop) *after* this, and that close
+        // rings the consumer's doorbell, so a consumer woken by it sees the new
+        // count.
+        self.chan.life.drop_producer();
     }
 }
 
@@ -376,20 +369,25 @@ impl<T, O: Observer> Producer<T, O> {
     /// ```
     pub fn try_clone(&self) -> Result<Self, BuildError> {
         let (ring, ring_rx) = (self.chan.factory)(self.ring.observer().clone())?;
-        // ORDERING: Relaxed; we hold a producer, so the count cannot reach zero
-        // meanwhile (as `Arc::clone`).
-        self.chan.producers.0.fetch_add(1, Ordering::Relaxed);
-        // The push is an AcqRel RMW on the inbox word the consumer swaps when it
-        // closes: if the consumer's swap came first, its closed flag (stored
-        // before the swap) is visible to the load below; otherwise the consumer
-        // adopts (and, if closing, closes) this ring itself.
-        self.chan.inbox.push(ring_rx);
+        self.chan.life.add_producer();
         let mut p = Producer {
             ring,
             chan: self.chan.clone(),
         };
-        // ORDERING: Acquire; see above.
-        if p.chan.closed.0.load(Ordering::Acquire) {
+        if p.chan.life.is_closed() {
+            // The consumer is gone or closed: the ring is never registered, so
+            // it goes with this producer (no memory kept for the channel's
+            // life); its sends get `Closed`.
+            drop(ring_rx);
+            p.ring.close();
+            return Ok(p);
+        }
+        // Published where the consumer adopts rings (its `closing` swaps the
+        // inbox after the flag is set); then the flag is checked after a
+        // `SeqCst` fence: either the consumer adopts (and, if closing, closes)
+        // this ring, or we see the flag and close it ourselves.
+        self.chan.inbox.push(ring_rx);
+        if p.chan.life.closed_after_register() {
             p.ring.close();
         }
         Ok(p)
@@ -753,6 +751,10 @@ pub struct Consumer<T, O: Observer = ()> {
     observer: O,
     /// Every ring was closed as the consumer would, after `closed` was seen.
     closed_rings: bool,
+    /// Address of the first item of the run `readable` returned last (0:
+    /// none), so `advance` finds its ring even if `readable` found it among
+    /// the rings not adopted yet.
+    read_at: Cell<usize>,
 }
 
 impl<T, O: Observer> fmt::Debug for Consumer<T, O> {
@@ -765,9 +767,11 @@ impl<T, O: Observer> fmt::Debug for Consumer<T, O> {
 
 impl<T, O: Observer> Drop for Consumer<T, O> {
     fn drop(&mut self) {
-        // Producers' next sends get `Closed`; items in the rings are dropped
-        // with the rings.
+        // Producers' next sends get `Closed`; every ring is adopted (also the
+        // ones registered since we last looked), so the items in them are
+        // dropped now, with our ring handles, not when the producers go.
         self.close();
+        self.adopt_all();
     }
 }
 
@@ -919,11 +923,10 @@ impl<T, O: Observer> Consumer<T, O> {
     /// producer gone. After it returns true, one more look at every ring
     /// (with [`finish`](Self::finish)) sees everything ever committed.
     fn closing(&mut self) -> bool {
-        // ORDERING: Acquire; pairs with the Release store in `Chan::close`.
-        let closed = self.chan.closed.0.load(Ordering::Acquire);
-        // ORDERING: Acquire; pairs with the AcqRel decrements in `Producer::drop`:
-        // every producer's commits and registrations happen-before this.
-        let gone = self.chan.producers.0.load(Ordering::Acquire) == 0;
+        // Both loads are Acquire: every commit and registration made before the
+        // close (or before the last producer went) happens-before what follows.
+        let closed = self.chan.life.is_closed();
+        let gone = self.chan.life.producers_gone();
         if !(closed || gone) {
             return false;
         }
@@ -1271,14 +1274,17 @@ impl<T, O: Observer> Consumer<T, O> {
     pub fn readable(&self) -> Option<&[T]> {
         let n = self.slots.len();
         let c = self.cur.get();
-        for k in 0..n {
+        let adopted = (0..n).find_map(|k| {
             let i = (c + k) % n;
-            if let Some(s) = self.slots[i].rx.as_ref().and_then(|rx| rx.readable()) {
-                self.cur.set(i);
-                return Some(s);
-            }
-        }
-        None
+            let run = self.slots[i].rx.as_ref().and_then(|rx| rx.readable())?;
+            self.cur.set(i);
+            Some(run)
+        });
+        // Rings registered since we last looked are not adopted yet (that needs
+        // `&mut self`): look at them where they wait; `advance` adopts first.
+        let run = adopted.or_else(|| self.inbox.pending().find_map(|rx| rx.readable()));
+        self.read_at.set(run.map_or(0, |r| r.as_ptr() as usize));
+        run
     }
 
     /// Consumes `n` items from the head of the ring [`readable`](Self::readable)
@@ -1300,6 +1306,19 @@ impl<T, O: Observer> Consumer<T, O> {
     pub fn advance(&mut self, n: usize) {
         if n == 0 {
             return;
+        }
+        let at = self.read_at.get();
+        let on_run = |s: &Slot<T, O>| {
+            s.rx.as_ref()
+                .and_then(|rx| rx.readable())
+                .is_some_and(|r| r.as_ptr() as usize == at)
+        };
+        if !self.slots.get(self.cur.get()).is_some_and(on_run) {
+            // `readable` found the run in a ring not adopted yet.
+            self.adopt_all();
+            if let Some(i) = self.slots.iter().position(on_run) {
+                self.cur.set(i);
+            }
         }
         let rx = self
             .slots
@@ -1418,10 +1437,7 @@ impl<T, O: Observer> Consumer<T, O> {
     /// assert_eq!(rx.len(), 1); // closed, but the item is still there
     /// ```
     pub fn is_closed(&self) -> bool {
-        // ORDERING: Acquire; as in `closing`.
-        self.chan.closed.0.load(Ordering::Acquire)
-            // ORDERING: Acquire; as in `closing`.
-            || self.chan.producers.0.load(Ordering::Acquire) == 0
+        self.chan.life.closing()
     }
 
     /// Items waiting now, in all rings (including rings not yet adopted).
@@ -1508,8 +1524,7 @@ impl<T, O: Observer> Consumer<T, O> {
     /// assert_eq!(rx.producer_count(), 0);
     /// ```
     pub fn producer_count(&self) -> usize {
-        // ORDERING: Relaxed; a status snapshot.
-        self.chan.producers.0.load(Ordering::Relaxed)
+        self.chan.life.producer_count()
     }
 
     /// True when the channel is closed (or every producer gone) and every ring is empty.
@@ -1623,7 +1638,8 @@ impl<T, O: Observer> Consumer<T, O> {
     /// ```
     pub fn set_notifier<N: Notify>(&mut self, notifier: Option<N>) {
         self.chan
-            .group
+            .life
+            .consumer_group()
             .set_notifier(notifier.map(|n| Box::new(n) as Box<dyn Notify>));
     }
 
@@ -1640,7 +1656,10 @@ impl<T, O: Observer> Consumer<T, O> {
     /// rx.disarm();
     /// ```
     pub fn arm(&self) -> bool {
-        self.chan.group.arm(|| !self.is_empty() || self.is_closed())
+        self.chan
+            .life
+            .consumer_group()
+            .arm(|| !self.is_empty() || self.is_closed())
     }
 
     /// Stops commits from signalling the notifier.
@@ -1666,7 +1685,7 @@ impl<T, O: Observer> Consumer<T, O> {
     /// assert_eq!(calls.load(Ordering::SeqCst), 0); // disarmed: the commit did not signal
     /// ```
     pub fn disarm(&self) {
-        self.chan.group.disarm();
+        self.chan.life.consumer_group().disarm();
     }
 
     /// The observer given to the builder.
@@ -1690,7 +1709,7 @@ impl<T, O: Observer> Consumer<T, O> {
 
 impl<T, O: Observer> Waitable for Consumer<T, O> {
     fn doorbell(&self) -> DoorbellRef<'_> {
-        self.chan.group.doorbell()
+        self.chan.life.consumer_doorbell()
     }
     fn timed(&self) -> bool {
         O::TIMED

@@ -41,12 +41,11 @@ use core::fmt;
 use core::marker::PhantomData;
 use core::time::Duration;
 
+use ring_core::lifecycle::Lifecycle;
 use ring_core::mc::{self, Reservation};
 use ring_core::spsc::BuildError;
-use ring_core::sync::{Arc, AtomicUsize, Ordering};
-use ring_core::wait::{
-    self, Closer, DoorbellRef, RecvEndpoint, SendEndpoint, TimedOut, Waitable, WakeGroup,
-};
+use ring_core::sync::Arc;
+use ring_core::wait::{self, Closer, DoorbellRef, RecvEndpoint, SendEndpoint, TimedOut, Waitable};
 use ring_core::{
     Config, Heap, Notify, Observer, RecvError, RecvTimeoutError, RingMemory, SendError,
     SendTimeoutError, Side, TryRecvError, TrySendError, WaitStrategy,
@@ -216,19 +215,23 @@ impl<M: RingMemory, O: Observer> Builder<M, O> {
     /// ```
     pub fn build<T>(self) -> Result<Channel<T, O>, BuildError> {
         let config = self.config;
+        let life = Lifecycle::new(1);
         let ring = mc::Ring::with_seams(
             config.capacity(),
-            Arc::new(WakeGroup::new()),
+            life.consumer_group().clone(),
             self.memory,
             self.observer,
         )?;
         let inner = mc::Ring::try_producer(&ring).expect("invariant: a fresh ring has no producer");
         let shared = Arc::new(Shared {
-            consumers: AtomicUsize::new(1),
+            life,
             max: config.max_consumers(),
         });
         Ok((
-            Producer { inner },
+            Producer {
+                inner,
+                shared: shared.clone(),
+            },
             Consumer {
                 ring,
                 shared,
@@ -238,8 +241,11 @@ impl<M: RingMemory, O: Observer> Builder<M, O> {
     }
 }
 
+/// What the handles share besides the ring: the consumer count (the ring's
+/// own flag is the closed flag; its doorbells are the lifecycle's consumer
+/// group and the ring's producer bell).
 struct Shared {
-    consumers: AtomicUsize,
+    life: Lifecycle,
     max: usize,
 }
 
@@ -249,6 +255,7 @@ struct Shared {
 /// not `Clone`. Dropping it closes the channel (consumers drain, then see `Closed`).
 pub struct Producer<T, O: Observer = ()> {
     inner: mc::Producer<T, O>,
+    shared: Arc<Shared>,
 }
 
 impl<T, O: Observer> fmt::Debug for Producer<T, O> {
@@ -283,7 +290,21 @@ impl<T, O: Observer> Producer<T, O> {
     /// ```
     #[inline]
     pub fn try_send(&mut self, value: T) -> Result<(), TrySendError<T>> {
-        self.inner.try_send(value)
+        match self.inner.try_send(value) {
+            Err(TrySendError::Closed(v)) => Err(self.closed(v)),
+            r => r,
+        }
+    }
+
+    /// The cold path of a send that found the channel closed. If every
+    /// consumer is gone, an item a send of ours committed while the last one
+    /// was draining is dropped now (not when the producer goes).
+    #[cold]
+    fn closed(&self, v: T) -> TrySendError<T> {
+        if self.shared.life.consumer_count() == 0 {
+            self.inner.ring().drop_pending();
+        }
+        TrySendError::Closed(v)
     }
 
     /// Sends, blocking while the ring is full.
@@ -606,10 +627,11 @@ impl<T, O: Observer> Clone for Consumer<T, O> {
 
 impl<T, O: Observer> Drop for Consumer<T, O> {
     fn drop(&mut self) {
-        // ORDERING: AcqRel; the last consumer's close must come after every other
-        // consumer's claims (they are done: their handles are gone).
-        if self.shared.consumers.fetch_sub(1, Ordering::AcqRel) == 1 {
+        // The last consumer closes the channel and drops what is still in the
+        // ring, now (a producer may live on for long).
+        if self.shared.life.drop_consumer() {
             self.ring.close();
+            self.ring.drop_pending();
         }
     }
 }
@@ -633,14 +655,10 @@ impl<T, O: Observer> Consumer<T, O> {
     /// ```
     pub fn try_clone(&self) -> Result<Self, TooManyConsumers> {
         let max = self.shared.max;
-        // ORDERING: Relaxed; a counter (we hold a consumer, so it cannot reach
-        // zero meanwhile); the CAS only enforces the bound.
         self.shared
-            .consumers
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
-                (n < max).then_some(n + 1)
-            })
-            .map_err(|_| TooManyConsumers { max })?;
+            .life
+            .try_add_consumer(max)
+            .map_err(|max| TooManyConsumers { max })?;
         Ok(Consumer {
             ring: self.ring.clone(),
             shared: self.shared.clone(),
@@ -1013,8 +1031,7 @@ impl<T, O: Observer> Consumer<T, O> {
     /// assert_eq!(rx.consumer_count(), 1);
     /// ```
     pub fn consumer_count(&self) -> usize {
-        // ORDERING: Relaxed; a status snapshot.
-        self.shared.consumers.load(Ordering::Relaxed)
+        self.shared.life.consumer_count()
     }
 
     /// Attaches a notifier (`None` detaches), signalled on commit while a

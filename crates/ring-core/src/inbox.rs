@@ -232,17 +232,58 @@ impl<T> InboxReceiver<T> {
     /// assert_eq!(sum, 3);
     /// ```
     pub fn peek(&self, mut f: impl FnMut(&T)) {
-        // ORDERING: Acquire; pairs with the Release CAS in `push`: the nodes'
-        // contents are visible.
-        let mut p = self.inner.head.load(Ordering::Acquire);
-        while !p.is_null() {
-            // SAFETY: nodes are freed only by `take_all` (which needs `&mut self`,
-            // excluded by this borrow) or by `Inner::drop` (we hold an `Arc`).
-            // Pushers only prepend: nodes behind the head never change.
-            let node = unsafe { &*p };
-            f(&node.value);
-            p = node.next;
+        self.pending().for_each(|v| f(v));
+    }
+
+    /// Every value pushed but not yet taken, newest first, by reference,
+    /// without taking them. The references live as long as the borrow of
+    /// the receiver: only [`take_all`](Self::take_all) (which needs `&mut
+    /// self`) unlinks nodes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = ring_core::inbox::inbox::<u32>();
+    /// tx.push(1);
+    /// tx.push(2);
+    /// assert_eq!(rx.pending().copied().collect::<Vec<_>>(), [2, 1]); // newest first
+    /// ```
+    pub fn pending(&self) -> Pending<'_, T> {
+        Pending {
+            // ORDERING: Acquire; pairs with the Release CAS in `push`: the nodes'
+            // contents are visible.
+            next: self.inner.head.load(Ordering::Acquire),
+            _rx: PhantomData,
         }
+    }
+}
+
+/// The values pushed but not yet taken, newest first, by reference (see
+/// [`InboxReceiver::pending`]).
+pub struct Pending<'a, T> {
+    next: *mut Node<T>,
+    _rx: PhantomData<&'a InboxReceiver<T>>,
+}
+
+impl<T> fmt::Debug for Pending<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Pending")
+    }
+}
+
+impl<'a, T> Iterator for Pending<'a, T> {
+    type Item = &'a T;
+    fn next(&mut self) -> Option<&'a T> {
+        if self.next.is_null() {
+            return None;
+        }
+        // SAFETY: nodes are freed only by `take_all` (which needs `&mut` on the
+        // receiver, excluded for `'a` by the borrow this iterator holds) or by
+        // `Inner::drop` (the receiver holds an `Arc`). Pushers only prepend:
+        // nodes behind the head never change after publication.
+        let node: &'a Node<T> = unsafe { &*self.next };
+        self.next = node.next;
+        Some(&node.value)
     }
 }
 

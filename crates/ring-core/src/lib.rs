@@ -65,6 +65,8 @@ mod error;
 mod header;
 pub mod inbox;
 #[cfg(feature = "std")]
+pub mod lifecycle;
+#[cfg(feature = "std")]
 pub mod mc;
 pub mod raw;
 mod seams;

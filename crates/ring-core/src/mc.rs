@@ -48,7 +48,7 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::alloc::Layout;
 use core::fmt;
-use core::mem::MaybeUninit;
+use core::mem::{self, MaybeUninit, needs_drop};
 use core::ptr::{self, NonNull};
 use core::slice;
 
@@ -626,12 +626,14 @@ impl<T, O: Observer> Ring<T, O> {
             }
             return 0;
         }
-        self.observer.on_consume(pos, k);
+        // The guard first: if the observer hook or a handler panics, the
+        // guard's drop still moves out, drops and gives back every claimed slot.
         let mut claimed = Claimed {
             ring: self,
             pos,
             end: pos.wrapping_add(k as u64),
         };
+        self.observer.on_consume(pos, k);
         while let Some(v) = claimed.next_item() {
             each(v);
         }
@@ -752,6 +754,44 @@ impl<T, O: Observer> Ring<T, O> {
         self.take(n, drop)
     }
 
+    /// Claims and drops every item committed now, also past a panicking
+    /// `T::drop` (the others are still dropped while it unwinds; a second
+    /// panic aborts, as in `Vec`'s drop); returns the count. What the last
+    /// consumer of a channel does when it goes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<String>::new(4, Arc::new(WakeGroup::new()))?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// tx.try_send("a".into()).unwrap();
+    /// tx.try_send("b".into()).unwrap();
+    /// assert_eq!(ring.drop_pending(), 2);
+    /// assert!(ring.is_empty());
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn drop_pending(&self) -> usize {
+        struct Continue<'a, T, O: Observer>(&'a Ring<T, O>);
+        impl<T, O: Observer> Drop for Continue<'_, T, O> {
+            fn drop(&mut self) {
+                // Only reached while a `T::drop` unwinds: drop the rest.
+                self.0.drop_pending();
+            }
+        }
+        let mut n = 0;
+        loop {
+            let guard = Continue(self);
+            let k = self.take(usize::MAX, drop);
+            mem::forget(guard);
+            if k == 0 {
+                return n;
+            }
+            n += k;
+        }
+    }
+
     /// Wakes the consumers if one sleeps or is armed. Called after publishing.
     #[inline(always)]
     fn wake_consumers(&self) {
@@ -829,16 +869,47 @@ impl<T, O: Observer> Drop for Ring<T, O> {
         let head = self.head.0.load(Ordering::Relaxed);
         // ORDERING: Relaxed; as above.
         let tail = self.tail.0.load(Ordering::Relaxed);
-        let mut pos = head;
-        while pos != tail {
-            #[cfg(ring_loom)]
-            self.tracker.read(pos as usize & self.mask);
-            // SAFETY: `head <= pos < tail`: committed and never claimed, so
-            // initialised and owned by no one else; dropped once (pos advances).
-            unsafe { (*self.slot(pos)).assume_init_drop() };
-            pos = pos.wrapping_add(1);
+        if needs_drop::<T>() {
+            // A panicking `T::drop` does not stop the others (as `Vec`'s drop).
+            for_each_unwind_safe(head, tail, &mut |pos| {
+                #[cfg(ring_loom)]
+                self.tracker.read(pos as usize & self.mask);
+                // SAFETY: `head <= pos < tail`: committed and never claimed, so
+                // initialised and owned by no one else; each position is visited
+                // once (`for_each_unwind_safe` moves past it before the call).
+                unsafe { (*self.slot(pos)).assume_init_drop() };
+            });
         }
     }
+}
+
+/// Calls `f(pos)` for every position from `pos` up to `end` (exclusive,
+/// wrapping), each once, in order. If one call panics, the rest still run
+/// while the panic unwinds (a second panic then aborts, as in `Vec`'s drop).
+pub(crate) fn for_each_unwind_safe(pos: u64, end: u64, f: &mut dyn FnMut(u64)) {
+    struct Rest<'a> {
+        pos: u64,
+        end: u64,
+        f: &'a mut dyn FnMut(u64),
+    }
+    impl Drop for Rest<'_> {
+        fn drop(&mut self) {
+            // Runs to completion normally (nothing is left) and on unwind
+            // (the positions after the one that panicked).
+            while self.pos != self.end {
+                let p = self.pos;
+                self.pos = p.wrapping_add(1);
+                let rest = Rest {
+                    pos: self.pos,
+                    end: self.end,
+                    f: &mut *self.f,
+                };
+                (rest.f)(p);
+                core::mem::forget(rest);
+            }
+        }
+    }
+    drop(Rest { pos, end, f });
 }
 
 // ----------------------------------------------------------------- producer

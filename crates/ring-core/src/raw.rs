@@ -125,6 +125,9 @@ pub struct RingRef<T> {
     #[cfg_attr(not(feature = "std"), allow(dead_code))]
     // reason: only blocking (std) rings wake the consumer
     consumer_bell: NonNull<Doorbell>,
+    #[cfg_attr(not(feature = "std"), allow(dead_code))]
+    // reason: only blocking (std) rings wake the producer
+    producer_bell: NonNull<Doorbell>,
     wake: WakeConfig,
     #[cfg(ring_loom)]
     tracker: NonNull<crate::sync::SlotTracker>,
@@ -175,15 +178,33 @@ impl<T> RingRef<T> {
             // SAFETY: derived from a non-null pointer by a field offset.
             unsafe { NonNull::new_unchecked(bell) }
         });
+        // SAFETY: `header` is valid (caller); taking a field address reads nothing.
+        let producer_bell = unsafe { &raw mut (*header.as_ptr()).cold.producer_bell };
         Self {
             header,
             slots,
             mask: capacity - 1,
             consumer_bell,
+            // SAFETY: derived from a non-null pointer by a field offset.
+            producer_bell: unsafe { NonNull::new_unchecked(producer_bell) },
             wake,
             #[cfg(ring_loom)]
             tracker,
         }
+    }
+
+    /// The same ring with the producer sleeping on `bell` instead of the
+    /// header's producer doorbell, so that several rings' producers share one
+    /// doorbell (the MPSC channel: a close wakes every blocked producer with
+    /// one ring of that bell).
+    ///
+    /// # Safety
+    ///
+    /// `bell` outlives every side built from the returned value, and every
+    /// side of this ring is built from it (both sides must agree on the bell).
+    pub unsafe fn with_producer_bell(mut self, bell: NonNull<Doorbell>) -> Self {
+        self.producer_bell = bell;
+        self
     }
 
     #[inline(always)]
@@ -198,6 +219,14 @@ impl<T> RingRef<T> {
     fn consumer_bell(&self) -> &Doorbell {
         // SAFETY: outlives every side (contract of `new`).
         unsafe { self.consumer_bell.as_ref() }
+    }
+
+    #[cfg(feature = "std")]
+    #[inline(always)]
+    fn producer_bell(&self) -> &Doorbell {
+        // SAFETY: the header's own bell, or one that outlives every side
+        // (contract of `with_producer_bell`).
+        unsafe { self.producer_bell.as_ref() }
     }
 
     /// Slots in the ring.
@@ -264,7 +293,7 @@ impl<T> RingRef<T> {
         #[cfg(feature = "std")]
         {
             self.wake.mode.light();
-            let bell = &self.header().cold.producer_bell;
+            let bell = self.producer_bell();
             // ORDERING: Relaxed after the light fence; pairs with the producer's
             // heavy fence when it sleeps on a full ring (same argument as above).
             let w = bell.waiters.load(Ordering::Relaxed);
@@ -294,10 +323,7 @@ impl<T> RingRef<T> {
             fence(Ordering::SeqCst);
             self.consumer_bell()
                 .ring_always(self.wake.shared, self.notifier());
-            self.header()
-                .cold
-                .producer_bell
-                .ring_always(self.wake.shared, None);
+            self.producer_bell().ring_always(self.wake.shared, None);
         }
         #[cfg(not(feature = "std"))]
         let _ = prev;
@@ -319,11 +345,7 @@ impl<T> RingRef<T> {
     /// The doorbell the producer sleeps on.
     #[cfg(feature = "std")]
     pub fn producer_doorbell(&self) -> crate::wait::DoorbellRef<'_> {
-        crate::wait::DoorbellRef::new(
-            &self.header().cold.producer_bell,
-            self.wake.mode,
-            self.wake.shared,
-        )
+        crate::wait::DoorbellRef::new(self.producer_bell(), self.wake.mode, self.wake.shared)
     }
 
     /// Threads sleeping on the consumer's doorbell now (diagnostics, tests).
@@ -334,7 +356,7 @@ impl<T> RingRef<T> {
 
     /// Threads sleeping on the producer's doorbell now (diagnostics, tests).
     pub fn producer_sleepers(&self) -> u32 {
-        self.header().cold.producer_bell.sleepers()
+        self.producer_bell().sleepers()
     }
 
     /// Items in the ring now, as seen from outside either side (clamped).

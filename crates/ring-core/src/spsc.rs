@@ -116,6 +116,8 @@ pub struct Builder<M = Heap, O = ()> {
     start: u64,
     #[cfg(feature = "std")]
     group: Option<Arc<WakeGroup>>,
+    #[cfg(feature = "std")]
+    producer_group: Option<Arc<WakeGroup>>,
 }
 
 impl<M, O> fmt::Debug for Builder<M, O> {
@@ -146,6 +148,8 @@ impl Builder {
             start: 0,
             #[cfg(feature = "std")]
             group: None,
+            #[cfg(feature = "std")]
+            producer_group: None,
         }
     }
 }
@@ -170,6 +174,8 @@ impl<M: RingMemory, O: Observer> Builder<M, O> {
             start: self.start,
             #[cfg(feature = "std")]
             group: self.group,
+            #[cfg(feature = "std")]
+            producer_group: self.producer_group,
         }
     }
 
@@ -203,6 +209,8 @@ impl<M: RingMemory, O: Observer> Builder<M, O> {
             start: self.start,
             #[cfg(feature = "std")]
             group: self.group,
+            #[cfg(feature = "std")]
+            producer_group: self.producer_group,
         }
     }
 
@@ -230,6 +238,33 @@ impl<M: RingMemory, O: Observer> Builder<M, O> {
     }
 
     /// Starts positions at `start` instead of 0 (tests of index wrap-around).
+    /// Makes the producer sleep (while the ring is full) on the given group's
+    /// doorbell instead of the ring's own, so that several rings' producers
+    /// share one doorbell: the MPSC channel's close wakes every blocked
+    /// producer by ringing it once. A consumer freeing room rings it only
+    /// while someone sleeps there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, spsc::Builder, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let group = Arc::new(WakeGroup::new());
+    /// let (mut tx, mut rx) = Builder::new(Config::default().with_ring_bits(1))
+    ///     .producer_wake_group(group.clone())
+    ///     .build::<u8>()?;
+    /// tx.send_slice(&[1, 2]); // full
+    /// let seq = group.doorbell().register(); // the producer announces it will sleep
+    /// rx.try_recv().unwrap();
+    /// assert_ne!(group.doorbell().register(), seq); // freeing a slot rang the group
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    #[cfg(feature = "std")]
+    pub fn producer_wake_group(mut self, group: Arc<WakeGroup>) -> Self {
+        self.producer_group = Some(group);
+        self
+    }
+
     #[doc(hidden)]
     pub fn start_position(mut self, start: u64) -> Self {
         self.start = start;
@@ -305,6 +340,13 @@ impl<M: RingMemory, O: Observer> Builder<M, O> {
                 tracker,
             )
         };
+        #[cfg(feature = "std")]
+        let ring = match &self.producer_group {
+            // SAFETY: `Shared` keeps the group alive as long as either handle,
+            // and both handles are built from this `ring` below.
+            Some(g) => unsafe { ring.with_producer_bell(NonNull::from(g.parts().0)) },
+            None => ring,
+        };
         let shared = Arc::new(Shared {
             region,
             layout,
@@ -314,6 +356,8 @@ impl<M: RingMemory, O: Observer> Builder<M, O> {
             notifier,
             #[cfg(feature = "std")]
             _group: self.group,
+            #[cfg(feature = "std")]
+            _producer_group: self.producer_group,
             #[cfg(ring_loom)]
             tracker,
         });
@@ -375,6 +419,8 @@ struct Shared<T> {
     notifier: NonNull<NotifierSlot>,
     #[cfg(feature = "std")]
     _group: Option<Arc<WakeGroup>>,
+    #[cfg(feature = "std")]
+    _producer_group: Option<Arc<WakeGroup>>,
     #[cfg(ring_loom)]
     tracker: NonNull<crate::sync::SlotTracker>,
 }

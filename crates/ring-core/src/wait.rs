@@ -695,6 +695,28 @@ impl WakeGroup {
             .fetch_and(!Doorbell::ARMED, Ordering::Relaxed);
     }
 
+    /// Wakes every sleeper on the group's doorbell and signals its notifier
+    /// if a consumer is armed: what a close owes the group. Unconditional
+    /// (a futex wake even with no sleeper), so only for rare events.
+    ///
+    /// The caller orders the state change the sleepers must see (a closed
+    /// flag) before this with a `SeqCst` fence; [`Lifecycle`] does.
+    ///
+    /// [`Lifecycle`]: crate::lifecycle::Lifecycle
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::wait::WakeGroup;
+    /// let group = WakeGroup::new();
+    /// let seq = group.doorbell().register(); // a sleeper announces itself
+    /// group.wake_all();
+    /// assert_ne!(group.doorbell().register(), seq); // its sleep would return at once
+    /// ```
+    pub fn wake_all(&self) {
+        self.bell.ring_always(false, Some(&self.notifier));
+    }
+
     pub(crate) fn parts(&self) -> (&Doorbell, &NotifierSlot) {
         (&self.bell, &self.notifier)
     }
@@ -857,8 +879,14 @@ pub fn wait_until<E: Waitable + ?Sized, R>(
                 ep.on_spin();
                 yield_now();
             }
-            Phase::Sleep(d) => sleep(d),
-            Phase::Park => {
+            // `Sleeping(d)` sleeps on the doorbell with `d` as its limit, so a
+            // close (or an item, or room) ends the sleep at once, as with every
+            // other strategy; it then polls every `d` at the latest.
+            phase @ (Phase::Sleep(_) | Phase::Park) => {
+                let limit = match phase {
+                    Phase::Sleep(d) => Some(left.map_or(d, |l| l.min(d))),
+                    _ => left,
+                };
                 let seq = ep.doorbell().register();
                 if let Some(r) = poll(ep) {
                     ep.doorbell().unregister();
@@ -866,7 +894,7 @@ pub fn wait_until<E: Waitable + ?Sized, R>(
                 }
                 ep.on_wait();
                 let t0 = ep.timed().then(Instant::now);
-                ep.doorbell().sleep(seq, left);
+                ep.doorbell().sleep(seq, limit);
                 ep.doorbell().unregister();
                 if let Some(t0) = t0 {
                     ep.on_wake(t0.elapsed());
