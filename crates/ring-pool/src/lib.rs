@@ -3,7 +3,7 @@
 //! A lock-free pool of fixed-size byte slabs for zero-copy large messages: a
 //! producer writes its payload straight into a slab, sends a small
 //! [`Handle`] through any ring, and the consumer claims the handle and reads
-//! the same bytes. Only 12 bytes travel through the ring, whatever the
+//! the same bytes. Only 16 bytes travel through the ring, whatever the
 //! payload size.
 //!
 //! ## Guarantees
@@ -14,14 +14,19 @@
 //!   [`BufferPool::claim`] is one compare-and-swap.
 //! - **Allocates once**: [`BufferPool::new`] makes one zeroed allocation of
 //!   `slab_size * slab_count` bytes (64-byte aligned) plus one metadata array;
-//!   nothing allocates afterwards.
+//!   nothing allocates afterwards. Both allocations are fallible: a pool the
+//!   allocator cannot provide is [`PoolError::OutOfMemory`], never an abort.
 //! - **Handles cannot alias**: each slab has a state machine (`FREE` →
-//!   `WRITING` → `PUBLISHED` → `CLAIMED` → `FREE`) with a generation bumped on
-//!   every allocation, in one atomic word. A claim moves `PUBLISHED(gen)` to
-//!   `CLAIMED(gen)` with one CAS, so of two claims of the same handle exactly
-//!   one succeeds; a stale, duplicated, forged or foreign handle is an
-//!   [`Err(PoolError::..)`](PoolError), never aliasing and never undefined
-//!   behaviour.
+//!   `WRITING` → `PUBLISHED` → `CLAIMED` → `FREE`) with a 62-bit generation
+//!   bumped on every allocation, in one atomic word. A claim moves
+//!   `PUBLISHED(gen)` to `CLAIMED(gen)` with one CAS, so of two claims of the
+//!   same handle exactly one succeeds; a stale, duplicated, forged or foreign
+//!   handle is an [`Err(PoolError::..)`](PoolError), never aliasing and never
+//!   undefined behaviour.
+//! - **Generations never wrap**: a slab allocated for the (2^62 - 1)th time
+//!   is retired when freed (it stays out of the free list), so no generation
+//!   repeats and a stale handle can never match a later publication. At one
+//!   reuse of a slab per nanosecond that takes 146 years.
 //! - **Unclaimed handles keep their slab**: a published [`Handle`] that is
 //!   never claimed (lost, or still in a ring that was dropped) keeps its slab
 //!   out of the free list until the pool itself is dropped. Size the pool for
@@ -103,21 +108,27 @@ const ALIGN: usize = 64;
 /// End of the free list.
 const NIL: u32 = u32::MAX;
 
-// Slab states (low bits of the state word; the generation is the high 32 bits).
+// Slab states (low 2 bits of the state word; the generation is the high 62 bits).
 const FREE: u64 = 0;
 const WRITING: u64 = 1;
 const PUBLISHED: u64 = 2;
 const CLAIMED: u64 = 3;
 const STATE_MASK: u64 = 3;
+const STATE_BITS: u32 = 2;
+
+/// The last generation a slab is published under: freeing it retires the slab,
+/// so generations never wrap (a wrap would let a stale handle match again).
+const GEN_MAX: u64 = u64::MAX >> STATE_BITS;
 
 #[inline(always)]
-fn state_word(generation: u32, state: u64) -> u64 {
-    (u64::from(generation) << 32) | state
+fn state_word(generation: u64, state: u64) -> u64 {
+    debug_assert!(generation <= GEN_MAX && state <= STATE_MASK);
+    (generation << STATE_BITS) | state
 }
 
 #[inline(always)]
-fn generation_of(word: u64) -> u32 {
-    (word >> 32) as u32
+fn generation_of(word: u64) -> u64 {
+    word >> STATE_BITS
 }
 
 #[inline(always)]
@@ -161,7 +172,8 @@ pub enum PoolError {
         /// Slabs requested.
         slab_count: usize,
     },
-    /// The global allocator had no memory for the pool.
+    /// The global allocator had no memory for the pool's slabs or for their
+    /// metadata (about 24 bytes a slab).
     #[error("out of memory allocating {bytes} bytes for a buffer pool")]
     OutOfMemory {
         /// Bytes requested.
@@ -185,9 +197,10 @@ pub enum PoolError {
 
 /// A published slab, as a small `Copy` token to send through a ring.
 ///
-/// 12 bytes: the pool's id, the slab index and the slab's generation. The
-/// published length stays in the pool. Copying a handle does not copy the
-/// right to read: [`BufferPool::claim`] succeeds once per publication.
+/// 16 bytes, 4-byte aligned: the pool's id, the slab index and the slab's
+/// 64-bit generation (as two 32-bit halves). The published length stays in
+/// the pool. Copying a handle does not copy the right to read:
+/// [`BufferPool::claim`] succeeds once per publication.
 ///
 /// # Examples
 ///
@@ -196,7 +209,7 @@ pub enum PoolError {
 /// let mut slab = pool.alloc().unwrap();
 /// slab[0] = 7;
 /// let handle = slab.publish(1);
-/// let copy = handle; // `Copy`, 12 bytes
+/// let copy = handle; // `Copy`, 16 bytes
 /// assert_eq!(pool.claim(handle)?[0], 7);
 /// assert!(pool.claim(copy).is_err()); // duplicates are errors
 /// # Ok::<(), ring_pool::PoolError>(())
@@ -206,12 +219,35 @@ pub enum PoolError {
 pub struct Handle {
     pool: u32,
     index: u32,
-    generation: u32,
+    /// Low 32 bits of the generation.
+    generation_lo: u32,
+    /// High 32 bits of the generation.
+    generation_hi: u32,
 }
 
 impl Handle {
-    /// The handle as three words (pool id, slab index, generation), for rings
-    /// whose element type must be plain integers (a shared mapping, say).
+    /// A handle for slab `index` of pool `pool`, published under `generation`.
+    const fn new(pool: u32, index: u32, generation: u64) -> Handle {
+        Handle {
+            pool,
+            index,
+            generation_lo: generation as u32,
+            generation_hi: (generation >> 32) as u32,
+        }
+    }
+
+    /// The generation the slab was published under.
+    const fn generation(self) -> u64 {
+        ((self.generation_hi as u64) << 32) | self.generation_lo as u64
+    }
+
+    /// The handle as four words (pool id, slab index, low and high halves of
+    /// the generation), for rings whose element type must be plain integers (a
+    /// shared mapping, say).
+    ///
+    /// Before the generation was widened to 64 bits (so that it cannot wrap)
+    /// this returned three words; the fourth, the generation's high half, is
+    /// new, and the first three keep their meaning.
     ///
     /// # Examples
     ///
@@ -223,11 +259,16 @@ impl Handle {
     /// assert_eq!(Handle::from_words(words), handle);
     /// # Ok::<(), ring_pool::PoolError>(())
     /// ```
-    pub const fn to_words(self) -> [u32; 3] {
-        [self.pool, self.index, self.generation]
+    pub const fn to_words(self) -> [u32; 4] {
+        [
+            self.pool,
+            self.index,
+            self.generation_lo,
+            self.generation_hi,
+        ]
     }
 
-    /// Rebuilds a handle from [`to_words`](Self::to_words). Any three words
+    /// Rebuilds a handle from [`to_words`](Self::to_words). Any four words
     /// are accepted: a forged handle is caught by [`BufferPool::claim`].
     ///
     /// # Examples
@@ -235,15 +276,16 @@ impl Handle {
     /// ```
     /// use ring_pool::{BufferPool, Handle, PoolError};
     /// let pool = BufferPool::new(64, 1)?;
-    /// let forged = Handle::from_words([0, 0, 0]);
+    /// let forged = Handle::from_words([0, 0, 0, 0]);
     /// assert!(pool.claim(forged).is_err());
     /// # Ok::<(), PoolError>(())
     /// ```
-    pub const fn from_words(words: [u32; 3]) -> Handle {
+    pub const fn from_words(words: [u32; 4]) -> Handle {
         Handle {
             pool: words[0],
             index: words[1],
-            generation: words[2],
+            generation_lo: words[2],
+            generation_hi: words[3],
         }
     }
 
@@ -266,7 +308,7 @@ impl Handle {
 /// owner writes them.
 #[derive(Debug)]
 struct SlabMeta {
-    /// Generation (high 32 bits) and state (low 2 bits).
+    /// Generation (high 62 bits) and state (low 2 bits).
     state: AtomicU64,
     /// Next free slab while this one is on the free list.
     next: AtomicU32,
@@ -348,7 +390,8 @@ impl BufferPool {
     /// [`PoolError::ZeroSlabSize`], [`PoolError::ZeroSlabCount`],
     /// [`PoolError::TooManySlabs`] (more than [`MAX_SLABS`]),
     /// [`PoolError::TooLarge`] (the byte size overflows) or
-    /// [`PoolError::OutOfMemory`].
+    /// [`PoolError::OutOfMemory`] (the allocator cannot provide the slabs or
+    /// their metadata).
     ///
     /// # Examples
     ///
@@ -356,6 +399,11 @@ impl BufferPool {
     /// use ring_pool::{BufferPool, PoolError};
     /// assert_eq!(BufferPool::new(0, 4).unwrap_err(), PoolError::ZeroSlabSize);
     /// assert!(matches!(BufferPool::new(usize::MAX, 2), Err(PoolError::TooLarge { .. })));
+    /// # #[cfg(not(miri))] { // miri stops on an allocation it cannot make
+    /// // About 2^63 bytes: a valid size no allocator can provide.
+    /// let huge = BufferPool::new(isize::MAX as usize / 4, 3);
+    /// assert!(matches!(huge, Err(PoolError::OutOfMemory { .. })));
+    /// # }
     /// let pool = BufferPool::new(4096, 16)?;
     /// assert_eq!((pool.slab_size(), pool.capacity(), pool.available()), (4096, 16, 16));
     /// # Ok::<(), PoolError>(())
@@ -379,19 +427,22 @@ impl BufferPool {
         };
         let bytes = slab_size.checked_mul(slab_count).ok_or(too_large)?;
         let layout = Layout::from_size_align(bytes, ALIGN).map_err(|_| too_large)?;
-        // `slab_count <= MAX_SLABS < u32::MAX`, so every index and `count` fit in u32.
-        let count = slab_count as u32;
-        let meta: Box<[SlabMeta]> = (0..count)
-            .map(|i| SlabMeta {
-                state: AtomicU64::new(state_word(0, FREE)),
-                next: AtomicU32::new(if i + 1 == count { NIL } else { i + 1 }),
-                len: AtomicUsize::new(0),
-            })
-            .collect();
+        // The slab memory first: it is at least as large as the slab count, so a
+        // request too big to allocate fails here, at once, before the metadata
+        // (about 24 bytes a slab) is allocated and initialised.
         // SAFETY: `layout` has a non-zero size (`slab_size` and `slab_count` are
         // both at least 1, checked above).
         let raw = unsafe { std::alloc::alloc_zeroed(layout) };
         let memory = NonNull::new(raw).ok_or(PoolError::OutOfMemory { bytes })?;
+        let meta = match new_meta(slab_count) {
+            Ok(meta) => meta,
+            Err(e) => {
+                // SAFETY: `memory` came from `alloc_zeroed(layout)` just above and was
+                // never handed out; it is freed once, here.
+                unsafe { std::alloc::dealloc(memory.as_ptr(), layout) };
+                return Err(e);
+            }
+        };
         Ok(BufferPool {
             list: CachePadded::new(FreeList {
                 head: AtomicU64::new(head_word(0, 0)),
@@ -472,7 +523,10 @@ impl BufferPool {
         // previous owner's `FREE` store (made before its Release push) visible, and
         // no other thread can change a non-`PUBLISHED` state.
         let old = meta.state.load(Ordering::Relaxed);
-        let generation = generation_of(old).wrapping_add(1);
+        // A slab freed under `GEN_MAX` is retired (never pushed), so this never
+        // overflows.
+        debug_assert!(generation_of(old) < GEN_MAX);
+        let generation = generation_of(old) + 1;
         // ORDERING: Relaxed; only our own later Release store (`publish`) hands the
         // slab to another thread. A concurrent claim with a stale handle just fails.
         meta.state
@@ -494,6 +548,8 @@ impl BufferPool {
     /// [`PoolError::AlreadyClaimed`] while another claim of the same handle
     /// holds the slab, [`PoolError::StaleHandle`] once that claim returned it,
     /// [`PoolError::InvalidHandle`] for a handle this pool never published.
+    /// A handle is never accepted again once its slab was reused: generations
+    /// do not wrap (see the [crate documentation](crate)).
     ///
     /// # Examples
     ///
@@ -517,7 +573,11 @@ impl BufferPool {
         let Some(meta) = self.meta.get(handle.index as usize) else {
             return Err(PoolError::InvalidHandle);
         };
-        let generation = handle.generation;
+        let generation = handle.generation();
+        if generation > GEN_MAX {
+            // No slab is ever published under it (and it does not fit the state word).
+            return Err(PoolError::InvalidHandle);
+        }
         // ORDERING: Acquire on success; pairs with the Release store of `PUBLISHED`
         // in `SlabMut::publish`, so the writer's bytes and `len` are visible. One
         // RMW: of two claims of one handle only one can see `PUBLISHED(gen)`.
@@ -624,13 +684,21 @@ impl BufferPool {
         }
     }
 
-    /// Returns a slab the caller holds (writing or claimed) to the free list.
-    fn free(&self, index: u32, generation: u32) {
+    /// Returns a slab the caller holds (writing or claimed) to the free list,
+    /// or retires it if it was used under the last generation, `GEN_MAX`.
+    fn free(&self, index: u32, generation: u64) {
         // ORDERING: Relaxed; the Release CAS in `push` orders it before the next
-        // owner's load in `alloc`. Stale claims racing with it fail either way.
+        // owner's load in `alloc` (a retired slab has no next owner). Stale claims
+        // racing with it fail either way.
         self.meta[index as usize]
             .state
             .store(state_word(generation, FREE), Ordering::Relaxed);
+        if generation == GEN_MAX {
+            // Retired: a new generation would wrap, and a wrapped generation would
+            // let a stale handle match a later publication. Out of the free list,
+            // nobody can own the slab again; claims of its handles see `FREE(GEN_MAX)`.
+            return;
+        }
         self.push(index);
     }
 }
@@ -643,8 +711,9 @@ impl Drop for BufferPool {
     }
 }
 
-/// Why a claim CAS failed, from the state word it found.
-fn classify(actual: u64, generation: u32) -> PoolError {
+/// Why a claim CAS failed, from the state word it found. Generations never
+/// wrap, so an older one is stale and a newer one forged.
+fn classify(actual: u64, generation: u64) -> PoolError {
     let current = generation_of(actual);
     if current == generation {
         match actual & STATE_MASK {
@@ -653,11 +722,34 @@ fn classify(actual: u64, generation: u32) -> PoolError {
             // WRITING under this generation: never published, so forged.
             _ => PoolError::InvalidHandle,
         }
-    } else if (current.wrapping_sub(generation) as i32) > 0 {
+    } else if current > generation {
         PoolError::StaleHandle
     } else {
         PoolError::InvalidHandle
     }
+}
+
+/// The metadata of `count` free slabs, linked `0 -> 1 -> .. -> count - 1`.
+/// Allocated fallibly: [`PoolError::OutOfMemory`] rather than an abort.
+fn new_meta(count: usize) -> Result<Box<[SlabMeta]>, PoolError> {
+    let mut meta: Vec<SlabMeta> = Vec::new();
+    meta.try_reserve_exact(count)
+        .map_err(|_| PoolError::OutOfMemory {
+            bytes: count.saturating_mul(core::mem::size_of::<SlabMeta>()),
+        })?;
+    // `count <= MAX_SLABS < NIL` (checked by `BufferPool::new`), so every link
+    // fits in u32 and none is `NIL`.
+    debug_assert!(count <= MAX_SLABS);
+    for i in 1..=count {
+        meta.push(SlabMeta {
+            state: AtomicU64::new(state_word(0, FREE)),
+            next: AtomicU32::new(if i == count { NIL } else { i as u32 }),
+            len: AtomicUsize::new(0),
+        });
+    }
+    // The capacity is exactly `count` (reserved exactly, never grown), so this
+    // does not reallocate.
+    Ok(meta.into_boxed_slice())
 }
 
 /// A slab being written: derefs to all [`BufferPool::slab_size`] bytes.
@@ -679,7 +771,7 @@ fn classify(actual: u64, generation: u32) -> PoolError {
 pub struct SlabMut<'a> {
     pool: &'a BufferPool,
     index: u32,
-    generation: u32,
+    generation: u64,
 }
 
 impl fmt::Debug for SlabMut<'_> {
@@ -726,11 +818,7 @@ impl SlabMut<'_> {
         // the bytes written through this guard and `len` are visible to the claimer.
         meta.state
             .store(state_word(this.generation, PUBLISHED), Ordering::Release);
-        Handle {
-            pool: pool.id,
-            index: this.index,
-            generation: this.generation,
-        }
+        Handle::new(pool.id, this.index, this.generation)
     }
 }
 
@@ -780,7 +868,7 @@ impl Drop for SlabMut<'_> {
 pub struct Slab<'a> {
     pool: &'a BufferPool,
     index: u32,
-    generation: u32,
+    generation: u64,
     len: usize,
 }
 
@@ -821,6 +909,15 @@ mod tests {
         let w = state_word(0xDEAD_BEEF, CLAIMED);
         assert_eq!(generation_of(w), 0xDEAD_BEEF);
         assert_eq!(w & STATE_MASK, CLAIMED);
+        let w = state_word(GEN_MAX, PUBLISHED);
+        assert_eq!(generation_of(w), GEN_MAX);
+        assert_eq!(w & STATE_MASK, PUBLISHED);
+        let g = 0x1234_5678_9ABC_DEF0;
+        assert_eq!(Handle::new(1, 2, g).generation(), g);
+        assert_eq!(
+            Handle::from_words(Handle::new(1, 2, g).to_words()).generation(),
+            g
+        );
         let h = head_word(7, NIL);
         assert_eq!((head_tag(h), head_index(h)), (7, NIL));
     }
@@ -841,9 +938,18 @@ mod tests {
             classify(state_word(4, PUBLISHED), 5),
             PoolError::InvalidHandle
         );
-        // Generations wrap: 0 comes after u32::MAX.
+        // Generations do not wrap: past 32 bits they keep counting.
+        let past = u64::from(u32::MAX) + 1;
         assert_eq!(
-            classify(state_word(0, PUBLISHED), u32::MAX),
+            classify(state_word(past, PUBLISHED), u64::from(u32::MAX)),
+            PoolError::StaleHandle
+        );
+        assert_eq!(
+            classify(state_word(1, PUBLISHED), past + 1),
+            PoolError::InvalidHandle
+        );
+        assert_eq!(
+            classify(state_word(GEN_MAX, FREE), 1),
             PoolError::StaleHandle
         );
     }
@@ -867,8 +973,108 @@ mod tests {
         drop(pool.claim(h1).unwrap());
         let h2 = pool.alloc().unwrap().publish(0);
         assert_eq!(h1.index, h2.index);
-        assert_eq!(h2.generation, h1.generation.wrapping_add(1));
+        assert_eq!(h2.generation(), h1.generation() + 1);
         assert_eq!(pool.claim(h1).unwrap_err(), PoolError::StaleHandle);
         assert!(pool.claim(h2).is_ok());
+    }
+
+    impl BufferPool {
+        /// Test hook: moves free slab `index` to `generation`, as if it had been
+        /// allocated that many times, instead of looping billions of times.
+        fn set_generation(&self, index: u32, generation: u64) {
+            let meta = &self.meta[index as usize];
+            // ORDERING: Relaxed; single-threaded tests, the slab is on the free list.
+            assert_eq!(meta.state.load(Ordering::Relaxed) & STATE_MASK, FREE);
+            // ORDERING: Relaxed; as above.
+            meta.state
+                .store(state_word(generation, FREE), Ordering::Relaxed);
+        }
+    }
+
+    /// Regression: with 32-bit generations, a handle 2^32 reuses old had the
+    /// same generation as the slab's new publication and claimed it.
+    #[test]
+    fn stale_handle_rejected_after_2_pow_32_generations() {
+        let pool = BufferPool::new(8, 1).unwrap();
+        let old = pool.alloc().unwrap().publish(1);
+        drop(pool.claim(old).unwrap());
+        // As if the slab had been allocated 2^32 - 1 more times: the next
+        // allocation is 2^32 generations after `old`.
+        pool.set_generation(old.index, old.generation() + (1 << 32) - 1);
+        let new = pool.alloc().unwrap().publish(2);
+        assert_eq!(new.generation(), old.generation() + (1 << 32));
+        assert_ne!(new, old);
+        assert_eq!(pool.claim(old).unwrap_err(), PoolError::StaleHandle);
+        assert_eq!(pool.claim(new).unwrap().len(), 2);
+        assert_eq!(pool.claim(old).unwrap_err(), PoolError::StaleHandle);
+    }
+
+    /// The last generation retires its slab instead of wrapping to 0, so even
+    /// a handle 2^62 reuses old is never accepted again.
+    #[test]
+    fn the_last_generation_retires_its_slab() {
+        let pool = BufferPool::new(8, 2).unwrap();
+        // ORDERING: Relaxed; single-threaded test. The top of the free list is
+        // the slab the next `alloc` takes.
+        let index = head_index(pool.list.head.load(Ordering::Relaxed));
+        pool.set_generation(index, GEN_MAX - 1);
+        let mut slab = pool.alloc().unwrap();
+        assert_eq!(slab.index, index);
+        slab[0] = 1;
+        let last = slab.publish(1);
+        assert_eq!(last.generation(), GEN_MAX);
+        drop(pool.claim(last).unwrap());
+        // Retired: not free, never handed out again, its handles stay stale.
+        assert_eq!(pool.available(), 1);
+        let other = pool.alloc().unwrap();
+        assert_ne!(other.index, index);
+        assert!(pool.alloc().is_none());
+        drop(other);
+        assert_eq!(pool.claim(last).unwrap_err(), PoolError::StaleHandle);
+        let first = Handle::new(pool.id, index, 1);
+        assert_eq!(pool.claim(first).unwrap_err(), PoolError::StaleHandle);
+        // Generations past the last one, which the state word cannot hold, are
+        // forged (they must not alias a small generation once shifted).
+        for g in [GEN_MAX + 1, GEN_MAX + 2, u64::MAX] {
+            let forged = Handle::new(pool.id, index, g);
+            assert_eq!(pool.claim(forged).unwrap_err(), PoolError::InvalidHandle);
+        }
+    }
+
+    /// Regression: the metadata is allocated fallibly (it was collected into a
+    /// `Box`, and a failed allocation aborted the process).
+    #[test]
+    fn metadata_allocation_failure_is_an_error() {
+        // The size overflows: refused before any allocation.
+        assert!(matches!(
+            new_meta(usize::MAX / 2),
+            Err(PoolError::OutOfMemory { bytes: usize::MAX })
+        ));
+    }
+
+    /// As above with a size the allocator is asked for and cannot provide.
+    #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "miri stops on an allocation it cannot make instead of returning null"
+    )]
+    fn metadata_allocation_refused_by_the_allocator_is_an_error() {
+        // About 2^63 bytes: a valid size, beyond any address space.
+        let count = (isize::MAX as usize - 64) / core::mem::size_of::<SlabMeta>();
+        assert!(matches!(
+            new_meta(count),
+            Err(PoolError::OutOfMemory { .. })
+        ));
+    }
+
+    #[test]
+    fn metadata_links_every_slab() {
+        let meta = new_meta(3).unwrap();
+        // ORDERING: Relaxed; single-threaded test.
+        let links: Vec<u32> = meta
+            .iter()
+            .map(|m| m.next.load(Ordering::Relaxed))
+            .collect();
+        assert_eq!(links, [1, 2, NIL]);
     }
 }

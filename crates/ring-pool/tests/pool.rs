@@ -154,19 +154,26 @@ fn forged_and_foreign_handles_are_errors() {
     let b = BufferPool::new(8, 2).unwrap();
     let h = a.alloc().unwrap().publish(1);
     assert_eq!(b.claim(h).unwrap_err(), PoolError::ForeignHandle);
-    let [pool, index, generation] = h.to_words();
+    let [pool, index, generation, high] = h.to_words();
+    assert_eq!(Handle::from_words([pool, index, generation, high]), h);
     // Out of range.
-    let bad = Handle::from_words([pool, 99, generation]);
+    let bad = Handle::from_words([pool, 99, generation, high]);
     assert_eq!(a.claim(bad).unwrap_err(), PoolError::InvalidHandle);
     // A generation from the future.
-    let bad = Handle::from_words([pool, index, generation + 5]);
+    let bad = Handle::from_words([pool, index, generation + 5, high]);
+    assert_eq!(a.claim(bad).unwrap_err(), PoolError::InvalidHandle);
+    // The same low half 2^32 generations on: from the future too.
+    let bad = Handle::from_words([pool, index, generation, high + 1]);
+    assert_eq!(a.claim(bad).unwrap_err(), PoolError::InvalidHandle);
+    // Beyond any generation the pool can reach (2^62 - 1).
+    let bad = Handle::from_words([pool, index, generation, u32::MAX]);
     assert_eq!(a.claim(bad).unwrap_err(), PoolError::InvalidHandle);
     // The other slab, never published under this generation: still free.
-    let other = Handle::from_words([pool, 1 - index, generation]);
+    let other = Handle::from_words([pool, 1 - index, generation, high]);
     assert!(a.claim(other).is_err());
     // A slab being written cannot be claimed.
     let w = a.alloc().unwrap();
-    let writing = Handle::from_words([pool, 1 - index, 1]);
+    let writing = Handle::from_words([pool, 1 - index, 1, 0]);
     assert_eq!(a.claim(writing).unwrap_err(), PoolError::InvalidHandle);
     drop(w);
     // The real handle still works after all that.
@@ -184,7 +191,8 @@ fn pools_get_distinct_ids() {
 
 #[test]
 fn handle_is_small_and_plain() {
-    assert_eq!(std::mem::size_of::<Handle>(), 12);
+    assert_eq!(std::mem::size_of::<Handle>(), 16);
+    assert_eq!(std::mem::align_of::<Handle>(), 4);
     fn send_sync_copy<T: Send + Sync + Copy>() {}
     send_sync_copy::<Handle>();
     fn send_sync<T: Send + Sync>() {}
@@ -276,4 +284,21 @@ fn stress_handles_through_an_spsc_ring() {
         });
         assert_eq!(pool.available(), pool.capacity());
     });
+}
+
+/// Regression: a pool whose per-slab metadata or slab memory cannot be
+/// allocated is an `Err`, not a process abort. `new` used to build the
+/// metadata first and infallibly (`collect`): here about 24 bytes times
+/// `MAX_SLABS` (~103 GB), whose failed allocation aborted the test process.
+#[test]
+#[cfg_attr(
+    miri,
+    ignore = "miri stops on an allocation it cannot make instead of returning null"
+)]
+fn unallocatable_pool_is_an_error_not_an_abort() {
+    // The largest slab size whose total still makes a valid `Layout` with the
+    // most slabs: about 2^63 bytes, which no allocator can provide.
+    let slab_size = (isize::MAX as usize - 64) / MAX_SLABS;
+    let err = BufferPool::new(slab_size, MAX_SLABS).unwrap_err();
+    assert!(matches!(err, PoolError::OutOfMemory { .. }), "{err:?}");
 }
