@@ -111,8 +111,9 @@ impl Common {
         ))));
         // Why the call below is sound: the header at `ring_offset` was initialised by
         // the creator (and every bit pattern of it is a valid RingHeader of atomics);
-        // `slots` holds `capacity` aligned slots of `T` (validated layout, 128-aligned
-        // base); `capacity` is a validated power of two; `Common` keeps the region
+        // `slots` holds `capacity` aligned slots of `T` (the validated layout puts
+        // them at a multiple of `align_of::<T>()` <= MAX_ELEM_ALIGN, and the region's
+        // base is aligned to MAX_ELEM_ALIGN, a `Region` invariant); `capacity` is a validated power of two; `Common` keeps the region
         // alive as long as the side built from this RingRef; the claim above makes
         // this the only side of its kind (a hostile peer can only corrupt indices,
         // which the Untrusted policy checks). `cross_process` picks this process's own

@@ -84,7 +84,7 @@ fn map(file: &File, len: usize) -> Result<Region, ShmError> {
         .map_raw(file)
         .map_err(|e| ShmError::io("mmap", e))?;
     Region::mapped(map)
-        .ok_or_else(|| ShmError::io("mmap", io::Error::other("mmap returned a null mapping")))
+        .ok_or_else(|| ShmError::io("mmap", io::Error::other("mmap returned a null or misaligned mapping")))
 }
 
 impl<T: ShmSafe> SharedRing<T> {
