@@ -79,7 +79,11 @@ impl<T: ShmSafe> SharedConsumer<T> {
         // SAFETY: the consumer claim word was just won: this is the ring's only
         // consumer for as long as the handle lives.
         let raw = unsafe { RawConsumer::<T, Untrusted>::new(ring) };
-        raw.refresh()?;
+        if let Err(e) = raw.refresh() {
+            // Impossible indices: refuse, but do not consume the role.
+            common.unclaim();
+            return Err(e.into());
+        }
         Ok(SharedConsumer { raw, common })
     }
 

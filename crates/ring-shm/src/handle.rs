@@ -149,6 +149,28 @@ impl Common {
         self.region.id()
     }
 
+    /// Gives the role back after a claim that failed past the CAS (the ring's
+    /// indices were impossible): clears this side's start time and heartbeat,
+    /// then frees the claim word if it still holds our pid, so a failed claim
+    /// consumes nothing.
+    pub(crate) fn unclaim(&self) {
+        let f = self.role.fields(self.id());
+        // ORDERING: Relaxed; published by the Release CAS below.
+        f.start.store(0, Ordering::Relaxed);
+        // ORDERING: Relaxed; a heartbeat orders nothing.
+        f.beat.store(0, Ordering::Relaxed);
+        // ORDERING: Release; pairs with the AcqRel CAS in `claim` of the next
+        // claimant: once it wins the word it sees the fields cleared here, so its
+        // own start time cannot be overwritten by our reset. If a hostile peer
+        // rewrote the word meanwhile, we leave it alone.
+        let _ = f.pid.compare_exchange(
+            std::process::id(),
+            0,
+            Ordering::Release,
+            Ordering::Relaxed,
+        );
+    }
+
     /// Refreshes this side's heartbeat.
     pub(crate) fn beat(&self) {
         // ORDERING: Relaxed; a heartbeat orders nothing, only its change matters.

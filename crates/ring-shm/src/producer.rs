@@ -64,7 +64,11 @@ impl<T: ShmSafe> SharedProducer<T> {
         // SAFETY: the producer claim word was just won: this is the ring's only
         // producer for as long as the handle lives (a role is never given back).
         let mut raw = unsafe { RawProducer::<T, Untrusted>::new(ring) };
-        raw.refresh()?;
+        if let Err(e) = raw.refresh() {
+            // Impossible indices: refuse, but do not consume the role.
+            common.unclaim();
+            return Err(e.into());
+        }
         Ok(SharedProducer { raw, common })
     }
 

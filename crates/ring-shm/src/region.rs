@@ -305,7 +305,8 @@ impl ShmImage {
     /// # Errors
     ///
     /// A validation error, [`ShmError::RoleTaken`], or
-    /// [`ShmError::IndexCorrupt`] if the indices are impossible.
+    /// [`ShmError::IndexCorrupt`] if the indices are impossible. A failed
+    /// call leaves the role free.
     ///
     /// # Examples
     ///

@@ -204,7 +204,8 @@ impl<T: ShmSafe> SharedRing<T> {
     /// # Errors
     ///
     /// [`ShmError::RoleTaken`]; [`ShmError::IndexCorrupt`] if the ring's
-    /// indices are impossible (a corrupt or hostile file).
+    /// indices are impossible (a corrupt or hostile file): the role is then
+    /// given back, not consumed.
     ///
     /// # Examples
     ///

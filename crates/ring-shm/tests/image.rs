@@ -357,3 +357,29 @@ fn slots_of_an_over_aligned_type_are_aligned() {
         assert_eq!(out, [wide(round + 1), wide(round + 2)]);
     }
 }
+
+/// A role whose claim failed (impossible indices) is not consumed: once the
+/// indices are sane again the role can be taken.
+#[test]
+fn a_failed_claim_gives_the_role_back() {
+    let image = ShmImage::new::<u64>(cfg(2)).unwrap();
+    put_u64(&image, TAIL, 100);
+    assert!(matches!(
+        image.consumer::<u64>(),
+        Err(ShmError::IndexCorrupt(_))
+    ));
+    put_u64(&image, HEAD, 1);
+    assert!(matches!(
+        image.producer::<u64>(),
+        Err(ShmError::IndexCorrupt(_))
+    ));
+    put_u64(&image, TAIL, 3);
+    let mut rx = image.consumer::<u64>().expect("the consumer role is free");
+    let mut tx = image.producer::<u64>().expect("the producer role is free");
+    assert_eq!(rx.producer_pid(), std::process::id());
+    assert_eq!(tx.consumer_pid(), std::process::id());
+    assert_eq!(rx.len(), 2);
+    assert_eq!(rx.skip(2), 2);
+    tx.try_send(9).unwrap();
+    assert_eq!(rx.try_recv(), Ok(9));
+}
