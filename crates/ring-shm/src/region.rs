@@ -228,24 +228,36 @@ impl ShmImage {
         self.len() == 0
     }
 
-    /// A copy of the image's bytes.
+    /// A copy of the image's bytes, or `None` while any handle taken from
+    /// it, or any clone of the image, is alive.
+    ///
+    /// A handle may write the region at any time from any thread, so a copy
+    /// racing it would be a data race; `&mut self` and the uniqueness check
+    /// (the image holds the only reference to its memory) make sure nothing
+    /// else can touch the bytes during the copy, and that every write made
+    /// through a handle dropped on another thread is seen.
     ///
     /// # Examples
     ///
     /// ```
-    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default().with_ring_bits(2))?;
-    /// assert_eq!(&image.to_vec()[..8], b"ringshm\0");
+    /// let mut image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default().with_ring_bits(2))?;
+    /// assert_eq!(&image.to_vec().unwrap()[..8], b"ringshm\0");
+    /// let tx = image.producer::<u8>()?;
+    /// assert_eq!(image.to_vec(), None); // a live handle may be writing
+    /// drop(tx);
+    /// assert!(image.to_vec().is_some());
     /// # Ok::<(), ring_shm::ShmError>(())
     /// ```
-    pub fn to_vec(&self) -> Vec<u8> {
-        let mut v = vec![0u8; self.len()];
-        // SAFETY: the region holds `len` initialised bytes; `v` has room for them.
-        // Handles of this image write only through the ring protocol in this
-        // process, and `to_vec` runs on the thread that owns `&self`.
-        unsafe {
-            core::ptr::copy_nonoverlapping(self.region.base().as_ptr(), v.as_mut_ptr(), v.len())
-        };
-        v
+    pub fn to_vec(&mut self) -> Option<Vec<u8>> {
+        let region = Arc::get_mut(&mut self.region)?;
+        let mut v = vec![0u8; region.len()];
+        // SAFETY: the region holds `len` initialised bytes (zeroed or copied at
+        // creation) and `v` has room for them. No race: `get_mut` succeeded, so this
+        // image holds the only `Arc` of the region (no handle, no clone) and none can
+        // be made while `self` is borrowed mutably; its Acquire check orders every
+        // write through a handle or clone dropped on another thread before this copy.
+        unsafe { core::ptr::copy_nonoverlapping(region.base().as_ptr(), v.as_mut_ptr(), v.len()) };
+        Some(v)
     }
 
     /// Overwrites bytes from `offset` (clipped at the end of the image);

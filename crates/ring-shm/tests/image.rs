@@ -226,7 +226,10 @@ fn a_silent_peer_without_pidfd_counts_as_dead() {
 
 #[test]
 fn validation_errors_on_images() {
-    let good = ShmImage::new::<u32>(cfg(4)).unwrap().to_vec();
+    let good = ShmImage::new::<u32>(cfg(4))
+        .unwrap()
+        .to_vec()
+        .expect("no handle exists");
     let check = |mutate: &dyn Fn(&mut Vec<u8>)| {
         let mut b = good.clone();
         mutate(&mut b);
@@ -382,4 +385,38 @@ fn a_failed_claim_gives_the_role_back() {
     assert_eq!(rx.skip(2), 2);
     tx.try_send(9).unwrap();
     assert_eq!(rx.try_recv(), Ok(9));
+}
+
+/// `to_vec` never copies memory a live handle may be writing: it refuses
+/// while a handle (or a clone of the image) exists, on this thread or another,
+/// and once they are gone it sees what they wrote. (Before, it copied the
+/// region while a producer on another thread wrote a slot: a data race miri
+/// reports.)
+#[test]
+fn to_vec_only_copies_an_image_no_one_else_can_write() {
+    let mut image = ShmImage::new::<u64>(cfg(2)).unwrap();
+    let slots = image.validate::<u64>().unwrap().slots_offset();
+    let mut tx = image.producer::<u64>().unwrap();
+    assert_eq!(image.to_vec(), None, "a live producer");
+    let rx = image.consumer::<u64>().unwrap();
+    let t = std::thread::spawn(move || {
+        for i in 0..4u64 {
+            tx.try_send(0x0101_0101 * (i + 1)).unwrap();
+        }
+    });
+    assert_eq!(image.to_vec(), None, "a producer writing on another thread");
+    t.join().unwrap();
+    assert_eq!(image.to_vec(), None, "a live consumer");
+    drop(rx);
+    let clone = image.clone();
+    assert_eq!(image.to_vec(), None, "a clone could take a role");
+    drop(clone);
+    let bytes = image.to_vec().expect("no handle, no clone");
+    assert_eq!(bytes.len(), image.len());
+    assert_eq!(&bytes[..8], b"ringshm\0");
+    let slot = |i: usize| u64::from_le_bytes(bytes[slots + 8 * i..][..8].try_into().unwrap());
+    assert_eq!(
+        [slot(0), slot(1), slot(2), slot(3)],
+        [0x0101_0101, 0x0202_0202, 0x0303_0303, 0x0404_0404]
+    );
 }
