@@ -420,3 +420,26 @@ fn to_vec_only_copies_an_image_no_one_else_can_write() {
         [0x0101_0101, 0x0202_0202, 0x0303_0303, 0x0404_0404]
     );
 }
+/// No producer ever took its role: a blocking receive waits (the caller
+/// asked for it; any process holding the fd may still attach), it is never
+/// turned into `Closed` by a liveness verdict about nobody, and a producer
+/// that attaches later is received from.
+#[test]
+fn a_receive_before_any_producer_waits_for_one() {
+    let image = ShmImage::new::<u32>(cfg(2)).unwrap();
+    let mut rx = image.consumer::<u32>().unwrap();
+    rx.set_heartbeat_timeout(Duration::ZERO);
+    rx.set_liveness_interval(Duration::from_millis(1));
+    assert_eq!(rx.producer_pid(), 0);
+    for _ in 0..3 {
+        assert_eq!(
+            rx.recv_timeout(Duration::from_millis(5)),
+            Err(RecvTimeoutError::Timeout)
+        );
+        assert!(rx.is_producer_alive(), "nobody to be dead yet");
+        assert!(!rx.is_closed());
+    }
+    let mut tx = image.producer::<u32>().unwrap();
+    tx.try_send(4).unwrap();
+    assert_eq!(rx.recv_timeout(Duration::from_secs(5)), Ok(4));
+}
