@@ -163,12 +163,9 @@ impl Common {
         // claimant: once it wins the word it sees the fields cleared here, so its
         // own start time cannot be overwritten by our reset. If a hostile peer
         // rewrote the word meanwhile, we leave it alone.
-        let _ = f.pid.compare_exchange(
-            std::process::id(),
-            0,
-            Ordering::Release,
-            Ordering::Relaxed,
-        );
+        let _ = f
+            .pid
+            .compare_exchange(std::process::id(), 0, Ordering::Release, Ordering::Relaxed);
     }
 
     /// Refreshes this side's heartbeat.

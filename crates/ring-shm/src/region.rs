@@ -194,7 +194,10 @@ impl ShmImage {
     /// ```
     pub fn from_bytes(bytes: &[u8]) -> ShmImage {
         let Some(region) = Region::heap(bytes.len()) else {
-            panic!("ShmImage::from_bytes: {} bytes cannot be allocated", bytes.len())
+            panic!(
+                "ShmImage::from_bytes: {} bytes cannot be allocated",
+                bytes.len()
+            )
         };
         // SAFETY: the fresh region has at least `bytes.len()` writable bytes and
         // cannot overlap `bytes`.
