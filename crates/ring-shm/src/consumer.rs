@@ -79,7 +79,11 @@ impl<T: ShmSafe> SharedConsumer<T> {
         // SAFETY: the consumer claim word was just won: this is the ring's only
         // consumer for as long as the handle lives.
         let raw = unsafe { RawConsumer::<T, Untrusted>::new(ring) };
-        raw.refresh()?;
+        if let Err(e) = raw.refresh() {
+            // Impossible indices: refuse, but do not consume the role.
+            common.unclaim();
+            return Err(e.into());
+        }
         Ok(SharedConsumer { raw, common })
     }
 
@@ -541,8 +545,10 @@ impl<T: ShmSafe> SharedConsumer<T> {
     }
 
     /// True unless the producer process is known to be dead: a pidfd of it
-    /// has become readable, or (without a pidfd) it showed no sign of life
-    /// for the heartbeat timeout. True while no producer has attached.
+    /// has become readable; or, without a pidfd, `/proc` shows its pid gone,
+    /// reused or a zombie (when `/proc` showed the claimant itself at first
+    /// sight); or else (another PID namespace, no `/proc`) it showed no sign
+    /// of life for the heartbeat timeout. True while no producer has attached.
     ///
     /// # Examples
     ///
@@ -646,8 +652,9 @@ impl<T: ShmSafe> SharedConsumer<T> {
         self.common.interval = interval.max(Duration::from_millis(1));
     }
 
-    /// How long a producer without a pidfd may show no sign of life before
-    /// it counts as dead (default [`DEFAULT_HEARTBEAT_TIMEOUT`](crate::DEFAULT_HEARTBEAT_TIMEOUT)).
+    /// How long a producer judged by heartbeats (neither a pidfd nor `/proc`
+    /// can watch it) may show no sign of life before it counts as dead
+    /// (default [`DEFAULT_HEARTBEAT_TIMEOUT`](crate::DEFAULT_HEARTBEAT_TIMEOUT)).
     ///
     /// # Examples
     ///

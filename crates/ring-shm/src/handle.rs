@@ -111,8 +111,9 @@ impl Common {
         ))));
         // Why the call below is sound: the header at `ring_offset` was initialised by
         // the creator (and every bit pattern of it is a valid RingHeader of atomics);
-        // `slots` holds `capacity` aligned slots of `T` (validated layout, 128-aligned
-        // base); `capacity` is a validated power of two; `Common` keeps the region
+        // `slots` holds `capacity` aligned slots of `T` (the validated layout puts
+        // them at a multiple of `align_of::<T>()` <= MAX_ELEM_ALIGN, and the region's
+        // base is aligned to MAX_ELEM_ALIGN, a `Region` invariant); `capacity` is a validated power of two; `Common` keeps the region
         // alive as long as the side built from this RingRef; the claim above makes
         // this the only side of its kind (a hostile peer can only corrupt indices,
         // which the Untrusted policy checks). `cross_process` picks this process's own
@@ -146,6 +147,25 @@ impl Common {
 
     fn id(&self) -> &IdHeader {
         self.region.id()
+    }
+
+    /// Gives the role back after a claim that failed past the CAS (the ring's
+    /// indices were impossible): clears this side's start time and heartbeat,
+    /// then frees the claim word if it still holds our pid, so a failed claim
+    /// consumes nothing.
+    pub(crate) fn unclaim(&self) {
+        let f = self.role.fields(self.id());
+        // ORDERING: Relaxed; published by the Release CAS below.
+        f.start.store(0, Ordering::Relaxed);
+        // ORDERING: Relaxed; a heartbeat orders nothing.
+        f.beat.store(0, Ordering::Relaxed);
+        // ORDERING: Release; pairs with the AcqRel CAS in `claim` of the next
+        // claimant: once it wins the word it sees the fields cleared here, so its
+        // own start time cannot be overwritten by our reset. If a hostile peer
+        // rewrote the word meanwhile, we leave it alone.
+        let _ = f
+            .pid
+            .compare_exchange(std::process::id(), 0, Ordering::Release, Ordering::Relaxed);
     }
 
     /// Refreshes this side's heartbeat.

@@ -36,9 +36,11 @@
 //!   the tail moves (Release) only after the slots are written.
 //! - **No endless wait on a dead peer**: blocking calls sleep on the futex in
 //!   slices ([`DEFAULT_LIVENESS_INTERVAL`]) and re-check the peer's liveness
-//!   (a pidfd, else heartbeats); a dead producer turns `recv` into `Closed`
+//!   (a pidfd, else `/proc`, else heartbeats); a dead producer turns `recv` into `Closed`
 //!   after the items it committed are drained, a dead consumer turns `send`
-//!   into `Closed`.
+//!   into `Closed`. Liveness is judged once the peer took its role: until
+//!   then a blocking call waits for a peer to attach (any holder of the fd
+//!   may), which the timed calls bound (`docs/shm-protocol.md`, "Liveness").
 //! - Each role is taken once across all processes ([`ShmError::RoleTaken`]).
 //!
 //! ## Features

@@ -1,6 +1,8 @@
 //! Is the peer process alive? From a pidfd where the kernel has one (opened
 //! when the peer's pid is first seen and verified against its start time, so
-//! PID reuse cannot fool it), from heartbeats otherwise.
+//! PID reuse cannot fool it); else from `/proc/<pid>/stat` where it shows the
+//! very process that claimed the role (same start time); from heartbeats
+//! otherwise (another PID namespace, no `/proc`, unknown start time).
 
 use core::time::Duration;
 #[cfg(not(miri))]
@@ -33,14 +35,49 @@ pub(crate) fn own_start_time() -> u64 {
     proc_start_time("self").unwrap_or(0)
 }
 
+/// Field 3 (`state`) and field 22 (`starttime`) of `/proc/<pid>/stat`.
+#[cfg(not(miri))]
+fn proc_stat(pid: &str) -> std::io::Result<(u8, u64)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    let bad = || std::io::Error::from(std::io::ErrorKind::InvalidData);
+    // The command name (field 2) is in parentheses and may contain anything,
+    // so count fields from the last ')': field 3 is the first after it.
+    let (_, rest) = stat.rsplit_once(')').ok_or_else(bad)?;
+    let mut fields = rest.split_whitespace();
+    let state = fields
+        .next()
+        .and_then(|f| f.bytes().next())
+        .ok_or_else(bad)?;
+    let start = fields
+        .nth(22 - 4)
+        .and_then(|f| f.parse().ok())
+        .ok_or_else(bad)?;
+    Ok((state, start))
+}
+
 /// Field 22 (`starttime`) of `/proc/<pid>/stat`.
 #[cfg(not(miri))]
 fn proc_start_time(pid: &str) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name (field 2) is in parentheses and may contain anything,
-    // so count fields from the last ')': field 3 is the first after it.
-    let (_, rest) = stat.rsplit_once(')')?;
-    rest.split_whitespace().nth(22 - 3)?.parse().ok()
+    proc_stat(pid).ok().map(|(_, start)| start)
+}
+
+/// Whether the process `pid` that started at `start` still runs, as
+/// `/proc` shows it: `Some(false)` once the pid is gone, reused (another
+/// start time) or a zombie (exited, not yet reaped: a pidfd reports that as
+/// exited too); `None` if `/proc` cannot tell (a read error other than the
+/// process being gone).
+#[cfg(not(miri))]
+fn proc_verdict(pid: u32, start: u64) -> Option<bool> {
+    match proc_stat(&pid.to_string()) {
+        Ok((state, s)) => Some(s == start && !matches!(state, b'Z' | b'X' | b'x')),
+        Err(e)
+            if e.kind() == std::io::ErrorKind::NotFound
+                || e.raw_os_error() == Some(libc::ESRCH) =>
+        {
+            Some(false)
+        }
+        Err(_) => None,
+    }
 }
 
 /// Opens a pidfd for `pid` and checks that it is the process that started at
@@ -86,6 +123,13 @@ pub(crate) struct PeerView {
 pub(crate) struct PeerWatch {
     #[cfg(not(miri))]
     pidfd: Option<(u32, OwnedFd)>,
+    /// The (pid, start) that `/proc` showed running when no pidfd could be
+    /// opened for it: judged through `/proc` from then on.
+    #[cfg(not(miri))]
+    proc_verified: Option<(u32, u64)>,
+    /// The (pid, start) `/proc` was last tried for (not retried).
+    #[cfg(not(miri))]
+    proc_tried: (u32, u64),
     /// The (pid, start) a pidfd was last tried for (not retried).
     tried: (u32, u64),
     last: Option<(u32, u64, u64)>,
@@ -98,6 +142,10 @@ impl PeerWatch {
         PeerWatch {
             #[cfg(not(miri))]
             pidfd: None,
+            #[cfg(not(miri))]
+            proc_verified: None,
+            #[cfg(not(miri))]
+            proc_tried: (0, 0),
             tried: (0, 0),
             last: None,
             last_change: Instant::now(),
@@ -144,6 +192,23 @@ impl PeerWatch {
                     return !dead;
                 }
             }
+            // No pidfd (a kernel without pidfd_open, a seccomp filter, no fd left):
+            // if /proc shows the claimant itself (its pid with its start time, so
+            // not a reuse and not another PID namespace's process), judge it
+            // through /proc from now on. Heartbeats alone would count a live peer
+            // that idles longer than the timeout as dead.
+            if v.start != 0 && self.proc_tried != (v.pid, v.start) {
+                self.proc_tried = (v.pid, v.start);
+                if proc_verdict(v.pid, v.start) == Some(true) {
+                    self.proc_verified = Some((v.pid, v.start));
+                    return true;
+                }
+            }
+            if self.proc_verified == Some((v.pid, v.start))
+                && let Some(alive) = proc_verdict(v.pid, v.start)
+            {
+                return alive;
+            }
         }
         let snap = (v.pid, v.beat, v.progress);
         let now = Instant::now();
@@ -182,6 +247,70 @@ mod tests {
         w.timeout = Duration::from_secs(3600);
         assert!(w.alive(v));
         assert!(w.alive(v), "within the timeout");
+    }
+
+    /// A live peer whose pidfd could not be opened (a kernel without
+    /// `pidfd_open`, a seccomp filter, no fd left) and that shows no sign of
+    /// life (idle, or parked in a wait longer than the timeout) is not dead.
+    /// Before the fix it was declared dead once the heartbeat timeout passed.
+    #[test]
+    #[cfg_attr(miri, ignore = "/proc is a system call")]
+    fn an_idle_live_peer_without_a_pidfd_is_not_dead() {
+        let start = own_start_time();
+        assert_ne!(start, 0, "/proc/self/stat is readable on Linux");
+        let mut w = PeerWatch::new();
+        w.timeout = Duration::ZERO;
+        let v = PeerView {
+            pid: std::process::id(),
+            start,
+            beat: 7,
+            progress: 3,
+        };
+        // As if pidfd_open had already failed for this (pid, start).
+        w.tried = (v.pid, v.start);
+        for i in 0..3 {
+            assert!(w.alive(v), "check {i}: the process exists, same start time");
+        }
+        assert!(!w.has_pidfd());
+    }
+
+    /// Without a pidfd, a peer judged through `/proc` is dead as soon as it
+    /// exits (a zombie, then a reaped pid), not after the heartbeat timeout.
+    #[test]
+    #[cfg(not(miri))] // processes and /proc are system calls (and not compiled there)
+    fn a_peer_judged_through_proc_is_dead_once_it_exits() {
+        use std::process::{Command, Stdio};
+        // `cat` runs until its stdin closes: the test decides when it exits.
+        let mut child = Command::new("cat")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("spawn cat");
+        let pid = child.id();
+        let start = proc_start_time(&pid.to_string()).expect("not reaped: /proc has it");
+        let mut w = PeerWatch::new();
+        // Heartbeats alone would call a silent peer alive for an hour.
+        w.timeout = Duration::from_secs(3600);
+        w.tried = (pid, start); // as if pidfd_open had failed
+        let v = PeerView {
+            pid,
+            start,
+            beat: 0,
+            progress: 0,
+        };
+        assert!(w.alive(v), "running");
+        drop(child.stdin.take());
+        // SAFETY: an all-zero siginfo_t is a valid value (plain C struct).
+        let mut info: libc::siginfo_t = unsafe { core::mem::zeroed() };
+        // SAFETY: waits for our own child to exit without reaping it (WNOWAIT);
+        // writes only `info`, which lives across the call.
+        let rc =
+            unsafe { libc::waitid(libc::P_PID, pid, &mut info, libc::WEXITED | libc::WNOWAIT) };
+        assert_eq!(rc, 0, "waitid: {}", std::io::Error::last_os_error());
+        assert!(!w.alive(v), "a zombie has exited");
+        child.wait().expect("reap");
+        assert!(!w.alive(v), "reaped");
+        assert!(!w.has_pidfd());
     }
 
     #[test]

@@ -64,7 +64,11 @@ impl<T: ShmSafe> SharedProducer<T> {
         // SAFETY: the producer claim word was just won: this is the ring's only
         // producer for as long as the handle lives (a role is never given back).
         let mut raw = unsafe { RawProducer::<T, Untrusted>::new(ring) };
-        raw.refresh()?;
+        if let Err(e) = raw.refresh() {
+            // Impossible indices: refuse, but do not consume the role.
+            common.unclaim();
+            return Err(e.into());
+        }
         Ok(SharedProducer { raw, common })
     }
 
@@ -448,8 +452,10 @@ impl<T: ShmSafe> SharedProducer<T> {
     }
 
     /// True unless the consumer process is known to be dead: a pidfd of it
-    /// has become readable, or (without a pidfd) it showed no sign of life
-    /// for the heartbeat timeout. True while no consumer has attached.
+    /// has become readable; or, without a pidfd, `/proc` shows its pid gone,
+    /// reused or a zombie (when `/proc` showed the claimant itself at first
+    /// sight); or else (another PID namespace, no `/proc`) it showed no sign
+    /// of life for the heartbeat timeout. True while no consumer has attached.
     ///
     /// # Examples
     ///
@@ -528,9 +534,11 @@ impl<T: ShmSafe> SharedProducer<T> {
         self.common.uses_pidfd()
     }
 
-    /// Refreshes this side's heartbeat. Blocking calls do it on their own;
-    /// call it when idle outside them for longer than the peer's heartbeat
-    /// timeout and the peer has no pidfd of this process.
+    /// Refreshes this side's heartbeat. Blocking calls do it on their own,
+    /// once per liveness interval; call it when idle outside them for longer
+    /// than the peer's heartbeat timeout if the peer may watch this process
+    /// by heartbeats (it cannot see it through a pidfd or `/proc`: another
+    /// PID namespace, no `/proc`).
     ///
     /// # Examples
     ///
@@ -558,8 +566,9 @@ impl<T: ShmSafe> SharedProducer<T> {
         self.common.interval = interval.max(Duration::from_millis(1));
     }
 
-    /// How long a consumer without a pidfd may show no sign of life before
-    /// it counts as dead (default [`DEFAULT_HEARTBEAT_TIMEOUT`](crate::DEFAULT_HEARTBEAT_TIMEOUT)).
+    /// How long a consumer judged by heartbeats (neither a pidfd nor `/proc`
+    /// can watch it) may show no sign of life before it counts as dead
+    /// (default [`DEFAULT_HEARTBEAT_TIMEOUT`](crate::DEFAULT_HEARTBEAT_TIMEOUT)).
     ///
     /// # Examples
     ///

@@ -3,26 +3,27 @@
 
 use core::fmt;
 use core::ptr::NonNull;
+use std::alloc;
 
 use ring_core::Config;
 use ring_core::sync::Arc;
 
 use crate::error::ShmError;
-use crate::layout::{self, ID_HEADER_SIZE, IdHeader, ShmLayout};
+use crate::layout::{self, ID_HEADER_SIZE, IdHeader, MAX_ELEM_ALIGN, ShmLayout};
 use crate::{SharedConsumer, SharedProducer, ShmSafe};
-
-/// A 128-byte aligned block: heap images are arrays of these.
-#[derive(Clone, Copy)]
-#[repr(C, align(128))]
-struct Block([u8; 128]);
 
 enum Backing {
     Mapped(#[allow(dead_code)] memmap2::MmapRaw), // reason: kept only to unmap on drop
-    Heap(NonNull<[Block]>),
+    /// Allocated with this layout (aligned to [`MAX_ELEM_ALIGN`]).
+    Heap(alloc::Layout),
 }
 
 /// A region of memory holding one ring: base pointer, length, and what to
 /// free when the last user is gone.
+///
+/// Invariant: `base` is aligned to [`MAX_ELEM_ALIGN`] (a page): the layout's
+/// offsets are multiples of the element's alignment (at most
+/// `MAX_ELEM_ALIGN`), so every slot address is aligned for its type.
 pub(crate) struct Region {
     base: NonNull<u8>,
     len: usize,
@@ -52,8 +53,14 @@ unsafe impl Send for Region {}
 unsafe impl Sync for Region {}
 
 impl Region {
+    /// The region of a mapping; `None` if its base is null or not aligned to
+    /// [`MAX_ELEM_ALIGN`] (`mmap` returns page-aligned addresses, and Linux
+    /// pages are at least 4096 bytes).
     pub(crate) fn mapped(map: memmap2::MmapRaw) -> Option<Region> {
         let base = NonNull::new(map.as_mut_ptr())?;
+        if !base.as_ptr().addr().is_multiple_of(MAX_ELEM_ALIGN) {
+            return None;
+        }
         Some(Region {
             base,
             len: map.len(),
@@ -61,16 +68,21 @@ impl Region {
         })
     }
 
-    /// A zeroed heap region of `len` bytes, aligned to 128.
-    fn heap(len: usize) -> Region {
-        let blocks = len.div_ceil(size_of::<Block>()).max(1);
-        let boxed: Box<[Block]> = vec![Block([0; 128]); blocks].into_boxed_slice();
-        let raw = NonNull::from(Box::leak(boxed));
-        Region {
-            base: raw.cast::<u8>(),
+    /// A zeroed heap region of `len` bytes, aligned to [`MAX_ELEM_ALIGN`] like
+    /// a mapping (so the slots of a type aligned above the headers' 128 bytes
+    /// are aligned too); `None` if `len` rounded up to the alignment overflows.
+    fn heap(len: usize) -> Option<Region> {
+        let layout = alloc::Layout::from_size_align(len.max(1), MAX_ELEM_ALIGN).ok()?;
+        // SAFETY: `layout` has a non-zero size.
+        let raw = unsafe { alloc::alloc_zeroed(layout) };
+        let Some(base) = NonNull::new(raw) else {
+            alloc::handle_alloc_error(layout)
+        };
+        Some(Region {
+            base,
             len,
-            backing: Backing::Heap(raw),
-        }
+            backing: Backing::Heap(layout),
+        })
     }
 
     pub(crate) fn base(&self) -> NonNull<u8> {
@@ -85,31 +97,35 @@ impl Region {
     /// (checked by `validate` or guaranteed by `create`).
     pub(crate) fn id(&self) -> &IdHeader {
         assert!(self.len >= ID_HEADER_SIZE, "region shorter than the header");
-        // SAFETY: at least 128 bytes at a 128-aligned base (asserted above; mapping
-        // bases are page aligned, heap regions 128 aligned); all-atomic type, every
-        // bit pattern valid; lives as long as `self`.
+        // SAFETY: at least 128 bytes (asserted above) at a base aligned to
+        // MAX_ELEM_ALIGN >= 128 (the `Region` invariant); all-atomic type, every bit
+        // pattern valid; lives as long as `self`.
         unsafe { self.base.cast::<IdHeader>().as_ref() }
     }
 
     /// Checks the region as a ring of `T`.
     pub(crate) fn validate<T>(&self) -> Result<ShmLayout, ShmError> {
-        // SAFETY: `base` is 128-aligned and valid for `len` bytes while `self` lives.
+        // SAFETY: `base` is aligned to MAX_ELEM_ALIGN >= 128 (the `Region` invariant)
+        // and valid for `len` bytes while `self` lives.
         unsafe { layout::validate(self.base, self.len, size_of::<T>(), align_of::<T>()) }
     }
 }
 
 impl Drop for Region {
     fn drop(&mut self) {
-        if let Backing::Heap(raw) = self.backing {
-            // SAFETY: leaked from a `Box<[Block]>` in `heap`; the last user is gone.
-            drop(unsafe { Box::from_raw(raw.as_ptr()) });
+        if let Backing::Heap(layout) = self.backing {
+            // SAFETY: allocated in `heap` with exactly this layout; the last user is
+            // gone.
+            unsafe { alloc::dealloc(self.base.as_ptr(), layout) };
         }
     }
 }
 
 /// A ring laid out exactly as in a shared mapping, but in this process's
 /// heap: for tests, fuzzing and miri (which cannot run the system calls of a
-/// real [`SharedRing`](crate::SharedRing)).
+/// real [`SharedRing`](crate::SharedRing)). Like a mapping, an image starts
+/// at an address aligned to [`MAX_ELEM_ALIGN`], so the slots of any accepted
+/// element type (alignment up to a page) are aligned.
 ///
 /// An image can be given any bytes, validated like a file given to
 /// [`attach`](crate::SharedRing::attach), and both of its roles can be taken
@@ -139,12 +155,16 @@ impl ShmImage {
     ///
     /// # Errors
     ///
-    /// [`ShmError::TooLarge`] if the ring cannot be laid out.
+    /// [`ShmError::TooLarge`] if the ring cannot be laid out or allocated.
     pub fn new<T: ShmSafe>(config: Config) -> Result<ShmImage, ShmError> {
         let layout = ShmLayout::new::<T>(config.ring_bits())?;
-        let region = Region::heap(layout.total_size());
-        // SAFETY: a fresh, 128-aligned, zeroed heap region of the layout's total
-        // size; no one else sees it yet.
+        let region = Region::heap(layout.total_size()).ok_or(ShmError::TooLarge {
+            ring_bits: layout.ring_bits(),
+            elem_size: layout.elem_size(),
+            elem_align: layout.elem_align(),
+        })?;
+        // SAFETY: a fresh, zeroed heap region of the layout's total size, aligned to
+        // MAX_ELEM_ALIGN (so to 128 and to `T`'s alignment); no one else sees it yet.
         unsafe {
             layout::init(
                 region.base(),
@@ -158,7 +178,13 @@ impl ShmImage {
         })
     }
 
-    /// An image holding a copy of `bytes` (any content, any length).
+    /// An image holding a copy of `bytes` (any content, any length), at an
+    /// address aligned like a mapping.
+    ///
+    /// # Panics
+    ///
+    /// If `bytes.len()` rounded up to [`MAX_ELEM_ALIGN`] does not fit in an
+    /// `isize` (no real slice is that long).
     ///
     /// # Examples
     ///
@@ -167,7 +193,12 @@ impl ShmImage {
     /// assert!(matches!(image.validate::<u64>(), Err(ring_shm::ShmError::BadMagic { .. })));
     /// ```
     pub fn from_bytes(bytes: &[u8]) -> ShmImage {
-        let region = Region::heap(bytes.len());
+        let Some(region) = Region::heap(bytes.len()) else {
+            panic!(
+                "ShmImage::from_bytes: {} bytes cannot be allocated",
+                bytes.len()
+            )
+        };
         // SAFETY: the fresh region has at least `bytes.len()` writable bytes and
         // cannot overlap `bytes`.
         unsafe {
@@ -200,24 +231,36 @@ impl ShmImage {
         self.len() == 0
     }
 
-    /// A copy of the image's bytes.
+    /// A copy of the image's bytes, or `None` while any handle taken from
+    /// it, or any clone of the image, is alive.
+    ///
+    /// A handle may write the region at any time from any thread, so a copy
+    /// racing it would be a data race; `&mut self` and the uniqueness check
+    /// (the image holds the only reference to its memory) make sure nothing
+    /// else can touch the bytes during the copy, and that every write made
+    /// through a handle dropped on another thread is seen.
     ///
     /// # Examples
     ///
     /// ```
-    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default().with_ring_bits(2))?;
-    /// assert_eq!(&image.to_vec()[..8], b"ringshm\0");
+    /// let mut image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default().with_ring_bits(2))?;
+    /// assert_eq!(&image.to_vec().unwrap()[..8], b"ringshm\0");
+    /// let tx = image.producer::<u8>()?;
+    /// assert_eq!(image.to_vec(), None); // a live handle may be writing
+    /// drop(tx);
+    /// assert!(image.to_vec().is_some());
     /// # Ok::<(), ring_shm::ShmError>(())
     /// ```
-    pub fn to_vec(&self) -> Vec<u8> {
-        let mut v = vec![0u8; self.len()];
-        // SAFETY: the region holds `len` initialised bytes; `v` has room for them.
-        // Handles of this image write only through the ring protocol in this
-        // process, and `to_vec` runs on the thread that owns `&self`.
-        unsafe {
-            core::ptr::copy_nonoverlapping(self.region.base().as_ptr(), v.as_mut_ptr(), v.len())
-        };
-        v
+    pub fn to_vec(&mut self) -> Option<Vec<u8>> {
+        let region = Arc::get_mut(&mut self.region)?;
+        let mut v = vec![0u8; region.len()];
+        // SAFETY: the region holds `len` initialised bytes (zeroed or copied at
+        // creation) and `v` has room for them. No race: `get_mut` succeeded, so this
+        // image holds the only `Arc` of the region (no handle, no clone) and none can
+        // be made while `self` is borrowed mutably; its Acquire check orders every
+        // write through a handle or clone dropped on another thread before this copy.
+        unsafe { core::ptr::copy_nonoverlapping(region.base().as_ptr(), v.as_mut_ptr(), v.len()) };
+        Some(v)
     }
 
     /// Overwrites bytes from `offset` (clipped at the end of the image);
@@ -277,7 +320,8 @@ impl ShmImage {
     /// # Errors
     ///
     /// A validation error, [`ShmError::RoleTaken`], or
-    /// [`ShmError::IndexCorrupt`] if the indices are impossible.
+    /// [`ShmError::IndexCorrupt`] if the indices are impossible. A failed
+    /// call leaves the role free.
     ///
     /// # Examples
     ///

@@ -83,8 +83,12 @@ fn map(file: &File, len: usize) -> Result<Region, ShmError> {
         .len(len)
         .map_raw(file)
         .map_err(|e| ShmError::io("mmap", e))?;
-    Region::mapped(map)
-        .ok_or_else(|| ShmError::io("mmap", io::Error::other("mmap returned a null mapping")))
+    Region::mapped(map).ok_or_else(|| {
+        ShmError::io(
+            "mmap",
+            io::Error::other("mmap returned a null or misaligned mapping"),
+        )
+    })
 }
 
 impl<T: ShmSafe> SharedRing<T> {
@@ -204,7 +208,8 @@ impl<T: ShmSafe> SharedRing<T> {
     /// # Errors
     ///
     /// [`ShmError::RoleTaken`]; [`ShmError::IndexCorrupt`] if the ring's
-    /// indices are impossible (a corrupt or hostile file).
+    /// indices are impossible (a corrupt or hostile file): the role is then
+    /// given back, not consumed.
     ///
     /// # Examples
     ///

@@ -33,6 +33,7 @@ fn good() -> Vec<u8> {
     ShmImage::new::<u64>(Config::default().with_ring_bits(4))
         .unwrap()
         .to_vec()
+        .expect("no handle exists")
 }
 
 fn attach_with(mutate: impl FnOnce(&mut Vec<u8>)) -> ShmError {

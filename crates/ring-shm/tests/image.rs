@@ -226,7 +226,10 @@ fn a_silent_peer_without_pidfd_counts_as_dead() {
 
 #[test]
 fn validation_errors_on_images() {
-    let good = ShmImage::new::<u32>(cfg(4)).unwrap().to_vec();
+    let good = ShmImage::new::<u32>(cfg(4))
+        .unwrap()
+        .to_vec()
+        .expect("no handle exists");
     let check = |mutate: &dyn Fn(&mut Vec<u8>)| {
         let mut b = good.clone();
         mutate(&mut b);
@@ -316,4 +319,127 @@ fn random_header_bytes_never_crash() {
             let _ = (tx.len(), rx.len(), tx.is_full(), rx.is_empty());
         }
     }
+}
+
+/// An element aligned above the 128 bytes the headers need.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(C, align(256))]
+struct Wide([u64; 32]);
+
+// SAFETY: `#[repr(C)]` over an array of `u64` (256 bytes, the size equals the
+// alignment: no padding), every bit pattern valid, no pointers or handles.
+unsafe impl ring_shm::ShmSafe for Wide {}
+
+fn wide(i: u64) -> Wide {
+    let mut w = [0u64; 32];
+    for (k, x) in w.iter_mut().enumerate() {
+        *x = i.wrapping_mul(31).wrapping_add(k as u64);
+    }
+    Wide(w)
+}
+
+/// Slots of a type aligned above 128 bytes sit at an address aligned for it
+/// (miri's symbolic alignment check, and the debug precondition checks of
+/// the volatile and copy accesses natively, see every slot access). Several
+/// images, so that natively at least one heap block lands on an address that
+/// is 128- but not 256-aligned if images were only 128-aligned.
+#[test]
+fn slots_of_an_over_aligned_type_are_aligned() {
+    let images = if cfg!(miri) { 2 } else { 16 };
+    for round in 0..images {
+        let image = ShmImage::new::<Wide>(cfg(2)).unwrap();
+        let layout = image.validate::<Wide>().unwrap();
+        assert_eq!(layout.slots_offset() % 256, 0);
+        let mut tx = image.producer::<Wide>().unwrap();
+        let mut rx = image.consumer::<Wide>().unwrap();
+        tx.try_send(wide(round)).unwrap();
+        assert_eq!(tx.send_slice(&[wide(round + 1), wide(round + 2)]), 2);
+        assert_eq!(rx.try_recv(), Ok(wide(round)));
+        let mut out = [wide(0); 2];
+        assert_eq!(rx.recv_slice(&mut out), 2);
+        assert_eq!(out, [wide(round + 1), wide(round + 2)]);
+    }
+}
+
+/// A role whose claim failed (impossible indices) is not consumed: once the
+/// indices are sane again the role can be taken.
+#[test]
+fn a_failed_claim_gives_the_role_back() {
+    let image = ShmImage::new::<u64>(cfg(2)).unwrap();
+    put_u64(&image, TAIL, 100);
+    assert!(matches!(
+        image.consumer::<u64>(),
+        Err(ShmError::IndexCorrupt(_))
+    ));
+    put_u64(&image, HEAD, 1);
+    assert!(matches!(
+        image.producer::<u64>(),
+        Err(ShmError::IndexCorrupt(_))
+    ));
+    put_u64(&image, TAIL, 3);
+    let mut rx = image.consumer::<u64>().expect("the consumer role is free");
+    let mut tx = image.producer::<u64>().expect("the producer role is free");
+    assert_eq!(rx.producer_pid(), std::process::id());
+    assert_eq!(tx.consumer_pid(), std::process::id());
+    assert_eq!(rx.len(), 2);
+    assert_eq!(rx.skip(2), 2);
+    tx.try_send(9).unwrap();
+    assert_eq!(rx.try_recv(), Ok(9));
+}
+
+/// `to_vec` never copies memory a live handle may be writing: it refuses
+/// while a handle (or a clone of the image) exists, on this thread or another,
+/// and once they are gone it sees what they wrote. (Before, it copied the
+/// region while a producer on another thread wrote a slot: a data race miri
+/// reports.)
+#[test]
+fn to_vec_only_copies_an_image_no_one_else_can_write() {
+    let mut image = ShmImage::new::<u64>(cfg(2)).unwrap();
+    let slots = image.validate::<u64>().unwrap().slots_offset();
+    let mut tx = image.producer::<u64>().unwrap();
+    assert_eq!(image.to_vec(), None, "a live producer");
+    let rx = image.consumer::<u64>().unwrap();
+    let t = std::thread::spawn(move || {
+        for i in 0..4u64 {
+            tx.try_send(0x0101_0101 * (i + 1)).unwrap();
+        }
+    });
+    assert_eq!(image.to_vec(), None, "a producer writing on another thread");
+    t.join().unwrap();
+    assert_eq!(image.to_vec(), None, "a live consumer");
+    drop(rx);
+    let clone = image.clone();
+    assert_eq!(image.to_vec(), None, "a clone could take a role");
+    drop(clone);
+    let bytes = image.to_vec().expect("no handle, no clone");
+    assert_eq!(bytes.len(), image.len());
+    assert_eq!(&bytes[..8], b"ringshm\0");
+    let slot = |i: usize| u64::from_le_bytes(bytes[slots + 8 * i..][..8].try_into().unwrap());
+    assert_eq!(
+        [slot(0), slot(1), slot(2), slot(3)],
+        [0x0101_0101, 0x0202_0202, 0x0303_0303, 0x0404_0404]
+    );
+}
+/// No producer ever took its role: a blocking receive waits (the caller
+/// asked for it; any process holding the fd may still attach), it is never
+/// turned into `Closed` by a liveness verdict about nobody, and a producer
+/// that attaches later is received from.
+#[test]
+fn a_receive_before_any_producer_waits_for_one() {
+    let image = ShmImage::new::<u32>(cfg(2)).unwrap();
+    let mut rx = image.consumer::<u32>().unwrap();
+    rx.set_heartbeat_timeout(Duration::ZERO);
+    rx.set_liveness_interval(Duration::from_millis(1));
+    assert_eq!(rx.producer_pid(), 0);
+    for _ in 0..3 {
+        assert_eq!(
+            rx.recv_timeout(Duration::from_millis(5)),
+            Err(RecvTimeoutError::Timeout)
+        );
+        assert!(rx.is_producer_alive(), "nobody to be dead yet");
+        assert!(!rx.is_closed());
+    }
+    let mut tx = image.producer::<u32>().unwrap();
+    tx.try_send(4).unwrap();
+    assert_eq!(rx.recv_timeout(Duration::from_secs(5)), Ok(4));
 }

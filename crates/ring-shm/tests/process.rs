@@ -384,3 +384,42 @@ fn roles_are_claimed_once_across_processes() {
         assert_exit_ok(child);
     });
 }
+
+/// A would-be producer that attaches and exits without taking its role. No
+/// liveness verdict ends the consumer's wait: there is no producer to judge
+/// (any holder of the fd may still take the role), so a blocking receive
+/// waits as the caller asked, a timed one times out, and a producer that
+/// attaches later is received from (docs/shm-protocol.md, "Before the peer
+/// takes its role").
+#[test]
+#[cfg_attr(miri, ignore = "processes, memfd and sockets are system calls")]
+fn a_peer_dying_before_taking_its_role_leaves_the_role_open() {
+    if is_child() {
+        let (_ring, _conn) = attach_to_parent::<u32>();
+        return; // exits holding no role
+    }
+    watchdog(60, || {
+        let ring = SharedRing::<u32>::create(Config::default().with_ring_bits(2)).unwrap();
+        let fd = ring.as_fd().try_clone_to_owned().unwrap();
+        let (child, _conn) = spawn_peer(
+            "a_peer_dying_before_taking_its_role_leaves_the_role_open",
+            &ring,
+        );
+        assert_exit_ok(child); // the would-be producer is gone
+        let mut rx = ring.into_consumer().unwrap();
+        rx.set_heartbeat_timeout(Duration::ZERO);
+        rx.set_liveness_interval(Duration::from_millis(1));
+        assert_eq!(
+            rx.recv_timeout(Duration::from_millis(20)),
+            Err(RecvTimeoutError::Timeout)
+        );
+        assert_eq!(rx.producer_pid(), 0);
+        assert!(rx.is_producer_alive(), "no producer to be dead");
+        let mut tx = SharedRing::<u32>::attach(fd)
+            .unwrap()
+            .into_producer()
+            .unwrap();
+        tx.send(7).unwrap();
+        assert_eq!(rx.recv(), Ok(7));
+    });
+}
