@@ -360,6 +360,20 @@ impl<T, O: Observer> Producer<T, O> {
     /// # Ok::<(), ring_core::spsc::BuildError>(())
     /// ```
     pub fn try_clone(&self) -> Result<Self, BuildError> {
+        if self.chan.life.is_closed() {
+            // Closed (the consumers may be gone): a ring of its own that is never
+            // registered goes with this producer, so nothing is kept for the
+            // channel's life; its sends get `Closed`.
+            let ring = (self.chan.factory)()?;
+            let mut inner =
+                mc::Ring::try_producer(&ring).expect("invariant: a fresh ring has no producer");
+            inner.close();
+            self.chan.life.add_producer();
+            return Ok(Producer {
+                inner,
+                chan: self.chan.clone(),
+            });
+        }
         self.chan.life.add_producer();
         let mut inner = match self.chan.register() {
             Ok(p) => p,

@@ -1,0 +1,244 @@
+//! The test kit of the `ringmpsc` workspace (`publish = false`).
+//!
+//! - **The conformance suite**: one set of behavioural tests that every
+//!   channel family passes, written once as macros and instantiated per
+//!   family (`crates/ringmpsc/tests/conformance.rs`):
+//!   [`conformance_core!`] for every family, plus
+//!   [`conformance_single_consumer!`] (zero-copy reads: `readable`,
+//!   `advance`, `peek`), [`conformance_clone_producer!`] and
+//!   [`conformance_clone_consumer!`] for the families whose handles clone.
+//!   The macros call the families' methods by name, so they check each
+//!   family's own public API, exactly as a user calls it.
+//! - **Shared helpers** for every crate's tests: [`watchdog`] (a hang
+//!   becomes a failure), [`scale`] (smaller loops under miri), [`Counted`]
+//!   items that count their drops, [`PanicOnDrop`], [`CountingNotify`],
+//!   [`CountingHeap`] (a memory seam that counts live regions), and
+//!   [`small`] configurations.
+//!
+//! A new family is done when it passes the suite: add one line per macro
+//! that applies to it.
+//!
+//! # Examples
+//!
+//! ```
+//! use ringmpsc_testkit::{counted, Counted};
+//! use std::sync::{Arc, atomic::{AtomicUsize, Ordering}};
+//! let drops = Arc::new(AtomicUsize::new(0));
+//! drop(counted(7, &drops));
+//! assert_eq!(drops.load(Ordering::SeqCst), 1);
+//! ```
+#![allow(clippy::disallowed_types)] // reason: test scaffolding counts with std atomics; no protocol runs under loom here
+
+mod suite;
+
+pub use ring_core;
+
+use core::alloc::Layout;
+use core::ptr::NonNull;
+use ring_core::{Config, Heap, MemoryError, Notify, RingMemory};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+/// Runs `f` on a thread and fails the test if it does not finish within
+/// `secs` seconds (60 times that under miri): a hang becomes a failure with
+/// a message instead of a stuck CI job. A panic in `f` is re-raised.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(ringmpsc_testkit::watchdog(10, || 1 + 1), 2);
+/// ```
+pub fn watchdog<R: Send + 'static>(secs: u64, f: impl FnOnce() -> R + Send + 'static) -> R {
+    let (done_tx, done_rx) = mpsc::channel();
+    let h = thread::spawn(move || {
+        let r = f();
+        let _ = done_tx.send(());
+        r
+    });
+    let limit = if cfg!(miri) { secs * 60 } else { secs };
+    match done_rx.recv_timeout(Duration::from_secs(limit)) {
+        Ok(()) => h.join().expect("test body panicked"),
+        Err(mpsc::RecvTimeoutError::Disconnected) => match h.join() {
+            Ok(r) => r,
+            Err(p) => std::panic::resume_unwind(p),
+        },
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            panic!("watchdog: test body did not finish within {limit}s (hang)")
+        }
+    }
+}
+
+/// `full` normally, `reduced` under miri.
+///
+/// # Examples
+///
+/// ```
+/// let n = ringmpsc_testkit::scale(100_000, 100);
+/// assert!(n == 100_000 || n == 100);
+/// ```
+pub fn scale(full: usize, reduced: usize) -> usize {
+    if cfg!(miri) { reduced } else { full }
+}
+
+/// A small configuration: `1 << bits` slots per ring.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(ringmpsc_testkit::small(2).capacity(), 4);
+/// ```
+pub fn small(bits: u32) -> Config {
+    Config::default().with_ring_bits(bits)
+}
+
+/// Gives a thread that is about to block a moment to reach its sleep, so a
+/// test exercises the sleeping path more often than not. Never used for
+/// correctness: every test passes whether the thread slept or not.
+///
+/// # Examples
+///
+/// ```
+/// ringmpsc_testkit::let_it_block();
+/// ```
+pub fn let_it_block() {
+    thread::sleep(Duration::from_millis(if cfg!(miri) { 1 } else { 20 }));
+}
+
+/// An item that counts its drops.
+#[derive(Debug)]
+pub struct Counted {
+    /// The item's identity.
+    pub id: u64,
+    /// Incremented by `drop`.
+    pub drops: Arc<AtomicUsize>,
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.drops.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// A [`Counted`] item with `id` counting into `drops`.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::{Arc, atomic::AtomicUsize};
+/// let drops = Arc::new(AtomicUsize::new(0));
+/// assert_eq!(ringmpsc_testkit::counted(3, &drops).id, 3);
+/// ```
+pub fn counted(id: u64, drops: &Arc<AtomicUsize>) -> Counted {
+    Counted {
+        id,
+        drops: drops.clone(),
+    }
+}
+
+/// An item that counts its drop and then panics in `drop` if told to.
+#[derive(Debug)]
+pub struct PanicOnDrop {
+    /// Counts the drop (before the panic).
+    pub item: Counted,
+    /// Whether `drop` panics.
+    pub panics: bool,
+}
+
+impl Drop for PanicOnDrop {
+    fn drop(&mut self) {
+        if self.panics && !thread::panicking() {
+            panic!("PanicOnDrop: a T::drop that panics (item {})", self.item.id);
+        }
+    }
+}
+
+/// A notifier that counts its signals (the seam `EventNotifier` implements).
+#[derive(Debug, Clone, Default)]
+pub struct CountingNotify(pub Arc<AtomicUsize>);
+
+impl CountingNotify {
+    /// Signals so far.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::Notify;
+    /// let n = ringmpsc_testkit::CountingNotify::default();
+    /// n.notify();
+    /// assert_eq!(n.count(), 1);
+    /// ```
+    pub fn count(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+impl Notify for CountingNotify {
+    fn notify(&self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// An observer whose `on_consume` hook panics once (the first time it is
+/// called after [`arm`](PanicOnce::arm)).
+#[derive(Debug, Clone, Default)]
+pub struct PanicOnce(Arc<AtomicBool>);
+
+impl PanicOnce {
+    /// The next `on_consume` panics.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let o = ringmpsc_testkit::PanicOnce::default();
+    /// o.arm();
+    /// ```
+    pub fn arm(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+impl ring_core::Observer for PanicOnce {
+    fn on_consume(&self, _pos: u64, _n: usize) {
+        if self.0.swap(false, Ordering::SeqCst) {
+            panic!("PanicOnce: an observer hook that panics");
+        }
+    }
+}
+
+/// The global heap, counting the ring regions it holds (a memory seam).
+#[derive(Debug, Clone, Default)]
+pub struct CountingHeap(pub Arc<AtomicIsize>);
+
+impl CountingHeap {
+    /// Regions allocated and not yet released.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let h = ringmpsc_testkit::CountingHeap::default();
+    /// assert_eq!(h.live(), 0);
+    /// ```
+    pub fn live(&self) -> isize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+// SAFETY: every call is forwarded to `Heap`, which upholds the contract; the
+// counter only observes.
+unsafe impl RingMemory for CountingHeap {
+    fn allocate(&self, layout: Layout) -> Result<NonNull<u8>, MemoryError> {
+        let p = Heap.allocate(layout)?;
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Ok(p)
+    }
+
+    unsafe fn release(&self, ptr: NonNull<u8>, layout: Layout) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+        // SAFETY: the caller passes back a pointer from `allocate(layout)`,
+        // which came from `Heap.allocate(layout)`.
+        unsafe { Heap.release(ptr, layout) }
+    }
+}

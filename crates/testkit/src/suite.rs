@@ -1,0 +1,598 @@
+//! The conformance suite: behavioural tests every channel family passes,
+//! written once. Each macro expands to `#[test]` functions over the family
+//! module it is given (`$f::channel`, `$f::Builder`), calling its methods by
+//! name as a user would.
+
+/// The tests every family passes: std-like semantics, close by every route
+/// waking every blocked call on both sides and an armed notifier, blocking
+/// strategies returning promptly on close, and exactly-once drops on every
+/// path, including panicking `T::drop`, handlers and observer hooks.
+///
+/// Use: `mod spsc { ringmpsc_testkit::conformance_core!(ringmpsc::spsc); }`.
+#[macro_export]
+macro_rules! conformance_core {
+    ($f:path) => {
+        #[allow(unused_imports)]
+        use $f as family;
+        #[allow(unused_imports)]
+        use $crate::ring_core::{
+            Config, RecvError, RecvTimeoutError, SendTimeoutError, TryRecvError, TrySendError,
+            WaitStrategy,
+        };
+        #[allow(unused_imports)]
+        use $crate::{
+            CountingNotify, PanicOnDrop, PanicOnce, counted, let_it_block, small, watchdog,
+        };
+        #[allow(unused_imports)]
+        use std::panic::{AssertUnwindSafe, catch_unwind};
+        #[allow(unused_imports)]
+        use std::sync::Arc;
+        #[allow(unused_imports)]
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        #[allow(unused_imports)]
+        use std::thread;
+        #[allow(unused_imports)]
+        use std::time::Duration;
+
+        fn drops() -> Arc<AtomicUsize> {
+            Arc::new(AtomicUsize::new(0))
+        }
+
+        fn n(d: &Arc<AtomicUsize>) -> usize {
+            d.load(Ordering::SeqCst)
+        }
+
+        // ------------------------------------------------- std semantics ---
+
+        #[test]
+        fn send_after_the_consumer_is_gone_gives_the_value_back() {
+            let (mut tx, rx) = family::channel::<u64>(small(2));
+            drop(rx);
+            assert!(tx.is_closed());
+            assert_eq!(tx.try_send(1), Err(TrySendError::Closed(1)));
+            assert_eq!(tx.send(2).unwrap_err().into_inner(), 2);
+            assert_eq!(
+                tx.send_timeout(3, Duration::from_millis(1)),
+                Err(SendTimeoutError::Closed(3))
+            );
+            assert_eq!(
+                tx.send_with(4, WaitStrategy::BusySpin),
+                Err(SendTimeoutError::Closed(4))
+            );
+            assert!(tx.reserve(1).is_none());
+            assert!(tx.reserve_with(1, WaitStrategy::Blocking).is_err());
+        }
+
+        #[test]
+        fn recv_after_every_producer_is_gone_drains_then_reports_closed() {
+            let (mut tx, mut rx) = family::channel::<u64>(small(2));
+            tx.try_send(1).unwrap();
+            tx.try_send(2).unwrap();
+            drop(tx);
+            assert!(rx.is_closed());
+            assert_eq!(rx.recv(), Ok(1));
+            assert_eq!(rx.recv_timeout(Duration::from_secs(5)), Ok(2));
+            assert_eq!(rx.recv(), Err(RecvError));
+            assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+            assert_eq!(
+                rx.recv_timeout(Duration::from_millis(1)),
+                Err(RecvTimeoutError::Closed)
+            );
+            assert_eq!(
+                rx.recv_with(WaitStrategy::Yielding),
+                Err(RecvTimeoutError::Closed)
+            );
+            assert!(rx.consume_batch_with(|_| {}, WaitStrategy::Blocking).is_err());
+        }
+
+        #[test]
+        fn close_keeps_what_was_committed() {
+            let (mut tx, mut rx) = family::channel::<u64>(small(2));
+            tx.try_send(1).unwrap();
+            rx.close();
+            rx.close(); // idempotent
+            assert!(tx.is_closed() && rx.is_closed());
+            assert_eq!(tx.try_send(2), Err(TrySendError::Closed(2)));
+            assert_eq!(rx.try_recv(), Ok(1));
+            assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+        }
+
+        #[test]
+        fn iterators_end_at_close() {
+            let (mut tx, mut rx) = family::channel::<u64>(small(3));
+            for i in 0..3 {
+                tx.try_send(i).unwrap();
+            }
+            assert_eq!(rx.try_iter().next(), Some(0));
+            drop(tx);
+            assert_eq!(rx.iter().collect::<Vec<_>>(), [1, 2]);
+            assert_eq!(rx.try_iter().next(), None);
+            let (mut tx, rx) = family::channel::<u64>(small(3));
+            tx.try_send(9).unwrap();
+            drop(tx);
+            assert_eq!(rx.into_iter().collect::<Vec<_>>(), [9]);
+        }
+
+        #[test]
+        fn queries_agree_with_what_one_thread_observes() {
+            let (mut tx, mut rx) = family::channel::<u64>(small(2));
+            assert_eq!(tx.capacity(), 4);
+            assert!(rx.capacity() >= 4);
+            assert!(tx.is_empty() && rx.is_empty() && !tx.is_full());
+            assert_eq!((tx.len(), rx.len(), tx.available()), (0, 0, 4));
+            for i in 0..4 {
+                tx.try_send(i).unwrap();
+            }
+            assert!(tx.is_full());
+            assert_eq!(tx.try_send(4), Err(TrySendError::Full(4)));
+            assert_eq!((tx.len(), rx.len(), tx.available()), (4, 4, 0));
+            assert!(!rx.is_empty());
+            assert_eq!(rx.try_recv(), Ok(0));
+            assert_eq!((tx.len(), rx.len()), (3, 3));
+            assert!(!tx.is_full());
+            assert_eq!(rx.skip(1), 1);
+            assert_eq!(rx.consume_count(), 2);
+            assert!(rx.is_empty());
+            assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+        }
+
+        #[test]
+        fn impossible_configurations_are_typed_errors() {
+            use $crate::ring_core::ConfigError;
+            assert!(matches!(
+                Config::default().try_with_ring_bits(0),
+                Err(ConfigError::RingBits { .. })
+            ));
+            assert!(matches!(
+                Config::default().try_with_ring_bits(200),
+                Err(ConfigError::RingBits { .. })
+            ));
+            assert!(matches!(
+                Config::default().try_with_max_producers(0),
+                Err(ConfigError::MaxProducers { .. })
+            ));
+            assert!(matches!(
+                Config::default().try_with_max_consumers(0),
+                Err(ConfigError::MaxConsumers { .. })
+            ));
+            let big = Config::default().with_ring_bits($crate::ring_core::MAX_RING_BITS);
+            assert!(matches!(
+                family::Builder::new(big).build::<[u8; 1 << 40]>(),
+                Err($crate::ring_core::BuildError::CapacityOverflow { .. })
+            ));
+        }
+
+        // ------------------------------------------ close wakes everyone ---
+
+        /// A receive blocked on an empty channel, ended by `close`.
+        fn blocked_recv_ends(close: impl FnOnce(family::Producer<u64>, $crate::ring_core::wait::Closer) + Send + 'static) {
+            watchdog(20, move || {
+                let (tx, mut rx) = family::channel::<u64>(small(2));
+                let closer = rx.closer();
+                let h = thread::spawn(move || rx.recv());
+                let_it_block();
+                close(tx, closer);
+                assert_eq!(h.join().unwrap(), Err(RecvError));
+            });
+        }
+
+        #[test]
+        fn a_closer_wakes_a_blocked_recv() {
+            blocked_recv_ends(|tx, closer| {
+                closer.close();
+                drop(tx);
+            });
+        }
+
+        #[test]
+        fn the_producers_close_wakes_a_blocked_recv() {
+            blocked_recv_ends(|mut tx, _| {
+                tx.close();
+                // Keep the producer alive until the receiver returned.
+                std::mem::forget(tx);
+            });
+        }
+
+        #[test]
+        fn the_last_producers_drop_wakes_a_blocked_recv() {
+            blocked_recv_ends(|tx, _| drop(tx));
+        }
+
+        #[test]
+        fn close_wakes_a_sleeping_strategy_at_once() {
+            watchdog(20, move || {
+                let (_tx, mut rx) = family::channel::<u64>(small(2));
+                let closer = rx.closer();
+                // An hour: only the close can end it within the watchdog.
+                let h = thread::spawn(move || rx.recv_with(WaitStrategy::Sleeping(Duration::from_secs(3600))));
+                let_it_block();
+                closer.close();
+                assert_eq!(h.join().unwrap(), Err(RecvTimeoutError::Closed));
+            });
+        }
+
+        /// A send and a `reserve_with` blocked on a full ring, ended by `close`.
+        fn blocked_send_ends(close: impl FnOnce(family::Consumer<u64>) + Send + 'static) {
+            watchdog(20, move || {
+                let (mut tx, rx) = family::channel::<u64>(small(1));
+                tx.try_send(1).unwrap();
+                tx.try_send(2).unwrap();
+                let h = thread::spawn(move || {
+                    let r = tx.send(3).map_err(|e| e.into_inner());
+                    let reserve_closed = tx.reserve_with(1, WaitStrategy::Blocking).is_err();
+                    let sleep_closed = tx.send_with(4, WaitStrategy::Sleeping(Duration::from_secs(3600)));
+                    (r, reserve_closed, sleep_closed)
+                });
+                let_it_block();
+                close(rx);
+                let (r, reserve_closed, sleep_closed) = h.join().unwrap();
+                assert_eq!(r, Err(3));
+                assert!(reserve_closed);
+                assert_eq!(sleep_closed, Err(SendTimeoutError::Closed(4)));
+            });
+        }
+
+        #[test]
+        fn the_consumers_close_wakes_a_blocked_send() {
+            blocked_send_ends(|mut rx| {
+                rx.close();
+                std::mem::forget(rx);
+            });
+        }
+
+        #[test]
+        fn a_closer_wakes_a_blocked_send() {
+            blocked_send_ends(|rx| {
+                rx.closer().close();
+                std::mem::forget(rx);
+            });
+        }
+
+        #[test]
+        fn the_consumers_drop_wakes_a_blocked_send() {
+            blocked_send_ends(drop);
+        }
+
+        /// An armed consumer's notifier is signalled by `close`.
+        fn armed_notifier_signalled(close: impl FnOnce(family::Producer<u64>, &mut family::Consumer<u64>)) {
+            let (tx, mut rx) = family::channel::<u64>(small(2));
+            let n = CountingNotify::default();
+            rx.set_notifier(Some(n.clone()));
+            assert!(!rx.arm(), "nothing waiting: the event loop may sleep");
+            close(tx, &mut rx);
+            assert!(n.count() >= 1, "the close did not signal the armed notifier");
+            assert!(rx.is_closed());
+            rx.disarm();
+        }
+
+        #[test]
+        fn a_closer_signals_an_armed_notifier() {
+            armed_notifier_signalled(|tx, rx| {
+                rx.closer().close();
+                std::mem::forget(tx);
+            });
+        }
+
+        #[test]
+        fn the_producers_close_signals_an_armed_notifier() {
+            armed_notifier_signalled(|mut tx, _| {
+                tx.close();
+                std::mem::forget(tx);
+            });
+        }
+
+        #[test]
+        fn the_last_producers_drop_signals_an_armed_notifier() {
+            armed_notifier_signalled(|tx, _| drop(tx));
+        }
+
+        // ----------------------------------------------- exactly once ---
+
+        #[test]
+        fn unreceived_items_go_when_the_last_consumer_goes() {
+            let d = drops();
+            let (mut tx, rx) = family::channel(small(3));
+            for i in 0..3 {
+                tx.try_send(counted(i, &d)).unwrap();
+            }
+            drop(rx);
+            assert_eq!(n(&d), 3, "dropped with the consumer, while a producer lives");
+            let v = tx.try_send(counted(9, &d)).unwrap_err().into_inner();
+            assert_eq!(v.id, 9);
+            drop(v);
+            drop(tx);
+            assert_eq!(n(&d), 4);
+        }
+
+        #[test]
+        fn items_go_exactly_once_when_every_handle_goes() {
+            let d = drops();
+            let (mut tx, rx) = family::channel(small(3));
+            for i in 0..5 {
+                tx.try_send(counted(i, &d)).unwrap();
+            }
+            drop(tx);
+            drop(rx);
+            assert_eq!(n(&d), 5);
+        }
+
+        #[test]
+        fn a_panicking_drop_in_the_ring_stops_no_other_drop() {
+            for producer_first in [false, true] {
+                let d = drops();
+                let (mut tx, rx) = family::channel(small(3));
+                for i in 0..5 {
+                    let item = PanicOnDrop { item: counted(i, &d), panics: i == 1 };
+                    assert!(tx.try_send(item).is_ok());
+                }
+                let r = catch_unwind(AssertUnwindSafe(move || {
+                    if producer_first {
+                        drop(tx);
+                        drop(rx);
+                    } else {
+                        drop(rx);
+                        drop(tx);
+                    }
+                }));
+                assert!(r.is_err(), "the panic reaches the dropping thread");
+                assert_eq!(n(&d), 5, "every item dropped once (producer first: {producer_first})");
+            }
+        }
+
+        #[test]
+        fn a_panicking_handler_loses_and_duplicates_nothing() {
+            let d = drops();
+            let (mut tx, mut rx) = family::channel(small(3));
+            for i in 0..6 {
+                tx.try_send(counted(i, &d)).unwrap();
+            }
+            let mut seen = Vec::new();
+            let r = catch_unwind(AssertUnwindSafe(|| {
+                rx.consume_batch(|x: &$crate::Counted| {
+                    seen.push(x.id);
+                    if x.id == 2 {
+                        panic!("handler");
+                    }
+                })
+            }));
+            assert!(r.is_err());
+            // Whatever the handler did not see is still there or was dropped once.
+            let rest: Vec<u64> = rx.try_iter().map(|x| x.id).collect();
+            let mut all: Vec<u64> = seen.iter().copied().chain(rest.iter().copied()).collect();
+            all.sort_unstable();
+            all.dedup();
+            assert_eq!(all.len(), seen.len() + rest.len(), "an item seen twice");
+            drop((tx, rx));
+            assert_eq!(n(&d), 6, "every item dropped exactly once");
+        }
+
+        #[test]
+        fn a_panicking_observer_hook_wedges_nothing() {
+            let d = drops();
+            let obs = PanicOnce::default();
+            let (mut tx, mut rx) = family::Builder::new(small(2))
+                .observer(obs.clone())
+                .build::<$crate::Counted>()
+                .unwrap();
+            let mut sent = 0;
+            for i in 0..4 {
+                tx.try_send(counted(i, &d)).unwrap();
+                sent += 1;
+            }
+            obs.arm();
+            let _ = catch_unwind(AssertUnwindSafe(|| rx.try_recv()));
+            let got = rx.try_iter().count();
+            assert!(got <= 4);
+            // The ring is usable again: every slot can be filled.
+            for i in 0..4 {
+                assert!(tx.try_send(counted(10 + i, &d)).is_ok(), "slot {i} still claimed");
+                sent += 1;
+            }
+            drop((tx, rx));
+            assert_eq!(n(&d), sent, "every item dropped exactly once");
+        }
+    };
+}
+
+/// The zero-copy read paths of the single-consumer families (SPSC, MPSC):
+/// `readable`/`advance`, `peek`, `peek_many`.
+#[macro_export]
+macro_rules! conformance_single_consumer {
+    ($f:path) => {
+        #[test]
+        fn zero_copy_reads_see_items_and_drop_what_they_pass() {
+            use $f as family;
+            let d = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let (mut tx, mut rx) = family::channel($crate::small(3));
+            for i in 0..3 {
+                tx.try_send($crate::counted(i, &d)).unwrap();
+            }
+            assert_eq!(rx.peek().map(|x| x.id), Some(0));
+            assert_eq!(rx.peek_many(2).len(), 2);
+            let run = rx.readable().map_or(0, |r| r.len());
+            assert_eq!(run, 3);
+            rx.advance(2);
+            assert_eq!(d.load(std::sync::atomic::Ordering::SeqCst), 2);
+            assert_eq!(rx.peek().map(|x| x.id), Some(2));
+            drop((tx, rx));
+            assert_eq!(d.load(std::sync::atomic::Ordering::SeqCst), 3);
+        }
+    };
+}
+
+/// Families whose producers clone (MPSC, MPMC): clones keep the channel
+/// open; a producer registered after the consumer last looked is seen by
+/// every read path; another producer's close wakes a blocked send.
+/// `single_consumer` adds the zero-copy read paths.
+#[macro_export]
+macro_rules! conformance_clone_producer {
+    ($f:path) => {
+        $crate::conformance_clone_producer!(@common $f);
+    };
+    ($f:path, single_consumer) => {
+        $crate::conformance_clone_producer!(@common $f);
+
+        #[test]
+        fn zero_copy_reads_see_a_late_producer() {
+            use $f as family;
+            use $crate::ring_core::TryRecvError;
+            let late = || {
+                let (tx, mut rx) = family::channel::<u64>($crate::small(2));
+                assert_eq!(rx.try_recv(), Err(TryRecvError::Empty)); // the consumer looked
+                let mut tx2 = tx.clone();
+                tx2.try_send(7).unwrap();
+                (tx, tx2, rx)
+            };
+            let (_a, _b, mut rx) = late();
+            assert_eq!(rx.readable(), Some(&[7][..]));
+            rx.advance(1);
+            assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+            let (_a, _b, rx) = late();
+            assert_eq!(rx.peek(), Some(&7));
+            let (_a, _b, rx) = late();
+            assert_eq!(rx.peek_many(5), &[7]);
+        }
+    };
+    (@common $f:path) => {
+        #[test]
+        fn clones_keep_the_channel_open_until_the_last_goes() {
+            use $f as family;
+            let (tx, mut rx) = family::channel::<u64>($crate::small(2));
+            let mut tx2 = tx.clone();
+            drop(tx);
+            assert!(!rx.is_closed());
+            tx2.try_send(1).unwrap();
+            drop(tx2);
+            assert!(rx.is_closed());
+            assert_eq!(rx.recv(), Ok(1));
+            assert!(rx.recv().is_err());
+        }
+
+        #[test]
+        fn every_read_path_sees_a_late_producer() {
+            use $f as family;
+            use $crate::ring_core::TryRecvError;
+            use std::time::Duration;
+            let late = || {
+                let (tx, mut rx) = family::channel::<u64>($crate::small(2));
+                assert_eq!(rx.try_recv(), Err(TryRecvError::Empty)); // the consumer looked
+                let mut tx2 = tx.clone();
+                tx2.try_send(7).unwrap();
+                (tx, tx2, rx)
+            };
+            let (_a, _b, mut rx) = late();
+            assert_eq!((rx.len(), rx.is_empty()), (1, false));
+            assert_eq!(rx.try_recv(), Ok(7));
+            let (_a, _b, mut rx) = late();
+            assert_eq!(rx.recv(), Ok(7));
+            let (_a, _b, mut rx) = late();
+            assert_eq!(rx.recv_timeout(Duration::from_secs(5)), Ok(7));
+            let (_a, _b, mut rx) = late();
+            let mut sum = 0;
+            assert_eq!(rx.consume_batch(|x| sum += x), 1);
+            assert_eq!(sum, 7);
+            let (_a, _b, mut rx) = late();
+            assert_eq!(rx.consume_up_to(5, |x| sum += x), 1);
+            let (_a, _b, mut rx) = late();
+            assert_eq!(
+                rx.consume_batch_with(|x| sum += x, $crate::ring_core::WaitStrategy::Blocking),
+                Ok(1)
+            );
+            let (_a, _b, mut rx) = late();
+            let mut v = Vec::new();
+            assert_eq!(rx.recv_many(&mut v, 5), 1);
+            let (_a, _b, mut rx) = late();
+            let mut out = [0u64; 4];
+            assert_eq!(rx.recv_slice(&mut out), 1);
+            let (_a, _b, mut rx) = late();
+            assert_eq!(rx.skip(5), 1);
+            let (_a, _b, mut rx) = late();
+            assert_eq!(rx.consume_count(), 1);
+            let (_a, _b, mut rx) = late();
+            assert_eq!(rx.try_iter().next(), Some(7));
+        }
+
+        #[test]
+        fn another_producers_close_wakes_a_blocked_send() {
+            use $f as family;
+            $crate::watchdog(20, || {
+                let (mut tx, _rx) = family::channel::<u64>($crate::small(1));
+                let mut other = tx.clone();
+                tx.try_send(1).unwrap();
+                tx.try_send(2).unwrap();
+                let h = std::thread::spawn(move || tx.send(3).map_err(|e| e.into_inner()));
+                $crate::let_it_block();
+                other.close();
+                assert_eq!(h.join().unwrap(), Err(3));
+            });
+        }
+
+        #[test]
+        fn a_producer_made_after_the_consumer_is_gone_keeps_no_memory() {
+            use $f as family;
+            let heap = $crate::CountingHeap::default();
+            let (tx, rx) = family::Builder::new($crate::small(4))
+                .memory(heap.clone())
+                .build::<u64>()
+                .unwrap();
+            let base = heap.live();
+            drop(rx);
+            for _ in 0..3 {
+                let mut late = tx.clone();
+                assert!(late.try_send(1).is_err());
+            }
+            assert!(heap.live() <= base, "{} regions live, {base} before", heap.live());
+        }
+    };
+}
+
+/// Families whose consumers clone (SPMC, MPMC): clones keep the channel
+/// open; only the last consumer's drop closes it and drops what is left.
+#[macro_export]
+macro_rules! conformance_clone_consumer {
+    ($f:path) => {
+        #[test]
+        fn consumer_clones_keep_the_channel_open_until_the_last_goes() {
+            use $f as family;
+            let d = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let (mut tx, rx) = family::channel($crate::small(2));
+            let rx2 = rx.clone();
+            tx.try_send($crate::counted(1, &d)).unwrap();
+            drop(rx);
+            assert!(!tx.is_closed());
+            assert_eq!(
+                d.load(std::sync::atomic::Ordering::SeqCst),
+                0,
+                "not the last consumer: nothing dropped"
+            );
+            tx.try_send($crate::counted(2, &d)).unwrap();
+            drop(rx2);
+            assert!(tx.is_closed());
+            assert_eq!(
+                d.load(std::sync::atomic::Ordering::SeqCst),
+                2,
+                "the last consumer drops what is left"
+            );
+        }
+
+        #[test]
+        fn every_parked_consumer_wakes_on_close() {
+            use $f as family;
+            $crate::watchdog(20, || {
+                let (tx, rx) = family::channel::<u64>($crate::small(2));
+                let hs: Vec<_> = (0..2)
+                    .map(|_| {
+                        let mut rx = rx.clone();
+                        std::thread::spawn(move || rx.recv())
+                    })
+                    .collect();
+                $crate::let_it_block();
+                rx.closer().close();
+                for h in hs {
+                    assert!(h.join().unwrap().is_err());
+                }
+                drop(tx);
+            });
+        }
+    };
+}
