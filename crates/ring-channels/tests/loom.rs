@@ -141,3 +141,61 @@ fn spmc_two_sleepers_two_commits_each_get_one() {
         drop(tx);
     });
 }
+
+/// Issue: the last consumer's drop racing a producer's send. The item is
+/// either handed back (`Closed(v)`) or dropped exactly once, by the drain or
+/// at the latest by the producer's next send, never both, never neither.
+#[test]
+fn spmc_last_consumer_drop_races_send() {
+    loom::model(|| {
+        let drops = std::sync::Arc::new(loom::sync::atomic::AtomicUsize::new(0));
+        struct D(std::sync::Arc<loom::sync::atomic::AtomicUsize>);
+        impl Drop for D {
+            fn drop(&mut self) {
+                self.0.fetch_add(1, loom::sync::atomic::Ordering::SeqCst);
+            }
+        }
+        let (mut tx, rx) = spmc::channel::<D>(cap2());
+        let c = thread::spawn(move || drop(rx));
+        let returned = match tx.try_send(D(drops.clone())) {
+            Ok(()) => false,
+            Err(e) => {
+                drop(e.into_inner());
+                true
+            }
+        };
+        c.join().unwrap();
+        // The producer's next send finds the channel closed (and drops what a
+        // racing send of its own left behind).
+        assert!(tx.try_send(D(drops.clone())).is_err());
+        assert_eq!(
+            drops.load(loom::sync::atomic::Ordering::SeqCst),
+            2,
+            "returned: {returned}"
+        );
+        drop(tx);
+        assert_eq!(drops.load(loom::sync::atomic::Ordering::SeqCst), 2);
+    });
+}
+
+/// The same for MPMC.
+#[test]
+fn mpmc_last_consumer_drop_races_send() {
+    loom::model(|| {
+        let drops = std::sync::Arc::new(loom::sync::atomic::AtomicUsize::new(0));
+        struct D(std::sync::Arc<loom::sync::atomic::AtomicUsize>);
+        impl Drop for D {
+            fn drop(&mut self) {
+                self.0.fetch_add(1, loom::sync::atomic::Ordering::SeqCst);
+            }
+        }
+        let (mut tx, rx) = mpmc::channel::<D>(cap2());
+        let c = thread::spawn(move || drop(rx));
+        let _ = tx.try_send(D(drops.clone())).map_err(|e| drop(e.into_inner()));
+        c.join().unwrap();
+        assert!(tx.try_send(D(drops.clone())).is_err());
+        assert_eq!(drops.load(loom::sync::atomic::Ordering::SeqCst), 2);
+        drop(tx);
+        assert_eq!(drops.load(loom::sync::atomic::Ordering::SeqCst), 2);
+    });
+}
