@@ -231,8 +231,8 @@ impl<T> InboxReceiver<T> {
     /// rx.peek(|v| sum += v);
     /// assert_eq!(sum, 3);
     /// ```
-    pub fn peek(&self, mut f: impl FnMut(&T)) {
-        self.pending().for_each(|v| f(v));
+    pub fn peek(&self, f: impl FnMut(&T)) {
+        self.pending().for_each(f);
     }
 
     /// Every value pushed but not yet taken, newest first, by reference,

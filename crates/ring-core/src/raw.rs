@@ -156,11 +156,12 @@ impl<T> RingRef<T> {
     ///
     /// - `header` points to an initialised [`RingHeader`] and `slots` to
     ///   `capacity` properly aligned slots of `T` (any content), both valid
-    ///   for reads and writes for as long as any side built from this value
-    ///   is used;
+    ///   for reads and writes for as long as the returned value, any copy of
+    ///   it, or any side built from it is used (its safe methods, `len` and
+    ///   `close_as_consumer` among them, read the header);
     /// - `capacity` is a power of two;
-    /// - `consumer_bell` (if given) outlives every side likewise, and so does
-    ///   `wake.notifier`;
+    /// - `consumer_bell` (if given) outlives all of those likewise, and so
+    ///   does `wake.notifier`;
     /// - at most one [`RawProducer`] and one [`RawConsumer`] use the header at
     ///   a time, across all processes.
     pub unsafe fn new(
@@ -200,8 +201,9 @@ impl<T> RingRef<T> {
     ///
     /// # Safety
     ///
-    /// `bell` outlives every side built from the returned value, and every
-    /// side of this ring is built from it (both sides must agree on the bell).
+    /// `bell` outlives the returned value, its copies and every side built
+    /// from them, and every side of this ring is built from it (both sides
+    /// must agree on the bell).
     pub unsafe fn with_producer_bell(mut self, bell: NonNull<Doorbell>) -> Self {
         self.producer_bell = bell;
         self
@@ -355,6 +357,7 @@ impl<T> RingRef<T> {
     }
 
     /// Threads sleeping on the producer's doorbell now (diagnostics, tests).
+    #[cfg(feature = "std")]
     pub fn producer_sleepers(&self) -> u32 {
         self.producer_bell().sleepers()
     }
@@ -510,9 +513,28 @@ impl<T, P: Policy> RawProducer<T, P> {
 
     /// Publishes `n` written slots to the consumer and wakes it if it sleeps.
     ///
-    /// The caller has written (initialised) the `n` slots from the tail.
+    /// # Safety
+    ///
+    /// The consumer trusts what is published: it reads the `n` slots as
+    /// values of `T` and takes ownership of them. So the caller guarantees:
+    ///
+    /// - `n <=` [`free_cached`](Self::free_cached)`()` at the call (slots a
+    ///   `free`/`refresh` saw vacant and not published since): publishing
+    ///   more would put the tail over a capacity ahead of the head and hand
+    ///   the consumer slots it has not released (checked in debug builds
+    ///   only);
+    /// - each of the `n` slots from the tail (wrapping at the end of the slot
+    ///   array) holds a valid, initialised `T`, written by this producer since
+    ///   the last `publish` (through [`write`](Self::write) or
+    ///   [`slots_for_write`](Self::slots_for_write)), and its ownership passes
+    ///   to the consumer. The one exception is a ring whose slot memory is
+    ///   always initialised (a shared mapping) and whose `T` is valid for
+    ///   every bit pattern and has no drop glue (ring-shm's `ShmSafe`): there
+    ///   an unwritten slot publishes whatever value it holds;
+    /// - no reference or pointer into those slots is used by the producer
+    ///   afterwards (the consumer may read and release them at once).
     #[inline(always)]
-    pub fn publish(&mut self, n: usize) {
+    pub unsafe fn publish(&mut self, n: usize) {
         debug_assert!(n <= self.free_cached());
         self.tail = self.tail.wrapping_add(n as u64);
         // ORDERING: Release; pairs with the Acquire load of tail in
@@ -675,9 +697,25 @@ impl<T, P: Policy> RawConsumer<T, P> {
 
     /// Hands `n` consumed slots back to the producer and wakes it if it sleeps.
     ///
-    /// The caller has moved out or dropped the `n` items from the head.
+    /// # Safety
+    ///
+    /// The producer trusts what is released: it overwrites the `n` slots at
+    /// once. So the caller guarantees:
+    ///
+    /// - `n <=` [`available_cached`](Self::available_cached)`()` at the call
+    ///   (items an `available`/`refresh` saw committed and not released
+    ///   since): releasing more would move the head past the tail, after
+    ///   which both sides' counts are garbage and slots never written read
+    ///   as items (checked in debug builds only);
+    /// - the `n` items from the head are finished with: each was moved out
+    ///   ([`read`](Self::read) or a bitwise copy) or dropped in place, or is
+    ///   deliberately leaked (leaking is safe; for `T` without drop glue,
+    ///   releasing unread items is how they are skipped);
+    /// - no reference or pointer into those slots (from
+    ///   [`slots_for_read`](Self::slots_for_read)) is used afterwards: the
+    ///   producer may overwrite them as soon as the head is stored.
     #[inline(always)]
-    pub fn release(&mut self, n: usize) {
+    pub unsafe fn release(&mut self, n: usize) {
         debug_assert!(n <= self.available_cached());
         self.head = self.head.wrapping_add(n as u64);
         // ORDERING: Release; pairs with the Acquire load of head in

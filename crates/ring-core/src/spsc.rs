@@ -565,7 +565,9 @@ impl<T, O: Observer> Producer<T, O> {
         // the tail is vacant and ours until we publish it.
         unsafe { self.raw.write(0, value) };
         self.observer.before_commit(pos, 1);
-        self.raw.publish(1);
+        // SAFETY: the one slot published was free (checked above) and was
+        // initialised by the `write` just above; we keep no pointer to it.
+        unsafe { self.raw.publish(1) };
         self.observer.on_commit(pos, 1);
         Ok(())
     }
@@ -635,7 +637,9 @@ impl<T, O: Observer> Producer<T, O> {
             );
         }
         self.observer.before_commit(pos, n);
-        self.raw.publish(n);
+        // SAFETY: `n <= free`, the free count `free_for` just returned; all `n`
+        // slots were initialised by the two copies above (`T: Copy`).
+        unsafe { self.raw.publish(n) };
         self.observer.on_commit(pos, n);
         n
     }
@@ -997,7 +1001,9 @@ impl<T, O: Observer> Drop for Commit<'_, T, O> {
         if self.written > 0 {
             let pos = self.producer.raw.tail();
             self.producer.observer.before_commit(pos, self.written);
-            self.producer.raw.publish(self.written);
+            // SAFETY: `written <= len` reserved free slots, and the filling loop
+            // counted each slot in `written` only after writing it.
+            unsafe { self.producer.raw.publish(self.written) };
             self.producer.observer.on_commit(pos, self.written);
         }
     }
@@ -1165,7 +1171,9 @@ impl<'a, T, O: Observer> Reservation<'a, T, O> {
         if n > 0 {
             let pos = self.producer.raw.tail();
             self.producer.observer.before_commit(pos, n);
-            self.producer.raw.publish(n);
+            // SAFETY: `n <= len` (asserted above), and `len` reserved slots were
+            // free; the first `n` are initialised (this function's contract).
+            unsafe { self.producer.raw.publish(n) };
             self.producer.observer.on_commit(pos, n);
         }
     }
@@ -1234,7 +1242,11 @@ impl<T, O: Observer> Drop for Finish<'_, T, O> {
             }
         }
         if self.done > 0 {
-            self.consumer.raw.release(self.done);
+            // SAFETY: `done <= n`, within the committed count `ready_all` returned;
+            // each counted item was handed to the handler, then dropped in place once
+            // if `T` needs it (a drop that panicked included: never retried), and no
+            // pointer into those slots is used after this.
+            unsafe { self.consumer.raw.release(self.done) };
             self.consumer.observer.on_consume(self.pos, self.done);
         }
     }
@@ -1300,7 +1312,9 @@ impl<T, O: Observer> Consumer<T, O> {
         // SAFETY: at least one committed item is at the head; it is moved out
         // once and released right after.
         let value = unsafe { self.raw.read(0) };
-        self.raw.release(1);
+        // SAFETY: the one item released was committed (`ready`) and was moved
+        // out by the `read` just above.
+        unsafe { self.raw.release(1) };
         self.observer.on_consume(pos, 1);
         Ok(value)
     }
@@ -1340,7 +1354,9 @@ impl<T, O: Observer> Consumer<T, O> {
                 n - first,
             );
         }
-        self.raw.release(n);
+        // SAFETY: `n <= avail`, the committed count `ready_all` just returned;
+        // all `n` items were copied out above (`T: Copy`, so that moves them).
+        unsafe { self.raw.release(n) };
         self.observer.on_consume(pos, n);
         n
     }
@@ -1380,7 +1396,9 @@ impl<T, O: Observer> Consumer<T, O> {
         }
         // SAFETY: the `n` elements after `len` were initialised just above.
         unsafe { out.set_len(len + n) };
-        self.raw.release(n);
+        // SAFETY: `n <= avail`, the committed count `ready_all` just returned;
+        // the `n` items were moved (bitwise) into `out` above.
+        unsafe { self.raw.release(n) };
         self.observer.on_consume(pos, n);
         n
     }
@@ -1471,7 +1489,9 @@ impl<T, O: Observer> Consumer<T, O> {
         let n = avail.min(n);
         if !needs_drop::<T>() {
             let pos = self.raw.head();
-            self.raw.release(n);
+            // SAFETY: `n <= avail`, the committed count `ready_all` just returned;
+            // `T` has no drop glue, so releasing the items unread drops them.
+            unsafe { self.raw.release(n) };
             self.observer.on_consume(pos, n);
             return n;
         }

@@ -68,7 +68,10 @@ struct Finish<'a, T: ShmSafe> {
 impl<T: ShmSafe> Drop for Finish<'_, T> {
     fn drop(&mut self) {
         if self.done > 0 {
-            self.consumer.raw.release(self.done);
+            // SAFETY: `done <= n`, within the available count `ready_all` validated;
+            // each counted item was copied out of the mapping (`T: ShmSafe` is `Copy`:
+            // nothing to drop), and no pointer into those slots is used after this.
+            unsafe { self.consumer.raw.release(self.done) };
         }
     }
 }
@@ -165,7 +168,9 @@ impl<T: ShmSafe> SharedConsumer<T> {
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
         self.ready()?;
         let v = self.copy_out(0);
-        self.raw.release(1);
+        // SAFETY: `ready` validated at least one committed item, and `copy_out`
+        // just copied it out (`T: ShmSafe` is `Copy`: nothing to drop).
+        unsafe { self.raw.release(1) };
         Ok(v)
     }
 
@@ -267,7 +272,9 @@ impl<T: ShmSafe> SharedConsumer<T> {
         // SAFETY: `n` is within the available count `ready_all` just validated, and
         // `out` (our caller's slice, not the mapping) has room for `n` items.
         unsafe { self.copy_run_out(out.as_mut_ptr(), n) };
-        self.raw.release(n);
+        // SAFETY: `n <=` the available count `ready_all` validated; the `n` items
+        // were copied out just above (`T: ShmSafe` is `Copy`: nothing to drop).
+        unsafe { self.raw.release(n) };
         n
     }
 
@@ -338,7 +345,9 @@ impl<T: ShmSafe> SharedConsumer<T> {
         // SAFETY: the `n` slots past `len` were initialised by the copy above (with
         // whatever bytes, all valid for `T: ShmSafe`), and `len + n <= capacity`.
         unsafe { out.set_len(len + n) };
-        self.raw.release(n);
+        // SAFETY: `n <=` the available count `ready_all` validated; the `n` items
+        // were copied into `out` above (`T: ShmSafe` is `Copy`: nothing to drop).
+        unsafe { self.raw.release(n) };
         n
     }
 
@@ -467,7 +476,9 @@ impl<T: ShmSafe> SharedConsumer<T> {
             return 0;
         };
         let n = avail.min(n);
-        self.raw.release(n);
+        // SAFETY: `n <=` the available count `ready_all` just validated; skipped
+        // items need no drop (`T: ShmSafe` is `Copy`) and we hold no pointer to them.
+        unsafe { self.raw.release(n) };
         n
     }
 

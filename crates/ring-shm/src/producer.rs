@@ -134,7 +134,9 @@ impl<T: ShmSafe> SharedProducer<T> {
         // vacant and ours until published; `slot` is inside the slot array
         // (ring-core masks our own tail). Volatile: the memory is shared.
         unsafe { ptr::write_volatile(slot, value) };
-        self.raw.publish(1);
+        // SAFETY: the one slot published was free (checked above) and was just
+        // written with `value`; we keep no pointer to it.
+        unsafe { self.raw.publish(1) };
         Ok(())
     }
 
@@ -161,7 +163,9 @@ impl<T: ShmSafe> SharedProducer<T> {
             return 0;
         }
         self.copy_in(&items[..n]);
-        self.raw.publish(n);
+        // SAFETY: `n <=` the free count `free_for` just returned, and `copy_in`
+        // wrote all `n` slots from the tail.
+        unsafe { self.raw.publish(n) };
         n
     }
 
@@ -693,7 +697,9 @@ impl<T: ShmSafe> Reservation<'_, T> {
         impl<T: ShmSafe> Drop for Commit<'_, T> {
             fn drop(&mut self) {
                 if self.written > 0 {
-                    self.producer.raw.publish(self.written);
+                    // SAFETY: `written <= len` reserved free slots, each counted only
+                    // after the loop wrote it.
+                    unsafe { self.producer.raw.publish(self.written) };
                 }
             }
         }
@@ -718,7 +724,9 @@ impl<T: ShmSafe> Reservation<'_, T> {
         if n > 0 {
             // The reserved slots are free and contiguous: one run.
             self.producer.copy_in(&src[..n]);
-            self.producer.raw.publish(n);
+            // SAFETY: `n <= len` reserved free slots, all written by `copy_in` just
+            // above.
+            unsafe { self.producer.raw.publish(n) };
         }
         n
     }
@@ -735,7 +743,10 @@ impl<T: ShmSafe> Reservation<'_, T> {
             self.len
         );
         if n > 0 {
-            self.producer.raw.publish(n);
+            // SAFETY: `n <= len` (asserted above) reserved free slots. Slots not
+            // written through `set` hold old bytes of the always-initialised mapping,
+            // a valid `T` whatever they are (`T: ShmSafe`: any bit pattern, no drop).
+            unsafe { self.producer.raw.publish(n) };
         }
     }
 }
