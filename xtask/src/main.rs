@@ -4,7 +4,7 @@
 //! |---|---|
 //! | `test` | `cargo test --workspace` with every feature this machine can build, plus the `no_std` build |
 //! | `loom` | the loom models (`--cfg ring_loom`, `LOOM_MAX_PREEMPTIONS=2`) |
-//! | `miri` | `cargo +nightly miri test` on the unsafe crates and ring-channels, stacked then tree borrows |
+//! | `miri` | `cargo +nightly miri test` on the unsafe crates, ring-channels and the conformance suite, stacked then tree borrows |
 //! | `tidy` | the layering rule over `cargo metadata`, unsafe hygiene, forbid(unsafe) |
 //! | `tsan` | the stress tests under ThreadSanitizer (nightly + rust-src), fence fallback |
 //! | `bench` | the side-by-side benchmark suite (see BENCHMARKS.md) |
@@ -286,6 +286,24 @@ fn miri(quick: bool) -> Outcome {
         &args,
         &[("MIRIFLAGS", &tree), ("CARGO_TARGET_DIR", "target/miri")],
     );
+    // The conformance suite (every family, through the umbrella), under both
+    // borrow models: about 20 s each.
+    let conformance = [
+        "+nightly",
+        "miri",
+        "test",
+        "-p",
+        "ringmpsc",
+        "--test",
+        "conformance",
+    ];
+    for flags in [base, tree.as_str()] {
+        ok &= run(
+            "cargo",
+            &conformance,
+            &[("MIRIFLAGS", flags), ("CARGO_TARGET_DIR", "target/miri")],
+        );
+    }
     outcome(ok)
 }
 

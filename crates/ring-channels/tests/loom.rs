@@ -191,7 +191,9 @@ fn mpmc_last_consumer_drop_races_send() {
         }
         let (mut tx, rx) = mpmc::channel::<D>(cap2());
         let c = thread::spawn(move || drop(rx));
-        let _ = tx.try_send(D(drops.clone())).map_err(|e| drop(e.into_inner()));
+        let _ = tx
+            .try_send(D(drops.clone()))
+            .map_err(|e| drop(e.into_inner()));
         c.join().unwrap();
         assert!(tx.try_send(D(drops.clone())).is_err());
         assert_eq!(drops.load(loom::sync::atomic::Ordering::SeqCst), 2);

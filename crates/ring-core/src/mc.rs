@@ -1037,12 +1037,18 @@ impl<T, O: Observer> Producer<T, O> {
     /// ```
     #[inline]
     pub fn try_send(&mut self, value: T) -> Result<(), TrySendError<T>> {
-        // ORDERING: Relaxed; a close racing this send may let one item in, which
-        // stays claimable or is dropped with the ring (never lost twice).
+        // The free check first: its Acquire stamp load makes a close that
+        // happened before the slot was freed (the last consumer closes, then
+        // drains) visible to the flag load after it, so a send blocked on a full
+        // ring that such a drain frees returns `Closed`, not `Ok`.
+        let free = self.is_free(self.tail);
+        // ORDERING: Relaxed; see above. A close racing this send may still let
+        // one item in, which stays claimable or is dropped by the last
+        // consumer's drain or the producer's next send (never twice).
         if self.ring.closed.load(Ordering::Relaxed) {
             return Err(TrySendError::Closed(value));
         }
-        if !self.is_free(self.tail) {
+        if !free {
             self.ring.observer.on_full();
             return Err(TrySendError::Full(value));
         }

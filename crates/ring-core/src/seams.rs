@@ -77,7 +77,12 @@ pub struct Heap;
 // size, and `release` deallocates with the same layout.
 unsafe impl RingMemory for Heap {
     fn allocate(&self, layout: Layout) -> Result<NonNull<u8>, MemoryError> {
-        // SAFETY: every ring layout has a non-zero size (it contains the header).
+        if layout.size() == 0 {
+            // The global allocator's contract forbids zero-sized requests; every
+            // ring layout has a header, so this is a caller's mistake, not UB.
+            return Err(MemoryError::Invalid("zero-sized ring layout"));
+        }
+        // SAFETY: `layout` has a non-zero size (checked above).
         let p = unsafe { alloc::alloc::alloc(layout) };
         NonNull::new(p).ok_or(MemoryError::OutOfMemory {
             size: layout.size(),

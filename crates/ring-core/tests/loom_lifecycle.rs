@@ -11,9 +11,9 @@ use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use loom::thread;
 
 use ring_core::Notify;
-use ring_core::lifecycle::Lifecycle;
-use ring_core::wait::{self, TimedOut, Waitable, DoorbellRef};
 use ring_core::WaitStrategy;
+use ring_core::lifecycle::Lifecycle;
+use ring_core::wait::{self, DoorbellRef, TimedOut, Waitable};
 
 /// Go straight to the futex: the interesting interleavings are around the sleep.
 const SLEEP: WaitStrategy = WaitStrategy::PhasedBackoff { spin: 0, yield_: 0 };

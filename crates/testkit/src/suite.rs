@@ -13,7 +13,15 @@
 macro_rules! conformance_core {
     ($f:path) => {
         #[allow(unused_imports)]
-        use $f as family;
+        use std::panic::{AssertUnwindSafe, catch_unwind};
+        #[allow(unused_imports)]
+        use std::sync::Arc;
+        #[allow(unused_imports)]
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        #[allow(unused_imports)]
+        use std::thread;
+        #[allow(unused_imports)]
+        use std::time::Duration;
         #[allow(unused_imports)]
         use $crate::ring_core::{
             Config, RecvError, RecvTimeoutError, SendTimeoutError, TryRecvError, TrySendError,
@@ -24,15 +32,7 @@ macro_rules! conformance_core {
             CountingNotify, PanicOnDrop, PanicOnce, counted, let_it_block, small, watchdog,
         };
         #[allow(unused_imports)]
-        use std::panic::{AssertUnwindSafe, catch_unwind};
-        #[allow(unused_imports)]
-        use std::sync::Arc;
-        #[allow(unused_imports)]
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        #[allow(unused_imports)]
-        use std::thread;
-        #[allow(unused_imports)]
-        use std::time::Duration;
+        use $f as family;
 
         fn drops() -> Arc<AtomicUsize> {
             Arc::new(AtomicUsize::new(0))
@@ -82,7 +82,10 @@ macro_rules! conformance_core {
                 rx.recv_with(WaitStrategy::Yielding),
                 Err(RecvTimeoutError::Closed)
             );
-            assert!(rx.consume_batch_with(|_| {}, WaitStrategy::Blocking).is_err());
+            assert!(
+                rx.consume_batch_with(|_| {}, WaitStrategy::Blocking)
+                    .is_err()
+            );
         }
 
         #[test]
@@ -165,37 +168,36 @@ macro_rules! conformance_core {
         // ------------------------------------------ close wakes everyone ---
 
         /// A receive blocked on an empty channel, ended by `close`.
-        fn blocked_recv_ends(close: impl FnOnce(family::Producer<u64>, $crate::ring_core::wait::Closer) + Send + 'static) {
+        fn blocked_recv_ends(
+            close: impl FnOnce(&mut Option<family::Producer<u64>>, $crate::ring_core::wait::Closer)
+            + Send
+            + 'static,
+        ) {
             watchdog(20, move || {
                 let (tx, mut rx) = family::channel::<u64>(small(2));
                 let closer = rx.closer();
                 let h = thread::spawn(move || rx.recv());
                 let_it_block();
-                close(tx, closer);
+                // The producer stays alive unless the route drops it.
+                let mut tx = Some(tx);
+                close(&mut tx, closer);
                 assert_eq!(h.join().unwrap(), Err(RecvError));
             });
         }
 
         #[test]
         fn a_closer_wakes_a_blocked_recv() {
-            blocked_recv_ends(|tx, closer| {
-                closer.close();
-                drop(tx);
-            });
+            blocked_recv_ends(|_, closer| closer.close());
         }
 
         #[test]
         fn the_producers_close_wakes_a_blocked_recv() {
-            blocked_recv_ends(|mut tx, _| {
-                tx.close();
-                // Keep the producer alive until the receiver returned.
-                std::mem::forget(tx);
-            });
+            blocked_recv_ends(|tx, _| tx.as_mut().unwrap().close());
         }
 
         #[test]
         fn the_last_producers_drop_wakes_a_blocked_recv() {
-            blocked_recv_ends(|tx, _| drop(tx));
+            blocked_recv_ends(|tx, _| *tx = None);
         }
 
         #[test]
@@ -204,7 +206,9 @@ macro_rules! conformance_core {
                 let (_tx, mut rx) = family::channel::<u64>(small(2));
                 let closer = rx.closer();
                 // An hour: only the close can end it within the watchdog.
-                let h = thread::spawn(move || rx.recv_with(WaitStrategy::Sleeping(Duration::from_secs(3600))));
+                let h = thread::spawn(move || {
+                    rx.recv_with(WaitStrategy::Sleeping(Duration::from_secs(3600)))
+                });
                 let_it_block();
                 closer.close();
                 assert_eq!(h.join().unwrap(), Err(RecvTimeoutError::Closed));
@@ -212,7 +216,9 @@ macro_rules! conformance_core {
         }
 
         /// A send and a `reserve_with` blocked on a full ring, ended by `close`.
-        fn blocked_send_ends(close: impl FnOnce(family::Consumer<u64>) + Send + 'static) {
+        fn blocked_send_ends(
+            close: impl FnOnce(&mut Option<family::Consumer<u64>>) + Send + 'static,
+        ) {
             watchdog(20, move || {
                 let (mut tx, rx) = family::channel::<u64>(small(1));
                 tx.try_send(1).unwrap();
@@ -220,11 +226,14 @@ macro_rules! conformance_core {
                 let h = thread::spawn(move || {
                     let r = tx.send(3).map_err(|e| e.into_inner());
                     let reserve_closed = tx.reserve_with(1, WaitStrategy::Blocking).is_err();
-                    let sleep_closed = tx.send_with(4, WaitStrategy::Sleeping(Duration::from_secs(3600)));
+                    let sleep_closed =
+                        tx.send_with(4, WaitStrategy::Sleeping(Duration::from_secs(3600)));
                     (r, reserve_closed, sleep_closed)
                 });
                 let_it_block();
-                close(rx);
+                // The consumer stays alive unless the route drops it.
+                let mut rx = Some(rx);
+                close(&mut rx);
                 let (r, reserve_closed, sleep_closed) = h.join().unwrap();
                 assert_eq!(r, Err(3));
                 assert!(reserve_closed);
@@ -234,56 +243,50 @@ macro_rules! conformance_core {
 
         #[test]
         fn the_consumers_close_wakes_a_blocked_send() {
-            blocked_send_ends(|mut rx| {
-                rx.close();
-                std::mem::forget(rx);
-            });
+            blocked_send_ends(|rx| rx.as_mut().unwrap().close());
         }
 
         #[test]
         fn a_closer_wakes_a_blocked_send() {
-            blocked_send_ends(|rx| {
-                rx.closer().close();
-                std::mem::forget(rx);
-            });
+            blocked_send_ends(|rx| rx.as_ref().unwrap().closer().close());
         }
 
         #[test]
         fn the_consumers_drop_wakes_a_blocked_send() {
-            blocked_send_ends(drop);
+            blocked_send_ends(|rx| *rx = None);
         }
 
         /// An armed consumer's notifier is signalled by `close`.
-        fn armed_notifier_signalled(close: impl FnOnce(family::Producer<u64>, &mut family::Consumer<u64>)) {
+        fn armed_notifier_signalled(
+            close: impl FnOnce(&mut Option<family::Producer<u64>>, &mut family::Consumer<u64>),
+        ) {
             let (tx, mut rx) = family::channel::<u64>(small(2));
             let n = CountingNotify::default();
             rx.set_notifier(Some(n.clone()));
             assert!(!rx.arm(), "nothing waiting: the event loop may sleep");
-            close(tx, &mut rx);
-            assert!(n.count() >= 1, "the close did not signal the armed notifier");
+            let mut tx = Some(tx);
+            close(&mut tx, &mut rx);
+            assert!(
+                n.count() >= 1,
+                "the close did not signal the armed notifier"
+            );
             assert!(rx.is_closed());
             rx.disarm();
         }
 
         #[test]
         fn a_closer_signals_an_armed_notifier() {
-            armed_notifier_signalled(|tx, rx| {
-                rx.closer().close();
-                std::mem::forget(tx);
-            });
+            armed_notifier_signalled(|_, rx| rx.closer().close());
         }
 
         #[test]
         fn the_producers_close_signals_an_armed_notifier() {
-            armed_notifier_signalled(|mut tx, _| {
-                tx.close();
-                std::mem::forget(tx);
-            });
+            armed_notifier_signalled(|tx, _| tx.as_mut().unwrap().close());
         }
 
         #[test]
         fn the_last_producers_drop_signals_an_armed_notifier() {
-            armed_notifier_signalled(|tx, _| drop(tx));
+            armed_notifier_signalled(|tx, _| *tx = None);
         }
 
         // ----------------------------------------------- exactly once ---
@@ -296,7 +299,11 @@ macro_rules! conformance_core {
                 tx.try_send(counted(i, &d)).unwrap();
             }
             drop(rx);
-            assert_eq!(n(&d), 3, "dropped with the consumer, while a producer lives");
+            assert_eq!(
+                n(&d),
+                3,
+                "dropped with the consumer, while a producer lives"
+            );
             let v = tx.try_send(counted(9, &d)).unwrap_err().into_inner();
             assert_eq!(v.id, 9);
             drop(v);
@@ -322,7 +329,10 @@ macro_rules! conformance_core {
                 let d = drops();
                 let (mut tx, rx) = family::channel(small(3));
                 for i in 0..5 {
-                    let item = PanicOnDrop { item: counted(i, &d), panics: i == 1 };
+                    let item = PanicOnDrop {
+                        item: counted(i, &d),
+                        panics: i == 1,
+                    };
                     assert!(tx.try_send(item).is_ok());
                 }
                 let r = catch_unwind(AssertUnwindSafe(move || {
@@ -335,7 +345,11 @@ macro_rules! conformance_core {
                     }
                 }));
                 assert!(r.is_err(), "the panic reaches the dropping thread");
-                assert_eq!(n(&d), 5, "every item dropped once (producer first: {producer_first})");
+                assert_eq!(
+                    n(&d),
+                    5,
+                    "every item dropped once (producer first: {producer_first})"
+                );
             }
         }
 
@@ -385,7 +399,10 @@ macro_rules! conformance_core {
             assert!(got <= 4);
             // The ring is usable again: every slot can be filled.
             for i in 0..4 {
-                assert!(tx.try_send(counted(10 + i, &d)).is_ok(), "slot {i} still claimed");
+                assert!(
+                    tx.try_send(counted(10 + i, &d)).is_ok(),
+                    "slot {i} still claimed"
+                );
                 sent += 1;
             }
             drop((tx, rx));
