@@ -91,7 +91,7 @@ impl Contender {
     }
 }
 
-/// A scenario of BENCHMARKS.md, ready to run.
+/// A scenario of docs/benchmarks.md, ready to run.
 #[derive(Debug)]
 pub struct Scenario {
     /// The id (`spsc-single`, ...).
@@ -117,7 +117,7 @@ pub struct NotBuilt {
     pub why: &'static str,
 }
 
-/// The regime a round ran in (BENCHMARKS.md rule 8).
+/// The regime a round ran in (docs/benchmarks.md, "Method": regimes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Regime {
     /// Cross-core round trip below the threshold.

@@ -1,7 +1,7 @@
 //! The side-by-side benchmark suite of the ringmpsc workspace
 //! (`cargo xtask bench`) and the workloads the criterion benches share.
 //!
-//! Method (BENCHMARKS.md): every figure comes from one process run, contenders
+//! Method (docs/benchmarks.md): every figure comes from one process run, contenders
 //! alternate A/B/A/B over at least five rounds, the consumer touches every
 //! item and the received count and checksum are verified, the cross-core
 //! round trip is probed before and after each round, and ratios are computed

@@ -1,5 +1,5 @@
 //! Physical references measured in the same run as the contenders: no
-//! library code at all, only what the machine does (BENCHMARKS.md).
+//! library code at all, only what the machine does (docs/benchmarks.md).
 //!
 //! This is the one module of the bench crate that uses `unsafe`: the bare
 //! two-thread handoff shares one buffer between two threads with nothing but

@@ -1,4 +1,4 @@
-//! The scenarios of BENCHMARKS.md, sized for `--quick` or a full run.
+//! The scenarios of docs/benchmarks.md, sized for `--quick` or a full run.
 
 use std::time::Duration;
 
@@ -425,7 +425,7 @@ fn pool_scenario(id: &'static str, size: usize, messages: u64) -> Scenario {
     }
 }
 
-/// Scenarios of BENCHMARKS.md whose member crate has not landed yet.
+/// Scenarios of docs/benchmarks.md whose member crate has not landed yet.
 pub fn not_built() -> Vec<NotBuilt> {
     Vec::new()
 }

@@ -7,7 +7,7 @@
 //! | `miri` | `cargo +nightly miri test` on the unsafe crates, ring-channels and the conformance suite, stacked then tree borrows |
 //! | `tidy` | the layering rule over `cargo metadata`, unsafe hygiene, forbid(unsafe) |
 //! | `tsan` | the stress tests under ThreadSanitizer (nightly + rust-src), fence fallback |
-//! | `bench` | the side-by-side benchmark suite (see BENCHMARKS.md) |
+//! | `bench` | the side-by-side benchmark suite (see docs/benchmarks.md) |
 //! | `ci` | fmt, clippy, tidy, test, doc, deny, loom, miri, tsan, bench --quick, and a summary |
 //!
 //! Every command is echoed before it runs. A tool that is missing (nightly
@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
-/// Crates that may contain `unsafe` (STYLE.md §2); miri runs over these.
+/// Crates that may contain `unsafe` (docs/contributing.md §2); miri runs over these.
 const UNSAFE_CRATES: &[&str] = &["ring-core", "ring-pool", "ring-shm", "ring-numa"];
 /// Crates whose tests run under miri: the unsafe ones, plus ring-channels
 /// (safe itself, but the heaviest user of ring-core's unsafe primitives; its

@@ -592,6 +592,48 @@ macro_rules! conformance_clone_consumer {
             );
         }
 
+        /// A consumer whose batch wait reports `Closed` while another
+        /// consumer's claim is in flight loses nothing: the claimant delivers
+        /// what it claimed, and every item is received exactly once.
+        #[test]
+        fn batch_waits_of_several_consumers_see_every_item_once() {
+            use $f as family;
+            $crate::watchdog(60, || {
+                let total = $crate::scale(20_000, 200) as u64;
+                let (mut tx, rx) = family::channel::<u64>($crate::small(4));
+                let hs: Vec<_> = (0..2)
+                    .map(|_| {
+                        let mut rx = rx.clone();
+                        std::thread::spawn(move || {
+                            let (mut n, mut sum) = (0u64, 0u64);
+                            while rx
+                                .consume_batch_with(
+                                    |x| {
+                                        n += 1;
+                                        sum += x;
+                                    },
+                                    $crate::ring_core::WaitStrategy::Blocking,
+                                )
+                                .is_ok()
+                            {}
+                            (n, sum)
+                        })
+                    })
+                    .collect();
+                drop(rx);
+                for i in 0..total {
+                    tx.send(i).unwrap();
+                }
+                drop(tx);
+                let (n, sum) = hs
+                    .into_iter()
+                    .map(|h| h.join().unwrap())
+                    .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+                assert_eq!(n, total);
+                assert_eq!(sum, total * (total - 1) / 2);
+            });
+        }
+
         #[test]
         fn every_parked_consumer_wakes_on_close() {
             use $f as family;
