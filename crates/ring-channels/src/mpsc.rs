@@ -53,10 +53,10 @@ use ring_core::inbox::{InboxReceiver, InboxSender, inbox};
 use ring_core::lifecycle::Lifecycle;
 use ring_core::spsc::{self, BuildError, Pair, Reservation};
 use ring_core::sync::Arc;
-use ring_core::wait::{self, Closer, DoorbellRef, RecvEndpoint, SendEndpoint, TimedOut, Waitable};
+use ring_core::wait::{self, Closer, DoorbellRef, TimedOut, Waitable};
 use ring_core::{
-    ChannelStats, Config, Heap, Notify, Observer, RecvError, RecvTimeoutError, RingMemory,
-    SendError, SendTimeoutError, Side, TryRecvError, TrySendError, WaitStrategy,
+    ChannelStats, Config, Heap, Notify, Observer, RecvTimeoutError, RingMemory, SendTimeoutError,
+    Side, TryRecvError, TrySendError, WaitStrategy,
 };
 
 /// Items the consumer takes from its current ring in a row before it looks
@@ -419,69 +419,6 @@ impl<T, O: Observer> Producer<T, O> {
         self.ring.try_send(value)
     }
 
-    /// Sends, blocking while this producer's ring is full.
-    ///
-    /// # Errors
-    ///
-    /// [`SendError`] with the value once the channel is closed.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default());
-    /// tx.send(1).unwrap();
-    /// assert_eq!(rx.recv(), Ok(1));
-    /// ```
-    #[inline]
-    pub fn send(&mut self, value: T) -> Result<(), SendError<T>> {
-        match self.try_send(value) {
-            Ok(()) => Ok(()),
-            Err(TrySendError::Closed(v)) => Err(SendError(v)),
-            Err(TrySendError::Full(v)) => self
-                .send_with(v, WaitStrategy::Blocking)
-                .map_err(|e| SendError(e.into_inner())),
-        }
-    }
-
-    /// Sends, blocking at most `timeout` while the ring is full.
-    ///
-    /// # Errors
-    ///
-    /// `Timeout(v)` or `Closed(v)`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// let (mut tx, _rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default().with_ring_bits(1));
-    /// tx.send_slice(&[1, 2]);
-    /// assert!(tx.send_timeout(3, Duration::from_millis(1)).unwrap_err().is_timeout());
-    /// ```
-    pub fn send_timeout(&mut self, value: T, timeout: Duration) -> Result<(), SendTimeoutError<T>> {
-        self.send_with(value, WaitStrategy::TimedBlocking(timeout))
-    }
-
-    /// Sends, waiting per `strategy` while the ring is full (the shared driver).
-    ///
-    /// # Errors
-    ///
-    /// `Closed(v)`; `Timeout(v)` only under `TimedBlocking`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default());
-    /// tx.send_with(5, ring_core::WaitStrategy::Yielding).unwrap();
-    /// assert_eq!(rx.try_recv(), Ok(5));
-    /// ```
-    pub fn send_with(
-        &mut self,
-        value: T,
-        strategy: WaitStrategy,
-    ) -> Result<(), SendTimeoutError<T>> {
-        wait::send_with(self, value, strategy)
-    }
-
     /// Sends as many of `items` as fit now; returns the count.
     ///
     /// # Examples
@@ -686,19 +623,6 @@ impl<T, O: Observer> Waitable for Producer<T, O> {
     }
     fn on_wake(&self, slept: Duration) {
         Waitable::on_wake(&self.ring, slept);
-    }
-}
-
-impl<T, O: Observer> SendEndpoint for Producer<T, O> {
-    type Item = T;
-    fn try_send(&mut self, value: T) -> Result<(), TrySendError<T>> {
-        Producer::try_send(self, value)
-    }
-    fn is_closed(&self) -> bool {
-        Producer::is_closed(self)
-    }
-    fn close(&mut self) {
-        Producer::close(self);
     }
 }
 
@@ -1010,65 +934,6 @@ impl<T, O: Observer> Consumer<T, O> {
         Err(TryRecvError::Closed)
     }
 
-    /// Receives, blocking while every ring is empty (one doorbell for all).
-    ///
-    /// # Errors
-    ///
-    /// [`RecvError`] once closed and drained.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default());
-    /// std::thread::spawn(move || tx.send(9).unwrap());
-    /// assert_eq!(rx.recv(), Ok(9));
-    /// assert!(rx.recv().is_err()); // the producer is gone
-    /// ```
-    #[inline]
-    pub fn recv(&mut self) -> Result<T, RecvError> {
-        match self.try_recv() {
-            Ok(v) => Ok(v),
-            Err(TryRecvError::Closed) => Err(RecvError),
-            Err(TryRecvError::Empty) => self
-                .recv_with(WaitStrategy::Blocking)
-                .map_err(|_| RecvError),
-        }
-    }
-
-    /// Receives, blocking at most `timeout`.
-    ///
-    /// # Errors
-    ///
-    /// `Timeout` or `Closed`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// let (_tx, mut rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default());
-    /// assert_eq!(rx.recv_timeout(Duration::from_millis(1)), Err(ring_core::RecvTimeoutError::Timeout));
-    /// ```
-    pub fn recv_timeout(&mut self, timeout: Duration) -> Result<T, RecvTimeoutError> {
-        self.recv_with(WaitStrategy::TimedBlocking(timeout))
-    }
-
-    /// Receives, waiting per `strategy` (the shared driver).
-    ///
-    /// # Errors
-    ///
-    /// `Closed`; `Timeout` only under `TimedBlocking`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default());
-    /// tx.try_send(3).unwrap();
-    /// assert_eq!(rx.recv_with(ring_core::WaitStrategy::BusySpin), Ok(3));
-    /// ```
-    pub fn recv_with(&mut self, strategy: WaitStrategy) -> Result<T, RecvTimeoutError> {
-        wait::recv_with(self, strategy)
-    }
-
     /// Copies up to `out.len()` items out of the rings without blocking;
     /// returns the count.
     ///
@@ -1358,33 +1223,6 @@ impl<T, O: Observer> Consumer<T, O> {
             Some(s) => &s[..n.min(s.len())],
             None => &[],
         }
-    }
-
-    /// A non-blocking iterator over the items available now.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default());
-    /// tx.send_slice(&[1, 2]);
-    /// assert_eq!(rx.try_iter().count(), 2);
-    /// ```
-    pub fn try_iter(&mut self) -> TryIter<'_, T, O> {
-        TryIter { rx: self }
-    }
-
-    /// A blocking iterator that ends when the channel is closed and drained.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default());
-    /// tx.send_slice(&[1, 2]);
-    /// drop(tx);
-    /// assert_eq!(rx.iter().sum::<u8>(), 3);
-    /// ```
-    pub fn iter(&mut self) -> Iter<'_, T, O> {
-        Iter { rx: self }
     }
 
     /// Closes the channel from the consumer side (idempotent): producers'
@@ -1722,76 +1560,14 @@ impl<T, O: Observer> Waitable for Consumer<T, O> {
     }
 }
 
-impl<T, O: Observer> RecvEndpoint for Consumer<T, O> {
-    type Item = T;
-    fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        Consumer::try_recv(self)
-    }
-    fn is_closed(&self) -> bool {
-        Consumer::is_closed(self)
-    }
-    fn close(&mut self) {
-        Consumer::close(self);
-    }
-    fn closer(&self) -> Closer
-    where
-        T: Send + 'static,
-    {
-        Consumer::closer(self)
-    }
-}
+// The blocking API, `SendEndpoint`/`RecvEndpoint` and the iterators, written
+// once in ring-core (`ring_core::endpoint`) for every family.
+ring_core::producer_api!(impl[T, O: Observer] Producer<T, O> => T);
+ring_core::consumer_api!(impl[T, O: Observer] Consumer<T, O> => T);
 
-/// Non-blocking iterator from [`Consumer::try_iter`].
-#[derive(Debug)]
-pub struct TryIter<'a, T, O: Observer = ()> {
-    rx: &'a mut Consumer<T, O>,
-}
-
-impl<T, O: Observer> Iterator for TryIter<'_, T, O> {
-    type Item = T;
-    fn next(&mut self) -> Option<T> {
-        self.rx.try_recv().ok()
-    }
-}
-
-/// Blocking iterator from [`Consumer::iter`].
-#[derive(Debug)]
-pub struct Iter<'a, T, O: Observer = ()> {
-    rx: &'a mut Consumer<T, O>,
-}
-
-impl<T, O: Observer> Iterator for Iter<'_, T, O> {
-    type Item = T;
-    fn next(&mut self) -> Option<T> {
-        self.rx.recv().ok()
-    }
-}
-
-/// Owning blocking iterator (`for x in consumer`).
-#[derive(Debug)]
-pub struct IntoIter<T, O: Observer = ()> {
-    rx: Consumer<T, O>,
-}
-
-impl<T, O: Observer> Iterator for IntoIter<T, O> {
-    type Item = T;
-    fn next(&mut self) -> Option<T> {
-        self.rx.recv().ok()
-    }
-}
-
-impl<T, O: Observer> IntoIterator for Consumer<T, O> {
-    type Item = T;
-    type IntoIter = IntoIter<T, O>;
-    fn into_iter(self) -> IntoIter<T, O> {
-        IntoIter { rx: self }
-    }
-}
-
-impl<'a, T, O: Observer> IntoIterator for &'a mut Consumer<T, O> {
-    type Item = T;
-    type IntoIter = Iter<'a, T, O>;
-    fn into_iter(self) -> Iter<'a, T, O> {
-        self.iter()
-    }
-}
+/// The items available now, without blocking ([`Consumer::try_iter`]).
+pub type TryIter<'a, T, O = ()> = ring_core::endpoint::TryIter<'a, Consumer<T, O>>;
+/// Every item until closed and drained ([`Consumer::iter`]).
+pub type Iter<'a, T, O = ()> = ring_core::endpoint::Iter<'a, Consumer<T, O>>;
+/// Every item until closed and drained, owning the consumer.
+pub type IntoIter<T, O = ()> = ring_core::endpoint::IntoIter<Consumer<T, O>>;

@@ -45,10 +45,10 @@ use ring_core::lifecycle::Lifecycle;
 use ring_core::mc::{self, Reservation};
 use ring_core::spsc::BuildError;
 use ring_core::sync::Arc;
-use ring_core::wait::{self, Closer, DoorbellRef, RecvEndpoint, SendEndpoint, TimedOut, Waitable};
+use ring_core::wait::{self, Closer, DoorbellRef, TimedOut, Waitable};
 use ring_core::{
-    Config, Heap, Notify, Observer, RecvError, RecvTimeoutError, RingMemory, SendError,
-    SendTimeoutError, Side, TryRecvError, TrySendError, WaitStrategy,
+    Config, Heap, Notify, Observer, RecvTimeoutError, RingMemory, SendTimeoutError, Side,
+    TryRecvError, TrySendError, WaitStrategy,
 };
 
 use crate::TooManyConsumers;
@@ -307,68 +307,6 @@ impl<T, O: Observer> Producer<T, O> {
         TrySendError::Closed(v)
     }
 
-    /// Sends, blocking while the ring is full.
-    ///
-    /// # Errors
-    ///
-    /// [`SendError`] with the value once the channel is closed.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
-    /// drop(rx);
-    /// assert_eq!(tx.send(1).unwrap_err().into_inner(), 1);
-    /// ```
-    pub fn send(&mut self, value: T) -> Result<(), SendError<T>> {
-        match self.try_send(value) {
-            Ok(()) => Ok(()),
-            Err(TrySendError::Closed(v)) => Err(SendError(v)),
-            Err(TrySendError::Full(v)) => self
-                .send_with(v, WaitStrategy::Blocking)
-                .map_err(|e| SendError(e.into_inner())),
-        }
-    }
-
-    /// Sends, blocking at most `timeout`.
-    ///
-    /// # Errors
-    ///
-    /// `Timeout(v)` or `Closed(v)`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// let (mut tx, _rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default().with_ring_bits(1));
-    /// tx.send_slice(&[1, 2]);
-    /// assert!(tx.send_timeout(3, Duration::from_millis(1)).unwrap_err().is_timeout());
-    /// ```
-    pub fn send_timeout(&mut self, value: T, timeout: Duration) -> Result<(), SendTimeoutError<T>> {
-        self.send_with(value, WaitStrategy::TimedBlocking(timeout))
-    }
-
-    /// Sends, waiting per `strategy` (the shared driver).
-    ///
-    /// # Errors
-    ///
-    /// `Closed(v)`; `Timeout(v)` only under `TimedBlocking`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
-    /// tx.send_with(1, ring_core::WaitStrategy::Yielding).unwrap();
-    /// assert_eq!(rx.try_recv(), Ok(1));
-    /// ```
-    pub fn send_with(
-        &mut self,
-        value: T,
-        strategy: WaitStrategy,
-    ) -> Result<(), SendTimeoutError<T>> {
-        wait::send_with(self, value, strategy)
-    }
-
     /// Sends as many of `items` as fit now; returns the count.
     ///
     /// # Examples
@@ -577,19 +515,6 @@ impl<T, O: Observer> Waitable for Producer<T, O> {
     }
 }
 
-impl<T, O: Observer> SendEndpoint for Producer<T, O> {
-    type Item = T;
-    fn try_send(&mut self, value: T) -> Result<(), TrySendError<T>> {
-        Producer::try_send(self, value)
-    }
-    fn is_closed(&self) -> bool {
-        Producer::is_closed(self)
-    }
-    fn close(&mut self) {
-        Producer::close(self);
-    }
-}
-
 // ------------------------------------------------------------------ Consumer
 
 /// A receiving end of an SPMC channel. `Send` (when `T: Send`), not `Sync`;
@@ -685,63 +610,6 @@ impl<T, O: Observer> Consumer<T, O> {
     #[inline]
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
         self.ring.try_recv()
-    }
-
-    /// Receives, blocking while the ring is empty.
-    ///
-    /// # Errors
-    ///
-    /// [`RecvError`] once closed and drained.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
-    /// std::thread::spawn(move || tx.send(2).unwrap());
-    /// assert_eq!(rx.recv(), Ok(2));
-    /// ```
-    pub fn recv(&mut self) -> Result<T, RecvError> {
-        match self.try_recv() {
-            Ok(v) => Ok(v),
-            Err(TryRecvError::Closed) => Err(RecvError),
-            Err(TryRecvError::Empty) => self
-                .recv_with(WaitStrategy::Blocking)
-                .map_err(|_| RecvError),
-        }
-    }
-
-    /// Receives, blocking at most `timeout`.
-    ///
-    /// # Errors
-    ///
-    /// `Timeout` or `Closed`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// let (_tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
-    /// assert!(rx.recv_timeout(Duration::from_millis(1)).is_err());
-    /// ```
-    pub fn recv_timeout(&mut self, timeout: Duration) -> Result<T, RecvTimeoutError> {
-        self.recv_with(WaitStrategy::TimedBlocking(timeout))
-    }
-
-    /// Receives, waiting per `strategy` (the shared driver).
-    ///
-    /// # Errors
-    ///
-    /// `Closed`; `Timeout` only under `TimedBlocking`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
-    /// tx.try_send(1).unwrap();
-    /// assert_eq!(rx.recv_with(ring_core::WaitStrategy::BusySpin), Ok(1));
-    /// ```
-    pub fn recv_with(&mut self, strategy: WaitStrategy) -> Result<T, RecvTimeoutError> {
-        wait::recv_with(self, strategy)
     }
 
     /// Claims and copies up to `out.len()` items without blocking; returns the count.
@@ -899,32 +767,6 @@ impl<T, O: Observer> Consumer<T, O> {
     /// ```
     pub fn steal_batch(&mut self, f: impl FnMut(&T)) -> usize {
         self.ring.consume_up_to(usize::MAX, f)
-    }
-
-    /// A non-blocking iterator over the items this consumer can claim now.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
-    /// tx.send_slice(&[1, 2, 3]);
-    /// assert_eq!(rx.try_iter().collect::<Vec<_>>(), [1, 2, 3]); // ends when empty, though `tx` lives
-    /// ```
-    pub fn try_iter(&mut self) -> TryIter<'_, T, O> {
-        TryIter { rx: self }
-    }
-
-    /// A blocking iterator that ends when the channel is closed and drained.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
-    /// std::thread::spawn(move || tx.send_slice(&[1, 2, 3])); // then `tx` drops: the channel closes
-    /// assert_eq!(rx.iter().sum::<u8>(), 6);
-    /// ```
-    pub fn iter(&mut self) -> Iter<'_, T, O> {
-        Iter { rx: self }
     }
 
     /// Closes the channel from the consumer side (idempotent): the producer's
@@ -1140,76 +982,14 @@ impl<T, O: Observer> Waitable for Consumer<T, O> {
     }
 }
 
-impl<T, O: Observer> RecvEndpoint for Consumer<T, O> {
-    type Item = T;
-    fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        Consumer::try_recv(self)
-    }
-    fn is_closed(&self) -> bool {
-        Consumer::is_closed(self)
-    }
-    fn close(&mut self) {
-        Consumer::close(self);
-    }
-    fn closer(&self) -> Closer
-    where
-        T: Send + 'static,
-    {
-        Consumer::closer(self)
-    }
-}
+// The blocking API, `SendEndpoint`/`RecvEndpoint` and the iterators, written
+// once in ring-core (`ring_core::endpoint`) for every family.
+ring_core::producer_api!(impl[T, O: Observer] Producer<T, O> => T);
+ring_core::consumer_api!(impl[T, O: Observer] Consumer<T, O> => T);
 
-/// Non-blocking iterator from [`Consumer::try_iter`].
-#[derive(Debug)]
-pub struct TryIter<'a, T, O: Observer = ()> {
-    rx: &'a mut Consumer<T, O>,
-}
-
-impl<T, O: Observer> Iterator for TryIter<'_, T, O> {
-    type Item = T;
-    fn next(&mut self) -> Option<T> {
-        self.rx.try_recv().ok()
-    }
-}
-
-/// Blocking iterator from [`Consumer::iter`].
-#[derive(Debug)]
-pub struct Iter<'a, T, O: Observer = ()> {
-    rx: &'a mut Consumer<T, O>,
-}
-
-impl<T, O: Observer> Iterator for Iter<'_, T, O> {
-    type Item = T;
-    fn next(&mut self) -> Option<T> {
-        self.rx.recv().ok()
-    }
-}
-
-/// Owning blocking iterator (`for x in consumer`).
-#[derive(Debug)]
-pub struct IntoIter<T, O: Observer = ()> {
-    rx: Consumer<T, O>,
-}
-
-impl<T, O: Observer> Iterator for IntoIter<T, O> {
-    type Item = T;
-    fn next(&mut self) -> Option<T> {
-        self.rx.recv().ok()
-    }
-}
-
-impl<T, O: Observer> IntoIterator for Consumer<T, O> {
-    type Item = T;
-    type IntoIter = IntoIter<T, O>;
-    fn into_iter(self) -> IntoIter<T, O> {
-        IntoIter { rx: self }
-    }
-}
-
-impl<'a, T, O: Observer> IntoIterator for &'a mut Consumer<T, O> {
-    type Item = T;
-    type IntoIter = Iter<'a, T, O>;
-    fn into_iter(self) -> Iter<'a, T, O> {
-        self.iter()
-    }
-}
+/// The items available now, without blocking ([`Consumer::try_iter`]).
+pub type TryIter<'a, T, O = ()> = ring_core::endpoint::TryIter<'a, Consumer<T, O>>;
+/// Every item until closed and drained ([`Consumer::iter`]).
+pub type Iter<'a, T, O = ()> = ring_core::endpoint::Iter<'a, Consumer<T, O>>;
+/// Every item until closed and drained, owning the consumer.
+pub type IntoIter<T, O = ()> = ring_core::endpoint::IntoIter<Consumer<T, O>>;

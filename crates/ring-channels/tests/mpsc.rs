@@ -517,6 +517,6 @@ fn recv_timeout_times_out_and_endpoint_traits_work() {
             .unwrap_err()
             .is_timeout()
     );
-    assert_eq!(RecvEndpoint::try_recv(&mut rx), Ok(1));
+    assert_eq!(ring_core::endpoint::TryRecv::try_recv(&mut rx), Ok(1));
     assert!(!RecvEndpoint::is_closed(&rx));
 }

@@ -61,6 +61,7 @@
 extern crate alloc;
 
 mod config;
+pub mod endpoint;
 mod error;
 mod header;
 pub mod inbox;

@@ -37,13 +37,12 @@ use crate::seams::{Heap, MemoryError, Observer, RingMemory};
 use crate::sync::Arc;
 
 #[cfg(feature = "std")]
-use crate::error::{RecvError, RecvTimeoutError, SendError, SendTimeoutError};
+use crate::error::{RecvTimeoutError, SendTimeoutError};
 #[cfg(feature = "std")]
 use crate::seams::Notify;
 #[cfg(feature = "std")]
 use crate::wait::{
-    self, Closer, DoorbellRef, NotifierSlot, RecvEndpoint, SendEndpoint, TimedOut, WaitStrategy,
-    Waitable, WakeGroup,
+    self, Closer, DoorbellRef, NotifierSlot, TimedOut, WaitStrategy, Waitable, WakeGroup,
 };
 #[cfg(feature = "std")]
 use core::time::Duration;
@@ -800,83 +799,6 @@ impl<T, O: Observer> Producer<T, O> {
 
 #[cfg(feature = "std")]
 impl<T, O: Observer> Producer<T, O> {
-    /// Sends, blocking while the ring is full.
-    ///
-    /// # Errors
-    ///
-    /// [`SendError`] with the value once the channel is closed.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_core::{Config, SendError, spsc};
-    /// let (mut tx, mut rx) = spsc::channel::<u32>(Config::default().with_ring_bits(1));
-    /// let t = std::thread::spawn(move || rx.iter().sum::<u32>()); // drains until closed
-    /// for i in 1..=10 {
-    ///     tx.send(i).unwrap(); // waits for room in the 2-slot ring
-    /// }
-    /// tx.close();
-    /// assert_eq!(t.join().unwrap(), 55);
-    /// assert_eq!(tx.send(11), Err(SendError(11))); // closed: the value comes back
-    /// ```
-    #[inline]
-    pub fn send(&mut self, value: T) -> Result<(), SendError<T>> {
-        match self.try_send(value) {
-            Ok(()) => Ok(()),
-            Err(TrySendError::Closed(v)) => Err(SendError(v)),
-            Err(TrySendError::Full(v)) => self
-                .send_with(v, WaitStrategy::Blocking)
-                .map_err(|e| SendError(e.into_inner())),
-        }
-    }
-
-    /// Sends, blocking at most `timeout` while the ring is full.
-    ///
-    /// # Errors
-    ///
-    /// `Timeout(v)` or `Closed(v)`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_core::{Config, SendTimeoutError, spsc};
-    /// use std::time::Duration;
-    /// let (mut tx, rx) = spsc::channel::<u8>(Config::default().with_ring_bits(1));
-    /// tx.send_timeout(1, Duration::from_millis(1)).unwrap();
-    /// tx.send_timeout(2, Duration::from_millis(1)).unwrap();
-    /// let full = tx.send_timeout(3, Duration::from_millis(1)); // nobody makes room
-    /// assert_eq!(full, Err(SendTimeoutError::Timeout(3)));
-    /// drop(rx);
-    /// assert_eq!(tx.send_timeout(3, Duration::from_millis(1)), Err(SendTimeoutError::Closed(3)));
-    /// ```
-    pub fn send_timeout(&mut self, value: T, timeout: Duration) -> Result<(), SendTimeoutError<T>> {
-        self.send_with(value, WaitStrategy::TimedBlocking(timeout))
-    }
-
-    /// Sends, waiting per `strategy` while the ring is full.
-    ///
-    /// # Errors
-    ///
-    /// `Closed(v)`; `Timeout(v)` only under `TimedBlocking`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_core::{Config, SendTimeoutError, WaitStrategy, spsc};
-    /// let (mut tx, mut rx) = spsc::channel::<u8>(Config::default());
-    /// tx.send_with(1, WaitStrategy::Yielding).unwrap();
-    /// assert_eq!(rx.try_recv(), Ok(1));
-    /// drop(rx); // every strategy returns once the channel is closed
-    /// assert_eq!(tx.send_with(2, WaitStrategy::Blocking), Err(SendTimeoutError::Closed(2)));
-    /// ```
-    pub fn send_with(
-        &mut self,
-        value: T,
-        strategy: WaitStrategy,
-    ) -> Result<(), SendTimeoutError<T>> {
-        wait::send_with(self, value, strategy)
-    }
-
     /// Reserves up to `n` contiguous slots, waiting per `strategy` until at
     /// least one is free (`n == 0` is treated as 1).
     ///
@@ -942,20 +864,6 @@ impl<T, O: Observer> Waitable for Producer<T, O> {
     }
     fn on_wake(&self, slept: Duration) {
         self.observer.on_wake(Side::Producer, slept);
-    }
-}
-
-#[cfg(feature = "std")]
-impl<T, O: Observer> SendEndpoint for Producer<T, O> {
-    type Item = T;
-    fn try_send(&mut self, value: T) -> Result<(), TrySendError<T>> {
-        Producer::try_send(self, value)
-    }
-    fn is_closed(&self) -> bool {
-        Producer::is_closed(self)
-    }
-    fn close(&mut self) {
-        Producer::close(self);
     }
 }
 
@@ -1601,21 +1509,6 @@ impl<T, O: Observer> Consumer<T, O> {
         }
     }
 
-    /// A non-blocking iterator over the items available now.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default());
-    /// tx.send_slice(&[1, 2, 3]);
-    /// assert_eq!(rx.try_iter().collect::<Vec<_>>(), [1, 2, 3]); // ends when empty
-    /// assert!(rx.is_empty());
-    /// assert!(!rx.is_closed());
-    /// ```
-    pub fn try_iter(&mut self) -> TryIter<'_, T, O> {
-        TryIter { rx: self }
-    }
-
     /// Closes the channel from the consumer side (idempotent): the producer's
     /// next send gets `Closed`; nothing committed is lost.
     ///
@@ -1715,75 +1608,6 @@ impl<T, O: Observer> Consumer<T, O> {
 
 #[cfg(feature = "std")]
 impl<T, O: Observer> Consumer<T, O> {
-    /// Receives, blocking while the ring is empty.
-    ///
-    /// # Errors
-    ///
-    /// [`RecvError`] once the channel is closed and every committed item was received.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_core::{Config, RecvError, spsc};
-    /// let (mut tx, mut rx) = spsc::channel::<u8>(Config::default());
-    /// let t = std::thread::spawn(move || tx.send(7).unwrap()); // `tx` drops at the end: closes
-    /// assert_eq!(rx.recv(), Ok(7));
-    /// t.join().unwrap();
-    /// assert_eq!(rx.recv(), Err(RecvError)); // closed and drained
-    /// ```
-    #[inline]
-    pub fn recv(&mut self) -> Result<T, RecvError> {
-        match self.try_recv() {
-            Ok(v) => Ok(v),
-            Err(TryRecvError::Closed) => Err(RecvError),
-            Err(TryRecvError::Empty) => self
-                .recv_with(WaitStrategy::Blocking)
-                .map_err(|_| RecvError),
-        }
-    }
-
-    /// Receives, blocking at most `timeout`.
-    ///
-    /// # Errors
-    ///
-    /// `Timeout` or `Closed`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_core::{Config, RecvTimeoutError, spsc};
-    /// use std::time::Duration;
-    /// let (mut tx, mut rx) = spsc::channel::<u8>(Config::default());
-    /// assert_eq!(rx.recv_timeout(Duration::from_millis(1)), Err(RecvTimeoutError::Timeout));
-    /// tx.try_send(1).unwrap();
-    /// assert_eq!(rx.recv_timeout(Duration::from_millis(1)), Ok(1));
-    /// drop(tx);
-    /// assert_eq!(rx.recv_timeout(Duration::from_millis(1)), Err(RecvTimeoutError::Closed));
-    /// ```
-    pub fn recv_timeout(&mut self, timeout: Duration) -> Result<T, RecvTimeoutError> {
-        self.recv_with(WaitStrategy::TimedBlocking(timeout))
-    }
-
-    /// Receives, waiting per `strategy`.
-    ///
-    /// # Errors
-    ///
-    /// `Closed`; `Timeout` only under `TimedBlocking`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_core::{Config, RecvTimeoutError, WaitStrategy, spsc};
-    /// let (mut tx, mut rx) = spsc::channel::<u8>(Config::default());
-    /// tx.try_send(1).unwrap();
-    /// assert_eq!(rx.recv_with(WaitStrategy::Yielding), Ok(1));
-    /// drop(tx); // every strategy returns once the channel is closed and drained
-    /// assert_eq!(rx.recv_with(WaitStrategy::BusySpin), Err(RecvTimeoutError::Closed));
-    /// ```
-    pub fn recv_with(&mut self, strategy: WaitStrategy) -> Result<T, RecvTimeoutError> {
-        wait::recv_with(self, strategy)
-    }
-
     /// Waits per `strategy` until at least one item is available, then
     /// consumes the batch; returns the count.
     ///
@@ -1840,20 +1664,6 @@ impl<T, O: Observer> Consumer<T, O> {
     {
         let shared = self.shared.clone();
         Closer::new(move || shared.ring.close_as_consumer())
-    }
-
-    /// A blocking iterator that ends when the channel is closed and drained.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default());
-    /// tx.send_slice(&[1, 2, 3]);
-    /// drop(tx);
-    /// assert_eq!(rx.iter().collect::<Vec<_>>(), [1, 2, 3]); // ends: closed and drained
-    /// ```
-    pub fn iter(&mut self) -> Iter<'_, T, O> {
-        Iter { rx: self }
     }
 
     /// Attaches a notifier (`None` detaches) that commits signal while the
@@ -1945,25 +1755,45 @@ impl<T, O: Observer> Waitable for Consumer<T, O> {
     }
 }
 
+// The blocking API, `SendEndpoint`/`RecvEndpoint` and the iterators, written
+// once in `crate::endpoint` for every family.
 #[cfg(feature = "std")]
-impl<T, O: Observer> RecvEndpoint for Consumer<T, O> {
+crate::producer_api!(impl[T, O: Observer] Producer<T, O> => T);
+#[cfg(feature = "std")]
+crate::consumer_api!(impl[T, O: Observer] Consumer<T, O> => T);
+
+#[cfg(not(feature = "std"))]
+impl<T, O: Observer> crate::endpoint::TryRecv for Consumer<T, O> {
     type Item = T;
     fn try_recv(&mut self) -> Result<T, TryRecvError> {
         Consumer::try_recv(self)
     }
-    fn is_closed(&self) -> bool {
-        Consumer::is_closed(self)
-    }
-    fn close(&mut self) {
-        Consumer::close(self);
-    }
-    fn closer(&self) -> Closer
-    where
-        T: Send + 'static,
-    {
-        Consumer::closer(self)
+}
+
+#[cfg(not(feature = "std"))]
+impl<T, O: Observer> Consumer<T, O> {
+    /// The items available now, without blocking.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default());
+    /// tx.send_slice(&[1, 2]);
+    /// assert_eq!(rx.try_iter().count(), 2);
+    /// ```
+    pub fn try_iter(&mut self) -> TryIter<'_, T, O> {
+        crate::endpoint::TryIter::new(self)
     }
 }
+
+/// The items available now, without blocking ([`Consumer::try_iter`]).
+pub type TryIter<'a, T, O = ()> = crate::endpoint::TryIter<'a, Consumer<T, O>>;
+/// Every item until closed and drained ([`Consumer::iter`]).
+#[cfg(feature = "std")]
+pub type Iter<'a, T, O = ()> = crate::endpoint::Iter<'a, Consumer<T, O>>;
+/// Every item until closed and drained, owning the consumer.
+#[cfg(feature = "std")]
+pub type IntoIter<T, O = ()> = crate::endpoint::IntoIter<Consumer<T, O>>;
 
 impl<T, O: Observer> Drop for Consumer<T, O> {
     fn drop(&mut self) {
@@ -1971,66 +1801,5 @@ impl<T, O: Observer> Drop for Consumer<T, O> {
         // Drop what is committed now; anything committed later is dropped with
         // the ring's memory when the producer goes too.
         self.consume_count();
-    }
-}
-
-/// Non-blocking iterator from [`Consumer::try_iter`].
-#[derive(Debug)]
-pub struct TryIter<'a, T, O: Observer = ()> {
-    rx: &'a mut Consumer<T, O>,
-}
-
-impl<T, O: Observer> Iterator for TryIter<'_, T, O> {
-    type Item = T;
-    fn next(&mut self) -> Option<T> {
-        self.rx.try_recv().ok()
-    }
-}
-
-/// Blocking iterator from [`Consumer::iter`].
-#[cfg(feature = "std")]
-#[derive(Debug)]
-pub struct Iter<'a, T, O: Observer = ()> {
-    rx: &'a mut Consumer<T, O>,
-}
-
-#[cfg(feature = "std")]
-impl<T, O: Observer> Iterator for Iter<'_, T, O> {
-    type Item = T;
-    fn next(&mut self) -> Option<T> {
-        self.rx.recv().ok()
-    }
-}
-
-/// Owning blocking iterator (`for x in consumer`).
-#[cfg(feature = "std")]
-#[derive(Debug)]
-pub struct IntoIter<T, O: Observer = ()> {
-    rx: Consumer<T, O>,
-}
-
-#[cfg(feature = "std")]
-impl<T, O: Observer> Iterator for IntoIter<T, O> {
-    type Item = T;
-    fn next(&mut self) -> Option<T> {
-        self.rx.recv().ok()
-    }
-}
-
-#[cfg(feature = "std")]
-impl<T, O: Observer> IntoIterator for Consumer<T, O> {
-    type Item = T;
-    type IntoIter = IntoIter<T, O>;
-    fn into_iter(self) -> IntoIter<T, O> {
-        IntoIter { rx: self }
-    }
-}
-
-#[cfg(feature = "std")]
-impl<'a, T, O: Observer> IntoIterator for &'a mut Consumer<T, O> {
-    type Item = T;
-    type IntoIter = Iter<'a, T, O>;
-    fn into_iter(self) -> Iter<'a, T, O> {
-        self.iter()
     }
 }

@@ -761,15 +761,7 @@ pub trait SendEndpoint: Waitable {
 }
 
 /// The receiving side of any channel family.
-pub trait RecvEndpoint: Waitable {
-    /// The item type.
-    type Item;
-    /// Receives without blocking.
-    ///
-    /// # Errors
-    ///
-    /// `Empty`, or `Closed` once closed and drained.
-    fn try_recv(&mut self) -> Result<Self::Item, TryRecvError>;
+pub trait RecvEndpoint: Waitable + crate::endpoint::TryRecv {
     /// True once the channel is closed (items may remain).
     fn is_closed(&self) -> bool;
     /// Closes the channel from the receiving side (committed items stay receivable).
