@@ -110,117 +110,27 @@ pub type Channel<T, O = ()> = (Producer<T, O>, Consumer<T, O>);
 /// assert_eq!(rx.try_recv(), Ok(1));
 /// # Ok::<(), ring_core::spsc::BuildError>(())
 /// ```
-#[must_use = "a builder does nothing until `build`"]
-pub struct Builder<M = Heap, O = ()> {
-    config: Config,
-    memory: M,
-    observer: O,
-}
+pub type Builder<M = Heap, O = ()> = ring_core::builder::Builder<Spmc, M, O>;
 
-impl<M, O> fmt::Debug for Builder<M, O> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("spmc::Builder")
-            .field("config", &self.config)
-            .finish_non_exhaustive()
-    }
-}
+/// The SPMC family for the one [`Builder`](ring_core::builder::Builder).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Spmc;
 
-impl Builder {
-    /// A builder with the global heap and no observer.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_channels::spmc::Builder;
-    /// let (tx, _rx) = Builder::new(ring_core::Config::default().with_ring_bits(3)).build::<u8>()?;
-    /// assert_eq!(tx.capacity(), 8);
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn new(config: Config) -> Self {
-        Builder {
-            config,
-            memory: Heap,
-            observer: (),
-        }
-    }
-}
+impl<M: RingMemory> ring_core::builder::BuildChannel<M> for Spmc {
+    type Channel<T, O: Observer> = Channel<T, O>;
 
-impl<M: RingMemory, O: Observer> Builder<M, O> {
-    /// Where the ring's bytes live (default: [`Heap`]).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_channels::spmc::Builder;
-    /// use ring_core::{Config, Heap};
-    /// let (mut tx, mut rx) = Builder::new(Config::default()).memory(Heap).build::<u64>()?;
-    /// tx.try_send(7).unwrap();
-    /// assert_eq!(rx.try_recv(), Ok(7));
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn memory<M2: RingMemory>(self, memory: M2) -> Builder<M2, O> {
-        Builder {
-            config: self.config,
-            memory,
-            observer: self.observer,
-        }
-    }
-
-    /// What the ring reports to (default: `()`, nothing, zero cost).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use std::sync::atomic::{AtomicUsize, Ordering};
-    /// use ring_channels::spmc::Builder;
-    ///
-    /// #[derive(Clone, Default)]
-    /// struct Commits(Arc<AtomicUsize>);
-    /// impl ring_core::Observer for Commits {
-    ///     fn on_commit(&self, _pos: u64, n: usize) {
-    ///         self.0.fetch_add(n, Ordering::Relaxed);
-    ///     }
-    /// }
-    ///
-    /// let commits = Commits::default();
-    /// let (mut tx, _rx) = Builder::new(ring_core::Config::default()).observer(commits.clone()).build::<u8>()?;
-    /// assert_eq!(tx.send_slice(&[1, 2, 3]), 3);
-    /// assert_eq!(commits.0.load(Ordering::Relaxed), 3);
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn observer<O2: Observer>(self, observer: O2) -> Builder<M, O2> {
-        Builder {
-            config: self.config,
-            memory: self.memory,
-            observer,
-        }
-    }
-
-    /// Builds the channel.
-    ///
-    /// # Errors
-    ///
-    /// [`BuildError::CapacityOverflow`] if the ring's size overflows for `T`;
-    /// [`BuildError::Memory`] if the memory seam fails.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_channels::spmc::Builder;
-    /// let (mut tx, mut rx) = Builder::new(ring_core::Config::default()).build::<String>()?;
-    /// tx.try_send("hi".to_string()).unwrap();
-    /// assert_eq!(rx.try_recv(), Ok("hi".to_string()));
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn build<T>(self) -> Result<Channel<T, O>, BuildError> {
-        let config = self.config;
+    fn build_channel<T, O: Observer>(
+        _: Spmc,
+        config: Config,
+        memory: M,
+        observer: O,
+    ) -> Result<Channel<T, O>, BuildError> {
         let life = Lifecycle::new(1);
         let ring = mc::Ring::with_seams(
             config.capacity(),
             life.consumer_group().clone(),
-            self.memory,
-            self.observer,
+            memory,
+            observer,
         )?;
         let inner = mc::Ring::try_producer(&ring).expect("invariant: a fresh ring has no producer");
         let shared = Arc::new(Shared {

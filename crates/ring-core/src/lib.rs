@@ -60,6 +60,7 @@
 
 extern crate alloc;
 
+pub mod builder;
 mod config;
 pub mod endpoint;
 mod error;

@@ -95,7 +95,19 @@ pub fn ring_layout<T>(capacity: usize) -> Result<(Layout, usize), BuildError> {
 /// The two ends of a ring, as returned by [`Builder::build`].
 pub type Pair<T, O = ()> = (Producer<T, O>, Consumer<T, O>);
 
-/// Builds a ring with a chosen memory seam and observer.
+/// The SPSC family for the one [`Builder`](crate::builder::Builder): its
+/// options (a shared consumer or producer doorbell, a start position).
+#[derive(Debug, Default, Clone)]
+pub struct Spsc {
+    start: u64,
+    #[cfg(feature = "std")]
+    group: Option<Arc<WakeGroup>>,
+    #[cfg(feature = "std")]
+    producer_group: Option<Arc<WakeGroup>>,
+}
+
+/// Builds a ring with a chosen memory seam and observer (the one
+/// [`Builder`](crate::builder::Builder) of every family, for SPSC).
 ///
 /// # Examples
 ///
@@ -107,112 +119,9 @@ pub type Pair<T, O = ()> = (Producer<T, O>, Consumer<T, O>);
 /// assert_eq!(rx.try_recv(), Ok(1));
 /// # Ok::<(), ring_core::spsc::BuildError>(())
 /// ```
-#[must_use = "a builder does nothing until `build`"]
-pub struct Builder<M = Heap, O = ()> {
-    config: Config,
-    memory: M,
-    observer: O,
-    start: u64,
-    #[cfg(feature = "std")]
-    group: Option<Arc<WakeGroup>>,
-    #[cfg(feature = "std")]
-    producer_group: Option<Arc<WakeGroup>>,
-}
+pub type Builder<M = Heap, O = ()> = crate::builder::Builder<Spsc, M, O>;
 
-impl<M, O> fmt::Debug for Builder<M, O> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Builder")
-            .field("config", &self.config)
-            .field("start", &self.start)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Builder {
-    /// A builder with the global heap and no observer.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_core::{Config, spsc::Builder};
-    /// let (tx, _rx) = Builder::new(Config::default().with_ring_bits(3)).build::<u8>()?;
-    /// assert_eq!(tx.capacity(), 8);
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn new(config: Config) -> Self {
-        Builder {
-            config,
-            memory: Heap,
-            observer: (),
-            start: 0,
-            #[cfg(feature = "std")]
-            group: None,
-            #[cfg(feature = "std")]
-            producer_group: None,
-        }
-    }
-}
-
-impl<M: RingMemory, O: Observer> Builder<M, O> {
-    /// Where the ring's bytes live (default: [`Heap`]).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_core::{Config, Heap, spsc::Builder};
-    /// let (mut tx, mut rx) = Builder::new(Config::default()).memory(Heap).build::<u64>()?;
-    /// tx.try_send(7).unwrap();
-    /// assert_eq!(rx.try_recv(), Ok(7));
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn memory<M2: RingMemory>(self, memory: M2) -> Builder<M2, O> {
-        Builder {
-            config: self.config,
-            memory,
-            observer: self.observer,
-            start: self.start,
-            #[cfg(feature = "std")]
-            group: self.group,
-            #[cfg(feature = "std")]
-            producer_group: self.producer_group,
-        }
-    }
-
-    /// What the ring reports to (default: `()`, nothing, zero cost).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_core::{Config, Observer, spsc::Builder};
-    /// use std::sync::{Arc, atomic::{AtomicUsize, Ordering}};
-    ///
-    /// #[derive(Clone, Default)]
-    /// struct Commits(Arc<AtomicUsize>);
-    /// impl Observer for Commits {
-    ///     fn on_commit(&self, _pos: u64, n: usize) {
-    ///         self.0.fetch_add(n, Ordering::Relaxed);
-    ///     }
-    /// }
-    ///
-    /// let commits = Commits::default();
-    /// let (mut tx, _rx) = Builder::new(Config::default()).observer(commits.clone()).build::<u8>()?;
-    /// assert_eq!(tx.send_slice(&[1, 2, 3]), 3); // one batch of three
-    /// assert_eq!(commits.0.load(Ordering::Relaxed), 3);
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn observer<O2: Observer>(self, observer: O2) -> Builder<M, O2> {
-        Builder {
-            config: self.config,
-            memory: self.memory,
-            observer,
-            start: self.start,
-            #[cfg(feature = "std")]
-            group: self.group,
-            #[cfg(feature = "std")]
-            producer_group: self.producer_group,
-        }
-    }
-
+impl<M, O> crate::builder::Builder<Spsc, M, O> {
     /// Makes the consumer sleep on a shared [`WakeGroup`] (one doorbell for
     /// several rings) instead of the ring's own doorbell.
     ///
@@ -232,7 +141,7 @@ impl<M: RingMemory, O: Observer> Builder<M, O> {
     /// ```
     #[cfg(feature = "std")]
     pub fn wake_group(mut self, group: Arc<WakeGroup>) -> Self {
-        self.group = Some(group);
+        self.family_mut().group = Some(group);
         self
     }
 
@@ -260,45 +169,36 @@ impl<M: RingMemory, O: Observer> Builder<M, O> {
     /// ```
     #[cfg(feature = "std")]
     pub fn producer_wake_group(mut self, group: Arc<WakeGroup>) -> Self {
-        self.producer_group = Some(group);
+        self.family_mut().producer_group = Some(group);
         self
     }
 
     #[doc(hidden)]
     pub fn start_position(mut self, start: u64) -> Self {
-        self.start = start;
+        self.family_mut().start = start;
         self
     }
+}
 
-    /// Allocates the ring and returns its two ends.
-    ///
-    /// # Errors
-    ///
-    /// [`BuildError::CapacityOverflow`] when the ring's byte size overflows
-    /// for `T`; [`BuildError::Memory`] when the memory seam fails.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_core::{Config, spsc::{BuildError, Builder}};
-    /// let (mut tx, mut rx) = Builder::new(Config::default()).build::<String>()?;
-    /// tx.try_send("hi".to_string()).unwrap();
-    /// assert_eq!(rx.try_recv().as_deref(), Ok("hi"));
-    /// let huge = Builder::new(Config::default().with_ring_bits(8)).build::<[u8; usize::MAX >> 8]>();
-    /// assert!(matches!(huge, Err(BuildError::CapacityOverflow { capacity: 256, .. })));
-    /// # Ok::<(), BuildError>(())
-    /// ```
-    pub fn build<T>(self) -> Result<Pair<T, O>, BuildError> {
-        let capacity = self.config.capacity();
+impl<M: RingMemory> crate::builder::BuildChannel<M> for Spsc {
+    type Channel<T, O: Observer> = Pair<T, O>;
+
+    fn build_channel<T, O: Observer>(
+        family: Spsc,
+        config: Config,
+        memory: M,
+        observer: O,
+    ) -> Result<Pair<T, O>, BuildError> {
+        let capacity = config.capacity();
         let (layout, offset) = ring_layout::<T>(capacity)?;
-        let region = self.memory.allocate(layout)?;
+        let region = memory.allocate(layout)?;
         let header = region.cast::<RingHeader>();
         // SAFETY: the memory seam returned `layout.size()` writable bytes aligned
         // to `layout.align()` (its contract), which covers the header at offset 0.
         unsafe {
             header
                 .as_ptr()
-                .write(RingHeader::new(capacity as u64, self.start))
+                .write(RingHeader::new(capacity as u64, family.start))
         };
         // SAFETY: `offset` is inside the region (from `ring_layout`).
         let slots = unsafe { region.add(offset) }.cast::<T>();
@@ -306,7 +206,7 @@ impl<M: RingMemory, O: Observer> Builder<M, O> {
         #[cfg(feature = "std")]
         let notifier = NonNull::from(Box::leak(Box::new(NotifierSlot::new())));
         #[cfg(feature = "std")]
-        let (bell, wake) = match &self.group {
+        let (bell, wake) = match &family.group {
             Some(g) => {
                 let (bell, slot) = g.parts();
                 let mut wake = WakeConfig::local();
@@ -340,7 +240,7 @@ impl<M: RingMemory, O: Observer> Builder<M, O> {
             )
         };
         #[cfg(feature = "std")]
-        let ring = match &self.producer_group {
+        let ring = match &family.producer_group {
             // SAFETY: `Shared` keeps the group alive as long as either handle,
             // and both handles are built from this `ring` below.
             Some(g) => unsafe { ring.with_producer_bell(NonNull::from(g.parts().0)) },
@@ -349,14 +249,14 @@ impl<M: RingMemory, O: Observer> Builder<M, O> {
         let shared = Arc::new(Shared {
             region,
             layout,
-            memory: Box::new(self.memory),
+            memory: Box::new(memory),
             ring,
             #[cfg(feature = "std")]
             notifier,
             #[cfg(feature = "std")]
-            _group: self.group,
+            _group: family.group,
             #[cfg(feature = "std")]
-            _producer_group: self.producer_group,
+            _producer_group: family.producer_group,
             #[cfg(ring_loom)]
             tracker,
         });
@@ -366,13 +266,13 @@ impl<M: RingMemory, O: Observer> Builder<M, O> {
         let raw_c = unsafe { RawConsumer::new(ring) };
         let producer = Producer {
             raw: raw_p,
-            observer: self.observer.clone(),
+            observer: observer.clone(),
             first_use: true,
             shared: shared.clone(),
         };
         let consumer = Consumer {
             raw: raw_c,
-            observer: self.observer,
+            observer,
             shared,
         };
         Ok((producer, consumer))

@@ -1,0 +1,185 @@
+//! The one `Builder` of every channel family: configuration, the memory seam
+//! and the observation seam, then `build` (implementor module for the
+//! [`BuildChannel`] trait; applications use each family's `Builder` alias,
+//! e.g. `ring_core::spsc::Builder` or `ringmpsc::mpsc::Builder`).
+//!
+//! A family is a marker type (its options, if any, as fields) that
+//! implements [`BuildChannel`] for the memory seams it accepts; everything
+//! else (`new`, `memory`, `observer`, `config`) is written here once.
+//!
+//! # Examples
+//!
+//! ```
+//! use ring_core::{Config, Heap, spsc::Builder};
+//! let (mut tx, mut rx) = Builder::new(Config::LOW_LATENCY)
+//!     .memory(Heap)
+//!     .observer(())
+//!     .build::<u32>()?;
+//! tx.try_send(1).unwrap();
+//! assert_eq!(rx.try_recv(), Ok(1));
+//! # Ok::<(), ring_core::spsc::BuildError>(())
+//! ```
+
+use core::fmt;
+
+use crate::config::Config;
+use crate::seams::{Heap, Observer, RingMemory};
+use crate::spsc::BuildError;
+
+/// How a family builds its channel from a [`Builder`]'s parts. Implemented
+/// by each family's marker type, for the memory seams it accepts (MPSC and
+/// MPMC build a ring per producer, so they need `M: Clone`).
+pub trait BuildChannel<M>: Sized {
+    /// What `build` returns: the family's `(Producer, Consumer)` pair.
+    type Channel<T, O: Observer>;
+
+    /// Builds the channel.
+    ///
+    /// # Errors
+    ///
+    /// [`BuildError::CapacityOverflow`] when the ring's byte size overflows
+    /// for `T`; [`BuildError::Memory`] when the memory seam fails.
+    fn build_channel<T, O: Observer>(
+        family: Self,
+        config: Config,
+        memory: M,
+        observer: O,
+    ) -> Result<Self::Channel<T, O>, BuildError>;
+}
+
+/// Builds a channel of family `F` with a chosen memory seam (default: the
+/// global heap) and observer (default: none, zero cost). Each family names
+/// it as its own `Builder` (`spsc::Builder`, `mpsc::Builder`, ...).
+///
+/// # Examples
+///
+/// ```
+/// use ring_core::{Config, spsc::Builder};
+/// let (mut tx, mut rx) = Builder::new(Config::default()).build::<String>()?;
+/// tx.try_send("hi".to_string()).unwrap();
+/// assert_eq!(rx.try_recv().as_deref(), Ok("hi"));
+/// # Ok::<(), ring_core::spsc::BuildError>(())
+/// ```
+#[must_use = "a builder does nothing until `build`"]
+pub struct Builder<F, M = Heap, O = ()> {
+    config: Config,
+    memory: M,
+    observer: O,
+    family: F,
+}
+
+impl<F: fmt::Debug, M, O> fmt::Debug for Builder<F, M, O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("config", &self.config)
+            .field("family", &self.family)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<F: Default> Builder<F> {
+    /// A builder for `config` with the global heap and no observer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, spsc::Builder};
+    /// let b = Builder::new(Config::LOW_LATENCY);
+    /// assert_eq!(b.config().capacity(), 4096);
+    /// ```
+    pub fn new(config: Config) -> Self {
+        Builder {
+            config,
+            memory: Heap,
+            observer: (),
+            family: F::default(),
+        }
+    }
+}
+
+impl<F, M, O> Builder<F, M, O> {
+    /// Places the rings' memory with `memory` (a [`RingMemory`] seam, e.g.
+    /// ring-numa's `NodeLocal`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, Heap, spsc::Builder};
+    /// let (mut tx, mut rx) = Builder::new(Config::default()).memory(Heap).build::<u8>()?;
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn memory<M2: RingMemory>(self, memory: M2) -> Builder<F, M2, O> {
+        Builder {
+            config: self.config,
+            memory,
+            observer: self.observer,
+            family: self.family,
+        }
+    }
+
+    /// Reports to `observer` (an [`Observer`] seam, e.g. ring-metrics'
+    /// `Metrics`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, spsc::Builder};
+    /// let (mut tx, rx) = Builder::new(Config::default()).observer(()).build::<u8>()?;
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(rx.len(), 1);
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn observer<O2: Observer>(self, observer: O2) -> Builder<F, M, O2> {
+        Builder {
+            config: self.config,
+            memory: self.memory,
+            observer,
+            family: self.family,
+        }
+    }
+
+    /// The configuration the channel will be built with.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, spsc::Builder};
+    /// assert_eq!(Builder::new(Config::default().with_ring_bits(3)).config().capacity(), 8);
+    /// ```
+    pub fn config(&self) -> Config {
+        self.config
+    }
+
+    /// The family's own options (for the family's inherent builder methods).
+    pub(crate) fn family_mut(&mut self) -> &mut F {
+        &mut self.family
+    }
+
+    /// Builds the channel.
+    ///
+    /// # Errors
+    ///
+    /// [`BuildError::CapacityOverflow`] when the ring's byte size overflows
+    /// for `T`; [`BuildError::Memory`] when the memory seam fails.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, spsc::{BuildError, Builder}};
+    /// assert!(Builder::new(Config::default()).build::<u64>().is_ok());
+    /// let huge = Config::default().with_ring_bits(ring_core::MAX_RING_BITS);
+    /// assert!(matches!(
+    ///     Builder::new(huge).build::<[u8; 1 << 40]>(),
+    ///     Err(BuildError::CapacityOverflow { .. })
+    /// ));
+    /// ```
+    pub fn build<T>(self) -> Result<F::Channel<T, O>, BuildError>
+    where
+        F: BuildChannel<M>,
+        O: Observer,
+    {
+        F::build_channel(self.family, self.config, self.memory, self.observer)
+    }
+}
