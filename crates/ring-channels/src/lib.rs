@@ -8,7 +8,7 @@
 //! |---|---|---|---|
 //! | [`spsc`] | the core ring itself (re-exported) | not `Clone` | not `Clone` |
 //! | [`mpsc`] | one SPSC ring per producer, one shared doorbell | `Clone`: registers a ring | not `Clone` |
-//! | [`spmc`] | one multi-consumer claim ring ([`ring_core::mc`]) | not `Clone` | `Clone` (up to `max_consumers`) |
+//! | [`spmc`] | one multi-consumer claim ring ([`ring_core::claim`]) | not `Clone` | `Clone` (up to `max_consumers`) |
 //! | [`mpmc`] | one claim ring per producer, work-stealing consumers | `Clone` | `Clone` (up to `max_consumers`) |
 //!
 //! ## Guarantees

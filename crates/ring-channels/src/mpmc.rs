@@ -1,4 +1,4 @@
-//! The MPMC channel: one multi-consumer claim ring ([`ring_core::mc`]) per
+//! The MPMC channel: one multi-consumer claim ring ([`ring_core::claim`]) per
 //! producer, cloneable consumers that steal from them.
 //!
 //! - A [`Producer`] clone registers a ring: it takes over the producer side
@@ -44,8 +44,8 @@ use core::fmt;
 use core::marker::PhantomData;
 use core::time::Duration;
 
+use ring_core::claim::{self, Reservation};
 use ring_core::lifecycle::Lifecycle;
-use ring_core::mc::{self, Reservation};
 use ring_core::spsc::BuildError;
 use ring_core::sync::{Arc, AtomicUsize, Ordering};
 use ring_core::table::GrowTable;
@@ -58,7 +58,7 @@ use ring_core::{
 use crate::TooManyConsumers;
 
 struct Chan<T, O: Observer> {
-    table: GrowTable<Arc<mc::Ring<T, O>>>,
+    table: GrowTable<Arc<claim::Ring<T, O>>>,
     /// Closed flag, handle counts, and the consumers' doorbell (every ring's
     /// group); each ring's producer sleeps on the ring's own bell, which the
     /// ring's close rings.
@@ -71,7 +71,7 @@ struct Chan<T, O: Observer> {
     observer: O,
 }
 
-type Factory<T, O> = dyn Fn() -> Result<Arc<mc::Ring<T, O>>, BuildError> + Send + Sync;
+type Factory<T, O> = dyn Fn() -> Result<Arc<claim::Ring<T, O>>, BuildError> + Send + Sync;
 
 impl<T, O: Observer> Chan<T, O> {
     /// Closes the channel (idempotent): wakes every consumer (and an armed
@@ -91,12 +91,12 @@ impl<T, O: Observer> Chan<T, O> {
     }
 
     /// A producer side: a ring whose producer is gone, or a new ring.
-    fn register(&self) -> Result<mc::Producer<T, O>, BuildError> {
-        if let Some(p) = self.table.iter().find_map(mc::Ring::try_producer) {
+    fn register(&self) -> Result<claim::Producer<T, O>, BuildError> {
+        if let Some(p) = self.table.iter().find_map(claim::Ring::try_producer) {
             return Ok(p);
         }
         let ring = (self.factory)()?;
-        let p = mc::Ring::try_producer(&ring).expect("invariant: a fresh ring has no producer");
+        let p = claim::Ring::try_producer(&ring).expect("invariant: a fresh ring has no producer");
         self.table.push(ring);
         Ok(p)
     }
@@ -180,7 +180,7 @@ impl<M: RingMemory + Clone> ring_core::builder::BuildChannel<M> for Mpmc {
         let life = Lifecycle::new(1);
         let (g, ring_observer) = (life.consumer_group().clone(), observer.clone());
         let factory: Box<Factory<T, O>> = Box::new(move || {
-            mc::Ring::with_seams(
+            claim::Ring::with_seams(
                 config.capacity(),
                 g.clone(),
                 memory.clone(),
@@ -212,7 +212,7 @@ impl<M: RingMemory + Clone> ring_core::builder::BuildChannel<M> for Mpmc {
 /// `T: Send`), not `Sync`; `Clone` registers another ring. Dropping the last
 /// producer closes the channel (consumers drain, then see `Closed`).
 pub struct Producer<T, O: Observer = ()> {
-    inner: mc::Producer<T, O>,
+    inner: claim::Producer<T, O>,
     chan: Arc<Chan<T, O>>,
 }
 
@@ -272,7 +272,7 @@ impl<T, O: Observer> Producer<T, O> {
             // channel's life; its sends get `Closed`.
             let ring = (self.chan.factory)()?;
             let mut inner =
-                mc::Ring::try_producer(&ring).expect("invariant: a fresh ring has no producer");
+                claim::Ring::try_producer(&ring).expect("invariant: a fresh ring has no producer");
             inner.close();
             self.chan.life.add_producer();
             return Ok(Producer {
@@ -650,7 +650,7 @@ impl<T, O: Observer> Consumer<T, O> {
     /// Applies `op` to rings in stealing order until one gives something:
     /// this consumer's shard, the hottest ring, a random ring, then every
     /// ring. Returns what that `op` returned (0: every ring gave nothing).
-    fn steal_with(&mut self, mut op: impl FnMut(&mc::Ring<T, O>) -> usize) -> usize {
+    fn steal_with(&mut self, mut op: impl FnMut(&claim::Ring<T, O>) -> usize) -> usize {
         let r = self.next_rand() as usize;
         let t = &self.chan.table;
         let n = t.len();
@@ -698,7 +698,11 @@ impl<T, O: Observer> Consumer<T, O> {
 
     /// Applies `op(ring, room)` to every ring from a rotating start until
     /// `max` items were taken; returns the total.
-    fn sweep(&mut self, max: usize, mut op: impl FnMut(&mc::Ring<T, O>, usize) -> usize) -> usize {
+    fn sweep(
+        &mut self,
+        max: usize,
+        mut op: impl FnMut(&claim::Ring<T, O>, usize) -> usize,
+    ) -> usize {
         let t = &self.chan.table;
         let n = t.len();
         let start = self.start;

@@ -1,6 +1,6 @@
 //! The SPMC channel: one producer, cloneable consumers, each item received
 //! by exactly one consumer, on `ring-core`'s multi-consumer claim ring
-//! ([`ring_core::mc`]).
+//! ([`ring_core::claim`]).
 //!
 //! Consumers claim items with a CAS on the shared head after checking the
 //! slots' sequence stamps, move them out, give the slots back, and only then
@@ -41,8 +41,8 @@ use core::fmt;
 use core::marker::PhantomData;
 use core::time::Duration;
 
+use ring_core::claim::{self, Reservation};
 use ring_core::lifecycle::Lifecycle;
-use ring_core::mc::{self, Reservation};
 use ring_core::spsc::BuildError;
 use ring_core::sync::Arc;
 use ring_core::wait::{self, Closer, DoorbellRef, TimedOut, Waitable};
@@ -126,13 +126,14 @@ impl<M: RingMemory> ring_core::builder::BuildChannel<M> for Spmc {
         observer: O,
     ) -> Result<Channel<T, O>, BuildError> {
         let life = Lifecycle::new(1);
-        let ring = mc::Ring::with_seams(
+        let ring = claim::Ring::with_seams(
             config.capacity(),
             life.consumer_group().clone(),
             memory,
             observer,
         )?;
-        let inner = mc::Ring::try_producer(&ring).expect("invariant: a fresh ring has no producer");
+        let inner =
+            claim::Ring::try_producer(&ring).expect("invariant: a fresh ring has no producer");
         let shared = Arc::new(Shared {
             life,
             max: config.max_consumers(),
@@ -164,7 +165,7 @@ struct Shared {
 /// The sending end of an SPMC channel. `Send` (when `T: Send`), not `Sync`,
 /// not `Clone`. Dropping it closes the channel (consumers drain, then see `Closed`).
 pub struct Producer<T, O: Observer = ()> {
-    inner: mc::Producer<T, O>,
+    inner: claim::Producer<T, O>,
     shared: Arc<Shared>,
 }
 
@@ -431,7 +432,7 @@ impl<T, O: Observer> Waitable for Producer<T, O> {
 /// `Clone` adds a consumer (up to `max_consumers`, see [`try_clone`](Consumer::try_clone)).
 /// Dropping the last consumer closes the channel.
 pub struct Consumer<T, O: Observer = ()> {
-    ring: Arc<mc::Ring<T, O>>,
+    ring: Arc<claim::Ring<T, O>>,
     shared: Arc<Shared>,
     _not_sync: PhantomData<Cell<()>>,
 }

@@ -61,6 +61,8 @@
 extern crate alloc;
 
 pub mod builder;
+#[cfg(feature = "std")]
+pub mod claim;
 mod config;
 pub mod endpoint;
 mod error;
@@ -68,8 +70,6 @@ mod header;
 pub mod inbox;
 #[cfg(feature = "std")]
 pub mod lifecycle;
-#[cfg(feature = "std")]
-pub mod mc;
 pub mod raw;
 mod seams;
 pub mod spsc;
@@ -81,6 +81,10 @@ pub mod table;
 #[cfg(feature = "std")]
 pub mod wait;
 
+/// The claim ring under its former name.
+#[cfg(feature = "std")]
+#[doc(hidden)]
+pub use claim as mc;
 pub use config::{Config, ConfigError, MAX_HANDLES, MAX_RING_BITS};
 pub use error::{
     RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,

@@ -104,7 +104,7 @@ unsafe impl RingMemory for Heap {
 /// `ring-metrics`' `Metrics` implements it. Producer-side hooks run on the
 /// producer's thread, consumer-side hooks on the consumer's; both handles get
 /// a clone of the observer. It is `Sync` because the multi-consumer rings
-/// ([`mc`](crate::mc)) share one observer between their consumers, which may
+/// ([`claim`](crate::claim)) share one observer between their consumers, which may
 /// call it at the same time.
 pub trait Observer: Clone + Send + Sync + 'static {
     /// True if the observer wants wait times (the ring then reads a clock

@@ -578,7 +578,7 @@ impl WakeGroup {
     /// # Examples
     ///
     /// ```
-    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
     /// use std::sync::Arc;
     /// let group = Arc::new(WakeGroup::new());
     /// let a = Ring::<u8>::new(4, group.clone())?;
@@ -599,7 +599,7 @@ impl WakeGroup {
     /// # Examples
     ///
     /// ```
-    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
     /// use std::sync::Arc;
     /// let group = Arc::new(WakeGroup::new());
     /// let ring = Ring::<u8>::new(4, group.clone())?;
@@ -617,7 +617,7 @@ impl WakeGroup {
     /// # Examples
     ///
     /// ```
-    /// use ring_core::{Notify, mc::Ring, wait::WakeGroup};
+    /// use ring_core::{Notify, claim::Ring, wait::WakeGroup};
     /// use std::sync::{Arc, atomic::{AtomicUsize, Ordering}};
     /// struct Count(Arc<AtomicUsize>);
     /// impl Notify for Count {
@@ -644,7 +644,7 @@ impl WakeGroup {
     /// # Examples
     ///
     /// ```
-    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
     /// use std::sync::Arc;
     /// let group = Arc::new(WakeGroup::new());
     /// let ring = Ring::<u8>::new(4, group.clone())?;
@@ -668,7 +668,7 @@ impl WakeGroup {
     /// # Examples
     ///
     /// ```
-    /// use ring_core::{Notify, mc::Ring, wait::WakeGroup};
+    /// use ring_core::{Notify, claim::Ring, wait::WakeGroup};
     /// use std::sync::{Arc, atomic::{AtomicUsize, Ordering}};
     /// struct Count(Arc<AtomicUsize>);
     /// impl Notify for Count {

@@ -30,7 +30,7 @@
 //! # Examples
 //!
 //! ```
-//! use ring_core::mc::Ring;
+//! use ring_core::claim::Ring;
 //! use ring_core::wait::WakeGroup;
 //! use std::sync::Arc;
 //!
@@ -58,6 +58,12 @@ use crate::seams::{Heap, Observer, RingMemory};
 use crate::spsc::BuildError;
 use crate::sync::{Arc, AtomicBool, AtomicU64, FenceMode, Ordering, fence};
 use crate::wait::{DoorbellRef, WakeGroup};
+
+mod producer;
+mod reservation;
+
+pub use producer::Producer;
+pub use reservation::Reservation;
 
 /// Keeps a hot word on its own pair of cache lines.
 #[repr(align(128))]
@@ -100,7 +106,7 @@ impl Drop for Region {
 /// # Examples
 ///
 /// ```
-/// let (layout, offset) = ring_core::mc::region_layout::<u32>(8)?;
+/// let (layout, offset) = ring_core::claim::region_layout::<u32>(8)?;
 /// assert_eq!(offset, 8 * size_of::<u64>()); // the 8 stamp words come first
 /// assert_eq!(layout.align(), 128);
 /// assert!(layout.size() >= offset + 8 * size_of::<u32>());
@@ -156,7 +162,7 @@ unsafe impl<T: Send, O: Observer> Sync for Ring<T, O> {}
 
 impl<T, O: Observer> fmt::Debug for Ring<T, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("mc::Ring")
+        f.debug_struct("claim::Ring")
             .field("capacity", &self.capacity())
             .field("len", &self.len())
             .field("closed", &self.is_closed())
@@ -181,7 +187,7 @@ impl<T> Ring<T> {
     /// # Examples
     ///
     /// ```
-    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
     /// use std::sync::Arc;
     /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
     /// assert_eq!(ring.capacity(), 4);
@@ -214,7 +220,7 @@ impl<T, O: Observer> Ring<T, O> {
     /// # Examples
     ///
     /// ```
-    /// use ring_core::{Heap, mc::Ring, wait::WakeGroup};
+    /// use ring_core::{Heap, claim::Ring, wait::WakeGroup};
     /// use std::sync::Arc;
     ///
     /// let ring = Ring::<u8>::with_seams(8, Arc::new(WakeGroup::new()), Heap, ())?;
@@ -231,7 +237,7 @@ impl<T, O: Observer> Ring<T, O> {
     ) -> Result<Arc<Self>, BuildError> {
         assert!(
             capacity.is_power_of_two(),
-            "mc::Ring capacity must be a power of two"
+            "claim::Ring capacity must be a power of two"
         );
         let (layout, offset) = region_layout::<T>(capacity)?;
         let base = memory.allocate(layout)?;
@@ -274,7 +280,7 @@ impl<T, O: Observer> Ring<T, O> {
     /// # Examples
     ///
     /// ```
-    /// use ring_core::{Heap, mc::Ring, wait::WakeGroup};
+    /// use ring_core::{Heap, claim::Ring, wait::WakeGroup};
     /// use std::sync::Arc;
     /// #[derive(Clone, Debug, PartialEq)]
     /// struct Tag(&'static str);
@@ -293,7 +299,7 @@ impl<T, O: Observer> Ring<T, O> {
     /// # Examples
     ///
     /// ```
-    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
     /// use std::sync::Arc;
     /// let ring = Ring::<u8>::new(8, Arc::new(WakeGroup::new()))?;
     /// assert_eq!(ring.capacity(), 8);
@@ -309,7 +315,7 @@ impl<T, O: Observer> Ring<T, O> {
     /// # Examples
     ///
     /// ```
-    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
     /// use std::sync::Arc;
     /// let group = Arc::new(WakeGroup::new());
     /// let a = Ring::<u8>::new(4, group.clone())?;
@@ -332,7 +338,7 @@ impl<T, O: Observer> Ring<T, O> {
     /// # Examples
     ///
     /// ```
-    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
     /// use std::sync::Arc;
     /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
     /// let mut tx = Ring::try_producer(&ring).unwrap();
@@ -369,7 +375,7 @@ impl<T, O: Observer> Ring<T, O> {
     /// # Examples
     ///
     /// ```
-    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
     /// use std::sync::Arc;
     /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
     /// let mut tx = Ring::try_producer(&ring).unwrap();
@@ -392,7 +398,7 @@ impl<T, O: Observer> Ring<T, O> {
     /// # Examples
     ///
     /// ```
-    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
     /// use std::sync::Arc;
     /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
     /// assert!(ring.is_empty());
@@ -412,7 +418,7 @@ impl<T, O: Observer> Ring<T, O> {
     /// # Examples
     ///
     /// ```
-    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
     /// use std::sync::Arc;
     /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
     /// Ring::try_producer(&ring).unwrap().try_send(1).unwrap();
@@ -435,7 +441,7 @@ impl<T, O: Observer> Ring<T, O> {
     /// # Examples
     ///
     /// ```
-    /// use ring_core::{TryRecvError, mc::Ring, wait::WakeGroup};
+    /// use ring_core::{TryRecvError, claim::Ring, wait::WakeGroup};
     /// use std::sync::Arc;
     /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
     /// let mut tx = Ring::try_producer(&ring).unwrap();
@@ -464,7 +470,7 @@ impl<T, O: Observer> Ring<T, O> {
     /// # Examples
     ///
     /// ```
-    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
     /// use std::sync::Arc;
     /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
     /// let mut tx = Ring::try_producer(&ring).unwrap();
@@ -482,7 +488,7 @@ impl<T, O: Observer> Ring<T, O> {
     /// # Examples
     ///
     /// ```
-    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
     /// use std::sync::Arc;
     /// let ring = Ring::<u8>::new(2, Arc::new(WakeGroup::new()))?;
     /// let mut tx = Ring::try_producer(&ring).unwrap();
@@ -505,7 +511,7 @@ impl<T, O: Observer> Ring<T, O> {
     /// # Examples
     ///
     /// ```
-    /// use ring_core::{TryRecvError, mc::Ring, wait::WakeGroup};
+    /// use ring_core::{TryRecvError, claim::Ring, wait::WakeGroup};
     /// use std::sync::Arc;
     /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
     /// assert_eq!(ring.ready(), Err(TryRecvError::Empty));
@@ -604,7 +610,7 @@ impl<T, O: Observer> Ring<T, O> {
     /// # Examples
     ///
     /// ```
-    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
     /// use std::sync::Arc;
     /// let ring = Ring::<String>::new(4, Arc::new(WakeGroup::new()))?;
     /// let mut tx = Ring::try_producer(&ring).unwrap();
@@ -649,7 +655,7 @@ impl<T, O: Observer> Ring<T, O> {
     /// # Examples
     ///
     /// ```
-    /// use ring_core::{TryRecvError, mc::Ring, wait::WakeGroup};
+    /// use ring_core::{TryRecvError, claim::Ring, wait::WakeGroup};
     /// use std::sync::Arc;
     /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
     /// assert_eq!(ring.try_recv(), Err(TryRecvError::Empty));
@@ -677,7 +683,7 @@ impl<T, O: Observer> Ring<T, O> {
     /// # Examples
     ///
     /// ```
-    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
     /// use std::sync::Arc;
     /// let ring = Ring::<u64>::new(4, Arc::new(WakeGroup::new()))?;
     /// Ring::try_producer(&ring).unwrap().send_slice(&[1, 2, 3]);
@@ -696,7 +702,7 @@ impl<T, O: Observer> Ring<T, O> {
     /// # Examples
     ///
     /// ```
-    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
     /// use std::sync::Arc;
     /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
     /// Ring::try_producer(&ring).unwrap().send_slice(&[1, 2, 3]);
@@ -722,7 +728,7 @@ impl<T, O: Observer> Ring<T, O> {
     /// # Examples
     ///
     /// ```
-    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
     /// use std::sync::Arc;
     /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
     /// Ring::try_producer(&ring).unwrap().send_slice(&[1, 2, 3]);
@@ -741,7 +747,7 @@ impl<T, O: Observer> Ring<T, O> {
     /// # Examples
     ///
     /// ```
-    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
     /// use std::sync::Arc;
     /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
     /// Ring::try_producer(&ring).unwrap().send_slice(&[1, 2, 3]);
@@ -762,7 +768,7 @@ impl<T, O: Observer> Ring<T, O> {
     /// # Examples
     ///
     /// ```
-    /// use ring_core::{mc::Ring, wait::WakeGroup};
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
     /// use std::sync::Arc;
     /// let ring = Ring::<String>::new(4, Arc::new(WakeGroup::new()))?;
     /// let mut tx = Ring::try_producer(&ring).unwrap();
@@ -910,582 +916,6 @@ pub(crate) fn for_each_unwind_safe(pos: u64, end: u64, f: &mut dyn FnMut(u64)) {
         }
     }
     drop(Rest { pos, end, f });
-}
-
-// ----------------------------------------------------------------- producer
-
-/// The producer side of an [`mc::Ring`](Ring): one at a time (see
-/// [`Ring::try_producer`]). `Send` (when `T: Send`), not `Sync`, not `Clone`.
-/// Dropping it gives the side back without closing the ring.
-pub struct Producer<T, O: Observer = ()> {
-    ring: Arc<Ring<T, O>>,
-    tail: u64,
-    /// The memory seam's first-use hook has not run for this ring yet.
-    fresh: bool,
-    /// Not `Sync`: one thread's end.
-    _not_sync: core::marker::PhantomData<core::cell::Cell<()>>,
-}
-
-impl<T, O: Observer> fmt::Debug for Producer<T, O> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("mc::Producer")
-            .field("tail", &self.tail)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<T, O: Observer> Drop for Producer<T, O> {
-    fn drop(&mut self) {
-        // ORDERING: Release; pairs with the Acquire CAS in `try_producer`: our
-        // writes and tail are visible to the next producer of this ring.
-        self.ring.producer_taken.store(false, Ordering::Release);
-    }
-}
-
-impl<T, O: Observer> Producer<T, O> {
-    /// The ring this producer writes.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_core::{mc::Ring, wait::WakeGroup};
-    /// use std::sync::Arc;
-    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
-    /// let tx = Ring::try_producer(&ring).unwrap();
-    /// assert!(Arc::ptr_eq(tx.ring(), &ring));
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn ring(&self) -> &Arc<Ring<T, O>> {
-        &self.ring
-    }
-
-    #[inline(always)]
-    fn is_free(&self, pos: u64) -> bool {
-        // ORDERING: Acquire; pairs with the Release stamp store of the consumer
-        // that released the slot: its read happens-before our overwrite.
-        self.ring.stamp(pos).load(Ordering::Acquire) == pos
-    }
-
-    /// Free slots contiguous from the tail, at most `n` (fewer at the wrap
-    /// point of the slot array).
-    fn free_run(&self, n: usize) -> usize {
-        let to_end = self.ring.capacity() - (self.tail as usize & self.ring.mask);
-        let n = n.min(to_end);
-        let mut k = 0;
-        while k < n && self.is_free(self.tail.wrapping_add(k as u64)) {
-            k += 1;
-        }
-        k
-    }
-
-    /// Runs the memory seam's first-use hook (once per ring, before the
-    /// first write into its slots).
-    #[cold]
-    #[inline(never)]
-    fn first_use(&mut self) {
-        self.fresh = false;
-        let ring = &*self.ring;
-        // ORDERING: Relaxed; see `Ring::try_producer`.
-        if !ring.first_used.swap(true, Ordering::Relaxed) {
-            ring.region
-                .memory
-                .first_use(ring.region.ptr, ring.region.layout);
-        }
-    }
-
-    /// Publishes `n` written slots from the tail and wakes a sleeping consumer.
-    fn publish(&mut self, n: usize) {
-        let first = self.tail;
-        self.ring.observer.before_commit(first, n);
-        for i in 0..n as u64 {
-            let pos = self.tail.wrapping_add(i);
-            // ORDERING: Release; pairs with the consumers' Acquire stamp loads: the
-            // slot write happens-before a claim reads it.
-            self.ring
-                .stamp(pos)
-                .store(pos.wrapping_add(1), Ordering::Release);
-        }
-        self.tail = self.tail.wrapping_add(n as u64);
-        // ORDERING: Release; a status word (len, hotness) and the hand-over point
-        // to the next producer (with the flag in `drop`). Items travel through
-        // the stamps.
-        self.ring.tail.0.store(self.tail, Ordering::Release);
-        self.ring.wake_consumers();
-        self.ring.observer.on_commit(first, n);
-    }
-
-    /// Sends without blocking.
-    ///
-    /// # Errors
-    ///
-    /// `Closed(v)` if the ring is closed (it wins over `Full`), `Full(v)` if
-    /// the slot at the tail is not free; the value comes back either way.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_core::{TrySendError, mc::Ring, wait::WakeGroup};
-    /// use std::sync::Arc;
-    /// let ring = Ring::<u8>::new(2, Arc::new(WakeGroup::new()))?;
-    /// let mut tx = Ring::try_producer(&ring).unwrap();
-    /// tx.try_send(1).unwrap();
-    /// tx.try_send(2).unwrap();
-    /// assert_eq!(tx.try_send(3), Err(TrySendError::Full(3)));
-    /// ring.close();
-    /// assert_eq!(tx.try_send(3), Err(TrySendError::Closed(3)));
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    #[inline]
-    pub fn try_send(&mut self, value: T) -> Result<(), TrySendError<T>> {
-        // The free check first: its Acquire stamp load makes a close that
-        // happened before the slot was freed (the last consumer closes, then
-        // drains) visible to the flag load after it, so a send blocked on a full
-        // ring that such a drain frees returns `Closed`, not `Ok`.
-        let free = self.is_free(self.tail);
-        // ORDERING: Relaxed; see above. A close racing this send may still let
-        // one item in, which stays claimable or is dropped by the last
-        // consumer's drain or the producer's next send (never twice).
-        if self.ring.closed.load(Ordering::Relaxed) {
-            return Err(TrySendError::Closed(value));
-        }
-        if !free {
-            self.ring.observer.on_full();
-            return Err(TrySendError::Full(value));
-        }
-        if self.fresh {
-            self.first_use();
-        }
-        #[cfg(ring_loom)]
-        self.ring.tracker.write(self.tail as usize & self.ring.mask);
-        // SAFETY: the stamp says the slot is free for `tail` (Acquire above), and
-        // only this producer writes it until it is published.
-        unsafe { (*self.ring.slot(self.tail)).write(value) };
-        self.publish(1);
-        Ok(())
-    }
-
-    /// Sends as many of `items` as fit now (contiguous run), without blocking;
-    /// returns the count.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_core::{mc::Ring, wait::WakeGroup};
-    /// use std::sync::Arc;
-    /// let ring = Ring::<u32>::new(4, Arc::new(WakeGroup::new()))?;
-    /// let mut tx = Ring::try_producer(&ring).unwrap();
-    /// assert_eq!(tx.send_slice(&[1, 2, 3, 4, 5, 6]), 4); // as many as fit
-    /// let mut out = [0; 8];
-    /// assert_eq!(ring.recv_slice(&mut out), 4);
-    /// assert_eq!(&out[..4], &[1, 2, 3, 4]);
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn send_slice(&mut self, items: &[T]) -> usize
-    where
-        T: Copy,
-    {
-        let mut sent = 0;
-        // At most two runs: up to the end of the slot array, then from slot 0.
-        for _ in 0..2 {
-            if sent == items.len() || self.is_closed() {
-                break;
-            }
-            let Some(r) = self.reserve(items.len() - sent) else {
-                break;
-            };
-            sent += r.copy_from_slice(&items[sent..]);
-        }
-        sent
-    }
-
-    /// Reserves up to `n` contiguous free slots for zero-copy writing (fewer
-    /// at the wrap point, or where a slow consumer still holds a slot).
-    /// `None` when full, closed, or `n == 0`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_core::{mc::Ring, wait::WakeGroup};
-    /// use std::sync::Arc;
-    /// let ring = Ring::<u32>::new(4, Arc::new(WakeGroup::new()))?;
-    /// let mut tx = Ring::try_producer(&ring).unwrap();
-    /// let r = tx.reserve(8).unwrap();
-    /// assert_eq!(r.fill_with(|i| i as u32), 4); // fewer than asked: the ring has 4 slots
-    /// assert!(tx.reserve(1).is_none()); // full
-    /// assert_eq!(ring.try_recv(), Ok(0));
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn reserve(&mut self, n: usize) -> Option<Reservation<'_, T, O>> {
-        if n == 0 || self.is_closed() {
-            return None;
-        }
-        let len = self.free_run(n);
-        if len == 0 {
-            self.ring.observer.on_full();
-            return None;
-        }
-        if self.fresh {
-            self.first_use();
-        }
-        #[cfg(ring_loom)]
-        for i in 0..len {
-            self.ring
-                .tracker
-                .write((self.tail as usize).wrapping_add(i) & self.ring.mask);
-        }
-        Some(Reservation {
-            producer: self,
-            len,
-        })
-    }
-
-    /// True once the ring is closed.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_core::{mc::Ring, wait::WakeGroup};
-    /// use std::sync::Arc;
-    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
-    /// let tx = Ring::try_producer(&ring).unwrap();
-    /// assert!(!tx.is_closed());
-    /// ring.close(); // e.g. by a consumer
-    /// assert!(tx.is_closed());
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn is_closed(&self) -> bool {
-        // ORDERING: Relaxed; as in `try_send`.
-        self.ring.closed.load(Ordering::Relaxed)
-    }
-
-    /// Closes the ring (idempotent).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_core::{mc::Ring, wait::WakeGroup};
-    /// use std::sync::Arc;
-    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
-    /// let mut tx = Ring::try_producer(&ring).unwrap();
-    /// tx.close();
-    /// tx.close(); // idempotent
-    /// assert!(ring.is_closed());
-    /// assert!(tx.try_send(1).unwrap_err().is_closed());
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn close(&mut self) {
-        self.ring.close();
-    }
-
-    /// Slots in the ring.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_core::{mc::Ring, wait::WakeGroup};
-    /// use std::sync::Arc;
-    /// let ring = Ring::<u8>::new(8, Arc::new(WakeGroup::new()))?;
-    /// assert_eq!(Ring::try_producer(&ring).unwrap().capacity(), 8);
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn capacity(&self) -> usize {
-        self.ring.capacity()
-    }
-
-    /// Items waiting now.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_core::{mc::Ring, wait::WakeGroup};
-    /// use std::sync::Arc;
-    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
-    /// let mut tx = Ring::try_producer(&ring).unwrap();
-    /// tx.try_send(1).unwrap();
-    /// tx.try_send(2).unwrap();
-    /// assert_eq!(tx.len(), 2);
-    /// ring.try_recv().unwrap();
-    /// assert_eq!(tx.len(), 1);
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn len(&self) -> usize {
-        self.ring.len()
-    }
-
-    /// True if no item waits now.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_core::{mc::Ring, wait::WakeGroup};
-    /// use std::sync::Arc;
-    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
-    /// let mut tx = Ring::try_producer(&ring).unwrap();
-    /// assert!(tx.is_empty());
-    /// tx.try_send(1).unwrap();
-    /// assert!(!tx.is_empty());
-    /// ring.try_recv().unwrap();
-    /// assert!(tx.is_empty());
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// True if the slot at the tail is not free now.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_core::{mc::Ring, wait::WakeGroup};
-    /// use std::sync::Arc;
-    /// let ring = Ring::<u8>::new(2, Arc::new(WakeGroup::new()))?;
-    /// let mut tx = Ring::try_producer(&ring).unwrap();
-    /// tx.try_send(1).unwrap();
-    /// assert!(!tx.is_full());
-    /// tx.try_send(2).unwrap();
-    /// assert!(tx.is_full());
-    /// ring.try_recv().unwrap();
-    /// assert!(!tx.is_full()); // the claimed slot is free again
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn is_full(&self) -> bool {
-        !self.is_free(self.tail)
-    }
-
-    /// Free slots now (capacity minus waiting items).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_core::{mc::Ring, wait::WakeGroup};
-    /// use std::sync::Arc;
-    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
-    /// let mut tx = Ring::try_producer(&ring).unwrap();
-    /// tx.try_send(1).unwrap();
-    /// assert_eq!(tx.available(), 3);
-    /// ring.try_recv().unwrap();
-    /// assert_eq!(tx.available(), 4);
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn available(&self) -> usize {
-        self.capacity() - self.len()
-    }
-}
-
-/// Contiguous free slots reserved for writing; borrows the producer mutably.
-/// Dropping it without committing commits nothing.
-pub struct Reservation<'a, T, O: Observer = ()> {
-    producer: &'a mut Producer<T, O>,
-    len: usize,
-}
-
-impl<T, O: Observer> fmt::Debug for Reservation<'_, T, O> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("mc::Reservation")
-            .field("len", &self.len)
-            .finish()
-    }
-}
-
-/// Publishes the slots a filling loop wrote, also when it unwinds.
-struct Commit<'b, T, O: Observer> {
-    producer: &'b mut Producer<T, O>,
-    written: usize,
-}
-
-impl<T, O: Observer> Drop for Commit<'_, T, O> {
-    fn drop(&mut self) {
-        if self.written > 0 {
-            self.producer.publish(self.written);
-        }
-    }
-}
-
-impl<T, O: Observer> Reservation<'_, T, O> {
-    /// Number of reserved slots.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_core::{mc::Ring, wait::WakeGroup};
-    /// use std::sync::Arc;
-    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
-    /// let mut tx = Ring::try_producer(&ring).unwrap();
-    /// assert_eq!(tx.reserve(8).unwrap().len(), 4); // never more than the free slots
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Never true: a reservation has at least one slot.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_core::{mc::Ring, wait::WakeGroup};
-    /// use std::sync::Arc;
-    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
-    /// let mut tx = Ring::try_producer(&ring).unwrap();
-    /// assert!(!tx.reserve(1).unwrap().is_empty());
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    fn base(&self) -> *mut MaybeUninit<T> {
-        self.producer.ring.slot(self.producer.tail)
-    }
-
-    /// The reserved slots, for writing through (then [`commit`](Self::commit)).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_core::{mc::Ring, wait::WakeGroup};
-    /// use std::sync::Arc;
-    /// let ring = Ring::<u32>::new(4, Arc::new(WakeGroup::new()))?;
-    /// let mut tx = Ring::try_producer(&ring).unwrap();
-    /// let mut r = tx.reserve(2).unwrap();
-    /// r.as_mut_slice()[0].write(10);
-    /// r.as_mut_slice()[1].write(20);
-    /// // SAFETY: both reserved slots were initialised just above.
-    /// unsafe { r.commit(2) };
-    /// assert_eq!((ring.try_recv(), ring.try_recv()), (Ok(10), Ok(20)));
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn as_mut_slice(&mut self) -> &mut [MaybeUninit<T>] {
-        // SAFETY: `len` free (stamp == pos, checked in `reserve`), contiguous slots
-        // from the tail; no consumer touches them until they are published, and
-        // the producer is borrowed mutably through `self`.
-        unsafe { slice::from_raw_parts_mut(self.base(), self.len) }
-    }
-
-    /// Writes items from `iter` and commits exactly the slots written;
-    /// returns that count (a panicking iterator commits what was written).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_core::{mc::Ring, wait::WakeGroup};
-    /// use std::sync::Arc;
-    /// let ring = Ring::<String>::new(4, Arc::new(WakeGroup::new()))?;
-    /// let mut tx = Ring::try_producer(&ring).unwrap();
-    /// let n = tx.reserve(4).unwrap().fill_from_iter(["a", "b"].map(String::from));
-    /// assert_eq!(n, 2); // the iterator ran dry: two slots committed
-    /// assert_eq!(ring.try_recv().as_deref(), Ok("a"));
-    /// assert_eq!(ring.len(), 1);
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn fill_from_iter<I: IntoIterator<Item = T>>(self, iter: I) -> usize {
-        let len = self.len;
-        let base = self.base();
-        let mut commit = Commit {
-            producer: self.producer,
-            written: 0,
-        };
-        for value in iter.into_iter().take(len) {
-            // SAFETY: `written < len`: a reserved, free slot.
-            unsafe { (*base.add(commit.written)).write(value) };
-            commit.written += 1;
-        }
-        commit.written
-    }
-
-    /// Fills every reserved slot with `f(index)` and commits them; returns the count.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_core::{mc::Ring, wait::WakeGroup};
-    /// use std::sync::Arc;
-    /// let ring = Ring::<u64>::new(4, Arc::new(WakeGroup::new()))?;
-    /// let mut tx = Ring::try_producer(&ring).unwrap();
-    /// assert_eq!(tx.reserve(3).unwrap().fill_with(|i| 10 * i as u64), 3);
-    /// let mut got = Vec::new();
-    /// ring.recv_many(&mut got, 10);
-    /// assert_eq!(got, [0, 10, 20]);
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn fill_with(self, mut f: impl FnMut(usize) -> T) -> usize {
-        let len = self.len;
-        let base = self.base();
-        let mut commit = Commit {
-            producer: self.producer,
-            written: 0,
-        };
-        for i in 0..len {
-            // SAFETY: `i < len`: a reserved, free slot.
-            unsafe { (*base.add(i)).write(f(i)) };
-            commit.written = i + 1;
-        }
-        commit.written
-    }
-
-    /// Copies `src` (up to the reservation's length) and commits it; returns the count.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_core::{mc::Ring, wait::WakeGroup};
-    /// use std::sync::Arc;
-    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
-    /// let mut tx = Ring::try_producer(&ring).unwrap();
-    /// assert_eq!(tx.reserve(2).unwrap().copy_from_slice(&[1, 2, 3]), 2); // at most the reserved length
-    /// assert_eq!(ring.len(), 2);
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn copy_from_slice(self, src: &[T]) -> usize
-    where
-        T: Copy,
-    {
-        let n = src.len().min(self.len);
-        let dst = self.base().cast::<T>();
-        // SAFETY: `n <= len` reserved, free, contiguous slots; `src` is a
-        // separate borrow, so the ranges do not overlap.
-        unsafe { ptr::copy_nonoverlapping(src.as_ptr(), dst, n) };
-        // SAFETY: the first `n` slots were just initialised.
-        unsafe { self.commit(n) };
-        n
-    }
-
-    /// Publishes the first `n` slots.
-    ///
-    /// # Safety
-    ///
-    /// The first `n` slots of [`as_mut_slice`](Self::as_mut_slice) are initialised.
-    ///
-    /// # Panics
-    ///
-    /// If `n` exceeds [`len`](Self::len).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_core::{TryRecvError, mc::Ring, wait::WakeGroup};
-    /// use std::sync::Arc;
-    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
-    /// let mut tx = Ring::try_producer(&ring).unwrap();
-    /// let mut r = tx.reserve(4).unwrap();
-    /// r.as_mut_slice()[0].write(7);
-    /// // SAFETY: the first slot was initialised just above; only it is published.
-    /// unsafe { r.commit(1) };
-    /// assert_eq!(ring.try_recv(), Ok(7));
-    /// assert_eq!(ring.try_recv(), Err(TryRecvError::Empty)); // the other slots were not
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub unsafe fn commit(self, n: usize) {
-        assert!(
-            n <= self.len,
-            "Reservation::commit({n}) exceeds the {} reserved slots",
-            self.len
-        );
-        if n > 0 {
-            self.producer.publish(n);
-        }
-    }
 }
 
 #[cfg(all(test, not(ring_loom)))]

@@ -11,7 +11,7 @@ use loom::sync::Arc;
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::thread;
 
-use ring_core::mc::Ring;
+use ring_core::claim::Ring;
 use ring_core::table::GrowTable;
 use ring_core::wait::WakeGroup;
 use ring_core::{TryRecvError, TrySendError};
@@ -23,7 +23,7 @@ where
     Ring::new(cap, Arc::new(WakeGroup::new())).unwrap()
 }
 
-fn send_all(p: &mut ring_core::mc::Producer<u64>, items: std::ops::Range<u64>) {
+fn send_all(p: &mut ring_core::claim::Producer<u64>, items: std::ops::Range<u64>) {
     for i in items {
         let mut v = i;
         loop {

@@ -1,0 +1,364 @@
+//! The claim ring's producer: one at a time, writes slots whose stamp says free, publishes by stamp.
+
+use super::*;
+
+// ----------------------------------------------------------------- producer
+
+/// The producer side of an [`claim::Ring`](Ring): one at a time (see
+/// [`Ring::try_producer`]). `Send` (when `T: Send`), not `Sync`, not `Clone`.
+/// Dropping it gives the side back without closing the ring.
+pub struct Producer<T, O: Observer = ()> {
+    pub(super) ring: Arc<Ring<T, O>>,
+    pub(super) tail: u64,
+    /// The memory seam's first-use hook has not run for this ring yet.
+    pub(super) fresh: bool,
+    /// Not `Sync`: one thread's end.
+    pub(super) _not_sync: core::marker::PhantomData<core::cell::Cell<()>>,
+}
+
+impl<T, O: Observer> fmt::Debug for Producer<T, O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("claim::Producer")
+            .field("tail", &self.tail)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T, O: Observer> Drop for Producer<T, O> {
+    fn drop(&mut self) {
+        // ORDERING: Release; pairs with the Acquire CAS in `try_producer`: our
+        // writes and tail are visible to the next producer of this ring.
+        self.ring.producer_taken.store(false, Ordering::Release);
+    }
+}
+
+impl<T, O: Observer> Producer<T, O> {
+    /// The ring this producer writes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
+    /// let tx = Ring::try_producer(&ring).unwrap();
+    /// assert!(Arc::ptr_eq(tx.ring(), &ring));
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn ring(&self) -> &Arc<Ring<T, O>> {
+        &self.ring
+    }
+
+    #[inline(always)]
+    fn is_free(&self, pos: u64) -> bool {
+        // ORDERING: Acquire; pairs with the Release stamp store of the consumer
+        // that released the slot: its read happens-before our overwrite.
+        self.ring.stamp(pos).load(Ordering::Acquire) == pos
+    }
+
+    /// Free slots contiguous from the tail, at most `n` (fewer at the wrap
+    /// point of the slot array).
+    fn free_run(&self, n: usize) -> usize {
+        let to_end = self.ring.capacity() - (self.tail as usize & self.ring.mask);
+        let n = n.min(to_end);
+        let mut k = 0;
+        while k < n && self.is_free(self.tail.wrapping_add(k as u64)) {
+            k += 1;
+        }
+        k
+    }
+
+    /// Runs the memory seam's first-use hook (once per ring, before the
+    /// first write into its slots).
+    #[cold]
+    #[inline(never)]
+    fn first_use(&mut self) {
+        self.fresh = false;
+        let ring = &*self.ring;
+        // ORDERING: Relaxed; see `Ring::try_producer`.
+        if !ring.first_used.swap(true, Ordering::Relaxed) {
+            ring.region
+                .memory
+                .first_use(ring.region.ptr, ring.region.layout);
+        }
+    }
+
+    /// Publishes `n` written slots from the tail and wakes a sleeping consumer.
+    pub(super) fn publish(&mut self, n: usize) {
+        let first = self.tail;
+        self.ring.observer.before_commit(first, n);
+        for i in 0..n as u64 {
+            let pos = self.tail.wrapping_add(i);
+            // ORDERING: Release; pairs with the consumers' Acquire stamp loads: the
+            // slot write happens-before a claim reads it.
+            self.ring
+                .stamp(pos)
+                .store(pos.wrapping_add(1), Ordering::Release);
+        }
+        self.tail = self.tail.wrapping_add(n as u64);
+        // ORDERING: Release; a status word (len, hotness) and the hand-over point
+        // to the next producer (with the flag in `drop`). Items travel through
+        // the stamps.
+        self.ring.tail.0.store(self.tail, Ordering::Release);
+        self.ring.wake_consumers();
+        self.ring.observer.on_commit(first, n);
+    }
+
+    /// Sends without blocking.
+    ///
+    /// # Errors
+    ///
+    /// `Closed(v)` if the ring is closed (it wins over `Full`), `Full(v)` if
+    /// the slot at the tail is not free; the value comes back either way.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{TrySendError, claim::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(2, Arc::new(WakeGroup::new()))?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// tx.try_send(1).unwrap();
+    /// tx.try_send(2).unwrap();
+    /// assert_eq!(tx.try_send(3), Err(TrySendError::Full(3)));
+    /// ring.close();
+    /// assert_eq!(tx.try_send(3), Err(TrySendError::Closed(3)));
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    #[inline]
+    pub fn try_send(&mut self, value: T) -> Result<(), TrySendError<T>> {
+        // The free check first: its Acquire stamp load makes a close that
+        // happened before the slot was freed (the last consumer closes, then
+        // drains) visible to the flag load after it, so a send blocked on a full
+        // ring that such a drain frees returns `Closed`, not `Ok`.
+        let free = self.is_free(self.tail);
+        // ORDERING: Relaxed; see above. A close racing this send may still let
+        // one item in, which stays claimable or is dropped by the last
+        // consumer's drain or the producer's next send (never twice).
+        if self.ring.closed.load(Ordering::Relaxed) {
+            return Err(TrySendError::Closed(value));
+        }
+        if !free {
+            self.ring.observer.on_full();
+            return Err(TrySendError::Full(value));
+        }
+        if self.fresh {
+            self.first_use();
+        }
+        #[cfg(ring_loom)]
+        self.ring.tracker.write(self.tail as usize & self.ring.mask);
+        // SAFETY: the stamp says the slot is free for `tail` (Acquire above), and
+        // only this producer writes it until it is published.
+        unsafe { (*self.ring.slot(self.tail)).write(value) };
+        self.publish(1);
+        Ok(())
+    }
+
+    /// Sends as many of `items` as fit now (contiguous run), without blocking;
+    /// returns the count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u32>::new(4, Arc::new(WakeGroup::new()))?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// assert_eq!(tx.send_slice(&[1, 2, 3, 4, 5, 6]), 4); // as many as fit
+    /// let mut out = [0; 8];
+    /// assert_eq!(ring.recv_slice(&mut out), 4);
+    /// assert_eq!(&out[..4], &[1, 2, 3, 4]);
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn send_slice(&mut self, items: &[T]) -> usize
+    where
+        T: Copy,
+    {
+        let mut sent = 0;
+        // At most two runs: up to the end of the slot array, then from slot 0.
+        for _ in 0..2 {
+            if sent == items.len() || self.is_closed() {
+                break;
+            }
+            let Some(r) = self.reserve(items.len() - sent) else {
+                break;
+            };
+            sent += r.copy_from_slice(&items[sent..]);
+        }
+        sent
+    }
+
+    /// Reserves up to `n` contiguous free slots for zero-copy writing (fewer
+    /// at the wrap point, or where a slow consumer still holds a slot).
+    /// `None` when full, closed, or `n == 0`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u32>::new(4, Arc::new(WakeGroup::new()))?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// let r = tx.reserve(8).unwrap();
+    /// assert_eq!(r.fill_with(|i| i as u32), 4); // fewer than asked: the ring has 4 slots
+    /// assert!(tx.reserve(1).is_none()); // full
+    /// assert_eq!(ring.try_recv(), Ok(0));
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn reserve(&mut self, n: usize) -> Option<Reservation<'_, T, O>> {
+        if n == 0 || self.is_closed() {
+            return None;
+        }
+        let len = self.free_run(n);
+        if len == 0 {
+            self.ring.observer.on_full();
+            return None;
+        }
+        if self.fresh {
+            self.first_use();
+        }
+        #[cfg(ring_loom)]
+        for i in 0..len {
+            self.ring
+                .tracker
+                .write((self.tail as usize).wrapping_add(i) & self.ring.mask);
+        }
+        Some(Reservation {
+            producer: self,
+            len,
+        })
+    }
+
+    /// True once the ring is closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
+    /// let tx = Ring::try_producer(&ring).unwrap();
+    /// assert!(!tx.is_closed());
+    /// ring.close(); // e.g. by a consumer
+    /// assert!(tx.is_closed());
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        // ORDERING: Relaxed; as in `try_send`.
+        self.ring.closed.load(Ordering::Relaxed)
+    }
+
+    /// Closes the ring (idempotent).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// tx.close();
+    /// tx.close(); // idempotent
+    /// assert!(ring.is_closed());
+    /// assert!(tx.try_send(1).unwrap_err().is_closed());
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn close(&mut self) {
+        self.ring.close();
+    }
+
+    /// Slots in the ring.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(8, Arc::new(WakeGroup::new()))?;
+    /// assert_eq!(Ring::try_producer(&ring).unwrap().capacity(), 8);
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn capacity(&self) -> usize {
+        self.ring.capacity()
+    }
+
+    /// Items waiting now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// tx.try_send(1).unwrap();
+    /// tx.try_send(2).unwrap();
+    /// assert_eq!(tx.len(), 2);
+    /// ring.try_recv().unwrap();
+    /// assert_eq!(tx.len(), 1);
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn len(&self) -> usize {
+        self.ring.len()
+    }
+
+    /// True if no item waits now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// assert!(tx.is_empty());
+    /// tx.try_send(1).unwrap();
+    /// assert!(!tx.is_empty());
+    /// ring.try_recv().unwrap();
+    /// assert!(tx.is_empty());
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// True if the slot at the tail is not free now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(2, Arc::new(WakeGroup::new()))?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// tx.try_send(1).unwrap();
+    /// assert!(!tx.is_full());
+    /// tx.try_send(2).unwrap();
+    /// assert!(tx.is_full());
+    /// ring.try_recv().unwrap();
+    /// assert!(!tx.is_full()); // the claimed slot is free again
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn is_full(&self) -> bool {
+        !self.is_free(self.tail)
+    }
+
+    /// Free slots now (capacity minus waiting items).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(tx.available(), 3);
+    /// ring.try_recv().unwrap();
+    /// assert_eq!(tx.available(), 4);
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn available(&self) -> usize {
+        self.capacity() - self.len()
+    }
+}

@@ -1,0 +1,218 @@
+//! A reservation of contiguous free slots of the claim ring: write in place, then commit.
+
+use super::*;
+
+/// Contiguous free slots reserved for writing; borrows the producer mutably.
+/// Dropping it without committing commits nothing.
+pub struct Reservation<'a, T, O: Observer = ()> {
+    pub(super) producer: &'a mut Producer<T, O>,
+    pub(super) len: usize,
+}
+
+impl<T, O: Observer> fmt::Debug for Reservation<'_, T, O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("claim::Reservation")
+            .field("len", &self.len)
+            .finish()
+    }
+}
+
+/// Publishes the slots a filling loop wrote, also when it unwinds.
+struct Commit<'b, T, O: Observer> {
+    pub(super) producer: &'b mut Producer<T, O>,
+    pub(super) written: usize,
+}
+
+impl<T, O: Observer> Drop for Commit<'_, T, O> {
+    fn drop(&mut self) {
+        if self.written > 0 {
+            self.producer.publish(self.written);
+        }
+    }
+}
+
+impl<T, O: Observer> Reservation<'_, T, O> {
+    /// Number of reserved slots.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// assert_eq!(tx.reserve(8).unwrap().len(), 4); // never more than the free slots
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Never true: a reservation has at least one slot.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// assert!(!tx.reserve(1).unwrap().is_empty());
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn base(&self) -> *mut MaybeUninit<T> {
+        self.producer.ring.slot(self.producer.tail)
+    }
+
+    /// The reserved slots, for writing through (then [`commit`](Self::commit)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u32>::new(4, Arc::new(WakeGroup::new()))?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// let mut r = tx.reserve(2).unwrap();
+    /// r.as_mut_slice()[0].write(10);
+    /// r.as_mut_slice()[1].write(20);
+    /// // SAFETY: both reserved slots were initialised just above.
+    /// unsafe { r.commit(2) };
+    /// assert_eq!((ring.try_recv(), ring.try_recv()), (Ok(10), Ok(20)));
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn as_mut_slice(&mut self) -> &mut [MaybeUninit<T>] {
+        // SAFETY: `len` free (stamp == pos, checked in `reserve`), contiguous slots
+        // from the tail; no consumer touches them until they are published, and
+        // the producer is borrowed mutably through `self`.
+        unsafe { slice::from_raw_parts_mut(self.base(), self.len) }
+    }
+
+    /// Writes items from `iter` and commits exactly the slots written;
+    /// returns that count (a panicking iterator commits what was written).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<String>::new(4, Arc::new(WakeGroup::new()))?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// let n = tx.reserve(4).unwrap().fill_from_iter(["a", "b"].map(String::from));
+    /// assert_eq!(n, 2); // the iterator ran dry: two slots committed
+    /// assert_eq!(ring.try_recv().as_deref(), Ok("a"));
+    /// assert_eq!(ring.len(), 1);
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn fill_from_iter<I: IntoIterator<Item = T>>(self, iter: I) -> usize {
+        let len = self.len;
+        let base = self.base();
+        let mut commit = Commit {
+            producer: self.producer,
+            written: 0,
+        };
+        for value in iter.into_iter().take(len) {
+            // SAFETY: `written < len`: a reserved, free slot.
+            unsafe { (*base.add(commit.written)).write(value) };
+            commit.written += 1;
+        }
+        commit.written
+    }
+
+    /// Fills every reserved slot with `f(index)` and commits them; returns the count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u64>::new(4, Arc::new(WakeGroup::new()))?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// assert_eq!(tx.reserve(3).unwrap().fill_with(|i| 10 * i as u64), 3);
+    /// let mut got = Vec::new();
+    /// ring.recv_many(&mut got, 10);
+    /// assert_eq!(got, [0, 10, 20]);
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn fill_with(self, mut f: impl FnMut(usize) -> T) -> usize {
+        let len = self.len;
+        let base = self.base();
+        let mut commit = Commit {
+            producer: self.producer,
+            written: 0,
+        };
+        for i in 0..len {
+            // SAFETY: `i < len`: a reserved, free slot.
+            unsafe { (*base.add(i)).write(f(i)) };
+            commit.written = i + 1;
+        }
+        commit.written
+    }
+
+    /// Copies `src` (up to the reservation's length) and commits it; returns the count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// assert_eq!(tx.reserve(2).unwrap().copy_from_slice(&[1, 2, 3]), 2); // at most the reserved length
+    /// assert_eq!(ring.len(), 2);
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn copy_from_slice(self, src: &[T]) -> usize
+    where
+        T: Copy,
+    {
+        let n = src.len().min(self.len);
+        let dst = self.base().cast::<T>();
+        // SAFETY: `n <= len` reserved, free, contiguous slots; `src` is a
+        // separate borrow, so the ranges do not overlap.
+        unsafe { ptr::copy_nonoverlapping(src.as_ptr(), dst, n) };
+        // SAFETY: the first `n` slots were just initialised.
+        unsafe { self.commit(n) };
+        n
+    }
+
+    /// Publishes the first `n` slots.
+    ///
+    /// # Safety
+    ///
+    /// The first `n` slots of [`as_mut_slice`](Self::as_mut_slice) are initialised.
+    ///
+    /// # Panics
+    ///
+    /// If `n` exceeds [`len`](Self::len).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{TryRecvError, claim::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// let mut r = tx.reserve(4).unwrap();
+    /// r.as_mut_slice()[0].write(7);
+    /// // SAFETY: the first slot was initialised just above; only it is published.
+    /// unsafe { r.commit(1) };
+    /// assert_eq!(ring.try_recv(), Ok(7));
+    /// assert_eq!(ring.try_recv(), Err(TryRecvError::Empty)); // the other slots were not
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub unsafe fn commit(self, n: usize) {
+        assert!(
+            n <= self.len,
+            "Reservation::commit({n}) exceeds the {} reserved slots",
+            self.len
+        );
+        if n > 0 {
+            self.producer.publish(n);
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! A reservation of contiguous free slots: write in place, then commit.
+
+use super::*;
+
+// --------------------------------------------------------------- Reservation
+
+/// Contiguous free slots reserved for writing. Borrows the producer mutably,
+/// so no second reservation or send can happen until it is committed or
+/// dropped. Dropping it without committing commits nothing.
+///
+/// ```compile_fail
+/// let (mut tx, _rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default());
+/// let a = tx.reserve(1).unwrap();
+/// let b = tx.reserve(1).unwrap(); // nested reservations are impossible
+/// drop((a, b));
+/// ```
+pub struct Reservation<'a, T, O: Observer = ()> {
+    pub(super) producer: &'a mut Producer<T, O>,
+    pub(super) len: usize,
+}
+
+impl<T, O: Observer> fmt::Debug for Reservation<'_, T, O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reservation")
+            .field("len", &self.len)
+            .finish()
+    }
+}
+
+/// Publishes the slots a filling loop wrote, also when it unwinds.
+struct Commit<'b, T, O: Observer> {
+    pub(super) producer: &'b mut Producer<T, O>,
+    pub(super) written: usize,
+}
+
+impl<T, O: Observer> Drop for Commit<'_, T, O> {
+    fn drop(&mut self) {
+        if self.written > 0 {
+            let pos = self.producer.raw.tail();
+            self.producer.observer.before_commit(pos, self.written);
+            // SAFETY: `written <= len` reserved free slots, and the filling loop
+            // counted each slot in `written` only after writing it.
+            unsafe { self.producer.raw.publish(self.written) };
+            self.producer.observer.on_commit(pos, self.written);
+        }
+    }
+}
+
+impl<'a, T, O: Observer> Reservation<'a, T, O> {
+    /// Number of reserved slots.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, _rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
+    /// let r = tx.reserve(8).unwrap();
+    /// assert_eq!(r.len(), 4); // never more than the ring's free slots
+    /// ```
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Never true: a reservation has at least one slot.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, _rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default());
+    /// let r = tx.reserve(1).unwrap();
+    /// assert!(!r.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The reserved slots, for writing through (then [`commit`](Self::commit)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_core::spsc::channel::<u32>(ring_core::Config::default());
+    /// let mut r = tx.reserve(3).unwrap();
+    /// for (i, slot) in r.as_mut_slice().iter_mut().enumerate() {
+    ///     slot.write(i as u32 * 10);
+    /// }
+    /// // SAFETY: all three reserved slots were initialised by the loop above.
+    /// unsafe { r.commit(3) };
+    /// assert_eq!(rx.try_iter().collect::<Vec<_>>(), [0, 10, 20]);
+    /// ```
+    pub fn as_mut_slice(&mut self) -> &mut [MaybeUninit<T>] {
+        let p = self
+            .producer
+            .raw
+            .slots_for_write(0, self.len)
+            .cast::<MaybeUninit<T>>();
+        // SAFETY: `len` free, contiguous slots from the tail, reserved for us and
+        // borrowed mutably through `self` (no other access until commit).
+        unsafe { slice::from_raw_parts_mut(p, self.len) }
+    }
+
+    /// Writes items from `iter` into the reserved slots and commits exactly
+    /// the slots written; returns that count. If the iterator panics, the
+    /// items written before the panic are committed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_core::spsc::channel::<String>(ring_core::Config::default());
+    /// let n = tx.reserve(8).unwrap().fill_from_iter(["a", "b"].map(String::from));
+    /// assert_eq!(n, 2);
+    /// assert_eq!(rx.try_recv().as_deref(), Ok("a"));
+    /// ```
+    pub fn fill_from_iter<I: IntoIterator<Item = T>>(self, iter: I) -> usize {
+        let len = self.len;
+        let base = self.producer.raw.slots_for_write(0, len);
+        let mut commit = Commit {
+            producer: self.producer,
+            written: 0,
+        };
+        for value in iter.into_iter().take(len) {
+            // SAFETY: `written < len`: one of the reserved, vacant, contiguous slots.
+            unsafe { base.add(commit.written).write(value) };
+            commit.written += 1;
+        }
+        commit.written
+    }
+
+    /// Fills every reserved slot with `f(index)` (index 0 is the first slot)
+    /// and commits them all; returns the count. A tight index loop over one
+    /// contiguous run, so simple closures vectorise. If `f` panics, the slots
+    /// filled before are committed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_core::spsc::channel::<u64>(ring_core::Config::default());
+    /// let n = tx.reserve(4).unwrap().fill_with(|i| 10 * i as u64);
+    /// assert_eq!(n, 4);
+    /// assert_eq!(rx.try_iter().collect::<Vec<_>>(), [0, 10, 20, 30]);
+    /// ```
+    pub fn fill_with(self, mut f: impl FnMut(usize) -> T) -> usize {
+        let len = self.len;
+        let base = self.producer.raw.slots_for_write(0, len);
+        let mut commit = Commit {
+            producer: self.producer,
+            written: 0,
+        };
+        for i in 0..len {
+            // SAFETY: `i < len`: one of the reserved, vacant, contiguous slots.
+            unsafe { base.add(i).write(f(i)) };
+            commit.written = i + 1;
+        }
+        commit.written
+    }
+
+    /// Copies `src` (up to the reservation's length) and commits it; returns
+    /// the count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default());
+    /// let r = tx.reserve(2).unwrap();
+    /// assert_eq!(r.copy_from_slice(&[1, 2, 3]), 2); // at most the reserved length
+    /// assert_eq!(rx.try_iter().collect::<Vec<_>>(), [1, 2]);
+    /// ```
+    pub fn copy_from_slice(self, src: &[T]) -> usize
+    where
+        T: Copy,
+    {
+        let n = src.len().min(self.len);
+        let dst = self.producer.raw.slots_for_write(0, n);
+        // SAFETY: `n <= len` reserved, vacant, contiguous slots.
+        unsafe { ptr::copy_nonoverlapping(src.as_ptr(), dst, n) };
+        // SAFETY: the first `n` slots were just initialised.
+        unsafe { self.commit(n) };
+        n
+    }
+
+    /// Publishes the first `n` slots.
+    ///
+    /// # Safety
+    ///
+    /// The first `n` slots of [`as_mut_slice`](Self::as_mut_slice) are initialised.
+    ///
+    /// # Panics
+    ///
+    /// If `n` exceeds [`len`](Self::len).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, TryRecvError, spsc};
+    /// let (mut tx, mut rx) = spsc::channel::<u8>(Config::default());
+    /// let mut r = tx.reserve(4).unwrap();
+    /// r.as_mut_slice()[0].write(7);
+    /// // SAFETY: the first slot was initialised just above; only it is published.
+    /// unsafe { r.commit(1) };
+    /// assert_eq!(rx.try_recv(), Ok(7));
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty)); // the other slots were not
+    /// ```
+    pub unsafe fn commit(self, n: usize) {
+        assert!(
+            n <= self.len,
+            "Reservation::commit({n}) exceeds the {} reserved slots",
+            self.len
+        );
+        if n > 0 {
+            let pos = self.producer.raw.tail();
+            self.producer.observer.before_commit(pos, n);
+            // SAFETY: `n <= len` (asserted above), and `len` reserved slots were
+            // free; the first `n` are initialised (this function's contract).
+            unsafe { self.producer.raw.publish(n) };
+            self.producer.observer.on_commit(pos, n);
+        }
+    }
+}
