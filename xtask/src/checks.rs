@@ -1,0 +1,240 @@
+//! The test runs: `test`, `loom`, `miri` and `tsan`, and the probes for the
+//! tools and libraries they need.
+
+use std::process::Command;
+
+use crate::tidy::{UNSAFE_CRATES, Workspace};
+use crate::{Outcome, cargo, member_exists, outcome, run, workspace_root};
+
+/// Crates run under miri besides the unsafe ones ([`UNSAFE_CRATES`]):
+/// ring-channels is safe itself, but the heaviest user of ring-core's unsafe
+/// primitives; its tests shrink their sizes under `cfg(miri)`.
+const MIRI_EXTRA_CRATES: &[&str] = &["ring-channels"];
+
+/// `cargo test --workspace` (every member, xtask and its tidy test included:
+/// `--workspace` overrides `default-members`), with ring-numa's hwloc backend
+/// where the system library is usable, then the `no_std` build and tests.
+pub(crate) fn test() -> Outcome {
+    let cargo = cargo();
+    let mut args = vec!["test", "--workspace"];
+    let hwloc = member_exists("ring-numa") && has_hwloc();
+    if hwloc {
+        args.extend(["--features", "ring-numa/hwloc"]);
+    } else if member_exists("ring-numa") {
+        eprintln!(
+            "\n!!! xtask test: the system hwloc library is not usable (`pkg-config hwloc` fails,"
+        );
+        eprintln!(
+            "!!! or a library its link line names is missing): ring-numa is tested with its sysfs"
+        );
+        eprintln!(
+            "!!! backend ALONE. Install libhwloc-dev, libudev-dev and pkg-config (.ci/run does)."
+        );
+    }
+    let mut ok = run(&cargo, &args, &[]);
+    // The non-blocking ring builds for no_std + alloc; its unit tests run without std features.
+    ok &= run(
+        &cargo,
+        &["build", "-p", "ring-core", "--no-default-features"],
+        &[],
+    );
+    ok &= run(
+        &cargo,
+        &["test", "-p", "ring-core", "--no-default-features", "--lib"],
+        &[],
+    );
+    outcome(ok)
+}
+
+/// True when the system hwloc can be linked: `pkg-config hwloc` finds it and
+/// every library its static link line names exists (Debian's hwloc.pc names
+/// udev, which libhwloc-dev does not pull in).
+pub(crate) fn has_hwloc() -> bool {
+    let found = Command::new("pkg-config")
+        .args(["--exists", "hwloc"])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !found {
+        return false;
+    }
+    let libs = Command::new("pkg-config")
+        .args(["--static", "--libs-only-l", "hwloc"])
+        .output();
+    let Ok(libs) = libs else { return false };
+    String::from_utf8_lossy(&libs.stdout)
+        .split_whitespace()
+        .filter_map(|l| l.strip_prefix("-l"))
+        .all(|name| {
+            // `cc` answers with the bare name when it cannot find a file; glibc's
+            // libpthread, for one, is only an archive now.
+            ["so", "a"].iter().any(|ext| {
+                let file = format!("lib{name}.{ext}");
+                let out = Command::new("cc")
+                    .arg(format!("-print-file-name={file}"))
+                    .output();
+                out.map(|o| String::from_utf8_lossy(&o.stdout).trim() != file)
+                    .unwrap_or(false)
+            })
+        })
+}
+
+/// Runs every loom model: each crate's `tests/loom.rs` and `tests/loom_*.rs`.
+pub(crate) fn loom() -> Outcome {
+    let cargo = cargo();
+    let mut args: Vec<String> = vec!["test".into(), "--release".into()];
+    for (krate, test) in loom_tests() {
+        args.extend(["-p".into(), krate]);
+        args.extend(["--test".into(), test]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    outcome(run(
+        &cargo,
+        &args,
+        &[
+            ("RUSTFLAGS", "--cfg ring_loom"),
+            ("LOOM_MAX_PREEMPTIONS", "2"),
+            ("CARGO_TARGET_DIR", "target/loom"),
+        ],
+    ))
+}
+
+/// (crate, test target) for every loom test file.
+fn loom_tests() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let Ok(dir) = std::fs::read_dir("crates") {
+        for e in dir.flatten() {
+            let krate = e.file_name().to_string_lossy().into_owned();
+            if let Ok(tests) = std::fs::read_dir(e.path().join("tests")) {
+                for t in tests.flatten() {
+                    let name = t.file_name().to_string_lossy().into_owned();
+                    if let Some(stem) = name.strip_suffix(".rs")
+                        && (stem == "loom" || stem.starts_with("loom_"))
+                    {
+                        out.push((krate.clone(), stem.to_string()));
+                    }
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn nightly_has(component: &str) -> bool {
+    match Command::new("rustup")
+        .args(["+nightly", "component", "list", "--installed"])
+        .output()
+    {
+        Ok(o) => String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .any(|l| l.starts_with(component)),
+        Err(_) => false,
+    }
+}
+
+/// The unsafe crates and ring-channels under miri, then the conformance
+/// suite, each under stacked and then tree borrows. `quick` leaves out doc tests.
+pub(crate) fn miri(quick: bool) -> Outcome {
+    if !nightly_has("miri") {
+        eprintln!(
+            "\n!!! xtask miri: SKIPPED: the nightly toolchain with the miri component is missing."
+        );
+        eprintln!(
+            "!!! Install it with: rustup toolchain install nightly --component miri rust-src"
+        );
+        return Outcome::Missing;
+    }
+    let mut ok = true;
+    let crates: Vec<&str> = UNSAFE_CRATES
+        .iter()
+        .chain(MIRI_EXTRA_CRATES)
+        .copied()
+        .filter(|c| member_exists(c))
+        .collect();
+    let mut args = vec!["+nightly", "miri", "test", "--no-fail-fast"];
+    for c in &crates {
+        args.extend(["-p", c]);
+    }
+    if quick {
+        // The short CI pass: unit and integration tests, not doc tests.
+        args.extend(["--lib", "--tests"]);
+    }
+    let base = "-Zmiri-strict-provenance -Zmiri-symbolic-alignment-check";
+    ok &= run(
+        "cargo",
+        &args,
+        &[("MIRIFLAGS", base), ("CARGO_TARGET_DIR", "target/miri")],
+    );
+    let tree = format!("{base} -Zmiri-tree-borrows");
+    ok &= run(
+        "cargo",
+        &args,
+        &[("MIRIFLAGS", &tree), ("CARGO_TARGET_DIR", "target/miri")],
+    );
+    // The conformance suite (every family, through the umbrella), under both
+    // borrow models: about 20 s each.
+    let conformance = [
+        "+nightly",
+        "miri",
+        "test",
+        "-p",
+        "ringmpsc",
+        "--test",
+        "conformance",
+    ];
+    for flags in [base, tree.as_str()] {
+        ok &= run(
+            "cargo",
+            &conformance,
+            &[("MIRIFLAGS", flags), ("CARGO_TARGET_DIR", "target/miri")],
+        );
+    }
+    outcome(ok)
+}
+
+/// The tests of every shipped library crate (the unsafe ones, then the safe
+/// ones as `cargo metadata` lists them) under ThreadSanitizer, with the
+/// symmetric fence fallback.
+pub(crate) fn tsan() -> Outcome {
+    if !nightly_has("rust-src") {
+        eprintln!(
+            "\n!!! xtask tsan: SKIPPED: nightly rust-src is missing (rustup component add --toolchain nightly rust-src)."
+        );
+        return Outcome::Missing;
+    }
+    let ws = match Workspace::load(&workspace_root()) {
+        Ok(ws) => ws,
+        Err(e) => {
+            eprintln!("xtask tsan: {e}");
+            return Outcome::Failed;
+        }
+    };
+    let target = "x86_64-unknown-linux-gnu";
+    let mut args = vec![
+        "+nightly",
+        "test",
+        "-Zbuild-std",
+        "--target",
+        target,
+        "--release",
+    ];
+    let unsafe_crates = UNSAFE_CRATES.iter().copied().filter(|c| member_exists(c));
+    let safe_crates = ws.safe_crates().map(|m| m.name.as_str());
+    for c in unsafe_crates.chain(safe_crates) {
+        args.extend(["-p", c]);
+    }
+    args.extend(["--tests"]);
+    outcome(run(
+        "cargo",
+        &args,
+        &[
+            ("RUSTFLAGS", "-Zsanitizer=thread --cfg ring_symmetric_fence"),
+            ("RUSTDOCFLAGS", "-Zsanitizer=thread"),
+            // Tests of allocation failure ask for impossible sizes: the
+            // sanitizer's allocator must return null, as the system's does.
+            ("TSAN_OPTIONS", "allocator_may_return_null=1"),
+            ("CARGO_TARGET_DIR", "target/tsan"),
+        ],
+    ))
+}
