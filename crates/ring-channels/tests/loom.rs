@@ -142,6 +142,15 @@ fn spmc_two_sleepers_two_commits_each_get_one() {
     });
 }
 
+/// An item that counts its drops (in a loom atomic).
+struct D(std::sync::Arc<loom::sync::atomic::AtomicUsize>);
+
+impl Drop for D {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, loom::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 /// Issue: the last consumer's drop racing a producer's send. The item is
 /// either handed back (`Closed(v)`) or dropped exactly once, by the drain or
 /// at the latest by the producer's next send, never both, never neither.
@@ -149,12 +158,6 @@ fn spmc_two_sleepers_two_commits_each_get_one() {
 fn spmc_last_consumer_drop_races_send() {
     loom::model(|| {
         let drops = std::sync::Arc::new(loom::sync::atomic::AtomicUsize::new(0));
-        struct D(std::sync::Arc<loom::sync::atomic::AtomicUsize>);
-        impl Drop for D {
-            fn drop(&mut self) {
-                self.0.fetch_add(1, loom::sync::atomic::Ordering::SeqCst);
-            }
-        }
         let (mut tx, rx) = spmc::channel::<D>(cap2());
         let c = thread::spawn(move || drop(rx));
         let returned = match tx.try_send(D(drops.clone())) {
@@ -183,12 +186,6 @@ fn spmc_last_consumer_drop_races_send() {
 fn mpmc_last_consumer_drop_races_send() {
     loom::model(|| {
         let drops = std::sync::Arc::new(loom::sync::atomic::AtomicUsize::new(0));
-        struct D(std::sync::Arc<loom::sync::atomic::AtomicUsize>);
-        impl Drop for D {
-            fn drop(&mut self) {
-                self.0.fetch_add(1, loom::sync::atomic::Ordering::SeqCst);
-            }
-        }
         let (mut tx, rx) = mpmc::channel::<D>(cap2());
         let c = thread::spawn(move || drop(rx));
         let _ = tx

@@ -9,10 +9,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
-use common::{Rng, Seen, counted, scale, watchdog};
+use common::{Rng, Seen};
 use ring_channels::mpsc;
 use ring_core::wait::RecvEndpoint;
 use ring_core::{Config, RecvTimeoutError, TryRecvError, TrySendError, WaitStrategy};
+use ringmpsc_testkit::{Counted, counted, scale, watchdog};
 
 fn small(bits: u32) -> Config {
     Config::default().with_ring_bits(bits).with_max_producers(2)
@@ -257,7 +258,7 @@ fn every_item_is_dropped_exactly_once() {
     let drops = Arc::new(AtomicUsize::new(0));
     let sent;
     {
-        let (mut a, mut rx) = mpsc::channel::<common::Counted>(small(3));
+        let (mut a, mut rx) = mpsc::channel::<Counted>(small(3));
         let mut b = a.clone();
         let mut n = 0;
         for i in 0..6 {

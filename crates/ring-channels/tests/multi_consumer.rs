@@ -9,9 +9,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
-use common::{Seen, counted, scale, watchdog};
+use common::Seen;
 use ring_channels::{mpmc, spmc};
 use ring_core::{Config, RecvTimeoutError, TryRecvError, TrySendError, WaitStrategy};
+use ringmpsc_testkit::{Counted, counted, scale, watchdog};
 
 fn small(bits: u32) -> Config {
     Config::default()
@@ -76,11 +77,7 @@ fn spmc_exactly_once_with_bitmap() {
             }
         }
         drop(tx);
-        let mut all = Seen::new(n);
-        for h in hs {
-            all.merge(&h.join().unwrap());
-        }
-        assert_eq!(all.count(), n);
+        assert_eq!(Seen::join_all(n, hs).count(), n);
     });
 }
 
@@ -135,11 +132,7 @@ fn mpmc_exactly_once_with_bitmap() {
         for h in ps {
             h.join().unwrap();
         }
-        let mut all = Seen::new(n);
-        for h in cs {
-            all.merge(&h.join().unwrap());
-        }
-        assert_eq!(all.count(), n);
+        assert_eq!(Seen::join_all(n, cs).count(), n);
     });
 }
 
@@ -232,7 +225,7 @@ fn close_wakes_every_sleeper_for_both_families() {
 fn items_drop_exactly_once_in_both_families() {
     let drops = Arc::new(AtomicUsize::new(0));
     {
-        let (mut tx, mut rx) = spmc::channel::<common::Counted>(small(3));
+        let (mut tx, mut rx) = spmc::channel::<Counted>(small(3));
         for i in 0..6 {
             tx.try_send(counted(i, &drops)).unwrap();
         }
@@ -246,7 +239,7 @@ fn items_drop_exactly_once_in_both_families() {
     }
     assert_eq!(drops.load(Ordering::SeqCst), 6);
     {
-        let (mut tx, mut rx) = mpmc::channel::<common::Counted>(small(3));
+        let (mut tx, mut rx) = mpmc::channel::<Counted>(small(3));
         let mut tx2 = tx.clone();
         for i in 0..4 {
             tx.try_send(counted(i, &drops)).unwrap();

@@ -1,38 +1,17 @@
 //! Every counter of `Metrics`, driven through a real SPSC ring.
 
-use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use ring_core::spsc::{Builder, Consumer, Producer};
-use ring_core::{Config, Observer, RecvTimeoutError, SendTimeoutError, WaitStrategy};
+use ring_core::{Observer, RecvTimeoutError, SendTimeoutError, WaitStrategy};
 use ring_metrics::{HISTOGRAM_BUCKETS, Metrics, MetricsSnapshot};
-
-/// Runs `f` on a thread and fails the test if it does not finish in time.
-fn watchdog<R: Send + 'static>(secs: u64, f: impl FnOnce() -> R + Send + 'static) -> R {
-    let (done_tx, done_rx) = mpsc::channel();
-    let h = thread::spawn(move || {
-        let r = f();
-        let _ = done_tx.send(());
-        r
-    });
-    let limit = if cfg!(miri) { secs * 60 } else { secs };
-    match done_rx.recv_timeout(Duration::from_secs(limit)) {
-        Ok(()) => h.join().expect("test body panicked"),
-        Err(mpsc::RecvTimeoutError::Disconnected) => match h.join() {
-            Ok(r) => r,
-            Err(p) => std::panic::resume_unwind(p),
-        },
-        Err(mpsc::RecvTimeoutError::Timeout) => {
-            panic!("watchdog: test body did not finish within {limit}s (hang)")
-        }
-    }
-}
+use ringmpsc_testkit::{small, watchdog};
 
 type Pair = (Producer<u64, Metrics>, Consumer<u64, Metrics>);
 
 fn ring(bits: u32, m: &Metrics) -> Pair {
-    Builder::new(Config::default().with_ring_bits(bits))
+    Builder::new(small(bits))
         .observer(m.clone())
         .build::<u64>()
         .unwrap()
@@ -228,7 +207,7 @@ fn latency_is_measured_with_lower_bounds() {
 fn latency_across_wrap_around_and_threads() {
     watchdog(60, || {
         let n: u64 = if cfg!(miri) { 200 } else { 50_000 };
-        let cfg = Config::default().with_ring_bits(3);
+        let cfg = small(3);
         let m = Metrics::with_latency(cfg.capacity());
         let (mut tx, mut rx) = ring(3, &m);
         let p = thread::spawn(move || {

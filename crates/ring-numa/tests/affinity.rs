@@ -4,11 +4,12 @@
 
 mod common;
 
-use common::{TempTree, watchdog};
+use common::TempTree;
 use ring_numa::{
     NumaError, Topology, allowed_cpus, bind_thread_to_cpu, bind_thread_to_node, current_cpu,
     current_node,
 };
+use ringmpsc_testkit::watchdog;
 
 #[test]
 fn bind_then_current_cpu_is_that_cpu() {

@@ -4,12 +4,13 @@
 
 mod common;
 
-use common::{TempTree, watchdog};
+use common::TempTree;
 use ring_core::{BuildError, Config, MemoryError, spsc::Builder};
 use ring_numa::{
     NodeLocal, NumaError, Policy, PolicyMode, Topology, bind_thread_to_node, memory_policy_of,
     node_of_memory,
 };
+use ringmpsc_testkit::watchdog;
 
 /// 4096 `u64` slots: 32 KiB, several pages.
 const CFG: Config = Config::LOW_LATENCY;

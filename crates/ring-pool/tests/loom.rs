@@ -11,7 +11,7 @@
 use loom::sync::Arc;
 use loom::thread;
 
-use ring_pool::{BufferPool, PoolError};
+use ring_pool::{BufferPool, Handle, PoolError};
 
 /// One alloc/write/check/free cycle (publish+claim on odd rounds).
 fn cycle(pool: &BufferPool, mark: u8, round: usize) -> bool {
@@ -99,6 +99,24 @@ fn free_list_aba() {
     });
 }
 
+/// One side of `claim_races_claim`: whether this claim of `h` won (and then
+/// saw the byte 42); a lost race is `AlreadyClaimed` or `StaleHandle`.
+fn claim_42(pool: &BufferPool, h: Handle) -> bool {
+    match pool.claim(h) {
+        Ok(s) => {
+            assert_eq!(s[0], 42);
+            true
+        }
+        Err(e) => {
+            assert!(matches!(
+                e,
+                PoolError::AlreadyClaimed | PoolError::StaleHandle
+            ));
+            false
+        }
+    }
+}
+
 /// Two threads claim copies of one handle: exactly one wins; the loser sees
 /// `AlreadyClaimed` (winner still holds it) or `StaleHandle` (winner done).
 /// The slab comes back exactly once.
@@ -110,32 +128,8 @@ fn claim_races_claim() {
         slab[0] = 42;
         let h = slab.publish(1);
         let p = pool.clone();
-        let t = thread::spawn(move || match p.claim(h) {
-            Ok(s) => {
-                assert_eq!(s[0], 42);
-                true
-            }
-            Err(e) => {
-                assert!(matches!(
-                    e,
-                    PoolError::AlreadyClaimed | PoolError::StaleHandle
-                ));
-                false
-            }
-        });
-        let mine = match pool.claim(h) {
-            Ok(s) => {
-                assert_eq!(s[0], 42);
-                true
-            }
-            Err(e) => {
-                assert!(matches!(
-                    e,
-                    PoolError::AlreadyClaimed | PoolError::StaleHandle
-                ));
-                false
-            }
-        };
+        let t = thread::spawn(move || claim_42(&p, h));
+        let mine = claim_42(&pool, h);
         let theirs = t.join().unwrap();
         assert!(mine ^ theirs, "exactly one claim wins");
         assert_eq!(pool.available(), 2);

@@ -1,32 +1,10 @@
 //! Integration tests of the pool through its public API (also run under miri).
 
-use std::sync::mpsc;
 use std::thread;
-use std::time::Duration;
 
 use ring_core::{Config, spsc};
 use ring_pool::{BufferPool, Handle, MAX_SLABS, PoolError};
-
-/// Runs `f` on a thread and fails the test if it does not finish in time.
-fn watchdog<R: Send + 'static>(secs: u64, f: impl FnOnce() -> R + Send + 'static) -> R {
-    let (done_tx, done_rx) = mpsc::channel();
-    let h = thread::spawn(move || {
-        let r = f();
-        let _ = done_tx.send(());
-        r
-    });
-    let limit = if cfg!(miri) { secs * 60 } else { secs };
-    match done_rx.recv_timeout(Duration::from_secs(limit)) {
-        Ok(()) => h.join().expect("test body panicked"),
-        Err(mpsc::RecvTimeoutError::Disconnected) => match h.join() {
-            Ok(r) => r,
-            Err(p) => std::panic::resume_unwind(p),
-        },
-        Err(mpsc::RecvTimeoutError::Timeout) => {
-            panic!("watchdog: test body did not finish within {limit}s (hang)")
-        }
-    }
-}
+use ringmpsc_testkit::watchdog;
 
 #[test]
 fn construction_errors_are_typed() {

@@ -42,6 +42,14 @@ fn attach_with(mutate: impl FnOnce(&mut Vec<u8>)) -> ShmError {
     SharedRing::<u64>::attach(memfd(&b, true)).unwrap_err()
 }
 
+/// A good file with the little-endian `v` written at byte `at`, attached
+/// (attaching checks the header only).
+fn attach_patched(at: usize, v: u64) -> SharedRing<u64> {
+    let mut b = good();
+    b[at..at + 8].copy_from_slice(&v.to_le_bytes());
+    SharedRing::<u64>::attach(memfd(&b, true)).unwrap()
+}
+
 #[test]
 #[cfg_attr(miri, ignore = "memfd_create and mmap are system calls")]
 fn a_good_file_attaches() {
@@ -136,29 +144,13 @@ fn missing_seals_are_refused() {
 #[cfg_attr(miri, ignore = "memfd_create and mmap are system calls")]
 fn impossible_indices_are_errors() {
     // Tail far ahead of head.
-    let ring = SharedRing::<u64>::attach(memfd(
-        &{
-            let mut b = good();
-            b[128..136].copy_from_slice(&1000u64.to_le_bytes());
-            b
-        },
-        true,
-    ))
-    .unwrap();
+    let ring = attach_patched(128, 1000);
     assert!(matches!(
         ring.into_consumer(),
         Err(ShmError::IndexCorrupt(_))
     ));
     // Head past tail.
-    let ring = SharedRing::<u64>::attach(memfd(
-        &{
-            let mut b = good();
-            b[256..264].copy_from_slice(&5u64.to_le_bytes());
-            b
-        },
-        true,
-    ))
-    .unwrap();
+    let ring = attach_patched(256, 5);
     assert!(matches!(
         ring.into_producer(),
         Err(ShmError::IndexCorrupt(_))

@@ -4,17 +4,14 @@
 
 use std::time::Duration;
 
-use ring_core::{Config, RecvTimeoutError, SendTimeoutError, TryRecvError, TrySendError};
+use ring_core::{RecvTimeoutError, SendTimeoutError, TryRecvError, TrySendError};
 use ring_shm::{ShmError, ShmImage};
+use ringmpsc_testkit::small;
 
 const RING: usize = 128; // ring-core header offset
 const TAIL: usize = RING; // producer line: tail
 const HEAD: usize = RING + 128; // consumer line: head
 const CONSUMER_PID: usize = 76;
-
-fn cfg(bits: u32) -> Config {
-    Config::default().with_ring_bits(bits)
-}
 
 fn put_u64(image: &ShmImage, offset: usize, v: u64) {
     // SAFETY: the tests use every handle of `image` on this thread only.
@@ -23,7 +20,7 @@ fn put_u64(image: &ShmImage, offset: usize, v: u64) {
 
 #[test]
 fn items_flow_in_order_across_wrap_around() {
-    let image = ShmImage::new::<[u32; 3]>(cfg(3)).unwrap();
+    let image = ShmImage::new::<[u32; 3]>(small(3)).unwrap();
     let mut tx = image.producer::<[u32; 3]>().unwrap();
     let mut rx = image.consumer::<[u32; 3]>().unwrap();
     let total: u32 = if cfg!(miri) { 200 } else { 20_000 };
@@ -95,7 +92,7 @@ fn items_flow_in_order_across_wrap_around() {
 
 #[test]
 fn close_and_roles() {
-    let image = ShmImage::new::<u64>(cfg(2)).unwrap();
+    let image = ShmImage::new::<u64>(small(2)).unwrap();
     let mut tx = image.producer::<u64>().unwrap();
     let mut rx = image.consumer::<u64>().unwrap();
     assert!(matches!(image.producer::<u64>(), Err(ShmError::RoleTaken)));
@@ -117,7 +114,7 @@ fn close_and_roles() {
 
 #[test]
 fn consumer_close_is_seen_by_the_producer() {
-    let image = ShmImage::new::<u8>(cfg(1)).unwrap();
+    let image = ShmImage::new::<u8>(small(1)).unwrap();
     let mut tx = image.producer::<u8>().unwrap();
     let rx = image.consumer::<u8>().unwrap();
     tx.send_slice(&[1, 2]);
@@ -130,7 +127,7 @@ fn consumer_close_is_seen_by_the_producer() {
 
 #[test]
 fn timeouts_on_empty_and_full() {
-    let image = ShmImage::new::<u8>(cfg(1)).unwrap();
+    let image = ShmImage::new::<u8>(small(1)).unwrap();
     let mut tx = image.producer::<u8>().unwrap();
     let mut rx = image.consumer::<u8>().unwrap();
     assert_eq!(
@@ -148,7 +145,7 @@ fn timeouts_on_empty_and_full() {
 
 #[test]
 fn tail_far_ahead_of_head_closes_the_consumer() {
-    let image = ShmImage::new::<u64>(cfg(2)).unwrap();
+    let image = ShmImage::new::<u64>(small(2)).unwrap();
     let mut rx = image.consumer::<u64>().unwrap();
     put_u64(&image, TAIL, 1 << 40); // the "producer" writes an impossible tail
     assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
@@ -162,7 +159,7 @@ fn tail_far_ahead_of_head_closes_the_consumer() {
 
 #[test]
 fn head_past_tail_closes_the_producer() {
-    let image = ShmImage::new::<u64>(cfg(2)).unwrap();
+    let image = ShmImage::new::<u64>(small(2)).unwrap();
     let mut tx = image.producer::<u64>().unwrap();
     tx.send_slice(&[1, 2, 3, 4]);
     put_u64(&image, HEAD, 9); // ahead of tail 4
@@ -172,13 +169,13 @@ fn head_past_tail_closes_the_producer() {
 
 #[test]
 fn corrupt_indices_are_refused_when_a_role_is_taken() {
-    let image = ShmImage::new::<u64>(cfg(2)).unwrap();
+    let image = ShmImage::new::<u64>(small(2)).unwrap();
     put_u64(&image, TAIL, 100);
     assert!(matches!(
         image.consumer::<u64>(),
         Err(ShmError::IndexCorrupt(_))
     ));
-    let image = ShmImage::new::<u64>(cfg(2)).unwrap();
+    let image = ShmImage::new::<u64>(small(2)).unwrap();
     put_u64(&image, HEAD, 1);
     assert!(matches!(
         image.producer::<u64>(),
@@ -188,7 +185,7 @@ fn corrupt_indices_are_refused_when_a_role_is_taken() {
 
 #[test]
 fn garbage_slots_are_only_garbage_values() {
-    let image = ShmImage::new::<f64>(cfg(3)).unwrap();
+    let image = ShmImage::new::<f64>(small(3)).unwrap();
     let mut tx = image.producer::<f64>().unwrap();
     let mut rx = image.consumer::<f64>().unwrap();
     tx.send_slice(&[1.0; 8]);
@@ -205,7 +202,7 @@ fn garbage_slots_are_only_garbage_values() {
 
 #[test]
 fn a_silent_peer_without_pidfd_counts_as_dead() {
-    let image = ShmImage::new::<u8>(cfg(1)).unwrap();
+    let image = ShmImage::new::<u8>(small(1)).unwrap();
     let mut tx = image.producer::<u8>().unwrap();
     // A consumer "process" that can never be verified through a pidfd
     // (unknown start time) and never beats.
@@ -226,7 +223,7 @@ fn a_silent_peer_without_pidfd_counts_as_dead() {
 
 #[test]
 fn validation_errors_on_images() {
-    let good = ShmImage::new::<u32>(cfg(4))
+    let good = ShmImage::new::<u32>(small(4))
         .unwrap()
         .to_vec()
         .expect("no handle exists");
@@ -295,7 +292,7 @@ fn random_header_bytes_never_crash() {
     };
     let rounds = if cfg!(miri) { 12 } else { 2000 };
     for _ in 0..rounds {
-        let image = ShmImage::new::<u16>(cfg(3)).unwrap();
+        let image = ShmImage::new::<u16>(small(3)).unwrap();
         let flips = rnd() % 4 + 1;
         for _ in 0..flips {
             let off = (rnd() % 528) as usize;
@@ -347,7 +344,7 @@ fn wide(i: u64) -> Wide {
 fn slots_of_an_over_aligned_type_are_aligned() {
     let images = if cfg!(miri) { 2 } else { 16 };
     for round in 0..images {
-        let image = ShmImage::new::<Wide>(cfg(2)).unwrap();
+        let image = ShmImage::new::<Wide>(small(2)).unwrap();
         let layout = image.validate::<Wide>().unwrap();
         assert_eq!(layout.slots_offset() % 256, 0);
         let mut tx = image.producer::<Wide>().unwrap();
@@ -365,7 +362,7 @@ fn slots_of_an_over_aligned_type_are_aligned() {
 /// indices are sane again the role can be taken.
 #[test]
 fn a_failed_claim_gives_the_role_back() {
-    let image = ShmImage::new::<u64>(cfg(2)).unwrap();
+    let image = ShmImage::new::<u64>(small(2)).unwrap();
     put_u64(&image, TAIL, 100);
     assert!(matches!(
         image.consumer::<u64>(),
@@ -394,7 +391,7 @@ fn a_failed_claim_gives_the_role_back() {
 /// reports.)
 #[test]
 fn to_vec_only_copies_an_image_no_one_else_can_write() {
-    let mut image = ShmImage::new::<u64>(cfg(2)).unwrap();
+    let mut image = ShmImage::new::<u64>(small(2)).unwrap();
     let slots = image.validate::<u64>().unwrap().slots_offset();
     let mut tx = image.producer::<u64>().unwrap();
     assert_eq!(image.to_vec(), None, "a live producer");
@@ -426,7 +423,7 @@ fn to_vec_only_copies_an_image_no_one_else_can_write() {
 /// that attaches later is received from.
 #[test]
 fn a_receive_before_any_producer_waits_for_one() {
-    let image = ShmImage::new::<u32>(cfg(2)).unwrap();
+    let image = ShmImage::new::<u32>(small(2)).unwrap();
     let mut rx = image.consumer::<u32>().unwrap();
     rx.set_heartbeat_timeout(Duration::ZERO);
     rx.set_liveness_interval(Duration::from_millis(1));

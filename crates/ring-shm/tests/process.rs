@@ -8,36 +8,16 @@ use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::process::{Child, Command};
-use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use ring_core::{Config, RecvError, RecvTimeoutError};
 use ring_shm::fd_passing::{FdServer, connect, recv_fd, send_fd};
 use ring_shm::{SharedRing, ShmSafe};
+use ringmpsc_testkit::watchdog;
 
 const ROLE_ENV: &str = "RING_SHM_TEST_CHILD";
 const SOCK_ENV: &str = "RING_SHM_TEST_SOCK";
-
-/// Runs `f` on a thread and fails the test if it does not finish in time.
-fn watchdog<R: Send + 'static>(secs: u64, f: impl FnOnce() -> R + Send + 'static) -> R {
-    let (done_tx, done_rx) = mpsc::channel();
-    let h = thread::spawn(move || {
-        let r = f();
-        let _ = done_tx.send(());
-        r
-    });
-    match done_rx.recv_timeout(Duration::from_secs(secs)) {
-        Ok(()) => h.join().expect("test body panicked"),
-        Err(mpsc::RecvTimeoutError::Disconnected) => match h.join() {
-            Ok(r) => r,
-            Err(p) => std::panic::resume_unwind(p),
-        },
-        Err(mpsc::RecvTimeoutError::Timeout) => {
-            panic!("watchdog: test body did not finish within {secs}s (hang)")
-        }
-    }
-}
 
 fn is_child() -> bool {
     std::env::var_os(ROLE_ENV).is_some()

@@ -8,33 +8,10 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
+use ring_core::SendError;
 use ring_core::spsc::{self, Builder};
-use ring_core::{Config, SendError};
 use ring_wait::{EventLoop, EventLoopError, WaitStrategy};
-
-/// Runs `f` on a thread and fails the test if it does not finish in time.
-fn watchdog<R: Send + 'static>(secs: u64, f: impl FnOnce() -> R + Send + 'static) -> R {
-    let (done_tx, done_rx) = mpsc::channel();
-    let h = thread::spawn(move || {
-        let r = f();
-        let _ = done_tx.send(());
-        r
-    });
-    match done_rx.recv_timeout(Duration::from_secs(secs)) {
-        Ok(()) => h.join().expect("test body panicked"),
-        Err(mpsc::RecvTimeoutError::Disconnected) => match h.join() {
-            Ok(r) => r,
-            Err(p) => std::panic::resume_unwind(p),
-        },
-        Err(mpsc::RecvTimeoutError::Timeout) => {
-            panic!("watchdog: test body did not finish within {secs}s (hang)")
-        }
-    }
-}
-
-fn small(bits: u32) -> Config {
-    Config::default().with_ring_bits(bits)
-}
+use ringmpsc_testkit::{Counted, counted, small, watchdog};
 
 const ALL: [WaitStrategy; 6] = [
     WaitStrategy::BusySpin,
@@ -139,30 +116,13 @@ fn an_idle_timeout_never_ends_the_loop() {
     });
 }
 
-/// An item that counts its drops.
-struct Counted {
-    id: u64,
-    drops: Arc<AtomicUsize>,
-}
-
-impl Drop for Counted {
-    fn drop(&mut self) {
-        self.drops.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
 #[test]
 fn a_handler_panic_is_reported_and_every_item_dropped_once() {
     watchdog(30, || {
         let drops = Arc::new(AtomicUsize::new(0));
         let (mut tx, rx) = spsc::channel::<Counted>(small(5));
         for id in 0..20 {
-            tx.send(Counted {
-                id,
-                drops: drops.clone(),
-            })
-            .map_err(|_| "send")
-            .unwrap();
+            tx.send(counted(id, &drops)).map_err(|_| "send").unwrap();
         }
         let el = EventLoop::spawn(
             rx,
@@ -181,10 +141,7 @@ fn a_handler_panic_is_reported_and_every_item_dropped_once() {
             other => panic!("expected a handler panic, got {other:?}"),
         }
         // The dead loop closed the channel: senders learn at once.
-        let back = tx.send(Counted {
-            id: 99,
-            drops: drops.clone(),
-        });
+        let back = tx.send(counted(99, &drops));
         assert!(back.is_err());
         drop(back);
         drop(tx);

@@ -15,7 +15,7 @@ use loom::sync::Arc;
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::thread;
 
-use ring_core::spsc::{self, Consumer};
+use ring_core::spsc::{self, Consumer, Producer};
 use ring_core::{Config, Notify, TryRecvError};
 
 /// The abstract notifier: counts signals (an eventfd's counter).
@@ -29,15 +29,38 @@ impl Notify for Signals {
     }
 }
 
-fn cap(bits: u32) -> Config {
-    Config::default().with_ring_bits(bits)
-}
-
-/// A consumer with the counting notifier attached.
-fn consumer_with_signals(rx: &mut Consumer<u32>) -> Arc<AtomicUsize> {
+/// A one-slot ring whose consumer has the counting notifier attached, and
+/// the signal count.
+fn ring_with_signals() -> (Producer<u32>, Consumer<u32>, Arc<AtomicUsize>) {
+    let (tx, mut rx) = spsc::channel::<u32>(Config::default().with_ring_bits(1));
     let count = Arc::new(AtomicUsize::new(0));
     rx.set_notifier(Some(Signals(count.clone())));
-    count
+    (tx, rx, count)
+}
+
+/// A producer thread that sends `items` and hands the producer back: the
+/// ring stays open, so only the commits can wake the consumer.
+fn send_and_keep(
+    mut tx: Producer<u32>,
+    items: &'static [u32],
+) -> thread::JoinHandle<Producer<u32>> {
+    thread::spawn(move || {
+        for &v in items {
+            tx.try_send(v).unwrap();
+        }
+        tx
+    })
+}
+
+/// A producer thread that sends `items`, then closes the ring (drops the
+/// producer).
+fn send_and_close(mut tx: Producer<u32>, items: &'static [u32]) -> thread::JoinHandle<()> {
+    thread::spawn(move || {
+        for &v in items {
+            tx.try_send(v).unwrap();
+        }
+        drop(tx);
+    })
 }
 
 /// Sleeps until the count moves past `consumed` (what the consumer has
@@ -74,12 +97,8 @@ fn event_loop(rx: &mut Consumer<u32>, count: &AtomicUsize) -> (Vec<u32>, usize) 
 #[test]
 fn an_armed_consumer_is_signalled_and_then_finds_the_item() {
     loom::model(|| {
-        let (mut tx, mut rx) = spsc::channel::<u32>(cap(1));
-        let count = consumer_with_signals(&mut rx);
-        let p = thread::spawn(move || {
-            tx.try_send(7).unwrap();
-            tx // kept open: only the commit can wake the consumer
-        });
+        let (tx, mut rx, count) = ring_with_signals();
+        let p = send_and_keep(tx, &[7]);
         if !rx.arm() {
             // arm() said "sleep": the commit has not been seen, so it must signal.
             sleep(&count, 0);
@@ -97,9 +116,8 @@ fn an_armed_consumer_is_signalled_and_then_finds_the_item() {
 #[test]
 fn an_armed_consumer_is_signalled_by_the_close() {
     loom::model(|| {
-        let (tx, mut rx) = spsc::channel::<u32>(cap(1));
-        let count = consumer_with_signals(&mut rx);
-        let p = thread::spawn(move || drop(tx));
+        let (tx, mut rx, count) = ring_with_signals();
+        let p = send_and_close(tx, &[]);
         if !rx.arm() {
             sleep(&count, 0);
         }
@@ -112,12 +130,8 @@ fn an_armed_consumer_is_signalled_by_the_close() {
 #[test]
 fn commit_then_close_delivers_the_item_before_closed() {
     loom::model(|| {
-        let (mut tx, mut rx) = spsc::channel::<u32>(cap(1));
-        let count = consumer_with_signals(&mut rx);
-        let p = thread::spawn(move || {
-            tx.try_send(1).unwrap();
-            drop(tx);
-        });
+        let (tx, mut rx, count) = ring_with_signals();
+        let p = send_and_close(tx, &[1]);
         let (got, _) = event_loop(&mut rx, &count);
         assert_eq!(got, [1]);
         p.join().unwrap();
@@ -127,13 +141,8 @@ fn commit_then_close_delivers_the_item_before_closed() {
 #[test]
 fn two_commits_across_rearming_are_both_delivered() {
     loom::model(|| {
-        let (mut tx, mut rx) = spsc::channel::<u32>(cap(1));
-        let count = consumer_with_signals(&mut rx);
-        let p = thread::spawn(move || {
-            tx.try_send(1).unwrap();
-            tx.try_send(2).unwrap();
-            drop(tx);
-        });
+        let (tx, mut rx, count) = ring_with_signals();
+        let p = send_and_close(tx, &[1, 2]);
         let (got, sleeps) = event_loop(&mut rx, &count);
         assert_eq!(got, [1, 2]);
         assert!(
@@ -147,13 +156,8 @@ fn two_commits_across_rearming_are_both_delivered() {
 #[test]
 fn a_consumer_that_never_arms_is_never_signalled() {
     loom::model(|| {
-        let (mut tx, mut rx) = spsc::channel::<u32>(cap(1));
-        let count = consumer_with_signals(&mut rx);
-        let p = thread::spawn(move || {
-            tx.try_send(1).unwrap();
-            tx.try_send(2).unwrap();
-            drop(tx);
-        });
+        let (tx, mut rx, count) = ring_with_signals();
+        let p = send_and_close(tx, &[1, 2]);
         let mut got = Vec::new();
         loop {
             match rx.try_recv() {
@@ -176,12 +180,8 @@ fn a_consumer_that_never_arms_is_never_signalled() {
 #[test]
 fn a_disarm_racing_a_commit_never_loses_the_item() {
     loom::model(|| {
-        let (mut tx, mut rx) = spsc::channel::<u32>(cap(1));
-        let count = consumer_with_signals(&mut rx);
-        let p = thread::spawn(move || {
-            tx.try_send(5).unwrap();
-            tx
-        });
+        let (tx, mut rx, count) = ring_with_signals();
+        let p = send_and_keep(tx, &[5]);
         // Arm and give up at once (a timeout in the event loop): a late
         // signal is harmless, and the item is received either way.
         let _ = rx.arm();
@@ -201,12 +201,8 @@ fn a_disarm_racing_a_commit_never_loses_the_item() {
 #[should_panic(expected = "maximum number of branches")]
 fn broken_sleeping_without_arming_is_caught() {
     loom::model(|| {
-        let (mut tx, mut rx) = spsc::channel::<u32>(cap(1));
-        let count = consumer_with_signals(&mut rx);
-        let p = thread::spawn(move || {
-            tx.try_send(7).unwrap();
-            tx
-        });
+        let (tx, mut rx, count) = ring_with_signals();
+        let p = send_and_keep(tx, &[7]);
         // Wrong on purpose: look at the ring, then sleep without arming.
         if rx.is_empty() {
             sleep(&count, 0);
@@ -220,12 +216,8 @@ fn broken_sleeping_without_arming_is_caught() {
 #[should_panic(expected = "maximum number of branches")]
 fn broken_deciding_to_sleep_before_arming_is_caught() {
     loom::model(|| {
-        let (mut tx, mut rx) = spsc::channel::<u32>(cap(1));
-        let count = consumer_with_signals(&mut rx);
-        let p = thread::spawn(move || {
-            tx.try_send(7).unwrap();
-            tx
-        });
+        let (tx, mut rx, count) = ring_with_signals();
+        let p = send_and_keep(tx, &[7]);
         // Wrong on purpose: decide from a check made before arming, ignoring
         // what `arm` re-checked.
         let empty = rx.is_empty();

@@ -12,32 +12,9 @@ use std::time::{Duration, Instant};
 
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
 use ring_core::spsc::{self, Builder};
-use ring_core::{Config, Notify, Observer, RecvTimeoutError, TryRecvError};
+use ring_core::{Notify, Observer, RecvTimeoutError, TryRecvError};
 use ring_wait::{Backoff, EventNotifier, Phase, WaitStrategy, Waiter};
-
-/// Runs `f` on a thread and fails the test if it does not finish in time.
-fn watchdog<R: Send + 'static>(secs: u64, f: impl FnOnce() -> R + Send + 'static) -> R {
-    let (done_tx, done_rx) = mpsc::channel();
-    let h = thread::spawn(move || {
-        let r = f();
-        let _ = done_tx.send(());
-        r
-    });
-    match done_rx.recv_timeout(Duration::from_secs(secs)) {
-        Ok(()) => h.join().expect("test body panicked"),
-        Err(mpsc::RecvTimeoutError::Disconnected) => match h.join() {
-            Ok(r) => r,
-            Err(p) => std::panic::resume_unwind(p),
-        },
-        Err(mpsc::RecvTimeoutError::Timeout) => {
-            panic!("watchdog: test body did not finish within {secs}s (hang)")
-        }
-    }
-}
-
-fn small(bits: u32) -> Config {
-    Config::default().with_ring_bits(bits)
-}
+use ringmpsc_testkit::{CountingNotify, small, watchdog};
 
 const ALL: [WaitStrategy; 6] = [
     WaitStrategy::BusySpin,
@@ -236,12 +213,12 @@ fn backoff_completes_and_resets() {
 #[derive(Clone)]
 struct Counting {
     inner: EventNotifier,
-    writes: Arc<AtomicUsize>,
+    writes: CountingNotify,
 }
 
 impl Notify for Counting {
     fn notify(&self) {
-        self.writes.fetch_add(1, Ordering::SeqCst);
+        self.writes.notify();
         self.inner.notify();
     }
 }
@@ -249,14 +226,14 @@ impl Notify for Counting {
 fn counting() -> Counting {
     Counting {
         inner: EventNotifier::new().unwrap(),
-        writes: Arc::new(AtomicUsize::new(0)),
+        writes: CountingNotify::default(),
     }
 }
 
 #[test]
 fn the_ring_writes_the_eventfd_only_while_the_consumer_is_armed() {
     let n = counting();
-    let writes = || n.writes.load(Ordering::SeqCst);
+    let writes = || n.writes.count();
     let (mut tx, mut rx) = spsc::channel::<u32>(small(6));
     rx.set_notifier(Some(n.clone()));
 
@@ -402,6 +379,6 @@ fn an_epoll_consumer_is_woken_by_each_commit_and_by_the_close() {
             ITEMS + 1,
             "one wake-up per commit plus one for the close"
         );
-        assert_eq!(writes.load(Ordering::SeqCst), ITEMS as usize + 1);
+        assert_eq!(writes.count(), ITEMS as usize + 1);
     });
 }

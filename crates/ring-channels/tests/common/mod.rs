@@ -1,59 +1,8 @@
-//! Test scaffolding shared by the integration tests.
+//! Test scaffolding shared by the integration tests (the general helpers
+//! come from `ringmpsc_testkit`).
 #![allow(dead_code)] // reason: each test file uses a different subset
-#![allow(clippy::disallowed_types)] // reason: scaffolding counts with std atomics; no protocol under loom here
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
 use std::thread;
-use std::time::Duration;
-
-/// Runs `f` on a thread and fails the test if it does not finish in time:
-/// a hang becomes a failure with a message instead of a stuck CI job.
-pub(crate) fn watchdog<R: Send + 'static>(secs: u64, f: impl FnOnce() -> R + Send + 'static) -> R {
-    let (done_tx, done_rx) = mpsc::channel();
-    let h = thread::spawn(move || {
-        let r = f();
-        let _ = done_tx.send(());
-        r
-    });
-    let limit = if cfg!(miri) { secs * 60 } else { secs };
-    match done_rx.recv_timeout(Duration::from_secs(limit)) {
-        Ok(()) => h.join().expect("test body panicked"),
-        Err(mpsc::RecvTimeoutError::Disconnected) => match h.join() {
-            Ok(r) => r,
-            Err(p) => std::panic::resume_unwind(p),
-        },
-        Err(mpsc::RecvTimeoutError::Timeout) => {
-            panic!("watchdog: test body did not finish within {limit}s (hang)")
-        }
-    }
-}
-
-/// `full` normally, `reduced` under miri.
-pub(crate) fn scale(full: usize, reduced: usize) -> usize {
-    if cfg!(miri) { reduced } else { full }
-}
-
-/// An item that counts its drops.
-#[derive(Debug)]
-pub(crate) struct Counted {
-    pub(crate) id: u64,
-    pub(crate) drops: Arc<AtomicUsize>,
-}
-
-impl Drop for Counted {
-    fn drop(&mut self) {
-        self.drops.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-pub(crate) fn counted(id: u64, drops: &Arc<AtomicUsize>) -> Counted {
-    Counted {
-        id,
-        drops: drops.clone(),
-    }
-}
 
 /// A bitmap of seen ids that fails on a duplicate.
 pub(crate) struct Seen(Vec<u64>);
@@ -72,6 +21,15 @@ impl Seen {
             assert!(*a & *b == 0, "an item was received by two consumers");
             *a |= *b;
         }
+    }
+    /// Joins consumer threads that each return their own bitmap and merges
+    /// them (failing if two consumers received the same item).
+    pub(crate) fn join_all(n: usize, hs: Vec<thread::JoinHandle<Seen>>) -> Seen {
+        let mut all = Seen::new(n);
+        for h in hs {
+            all.merge(&h.join().unwrap());
+        }
+        all
     }
     pub(crate) fn count(&self) -> usize {
         self.0.iter().map(|w| w.count_ones() as usize).sum()

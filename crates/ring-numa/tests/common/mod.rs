@@ -1,10 +1,8 @@
-//! Shared scaffolding: fake sysfs trees and a watchdog.
+//! Shared scaffolding: fake sysfs trees (the watchdog comes from
+//! `ringmpsc_testkit`).
 #![allow(dead_code)] // reason: each test file uses a different part
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
-use std::thread;
-use std::time::Duration;
 
 /// A directory under the system temp dir, removed on drop.
 pub(crate) struct TempTree {
@@ -47,26 +45,5 @@ impl TempTree {
 impl Drop for TempTree {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.root);
-    }
-}
-
-/// Runs `f` on a new thread and fails the test if it does not finish in
-/// `secs` seconds.
-pub(crate) fn watchdog<R: Send + 'static>(secs: u64, f: impl FnOnce() -> R + Send + 'static) -> R {
-    let (done_tx, done_rx) = mpsc::channel();
-    let h = thread::spawn(move || {
-        let r = f();
-        let _ = done_tx.send(());
-        r
-    });
-    match done_rx.recv_timeout(Duration::from_secs(secs)) {
-        Ok(()) => h.join().expect("test body panicked"),
-        Err(mpsc::RecvTimeoutError::Disconnected) => match h.join() {
-            Ok(r) => r,
-            Err(p) => std::panic::resume_unwind(p),
-        },
-        Err(mpsc::RecvTimeoutError::Timeout) => {
-            panic!("watchdog: test body did not finish within {secs}s (hang)")
-        }
     }
 }
