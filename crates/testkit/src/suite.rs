@@ -34,6 +34,11 @@ macro_rules! conformance_core {
         #[allow(unused_imports)]
         use $f as family;
 
+        fn pair(config: Config) -> (family::Producer<u64>, family::Consumer<u64>) {
+            family::channel(config)
+        }
+        $crate::conformance_basic!(pair);
+
         fn drops() -> Arc<AtomicUsize> {
             Arc::new(AtomicUsize::new(0))
         }
@@ -43,62 +48,6 @@ macro_rules! conformance_core {
         }
 
         // ------------------------------------------------- std semantics ---
-
-        #[test]
-        fn send_after_the_consumer_is_gone_gives_the_value_back() {
-            let (mut tx, rx) = family::channel::<u64>(small(2));
-            drop(rx);
-            assert!(tx.is_closed());
-            assert_eq!(tx.try_send(1), Err(TrySendError::Closed(1)));
-            assert_eq!(tx.send(2).unwrap_err().into_inner(), 2);
-            assert_eq!(
-                tx.send_timeout(3, Duration::from_millis(1)),
-                Err(SendTimeoutError::Closed(3))
-            );
-            assert_eq!(
-                tx.send_with(4, WaitStrategy::BusySpin),
-                Err(SendTimeoutError::Closed(4))
-            );
-            assert!(tx.reserve(1).is_none());
-            assert!(tx.reserve_with(1, WaitStrategy::Blocking).is_err());
-        }
-
-        #[test]
-        fn recv_after_every_producer_is_gone_drains_then_reports_closed() {
-            let (mut tx, mut rx) = family::channel::<u64>(small(2));
-            tx.try_send(1).unwrap();
-            tx.try_send(2).unwrap();
-            drop(tx);
-            assert!(rx.is_closed());
-            assert_eq!(rx.recv(), Ok(1));
-            assert_eq!(rx.recv_timeout(Duration::from_secs(5)), Ok(2));
-            assert_eq!(rx.recv(), Err(RecvError));
-            assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
-            assert_eq!(
-                rx.recv_timeout(Duration::from_millis(1)),
-                Err(RecvTimeoutError::Closed)
-            );
-            assert_eq!(
-                rx.recv_with(WaitStrategy::Yielding),
-                Err(RecvTimeoutError::Closed)
-            );
-            assert!(
-                rx.consume_batch_with(|_| {}, WaitStrategy::Blocking)
-                    .is_err()
-            );
-        }
-
-        #[test]
-        fn close_keeps_what_was_committed() {
-            let (mut tx, mut rx) = family::channel::<u64>(small(2));
-            tx.try_send(1).unwrap();
-            rx.close();
-            rx.close(); // idempotent
-            assert!(tx.is_closed() && rx.is_closed());
-            assert_eq!(tx.try_send(2), Err(TrySendError::Closed(2)));
-            assert_eq!(rx.try_recv(), Ok(1));
-            assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
-        }
 
         #[test]
         fn iterators_end_at_close() {
@@ -190,31 +139,6 @@ macro_rules! conformance_core {
             blocked_recv_ends(|_, closer| closer.close());
         }
 
-        #[test]
-        fn the_producers_close_wakes_a_blocked_recv() {
-            blocked_recv_ends(|tx, _| tx.as_mut().unwrap().close());
-        }
-
-        #[test]
-        fn the_last_producers_drop_wakes_a_blocked_recv() {
-            blocked_recv_ends(|tx, _| *tx = None);
-        }
-
-        #[test]
-        fn close_wakes_a_sleeping_strategy_at_once() {
-            watchdog(20, move || {
-                let (_tx, mut rx) = family::channel::<u64>(small(2));
-                let closer = rx.closer();
-                // An hour: only the close can end it within the watchdog.
-                let h = thread::spawn(move || {
-                    rx.recv_with(WaitStrategy::Sleeping(Duration::from_secs(3600)))
-                });
-                let_it_block();
-                closer.close();
-                assert_eq!(h.join().unwrap(), Err(RecvTimeoutError::Closed));
-            });
-        }
-
         /// A send and a `reserve_with` blocked on a full ring, ended by `close`.
         fn blocked_send_ends(
             close: impl FnOnce(&mut Option<family::Consumer<u64>>) + Send + 'static,
@@ -242,18 +166,8 @@ macro_rules! conformance_core {
         }
 
         #[test]
-        fn the_consumers_close_wakes_a_blocked_send() {
-            blocked_send_ends(|rx| rx.as_mut().unwrap().close());
-        }
-
-        #[test]
         fn a_closer_wakes_a_blocked_send() {
             blocked_send_ends(|rx| rx.as_ref().unwrap().closer().close());
-        }
-
-        #[test]
-        fn the_consumers_drop_wakes_a_blocked_send() {
-            blocked_send_ends(|rx| *rx = None);
         }
 
         /// An armed consumer's notifier is signalled by `close`.
@@ -652,6 +566,160 @@ macro_rules! conformance_clone_consumer {
                 }
                 drop(tx);
             });
+        }
+    };
+}
+
+/// The behaviours every pair of handles passes, including ring-shm's
+/// (whose items are plain data and whose consumer copies out): std-like
+/// semantics, `close` from either side and the last handle's drop waking a
+/// blocked call on the other side (also a `Sleeping` strategy), and queries.
+/// `$make` is a function `fn(Config) -> (producer, consumer)` of `u64`s.
+///
+/// Use: `mod shm { ringmpsc_testkit::conformance_basic!(crate::shm_pair); }`.
+#[macro_export]
+macro_rules! conformance_basic {
+    ($make:path) => {
+        mod basic {
+            #[allow(unused_imports)]
+            use super::*;
+            use std::thread;
+            use std::time::Duration;
+            use $crate::ring_core::{
+                RecvError, RecvTimeoutError, SendTimeoutError, TryRecvError, TrySendError,
+                WaitStrategy,
+            };
+            use $crate::{let_it_block, small, watchdog};
+
+            #[test]
+            fn send_after_the_consumer_is_gone_gives_the_value_back() {
+                let (mut tx, rx) = $make(small(2));
+                drop(rx);
+                assert!(tx.is_closed());
+                assert_eq!(tx.try_send(1), Err(TrySendError::Closed(1)));
+                assert_eq!(tx.send(2).unwrap_err().into_inner(), 2);
+                assert_eq!(
+                    tx.send_timeout(3, Duration::from_millis(1)),
+                    Err(SendTimeoutError::Closed(3))
+                );
+                assert_eq!(
+                    tx.send_with(4, WaitStrategy::BusySpin),
+                    Err(SendTimeoutError::Closed(4))
+                );
+                assert!(tx.reserve(1).is_none());
+                assert!(tx.reserve_with(1, WaitStrategy::Blocking).is_err());
+            }
+
+            #[test]
+            fn recv_after_the_producer_is_gone_drains_then_reports_closed() {
+                let (mut tx, mut rx) = $make(small(2));
+                tx.try_send(1).unwrap();
+                tx.try_send(2).unwrap();
+                drop(tx);
+                assert_eq!(rx.recv(), Ok(1));
+                assert_eq!(rx.recv_timeout(Duration::from_secs(5)), Ok(2));
+                assert_eq!(rx.recv(), Err(RecvError));
+                assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+                assert_eq!(
+                    rx.recv_with(WaitStrategy::Yielding),
+                    Err(RecvTimeoutError::Closed)
+                );
+                assert!(rx.is_closed());
+            }
+
+            #[test]
+            fn close_keeps_what_was_committed() {
+                let (mut tx, mut rx) = $make(small(2));
+                tx.try_send(1).unwrap();
+                rx.close();
+                rx.close(); // idempotent
+                assert!(tx.is_closed() && rx.is_closed());
+                assert_eq!(tx.try_send(2), Err(TrySendError::Closed(2)));
+                assert_eq!(rx.try_recv(), Ok(1));
+                assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+            }
+
+            #[test]
+            fn queries_and_batch_paths_agree_with_one_thread() {
+                let (mut tx, mut rx) = $make(small(2));
+                assert_eq!((tx.capacity(), rx.capacity()), (4, 4));
+                assert!(tx.is_empty() && rx.is_empty() && !tx.is_full());
+                assert_eq!(tx.send_slice(&[1, 2, 3, 4, 5]), 4);
+                assert!(tx.is_full());
+                assert_eq!(tx.try_send(9), Err(TrySendError::Full(9)));
+                assert_eq!((tx.len(), rx.len(), tx.available()), (4, 4, 0));
+                let mut out = [0u64; 2];
+                assert_eq!(rx.recv_slice(&mut out), 2);
+                assert_eq!(out, [1, 2]);
+                let mut v = Vec::new();
+                assert_eq!(rx.recv_many(&mut v, 1), 1);
+                assert_eq!(v, [3]);
+                let mut sum = 0;
+                assert_eq!(rx.consume_batch(|x| sum += x), 1);
+                assert_eq!(sum, 4);
+                assert!(rx.is_empty());
+                assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+            }
+
+            #[test]
+            fn the_producers_close_or_drop_wakes_a_blocked_recv() {
+                for drop_it in [false, true] {
+                    watchdog(20, move || {
+                        let (tx, mut rx) = $make(small(2));
+                        let h = thread::spawn(move || rx.recv());
+                        let_it_block();
+                        let mut tx = Some(tx);
+                        if drop_it {
+                            tx = None;
+                        } else {
+                            tx.as_mut().unwrap().close();
+                        }
+                        assert_eq!(h.join().unwrap(), Err(RecvError));
+                        drop(tx);
+                    });
+                }
+            }
+
+            #[test]
+            fn close_wakes_a_sleeping_strategy_at_once() {
+                watchdog(20, move || {
+                    let (mut tx, mut rx) = $make(small(2));
+                    let h = thread::spawn(move || {
+                        rx.recv_with(WaitStrategy::Sleeping(Duration::from_secs(3600)))
+                    });
+                    let_it_block();
+                    tx.close();
+                    assert_eq!(h.join().unwrap(), Err(RecvTimeoutError::Closed));
+                });
+            }
+
+            #[test]
+            fn the_consumers_close_or_drop_wakes_a_blocked_send() {
+                for drop_it in [false, true] {
+                    watchdog(20, move || {
+                        let (mut tx, rx) = $make(small(1));
+                        tx.try_send(1).unwrap();
+                        tx.try_send(2).unwrap();
+                        let h = thread::spawn(move || {
+                            let r = tx.send(3).map_err(|e| e.into_inner());
+                            let reserve_closed =
+                                tx.reserve_with(1, WaitStrategy::Blocking).is_err();
+                            (r, reserve_closed)
+                        });
+                        let_it_block();
+                        let mut rx = Some(rx);
+                        if drop_it {
+                            rx = None;
+                        } else {
+                            rx.as_mut().unwrap().close();
+                        }
+                        let (r, reserve_closed) = h.join().unwrap();
+                        assert_eq!(r, Err(3));
+                        assert!(reserve_closed);
+                        drop(rx);
+                    });
+                }
+            }
         }
     };
 }
