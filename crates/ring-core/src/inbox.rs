@@ -2,6 +2,9 @@
 //! a value, the one [`InboxReceiver`] takes everything pushed so far with a
 //! single swap.
 //!
+//! *Implementor module*: channel families and sibling crates build on it;
+//! applications use the families.
+//!
 //! It is a Treiber stack with no individual pop: the receiver only ever
 //! swaps the whole list out, so there is no ABA problem and no node is freed
 //! while another thread can still read it. The MPSC channel uses it to hand

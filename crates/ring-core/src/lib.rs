@@ -36,6 +36,30 @@
 //! reason: safe code cannot have two writers or two readers on one ring.
 //! Multi-producer and multi-consumer families live in `ring-channels`.
 //!
+//! ## Module map
+//!
+//! For applications:
+//!
+//! | module | what |
+//! |---|---|
+//! | [`spsc`] | the SPSC channel (`channel`, `Builder`, `Producer`, `Consumer`, `Reservation`) |
+//! | [`wait`] | `WaitStrategy`, `Waiter`, `Closer`, the endpoint traits |
+//! | crate root | `Config`, the error enums, `ChannelStats`, the seams (`RingMemory`, `Heap`, `Observer`, `Notify`) |
+//!
+//! For implementors of channel families and siblings (each says so at its
+//! top; applications use the families built on them):
+//!
+//! | module | what |
+//! |---|---|
+//! | [`raw`] | the single-consumer index protocol with trust policies: the only copy of the index arithmetic |
+//! | [`claim`] | the multi-consumer claim ring (per-slot stamps) |
+//! | [`lifecycle`] | the channel lifecycle: closed flag, handle counts, who wakes whom on close |
+//! | [`endpoint`] | the endpoint API written once: `producer_api!`, `consumer_api!`, generic iterators |
+//! | [`builder`] | the one `Builder` and the `BuildChannel` trait families implement |
+//! | [`inbox`] | the lock-free registration hand-off (MPSC) |
+//! | [`table`] | the grow-only table readable without locks (MPMC) |
+//! | doorbells in [`wait`] | `DoorbellRef`, `WakeGroup`, `NotifierSlot`: the futex words sleepers register on |
+//!
 //! ## Example
 //!
 //! ```

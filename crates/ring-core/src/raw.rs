@@ -1,6 +1,9 @@
 //! The raw single-consumer ring protocol: the one home of the index
 //! arithmetic and of the acquire/release pairs (see `docs/memory-ordering.md`).
 //!
+//! *Implementor module*: channel families and sibling crates build on it;
+//! applications use the families.
+//!
 //! [`RawProducer`] and [`RawConsumer`] each own one side's index and a cached
 //! copy of the other side's; they do no allocation and know nothing of where
 //! the memory lives. The safe SPSC handles ([`crate::spsc`]), the channel

@@ -3,6 +3,9 @@
 //! never moved or freed until the table drops, so a reader never sees a
 //! table freed under it and never waits for an appender.
 //!
+//! *Implementor module*: channel families and sibling crates build on it;
+//! applications use the families.
+//!
 //! Segment `k` holds `16 << k` entries; 32 segments cover any table a
 //! process can hold. The length is published with `Release` after the entry
 //! is written; readers load it with `Acquire`.

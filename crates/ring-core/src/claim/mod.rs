@@ -1,6 +1,9 @@
 //! The multi-consumer claim ring: one producer, any number of consumers,
 //! each item claimed and moved out by exactly one consumer.
 //!
+//! *Implementor module*: channel families and sibling crates build on it;
+//! applications use the families.
+//!
 //! # Protocol (per-slot sequence stamps)
 //!
 //! Every slot has a 64-bit stamp. Positions are unbounded `u64`s; the slot

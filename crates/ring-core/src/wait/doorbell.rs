@@ -1,4 +1,7 @@
 //! Doorbells: the futex word sleepers register on, the notifier slot, and wake groups (several rings, one doorbell).
+//!
+//! *Implementor module*: channel families and sibling crates build on it;
+//! applications use the families.
 
 use super::*;
 
