@@ -1,0 +1,224 @@
+//! The MPSC channel: one SPSC ring per producer (ring decomposition), one
+//! consumer that sleeps on a single doorbell shared by every ring.
+//!
+//! - A [`Producer`] clone registers a new dedicated ring and hands the ring's
+//!   consumer end to the [`Consumer`] through a lock-free inbox
+//!   ([`ring_core::inbox`]); a drop closes the ring. The consumer adopts new
+//!   rings when it sees the inbox non-empty (one load per receive), keeps
+//!   them in a table that only it touches (grow-only, slots of reclaimed
+//!   rings reused), receives everything a dropped producer committed, then
+//!   frees that ring. Registration never blocks the consumer, and no table
+//!   is ever freed under a reader (the consumer is the table's only reader).
+//! - Idle rings are polled exponentially less often (1, 2, 4, .. 64 rounds)
+//!   by the batch calls, but a call that found nothing in the rings it
+//!   polled visits the skipped ones before returning, so skipping never
+//!   hides an item: one item on one of 64 idle producers is returned by the
+//!   very next receive.
+//! - `Closed` is reported only when every producer is gone (or `close` was
+//!   called) **and** every ring is empty.
+//!
+//! # Examples
+//!
+//! ```
+//! use ring_channels::mpsc;
+//! use ring_core::Config;
+//!
+//! let (tx, mut rx) = mpsc::channel::<u64>(Config::LOW_LATENCY);
+//! let handles: Vec<_> = (0..4)
+//!     .map(|t| {
+//!         let mut tx = tx.clone(); // a new ring for this thread
+//!         std::thread::spawn(move || {
+//!             for i in 0..1000 {
+//!                 tx.send(t * 1000 + i).unwrap();
+//!             }
+//!         })
+//!     })
+//!     .collect();
+//! drop(tx);
+//! let mut sum = 0;
+//! while let Ok(n) = rx.consume_batch_with(|x| sum += x, ring_core::WaitStrategy::Blocking) {
+//!     assert!(n > 0);
+//! }
+//! for h in handles {
+//!     h.join().unwrap();
+//! }
+//! assert_eq!(sum, (0..4000).sum());
+//! ```
+
+use core::cell::Cell;
+use core::fmt;
+use core::time::Duration;
+
+use ring_core::inbox::{InboxReceiver, InboxSender, inbox};
+use ring_core::lifecycle::Lifecycle;
+use ring_core::spsc::{self, BuildError, Pair, Reservation};
+use ring_core::sync::Arc;
+use ring_core::wait::{self, Closer, DoorbellRef, TimedOut, Waitable};
+use ring_core::{
+    ChannelStats, Config, Heap, Notify, Observer, RecvTimeoutError, RingMemory, SendTimeoutError,
+    Side, TryRecvError, TrySendError, WaitStrategy,
+};
+
+mod consumer;
+mod producer;
+mod scheduler;
+
+pub use consumer::Consumer;
+pub use producer::Producer;
+
+/// Items the consumer takes from its current ring in a row before it looks
+/// at the others again (fairness of single-item receives).
+const BURST: usize = 64;
+/// Largest skip exponent: an idle ring is polled at least every 64 rounds.
+const MAX_SKIP_EXP: u8 = 6;
+
+/// The two ends of an MPSC channel, as returned by [`Builder::build`].
+pub type Channel<T, O = ()> = (Producer<T, O>, Consumer<T, O>);
+
+type Factory<T, O> = dyn Fn(O) -> Result<Pair<T, O>, BuildError> + Send + Sync;
+
+/// What producers and the consumer share.
+struct Chan<T, O: Observer> {
+    /// Closed flag, producer count, and the two doorbells: the consumer's
+    /// (every ring's commits ring it) and the producers' (every ring's
+    /// consumer side rings it when it frees room), so a close wakes every
+    /// sleeper on both sides with two rings.
+    life: Lifecycle,
+    inbox: InboxSender<spsc::Consumer<T, O>>,
+    factory: Box<Factory<T, O>>,
+    config: Config,
+}
+
+impl<T, O: Observer> Chan<T, O> {
+    /// Closes the channel (idempotent) and wakes every sleeper on both sides
+    /// and an armed consumer's notifier. The consumer closes each ring when
+    /// it next looks (`Consumer::closing`); producers check the flag before
+    /// every send.
+    fn close(&self) {
+        self.life.close();
+    }
+
+    fn is_closed(&self) -> bool {
+        // A hint for the producer's send path (a close racing a send may let
+        // that item in; it is then received or dropped once).
+        self.life.is_closed_hint()
+    }
+}
+
+/// Builds an MPSC channel with a chosen memory seam and observer for its rings.
+///
+/// The memory seam must be `Clone`: every producer clone builds its ring with it.
+///
+/// # Examples
+///
+/// ```
+/// use ring_channels::mpsc::Builder;
+/// use ring_core::{Config, Heap};
+///
+/// let (mut tx, mut rx) = Builder::new(Config::LOW_LATENCY).memory(Heap).observer(()).build::<u32>()?;
+/// tx.try_send(1).unwrap();
+/// assert_eq!(rx.try_recv(), Ok(1));
+/// # Ok::<(), ring_core::spsc::BuildError>(())
+/// ```
+pub type Builder<M = Heap, O = ()> = ring_core::builder::Builder<Mpsc, M, O>;
+
+/// The MPSC family for the one [`Builder`](ring_core::builder::Builder).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Mpsc;
+
+impl<M: RingMemory + Clone> ring_core::builder::BuildChannel<M> for Mpsc {
+    type Channel<T, O: Observer> = Channel<T, O>;
+
+    fn build_channel<T, O: Observer>(
+        _: Mpsc,
+        config: Config,
+        memory: M,
+        observer: O,
+    ) -> Result<Channel<T, O>, BuildError> {
+        let life = Lifecycle::new(1);
+        let (consumers, producers) = (life.consumer_group().clone(), life.producer_group().clone());
+        let factory: Box<Factory<T, O>> = Box::new(move |observer: O| {
+            spsc::Builder::new(config)
+                .memory(memory.clone())
+                .observer(observer)
+                .wake_group(consumers.clone())
+                .producer_wake_group(producers.clone())
+                .build::<T>()
+        });
+        let (ring_tx, ring_rx) = factory(observer.clone())?;
+        let (itx, irx) = inbox();
+        let chan = Arc::new(Chan {
+            life,
+            inbox: itx,
+            factory,
+            config,
+        });
+        let mut consumer = Consumer {
+            chan: chan.clone(),
+            inbox: irx,
+            slots: Vec::with_capacity(config.max_producers()),
+            free: Vec::new(),
+            cur: Cell::new(0),
+            burst: 0,
+            start: 0,
+            last_hit: 0,
+            observer,
+            closed_rings: false,
+            read_at: Cell::new(0),
+        };
+        consumer.insert(ring_rx);
+        Ok((
+            Producer {
+                ring: ring_tx,
+                chan,
+            },
+            consumer,
+        ))
+    }
+}
+
+/// Creates an MPSC channel on the global heap; `config.capacity()` slots per
+/// producer ring, `config.max_producers()` the initial size of the ring table.
+///
+/// # Panics
+///
+/// If `capacity * size_of::<T>()` overflows the address space; allocation
+/// failure aborts, like `Vec`.
+///
+/// # Examples
+///
+/// ```
+/// let (mut tx, mut rx) = ring_channels::mpsc::channel::<&str>(ring_core::Config::default());
+/// let mut tx2 = tx.clone();
+/// tx.try_send("one").unwrap();
+/// tx2.try_send("two").unwrap();
+/// let mut got = vec![rx.try_recv().unwrap(), rx.try_recv().unwrap()];
+/// got.sort();
+/// assert_eq!(got, ["one", "two"]);
+/// ```
+pub fn channel<T>(config: Config) -> (Producer<T>, Consumer<T>) {
+    match Builder::new(config).build() {
+        Ok(pair) => pair,
+        Err(e) => alloc_failure::<T>(config, e),
+    }
+}
+
+/// Reports a failed heap ring build the way `Vec` does.
+fn alloc_failure<T>(config: Config, e: BuildError) -> ! {
+    match (e, spsc::ring_layout::<T>(config.capacity())) {
+        (BuildError::Memory(_), Ok((layout, _))) => std::alloc::handle_alloc_error(layout),
+        _ => panic!("{e}"),
+    }
+}
+
+// The blocking API, `SendEndpoint`/`RecvEndpoint` and the iterators, written
+// once in ring-core (`ring_core::endpoint`) for every family.
+ring_core::producer_api!(impl[T, O: Observer] Producer<T, O> => T);
+ring_core::consumer_api!(impl[T, O: Observer] Consumer<T, O> => T);
+
+/// The items available now, without blocking ([`Consumer::try_iter`]).
+pub type TryIter<'a, T, O = ()> = ring_core::endpoint::TryIter<'a, Consumer<T, O>>;
+/// Every item until closed and drained ([`Consumer::iter`]).
+pub type Iter<'a, T, O = ()> = ring_core::endpoint::Iter<'a, Consumer<T, O>>;
+/// Every item until closed and drained, owning the consumer.
+pub type IntoIter<T, O = ()> = ring_core::endpoint::IntoIter<Consumer<T, O>>;

@@ -1,0 +1,334 @@
+//! The MPSC producer: one dedicated SPSC ring; a clone registers a new one.
+
+use super::*;
+
+// ------------------------------------------------------------------ Producer
+
+/// A sending end of an MPSC channel: one dedicated SPSC ring. `Send` (when
+/// `T: Send`), not `Sync`; `Clone` registers a new ring.
+///
+/// Dropping it closes its ring: the consumer still receives everything it
+/// committed, then reclaims the ring. Dropping the last producer closes the
+/// channel.
+///
+/// ```compile_fail
+/// fn share<T: Sync>(_: &T) {}
+/// let (tx, _rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default());
+/// share(&tx); // a handle is one thread's end: clone it instead
+/// ```
+pub struct Producer<T, O: Observer = ()> {
+    pub(super) ring: spsc::Producer<T, O>,
+    pub(super) chan: Arc<Chan<T, O>>,
+}
+
+impl<T, O: Observer> fmt::Debug for Producer<T, O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("mpsc::Producer")
+            .field("ring", &self.ring)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T, O: Observer> Clone for Producer<T, O> {
+    /// Registers a new producer with its own ring.
+    ///
+    /// # Panics
+    ///
+    /// If the memory seam cannot provide the ring (heap exhaustion aborts,
+    /// like `Vec`); use [`try_clone`](Producer::try_clone) to handle it.
+    fn clone(&self) -> Self {
+        match self.try_clone() {
+            Ok(p) => p,
+            Err(e) => alloc_failure::<T>(self.chan.config, e),
+        }
+    }
+}
+
+impl<T, O: Observer> Drop for Producer<T, O> {
+    fn drop(&mut self) {
+        // Publishes our commits and registration to a consumer that sees the
+        // count reach zero; the last one wakes the consumer (and its notifier).
+        // The ring is closed (by the field's drop) *after* this, and that close
+        // rings the consumer's doorbell, so a consumer woken by it sees the new
+        // count.
+        self.chan.life.drop_producer();
+    }
+}
+
+impl<T, O: Observer> Producer<T, O> {
+    /// Registers a new producer with its own ring.
+    ///
+    /// A clone of a closed channel is a producer whose sends return `Closed`.
+    ///
+    /// # Errors
+    ///
+    /// [`BuildError`] when the memory seam cannot provide the ring.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default());
+    /// let mut tx2 = tx.try_clone()?;
+    /// tx2.try_send(2).unwrap();
+    /// assert_eq!(rx.producer_count(), 2);
+    /// assert_eq!(rx.try_recv(), Ok(2));
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn try_clone(&self) -> Result<Self, BuildError> {
+        let (ring, ring_rx) = (self.chan.factory)(self.ring.observer().clone())?;
+        self.chan.life.add_producer();
+        let mut p = Producer {
+            ring,
+            chan: self.chan.clone(),
+        };
+        if p.chan.life.is_closed() {
+            // The consumer is gone or closed: the ring is never registered, so
+            // it goes with this producer (no memory kept for the channel's
+            // life); its sends get `Closed`.
+            drop(ring_rx);
+            p.ring.close();
+            return Ok(p);
+        }
+        // Published where the consumer adopts rings (its `closing` swaps the
+        // inbox after the flag is set); then the flag is checked after a
+        // `SeqCst` fence: either the consumer adopts (and, if closing, closes)
+        // this ring, or we see the flag and close it ourselves.
+        self.chan.inbox.push(ring_rx);
+        if p.chan.life.closed_after_register() {
+            p.ring.close();
+        }
+        Ok(p)
+    }
+
+    /// Sends without blocking.
+    ///
+    /// # Errors
+    ///
+    /// `Closed(v)` if the channel or this ring is closed (it wins over
+    /// `Full`), `Full(v)` if this producer's ring is full.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, TrySendError};
+    /// let (mut tx, rx) = ring_channels::mpsc::channel::<u8>(Config::default().with_ring_bits(1));
+    /// tx.try_send(1).unwrap();
+    /// tx.try_send(2).unwrap();
+    /// assert_eq!(tx.try_send(3), Err(TrySendError::Full(3)));
+    /// drop(rx);
+    /// assert_eq!(tx.try_send(3), Err(TrySendError::Closed(3)));
+    /// ```
+    #[inline]
+    pub fn try_send(&mut self, value: T) -> Result<(), TrySendError<T>> {
+        if self.chan.is_closed() {
+            return Err(TrySendError::Closed(value));
+        }
+        self.ring.try_send(value)
+    }
+
+    /// Sends as many of `items` as fit now; returns the count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
+    /// assert_eq!(tx.send_slice(&[1, 2, 3, 4, 5]), 4);
+    /// assert_eq!(rx.consume_count(), 4);
+    /// ```
+    pub fn send_slice(&mut self, items: &[T]) -> usize
+    where
+        T: Copy,
+    {
+        if self.chan.is_closed() {
+            return 0;
+        }
+        self.ring.send_slice(items)
+    }
+
+    /// Reserves up to `n` contiguous free slots of this producer's ring for
+    /// zero-copy writing; `None` when full, closed or `n == 0`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::mpsc::channel::<u32>(ring_core::Config::default());
+    /// let r = tx.reserve(3).unwrap();
+    /// assert_eq!(r.fill_with(|i| i as u32), 3);
+    /// assert_eq!(rx.try_iter().collect::<Vec<_>>(), [0, 1, 2]);
+    /// ```
+    pub fn reserve(&mut self, n: usize) -> Option<Reservation<'_, T, O>> {
+        if self.chan.is_closed() {
+            return None;
+        }
+        self.ring.reserve(n)
+    }
+
+    /// Reserves up to `n` contiguous slots, waiting per `strategy` until at
+    /// least one is free.
+    ///
+    /// # Errors
+    ///
+    /// `Closed(())`; `Timeout(())` only under `TimedBlocking`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default());
+    /// let r = tx.reserve_with(2, ring_core::WaitStrategy::Blocking).unwrap();
+    /// assert_eq!(r.copy_from_slice(&[7, 8]), 2);
+    /// assert_eq!(rx.consume_count(), 2);
+    /// ```
+    pub fn reserve_with(
+        &mut self,
+        n: usize,
+        strategy: WaitStrategy,
+    ) -> Result<Reservation<'_, T, O>, SendTimeoutError<()>> {
+        if self.chan.is_closed() {
+            return Err(SendTimeoutError::Closed(()));
+        }
+        self.ring.reserve_with(n, strategy)
+    }
+
+    /// Closes the whole channel (idempotent): every producer's next send gets
+    /// `Closed`; the consumer receives everything committed, then `Closed`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default());
+    /// let mut tx2 = tx.clone();
+    /// tx.try_send(1).unwrap();
+    /// tx.close();
+    /// assert!(tx2.try_send(2).is_err());
+    /// assert_eq!(rx.recv(), Ok(1));
+    /// assert!(rx.recv().is_err());
+    /// ```
+    pub fn close(&mut self) {
+        self.chan.close();
+        self.ring.close();
+    }
+
+    /// True once the channel (or this ring) is closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default());
+    /// assert!(!tx.is_closed());
+    /// drop(rx); // the last consumer closes the channel
+    /// assert!(tx.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.chan.is_closed() || self.ring.is_closed()
+    }
+
+    /// Slots in this producer's ring.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default().with_ring_bits(3));
+    /// assert_eq!(tx.capacity(), 8);
+    /// ```
+    pub fn capacity(&self) -> usize {
+        self.ring.capacity()
+    }
+
+    /// Items in this producer's ring now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, _rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default());
+    /// let tx2 = tx.clone();
+    /// tx.try_send(1).unwrap();
+    /// tx.try_send(2).unwrap();
+    /// assert_eq!(tx.len(), 2);
+    /// assert_eq!(tx2.len(), 0); // its own ring
+    /// ```
+    pub fn len(&self) -> usize {
+        self.ring.len()
+    }
+
+    /// True if this producer's ring holds no item now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default());
+    /// assert!(tx.is_empty());
+    /// tx.try_send(1).unwrap();
+    /// assert!(!tx.is_empty());
+    /// rx.try_recv().unwrap();
+    /// assert!(tx.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.ring.is_empty()
+    }
+
+    /// True if this producer's ring is full now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, _rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default().with_ring_bits(1));
+    /// tx.try_send(1).unwrap();
+    /// assert!(!tx.is_full());
+    /// tx.try_send(2).unwrap();
+    /// assert!(tx.is_full());
+    /// ```
+    pub fn is_full(&self) -> bool {
+        self.ring.is_full()
+    }
+
+    /// Free slots in this producer's ring now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(tx.available(), 3);
+    /// rx.try_recv().unwrap();
+    /// assert_eq!(tx.available(), 4);
+    /// ```
+    pub fn available(&self) -> usize {
+        self.ring.available()
+    }
+
+    /// The observer of this producer's ring.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_channels::mpsc::Builder;
+    /// #[derive(Clone, Debug, PartialEq)]
+    /// struct Tag(&'static str);
+    /// impl ring_core::Observer for Tag {}
+    ///
+    /// let (tx, _rx) = Builder::new(ring_core::Config::default()).observer(Tag("orders")).build::<u8>()?;
+    /// assert_eq!(tx.observer(), &Tag("orders"));
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn observer(&self) -> &O {
+        self.ring.observer()
+    }
+}
+
+impl<T, O: Observer> Waitable for Producer<T, O> {
+    fn doorbell(&self) -> DoorbellRef<'_> {
+        Waitable::doorbell(&self.ring)
+    }
+    fn timed(&self) -> bool {
+        Waitable::timed(&self.ring)
+    }
+    fn on_spin(&self) {
+        Waitable::on_spin(&self.ring);
+    }
+    fn on_wait(&self) {
+        Waitable::on_wait(&self.ring);
+    }
+    fn on_wake(&self, slept: Duration) {
+        Waitable::on_wake(&self.ring, slept);
+    }
+}
