@@ -1,7 +1,7 @@
 //! `cargo xtask tidy`: the layering rule (docs/contributing.md §1) over
 //! `cargo metadata`, unsafe hygiene and `#![forbid(unsafe_code)]` (§2), and
 //! atomics only through ring-core's loom shim. The same check runs as the
-//! `#[test]` [`tests::workspace_is_tidy`], so `cargo test` catches it too.
+//! `#[test]` `tests::workspace_is_tidy`, so `cargo test` catches it too.
 //!
 //! What comes from `cargo metadata` rather than from a list here:
 //! - the *library crates*: the workspace members whose manifest lives under

@@ -91,6 +91,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod claim_producer;
 pub mod mpmc;
 pub mod mpsc;
 pub mod spmc;

@@ -44,15 +44,15 @@ use core::fmt;
 use core::marker::PhantomData;
 use core::time::Duration;
 
-use ring_core::claim::{self, Reservation};
+use ring_core::claim;
 use ring_core::lifecycle::Lifecycle;
 use ring_core::spsc::BuildError;
 use ring_core::sync::{Arc, AtomicUsize, Ordering};
 use ring_core::table::GrowTable;
 use ring_core::wait::{self, Closer, DoorbellRef, TimedOut, Waitable};
 use ring_core::{
-    ChannelStats, Config, Heap, Notify, Observer, RecvTimeoutError, RingMemory, SendTimeoutError,
-    Side, TryRecvError, TrySendError, WaitStrategy,
+    ChannelStats, Config, Heap, Notify, Observer, RecvTimeoutError, RingMemory, Side, TryRecvError,
+    WaitStrategy,
 };
 
 use crate::TooManyConsumers;
@@ -199,7 +199,7 @@ impl<M: RingMemory + Clone> ring_core::builder::BuildChannel<M> for Mpmc {
         Ok((
             Producer {
                 inner,
-                chan: chan.clone(),
+                link: MpmcLink(chan.clone()),
             },
             Consumer::new(chan, 0),
         ))
@@ -210,17 +210,34 @@ impl<M: RingMemory + Clone> ring_core::builder::BuildChannel<M> for Mpmc {
 
 /// A sending end of an MPMC channel: one ring of its own. `Send` (when
 /// `T: Send`), not `Sync`; `Clone` registers another ring. Dropping the last
-/// producer closes the channel (consumers drain, then see `Closed`).
-pub struct Producer<T, O: Observer = ()> {
-    inner: claim::Producer<T, O>,
-    chan: Arc<Chan<T, O>>,
+/// producer closes the channel (consumers drain, then see `Closed`). The
+/// claim-ring producer shared with SPMC ([`crate::claim_producer::Producer`]).
+pub type Producer<T, O = ()> = crate::claim_producer::Producer<T, O, MpmcLink<T, O>>;
+
+/// How an MPMC producer reaches its channel: the ring table and the
+/// lifecycle.
+pub struct MpmcLink<T, O: Observer>(Arc<Chan<T, O>>);
+
+impl<T, O: Observer> fmt::Debug for MpmcLink<T, O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MpmcLink")
+    }
 }
 
-impl<T, O: Observer> fmt::Debug for Producer<T, O> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("mpmc::Producer")
-            .field("inner", &self.inner)
-            .finish_non_exhaustive()
+impl<T, O: Observer> crate::claim_producer::sealed::Sealed for MpmcLink<T, O> {}
+
+impl<T, O: Observer> crate::claim_producer::Link<T, O> for MpmcLink<T, O> {
+    fn close(&self, _: &mut claim::Producer<T, O>) {
+        self.0.close();
+    }
+    fn consumers_gone(&self) -> bool {
+        self.0.life.consumer_count() == 0
+    }
+    fn on_drop(&self, _: &mut claim::Producer<T, O>) {
+        // The last producer wakes every sleeping consumer and an armed
+        // notifier (they drain, then see `Closed`). The ring's producer side
+        // is given back for reuse when `inner` drops.
+        self.0.life.drop_producer();
     }
 }
 
@@ -236,15 +253,6 @@ impl<T, O: Observer> Clone for Producer<T, O> {
             Ok(p) => p,
             Err(e) => panic!("mpmc::Producer::clone: {e}"),
         }
-    }
-}
-
-impl<T, O: Observer> Drop for Producer<T, O> {
-    fn drop(&mut self) {
-        // The last producer wakes every sleeping consumer and an armed
-        // notifier (they drain, then see `Closed`).
-        self.chan.life.drop_producer();
-        // `inner` gives the ring's producer side back for reuse when it drops.
     }
 }
 
@@ -266,282 +274,38 @@ impl<T, O: Observer> Producer<T, O> {
     /// # Ok::<(), ring_core::spsc::BuildError>(())
     /// ```
     pub fn try_clone(&self) -> Result<Self, BuildError> {
-        if self.chan.life.is_closed() {
+        if self.link.0.life.is_closed() {
             // Closed (the consumers may be gone): a ring of its own that is never
             // registered goes with this producer, so nothing is kept for the
             // channel's life; its sends get `Closed`.
-            let ring = (self.chan.factory)()?;
+            let ring = (self.link.0.factory)()?;
             let mut inner =
                 claim::Ring::try_producer(&ring).expect("invariant: a fresh ring has no producer");
             inner.close();
-            self.chan.life.add_producer();
+            self.link.0.life.add_producer();
             return Ok(Producer {
                 inner,
-                chan: self.chan.clone(),
+                link: MpmcLink(self.link.0.clone()),
             });
         }
-        self.chan.life.add_producer();
-        let mut inner = match self.chan.register() {
+        self.link.0.life.add_producer();
+        let mut inner = match self.link.0.register() {
             Ok(p) => p,
             Err(e) => {
                 // (never the last: we hold a producer)
-                self.chan.life.drop_producer();
+                self.link.0.life.drop_producer();
                 return Err(e);
             }
         };
         // Registered (in the table, or a ring taken over from it) before the
         // check: either the closer's walk sees our ring, or we see the flag.
-        if self.chan.life.closed_after_register() {
+        if self.link.0.life.closed_after_register() {
             inner.close();
         }
         Ok(Producer {
             inner,
-            chan: self.chan.clone(),
+            link: MpmcLink(self.link.0.clone()),
         })
-    }
-
-    /// Sends without blocking.
-    ///
-    /// # Errors
-    ///
-    /// `Closed(v)` (wins over `Full`) or `Full(v)`; the value comes back.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_core::{Config, TrySendError};
-    /// let (mut tx, rx) = ring_channels::mpmc::channel::<u8>(Config::default());
-    /// drop(rx);
-    /// assert_eq!(tx.try_send(1), Err(TrySendError::Closed(1)));
-    /// ```
-    #[inline]
-    pub fn try_send(&mut self, value: T) -> Result<(), TrySendError<T>> {
-        match self.inner.try_send(value) {
-            Err(TrySendError::Closed(v)) => Err(self.closed(v)),
-            r => r,
-        }
-    }
-
-    /// The cold path of a send that found the channel closed. If every
-    /// consumer is gone, an item a send of ours committed while the last one
-    /// was draining is dropped now (not when the channel goes).
-    #[cold]
-    fn closed(&self, v: T) -> TrySendError<T> {
-        if self.chan.life.consumer_count() == 0 {
-            self.inner.ring().drop_pending();
-        }
-        TrySendError::Closed(v)
-    }
-
-    /// Sends as many of `items` as fit now; returns the count.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
-    /// assert_eq!(tx.send_slice(&[1, 2, 3, 4, 5]), 4);
-    /// assert_eq!(rx.consume_count(), 4);
-    /// ```
-    pub fn send_slice(&mut self, items: &[T]) -> usize
-    where
-        T: Copy,
-    {
-        self.inner.send_slice(items)
-    }
-
-    /// Reserves up to `n` contiguous free slots; `None` when full, closed or `n == 0`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = ring_channels::mpmc::channel::<u32>(ring_core::Config::default());
-    /// assert_eq!(tx.reserve(2).unwrap().fill_with(|i| i as u32), 2);
-    /// assert_eq!(rx.consume_count(), 2);
-    /// ```
-    pub fn reserve(&mut self, n: usize) -> Option<Reservation<'_, T, O>> {
-        self.inner.reserve(n)
-    }
-
-    /// Reserves up to `n` contiguous slots, waiting per `strategy` until at
-    /// least one is free.
-    ///
-    /// # Errors
-    ///
-    /// `Closed(())`; `Timeout(())` only under `TimedBlocking`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
-    /// let r = tx.reserve_with(1, ring_core::WaitStrategy::Blocking).unwrap();
-    /// assert_eq!(r.copy_from_slice(&[9]), 1);
-    /// assert_eq!(rx.try_recv(), Ok(9));
-    /// ```
-    pub fn reserve_with(
-        &mut self,
-        n: usize,
-        strategy: WaitStrategy,
-    ) -> Result<Reservation<'_, T, O>, SendTimeoutError<()>> {
-        let res = wait::wait_until(self, strategy, |p| {
-            if p.inner.is_closed() {
-                Some(false)
-            } else if p.inner.is_full() {
-                None
-            } else {
-                Some(true)
-            }
-        });
-        match res {
-            // Room only grows while we hold `&mut self`; `None` here is a close.
-            Ok(true) => self
-                .inner
-                .reserve(n.max(1))
-                .ok_or(SendTimeoutError::Closed(())),
-            Ok(false) => Err(SendTimeoutError::Closed(())),
-            Err(TimedOut) => Err(SendTimeoutError::Timeout(())),
-        }
-    }
-
-    /// Closes the whole channel (idempotent): every send gets `Closed`;
-    /// consumers drain, then see `Closed`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
-    /// let mut tx2 = tx.clone();
-    /// tx.try_send(1).unwrap();
-    /// tx.close();
-    /// assert!(tx2.try_send(2).is_err()); // every producer's sends
-    /// assert_eq!(rx.try_recv(), Ok(1)); // consumers drain, then see `Closed`
-    /// assert!(rx.try_recv().is_err());
-    /// ```
-    pub fn close(&mut self) {
-        self.chan.close();
-    }
-
-    /// True once the channel is closed.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (tx, rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
-    /// assert!(!tx.is_closed());
-    /// drop(rx); // the last consumer closes the channel
-    /// assert!(tx.is_closed());
-    /// ```
-    pub fn is_closed(&self) -> bool {
-        self.inner.is_closed()
-    }
-
-    /// Slots in this producer's ring.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (tx, _rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default().with_ring_bits(3));
-    /// assert_eq!(tx.capacity(), 8);
-    /// ```
-    pub fn capacity(&self) -> usize {
-        self.inner.capacity()
-    }
-
-    /// Items waiting in this producer's ring now.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, _rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
-    /// let tx2 = tx.clone();
-    /// tx.try_send(1).unwrap();
-    /// tx.try_send(2).unwrap();
-    /// assert_eq!(tx.len(), 2);
-    /// assert_eq!(tx2.len(), 0); // another ring
-    /// ```
-    pub fn len(&self) -> usize {
-        self.inner.len()
-    }
-
-    /// True if this producer's ring holds no item now.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
-    /// assert!(tx.is_empty());
-    /// tx.try_send(1).unwrap();
-    /// assert!(!tx.is_empty());
-    /// rx.try_recv().unwrap();
-    /// assert!(tx.is_empty());
-    /// ```
-    pub fn is_empty(&self) -> bool {
-        self.inner.is_empty()
-    }
-
-    /// True if this producer's ring is full now.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, _rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default().with_ring_bits(1));
-    /// tx.try_send(1).unwrap();
-    /// assert!(!tx.is_full());
-    /// tx.try_send(2).unwrap();
-    /// assert!(tx.is_full());
-    /// ```
-    pub fn is_full(&self) -> bool {
-        self.inner.is_full()
-    }
-
-    /// Free slots in this producer's ring now.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
-    /// tx.try_send(1).unwrap();
-    /// assert_eq!(tx.available(), 3);
-    /// rx.try_recv().unwrap();
-    /// assert_eq!(tx.available(), 4);
-    /// ```
-    pub fn available(&self) -> usize {
-        self.inner.available()
-    }
-
-    /// The observer of this producer's ring.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_channels::mpmc::Builder;
-    /// #[derive(Clone, Debug, PartialEq)]
-    /// struct Tag(&'static str);
-    /// impl ring_core::Observer for Tag {}
-    ///
-    /// let (tx, _rx) = Builder::new(ring_core::Config::default()).observer(Tag("orders")).build::<u8>()?;
-    /// assert_eq!(tx.observer(), &Tag("orders"));
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn observer(&self) -> &O {
-        self.inner.ring().observer()
-    }
-}
-
-impl<T, O: Observer> Waitable for Producer<T, O> {
-    fn doorbell(&self) -> DoorbellRef<'_> {
-        self.inner.ring().producer_doorbell()
-    }
-    fn timed(&self) -> bool {
-        O::TIMED
-    }
-    fn on_spin(&self) {
-        self.inner.ring().observer().on_reserve_spin();
-    }
-    fn on_wait(&self) {
-        self.inner.ring().observer().on_wait(Side::Producer);
-    }
-    fn on_wake(&self, slept: Duration) {
-        self.inner.ring().observer().on_wake(Side::Producer, slept);
     }
 }
 
@@ -1177,7 +941,6 @@ impl<T, O: Observer> Waitable for Consumer<T, O> {
 
 // The blocking API, `SendEndpoint`/`RecvEndpoint` and the iterators, written
 // once in ring-core (`ring_core::endpoint`) for every family.
-ring_core::producer_api!(impl[T, O: Observer] Producer<T, O> => T);
 ring_core::consumer_api!(impl[T, O: Observer] Consumer<T, O> => T);
 
 /// The items available now, without blocking ([`Consumer::try_iter`]).

@@ -41,14 +41,13 @@ use core::fmt;
 use core::marker::PhantomData;
 use core::time::Duration;
 
-use ring_core::claim::{self, Reservation};
+use ring_core::claim;
 use ring_core::lifecycle::Lifecycle;
 use ring_core::spsc::BuildError;
 use ring_core::sync::Arc;
 use ring_core::wait::{self, Closer, DoorbellRef, TimedOut, Waitable};
 use ring_core::{
-    Config, Heap, Notify, Observer, RecvTimeoutError, RingMemory, SendTimeoutError, Side,
-    TryRecvError, TrySendError, WaitStrategy,
+    Config, Heap, Notify, Observer, RecvTimeoutError, RingMemory, Side, TryRecvError, WaitStrategy,
 };
 
 use crate::TooManyConsumers;
@@ -141,7 +140,7 @@ impl<M: RingMemory> ring_core::builder::BuildChannel<M> for Spmc {
         Ok((
             Producer {
                 inner,
-                shared: shared.clone(),
+                link: SpmcLink(shared.clone()),
             },
             Consumer {
                 ring,
@@ -155,6 +154,7 @@ impl<M: RingMemory> ring_core::builder::BuildChannel<M> for Spmc {
 /// What the handles share besides the ring: the consumer count (the ring's
 /// own flag is the closed flag; its doorbells are the lifecycle's consumer
 /// group and the ring's producer bell).
+#[derive(Debug)]
 struct Shared {
     life: Lifecycle,
     max: usize,
@@ -163,266 +163,27 @@ struct Shared {
 // ------------------------------------------------------------------ Producer
 
 /// The sending end of an SPMC channel. `Send` (when `T: Send`), not `Sync`,
-/// not `Clone`. Dropping it closes the channel (consumers drain, then see `Closed`).
-pub struct Producer<T, O: Observer = ()> {
-    inner: claim::Producer<T, O>,
-    shared: Arc<Shared>,
-}
+/// not `Clone`. Dropping it closes the channel (consumers drain, then see
+/// `Closed`). The claim-ring producer shared with MPMC
+/// ([`crate::claim_producer::Producer`]).
+pub type Producer<T, O = ()> = crate::claim_producer::Producer<T, O, SpmcLink>;
 
-impl<T, O: Observer> fmt::Debug for Producer<T, O> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("spmc::Producer")
-            .field("inner", &self.inner)
-            .finish()
-    }
-}
+/// How an SPMC producer reaches its channel: its one ring, and the consumer
+/// count.
+#[derive(Debug)]
+pub struct SpmcLink(Arc<Shared>);
 
-impl<T, O: Observer> Drop for Producer<T, O> {
-    fn drop(&mut self) {
-        self.inner.close();
-    }
-}
+impl crate::claim_producer::sealed::Sealed for SpmcLink {}
 
-impl<T, O: Observer> Producer<T, O> {
-    /// Sends without blocking.
-    ///
-    /// # Errors
-    ///
-    /// `Closed(v)` (wins over `Full`) or `Full(v)`; the value comes back.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_core::{Config, TrySendError};
-    /// let (mut tx, _rx) = ring_channels::spmc::channel::<u8>(Config::default().with_ring_bits(1));
-    /// tx.try_send(1).unwrap();
-    /// tx.try_send(2).unwrap();
-    /// assert_eq!(tx.try_send(3), Err(TrySendError::Full(3)));
-    /// ```
-    #[inline]
-    pub fn try_send(&mut self, value: T) -> Result<(), TrySendError<T>> {
-        match self.inner.try_send(value) {
-            Err(TrySendError::Closed(v)) => Err(self.closed(v)),
-            r => r,
-        }
+impl<T, O: Observer> crate::claim_producer::Link<T, O> for SpmcLink {
+    fn close(&self, inner: &mut claim::Producer<T, O>) {
+        inner.close();
     }
-
-    /// The cold path of a send that found the channel closed. If every
-    /// consumer is gone, an item a send of ours committed while the last one
-    /// was draining is dropped now (not when the producer goes).
-    #[cold]
-    fn closed(&self, v: T) -> TrySendError<T> {
-        if self.shared.life.consumer_count() == 0 {
-            self.inner.ring().drop_pending();
-        }
-        TrySendError::Closed(v)
+    fn consumers_gone(&self) -> bool {
+        self.0.life.consumer_count() == 0
     }
-
-    /// Sends as many of `items` as fit now; returns the count.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
-    /// assert_eq!(tx.send_slice(&[1, 2, 3, 4, 5]), 4);
-    /// assert_eq!(rx.consume_count(), 4);
-    /// ```
-    pub fn send_slice(&mut self, items: &[T]) -> usize
-    where
-        T: Copy,
-    {
-        self.inner.send_slice(items)
-    }
-
-    /// Reserves up to `n` contiguous free slots; `None` when full, closed or `n == 0`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = ring_channels::spmc::channel::<u32>(ring_core::Config::default());
-    /// assert_eq!(tx.reserve(2).unwrap().fill_from_iter([5, 6]), 2);
-    /// assert_eq!(rx.try_recv(), Ok(5));
-    /// ```
-    pub fn reserve(&mut self, n: usize) -> Option<Reservation<'_, T, O>> {
-        self.inner.reserve(n)
-    }
-
-    /// Reserves up to `n` contiguous slots, waiting per `strategy` until at
-    /// least one is free.
-    ///
-    /// # Errors
-    ///
-    /// `Closed(())`; `Timeout(())` only under `TimedBlocking`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
-    /// let r = tx.reserve_with(1, ring_core::WaitStrategy::Blocking).unwrap();
-    /// assert_eq!(r.copy_from_slice(&[9]), 1);
-    /// assert_eq!(rx.try_recv(), Ok(9));
-    /// ```
-    pub fn reserve_with(
-        &mut self,
-        n: usize,
-        strategy: WaitStrategy,
-    ) -> Result<Reservation<'_, T, O>, SendTimeoutError<()>> {
-        let res = wait::wait_until(self, strategy, |p| {
-            if p.inner.is_closed() {
-                Some(false)
-            } else if p.inner.is_full() {
-                None
-            } else {
-                Some(true)
-            }
-        });
-        match res {
-            // Room only grows while we hold `&mut self`; `None` here is a close.
-            Ok(true) => self
-                .inner
-                .reserve(n.max(1))
-                .ok_or(SendTimeoutError::Closed(())),
-            Ok(false) => Err(SendTimeoutError::Closed(())),
-            Err(TimedOut) => Err(SendTimeoutError::Timeout(())),
-        }
-    }
-
-    /// Closes the channel (idempotent): consumers drain, then see `Closed`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
-    /// tx.try_send(1).unwrap();
-    /// tx.close();
-    /// assert!(tx.try_send(2).is_err());
-    /// assert_eq!(rx.try_recv(), Ok(1)); // consumers drain, then see `Closed`
-    /// assert!(rx.try_recv().is_err());
-    /// ```
-    pub fn close(&mut self) {
-        self.inner.close();
-    }
-
-    /// True once the channel is closed (by either side or every consumer dropping).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (tx, rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
-    /// assert!(!tx.is_closed());
-    /// drop(rx); // the last consumer closes the channel
-    /// assert!(tx.is_closed());
-    /// ```
-    pub fn is_closed(&self) -> bool {
-        self.inner.is_closed()
-    }
-
-    /// Slots in the ring.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (tx, _rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default().with_ring_bits(3));
-    /// assert_eq!(tx.capacity(), 8);
-    /// ```
-    pub fn capacity(&self) -> usize {
-        self.inner.capacity()
-    }
-
-    /// Items waiting now.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, _rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
-    /// tx.try_send(1).unwrap();
-    /// tx.try_send(2).unwrap();
-    /// assert_eq!(tx.len(), 2);
-    /// ```
-    pub fn len(&self) -> usize {
-        self.inner.len()
-    }
-
-    /// True if no item waits now.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
-    /// assert!(tx.is_empty());
-    /// tx.try_send(1).unwrap();
-    /// assert!(!tx.is_empty());
-    /// rx.try_recv().unwrap();
-    /// assert!(tx.is_empty());
-    /// ```
-    pub fn is_empty(&self) -> bool {
-        self.inner.is_empty()
-    }
-
-    /// True if the ring is full now.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, _rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default().with_ring_bits(1));
-    /// tx.try_send(1).unwrap();
-    /// assert!(!tx.is_full());
-    /// tx.try_send(2).unwrap();
-    /// assert!(tx.is_full());
-    /// ```
-    pub fn is_full(&self) -> bool {
-        self.inner.is_full()
-    }
-
-    /// Free slots now.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
-    /// tx.try_send(1).unwrap();
-    /// assert_eq!(tx.available(), 3);
-    /// rx.try_recv().unwrap();
-    /// assert_eq!(tx.available(), 4);
-    /// ```
-    pub fn available(&self) -> usize {
-        self.inner.available()
-    }
-
-    /// The channel's observer.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_channels::spmc::Builder;
-    /// #[derive(Clone, Debug, PartialEq)]
-    /// struct Tag(&'static str);
-    /// impl ring_core::Observer for Tag {}
-    ///
-    /// let (tx, _rx) = Builder::new(ring_core::Config::default()).observer(Tag("orders")).build::<u8>()?;
-    /// assert_eq!(tx.observer(), &Tag("orders"));
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn observer(&self) -> &O {
-        self.inner.ring().observer()
-    }
-}
-
-impl<T, O: Observer> Waitable for Producer<T, O> {
-    fn doorbell(&self) -> DoorbellRef<'_> {
-        self.inner.ring().producer_doorbell()
-    }
-    fn timed(&self) -> bool {
-        O::TIMED
-    }
-    fn on_spin(&self) {
-        self.inner.ring().observer().on_reserve_spin();
-    }
-    fn on_wait(&self) {
-        self.inner.ring().observer().on_wait(Side::Producer);
-    }
-    fn on_wake(&self, slept: Duration) {
-        self.inner.ring().observer().on_wake(Side::Producer, slept);
+    fn on_drop(&self, inner: &mut claim::Producer<T, O>) {
+        inner.close();
     }
 }
 
@@ -895,7 +656,6 @@ impl<T, O: Observer> Waitable for Consumer<T, O> {
 
 // The blocking API, `SendEndpoint`/`RecvEndpoint` and the iterators, written
 // once in ring-core (`ring_core::endpoint`) for every family.
-ring_core::producer_api!(impl[T, O: Observer] Producer<T, O> => T);
 ring_core::consumer_api!(impl[T, O: Observer] Consumer<T, O> => T);
 
 /// The items available now, without blocking ([`Consumer::try_iter`]).
