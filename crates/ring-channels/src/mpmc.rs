@@ -117,10 +117,7 @@ impl<T, O: Observer> Chan<T, O> {
 /// assert_eq!(rx.try_recv(), Ok(1));
 /// ```
 pub fn channel<T>(config: Config) -> (Producer<T>, Consumer<T>) {
-    match try_channel(config) {
-        Ok(pair) => pair,
-        Err(e) => panic!("{e}"),
-    }
+    ring_core::builder::channel::<Mpmc, T>(config)
 }
 
 /// As [`channel`], reporting a ring that cannot be built.
@@ -855,10 +852,7 @@ impl<T, O: Observer> Consumer<T, O> {
     /// assert_eq!(calls.load(Ordering::SeqCst), 1);
     /// ```
     pub fn set_notifier<N: Notify>(&mut self, notifier: Option<N>) {
-        self.chan
-            .life
-            .consumer_group()
-            .set_notifier(notifier.map(|n| Box::new(n) as Box<dyn Notify>));
+        self.chan.life.set_notifier(notifier);
     }
 
     /// Arms the notifier; returns `true` if items (or a close) are already waiting.
@@ -873,10 +867,7 @@ impl<T, O: Observer> Consumer<T, O> {
     /// rx.disarm();
     /// ```
     pub fn arm(&self) -> bool {
-        self.chan
-            .life
-            .consumer_group()
-            .arm(|| !self.is_empty() || self.is_closed())
+        self.chan.life.arm(|| !self.is_empty() || self.is_closed())
     }
 
     /// Disarms the notifier.
@@ -902,7 +893,7 @@ impl<T, O: Observer> Consumer<T, O> {
     /// assert_eq!(calls.load(Ordering::SeqCst), 0); // disarmed: the commit did not signal
     /// ```
     pub fn disarm(&self) {
-        self.chan.life.consumer_group().disarm();
+        self.chan.life.disarm();
     }
 
     /// The channel's observer (every ring reports to a clone of it).

@@ -67,10 +67,7 @@ use crate::TooManyConsumers;
 /// assert_eq!(rx.try_recv(), Ok(1));
 /// ```
 pub fn channel<T>(config: Config) -> (Producer<T>, Consumer<T>) {
-    match try_channel(config) {
-        Ok(pair) => pair,
-        Err(e) => panic!("{e}"),
-    }
+    ring_core::builder::channel::<Spmc, T>(config)
 }
 
 /// As [`channel`], reporting a ring that cannot be built.
@@ -572,9 +569,7 @@ impl<T, O: Observer> Consumer<T, O> {
     /// assert_eq!(calls.load(Ordering::SeqCst), 1);
     /// ```
     pub fn set_notifier<N: Notify>(&mut self, notifier: Option<N>) {
-        self.ring
-            .group()
-            .set_notifier(notifier.map(|n| Box::new(n) as Box<dyn Notify>));
+        self.shared.life.set_notifier(notifier);
     }
 
     /// Arms the notifier; returns `true` if items (or a close) are already waiting.
@@ -589,9 +584,9 @@ impl<T, O: Observer> Consumer<T, O> {
     /// rx.disarm();
     /// ```
     pub fn arm(&self) -> bool {
-        self.ring
-            .group()
-            .arm(|| !self.ring.is_empty() || self.ring.is_closed())
+        self.shared
+            .life
+            .arm(|| !self.is_empty() || self.is_closed())
     }
 
     /// Disarms the notifier.
@@ -617,7 +612,7 @@ impl<T, O: Observer> Consumer<T, O> {
     /// assert_eq!(calls.load(Ordering::SeqCst), 0); // disarmed: the commit did not signal
     /// ```
     pub fn disarm(&self) {
-        self.ring.group().disarm();
+        self.shared.life.disarm();
     }
 
     /// The channel's observer.

@@ -23,7 +23,7 @@
 use core::fmt;
 
 use crate::config::Config;
-use crate::seams::{Heap, Observer, RingMemory};
+use crate::seams::{Heap, MemoryError, Observer, RingMemory};
 use crate::spsc::BuildError;
 
 /// How a family builds its channel from a [`Builder`]'s parts. Implemented
@@ -181,5 +181,53 @@ impl<F, M, O> Builder<F, M, O> {
         O: Observer,
     {
         F::build_channel(self.family, self.config, self.memory, self.observer)
+    }
+}
+
+/// Builds a channel of family `F` on the global heap with no observer, as
+/// every family's `channel` function does: infallible apart from allocation
+/// failure, like `Vec` (see [`build_failed`]).
+///
+/// # Panics
+///
+/// If the ring's byte size overflows the address space for `T`.
+///
+/// # Examples
+///
+/// ```
+/// use ring_core::{Config, builder, spsc::Spsc};
+/// let (mut tx, mut rx) = builder::channel::<Spsc, u8>(Config::default());
+/// tx.try_send(1).unwrap();
+/// assert_eq!(rx.try_recv(), Ok(1));
+/// ```
+pub fn channel<F: BuildChannel<Heap> + Default, T>(config: Config) -> F::Channel<T, ()> {
+    Builder::<F>::new(config)
+        .build::<T>()
+        .unwrap_or_else(|e| build_failed(e))
+}
+
+/// What an infallible constructor (`channel`, a producer's `clone`) does
+/// with a build error: allocation failure goes to
+/// [`handle_alloc_error`](alloc::alloc::handle_alloc_error) (which aborts,
+/// as for `Vec`), anything else panics with the error's message.
+///
+/// # Panics
+///
+/// Always (or aborts); it does not return.
+///
+/// # Examples
+///
+/// ```should_panic
+/// use ring_core::spsc::BuildError;
+/// ring_core::builder::build_failed(BuildError::CapacityOverflow { capacity: 8, elem_size: usize::MAX });
+/// ```
+pub fn build_failed(e: BuildError) -> ! {
+    match e {
+        BuildError::Memory(MemoryError::OutOfMemory { size }) => {
+            let layout = core::alloc::Layout::from_size_align(size.max(1), 1)
+                .unwrap_or(core::alloc::Layout::new::<u8>());
+            alloc::alloc::handle_alloc_error(layout)
+        }
+        e => panic!("{e}"),
     }
 }

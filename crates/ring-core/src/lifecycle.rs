@@ -142,6 +142,62 @@ impl Lifecycle {
         &self.producer_group
     }
 
+    /// Replaces the consumers' notifier (an eventfd, a waker): it is
+    /// signalled on commit while a consumer is armed, and by every close.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Notify, lifecycle::Lifecycle};
+    /// use std::sync::{Arc, atomic::{AtomicUsize, Ordering}};
+    /// struct Count(Arc<AtomicUsize>);
+    /// impl Notify for Count {
+    ///     fn notify(&self) {
+    ///         self.0.fetch_add(1, Ordering::Relaxed);
+    ///     }
+    /// }
+    /// let (life, hits) = (Lifecycle::new(1), Arc::new(AtomicUsize::new(0)));
+    /// life.set_notifier(Some(Count(hits.clone())));
+    /// assert!(!life.arm(|| false)); // nothing waiting: the event loop may sleep
+    /// life.close();
+    /// assert_eq!(hits.load(Ordering::Relaxed), 1); // the close signalled it
+    /// ```
+    pub fn set_notifier<N: crate::Notify>(&self, notifier: Option<N>) {
+        self.consumer_group.set_notifier(
+            notifier.map(|n| alloc::boxed::Box::new(n) as alloc::boxed::Box<dyn crate::Notify>),
+        );
+    }
+
+    /// Arms the consumers' notifier; returns `ready()` evaluated after the
+    /// heavy fence (true: something is already waiting, do not sleep). A
+    /// closed or drained channel is ready.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let life = ring_core::lifecycle::Lifecycle::new(1);
+    /// assert!(!life.arm(|| false));
+    /// life.close();
+    /// assert!(life.arm(|| false)); // closed: ready
+    /// life.disarm();
+    /// ```
+    pub fn arm(&self, ready: impl FnOnce() -> bool) -> bool {
+        self.consumer_group.arm(|| ready() || self.closing())
+    }
+
+    /// Disarms the consumers' notifier.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let life = ring_core::lifecycle::Lifecycle::new(1);
+    /// life.arm(|| false);
+    /// life.disarm();
+    /// ```
+    pub fn disarm(&self) {
+        self.consumer_group.disarm();
+    }
+
     /// The consumers' doorbell.
     ///
     /// # Examples

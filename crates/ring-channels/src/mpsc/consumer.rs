@@ -662,10 +662,7 @@ impl<T, O: Observer> Consumer<T, O> {
     /// assert_eq!(calls.load(Ordering::SeqCst), 1);
     /// ```
     pub fn set_notifier<N: Notify>(&mut self, notifier: Option<N>) {
-        self.chan
-            .life
-            .consumer_group()
-            .set_notifier(notifier.map(|n| Box::new(n) as Box<dyn Notify>));
+        self.chan.life.set_notifier(notifier);
     }
 
     /// Announces "I am about to sleep in my event loop"; returns `true` if
@@ -681,10 +678,7 @@ impl<T, O: Observer> Consumer<T, O> {
     /// rx.disarm();
     /// ```
     pub fn arm(&self) -> bool {
-        self.chan
-            .life
-            .consumer_group()
-            .arm(|| !self.is_empty() || self.is_closed())
+        self.chan.life.arm(|| !self.is_empty() || self.is_closed())
     }
 
     /// Stops commits from signalling the notifier.
@@ -710,7 +704,7 @@ impl<T, O: Observer> Consumer<T, O> {
     /// assert_eq!(calls.load(Ordering::SeqCst), 0); // disarmed: the commit did not signal
     /// ```
     pub fn disarm(&self) {
-        self.chan.life.consumer_group().disarm();
+        self.chan.life.disarm();
     }
 
     /// The observer given to the builder.

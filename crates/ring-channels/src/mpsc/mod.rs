@@ -197,18 +197,7 @@ impl<M: RingMemory + Clone> ring_core::builder::BuildChannel<M> for Mpsc {
 /// assert_eq!(got, ["one", "two"]);
 /// ```
 pub fn channel<T>(config: Config) -> (Producer<T>, Consumer<T>) {
-    match Builder::new(config).build() {
-        Ok(pair) => pair,
-        Err(e) => alloc_failure::<T>(config, e),
-    }
-}
-
-/// Reports a failed heap ring build the way `Vec` does.
-fn alloc_failure<T>(config: Config, e: BuildError) -> ! {
-    match (e, spsc::ring_layout::<T>(config.capacity())) {
-        (BuildError::Memory(_), Ok((layout, _))) => std::alloc::handle_alloc_error(layout),
-        _ => panic!("{e}"),
-    }
+    ring_core::builder::channel::<Mpsc, T>(config)
 }
 
 // The blocking API, `SendEndpoint`/`RecvEndpoint` and the iterators, written

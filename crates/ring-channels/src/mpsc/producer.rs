@@ -39,7 +39,7 @@ impl<T, O: Observer> Clone for Producer<T, O> {
     fn clone(&self) -> Self {
         match self.try_clone() {
             Ok(p) => p,
-            Err(e) => alloc_failure::<T>(self.chan.config, e),
+            Err(e) => ring_core::builder::build_failed(e),
         }
     }
 }

@@ -304,14 +304,7 @@ impl<M: RingMemory> crate::builder::BuildChannel<M> for Spsc {
 /// assert_eq!(rx.try_recv(), Ok("hello"));
 /// ```
 pub fn channel<T>(config: Config) -> (Producer<T>, Consumer<T>) {
-    match Builder::new(config).build() {
-        Ok(pair) => pair,
-        Err(BuildError::Memory(_)) => match ring_layout::<T>(config.capacity()) {
-            Ok((layout, _)) => alloc::alloc::handle_alloc_error(layout),
-            Err(e) => panic!("{e}"),
-        },
-        Err(e) => panic!("{e}"),
-    }
+    crate::builder::channel::<Spsc, T>(config)
 }
 
 /// What both handles share: the memory region and everything the ring's
