@@ -7,7 +7,7 @@ use core::fmt;
 use core::time::Duration;
 
 use ring_core::claim::{self, Reservation};
-use ring_core::wait::{self, DoorbellRef, TimedOut, Waitable};
+use ring_core::wait::{DoorbellRef, Waitable};
 use ring_core::{Observer, SendTimeoutError, Side, TrySendError, WaitStrategy};
 
 /// How a claim-ring producer reaches its channel. Implemented by the SPMC
@@ -76,7 +76,10 @@ impl<T, O: Observer, L: Link<T, O>> Producer<T, O, L> {
     /// was draining is dropped now (not when the producer goes).
     #[cold]
     fn closed(&self, v: T) -> TrySendError<T> {
-        if self.link.consumers_gone() {
+        // `is_closed` on the ring is an Acquire load of its flag, which the
+        // last consumer set (Release) after its count went to zero: so when the
+        // flag was set that way, `consumers_gone` sees the zero.
+        if self.inner.ring().is_closed() && self.link.consumers_gone() {
             self.inner.ring().drop_pending();
         }
         TrySendError::Closed(v)
@@ -131,24 +134,11 @@ impl<T, O: Observer, L: Link<T, O>> Producer<T, O, L> {
         n: usize,
         strategy: WaitStrategy,
     ) -> Result<Reservation<'_, T, O>, SendTimeoutError<()>> {
-        let res = wait::wait_until(self, strategy, |p| {
-            if p.inner.is_closed() {
-                Some(false)
-            } else if p.inner.is_full() {
-                None
-            } else {
-                Some(true)
-            }
-        });
-        match res {
-            // Room only grows while we hold `&mut self`; `None` here is a close.
-            Ok(true) => self
-                .inner
-                .reserve(n.max(1))
-                .ok_or(SendTimeoutError::Closed(())),
-            Ok(false) => Err(SendTimeoutError::Closed(())),
-            Err(TimedOut) => Err(SendTimeoutError::Timeout(())),
-        }
+        ring_core::endpoint::wait_for_room(self, strategy, |p| p.inner.is_full())?;
+        // Room only grows while we hold `&mut self`; `None` here is a close.
+        self.inner
+            .reserve(n.max(1))
+            .ok_or(SendTimeoutError::Closed(()))
     }
 
     /// Closes the channel (idempotent): consumers drain, then see `Closed`.

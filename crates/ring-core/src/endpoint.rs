@@ -112,6 +112,51 @@ pub fn send_timeout<E: SendEndpoint + ?Sized>(
     wait::send_with(ep, value, WaitStrategy::TimedBlocking(timeout))
 }
 
+/// Waits per `strategy` until the producer `ep` has room (`full` says it has
+/// none) or the channel is closed: what every family's `reserve_with` does
+/// before it reserves. Polls `is_closed` on every wake-up, so a close by any
+/// route (which rings the producer's doorbell) ends the wait at once.
+///
+/// # Errors
+///
+/// `Closed(())` once the channel is closed, `Timeout(())` when a
+/// `TimedBlocking` strategy runs out.
+///
+/// # Examples
+///
+/// ```
+/// use ring_core::{Config, SendTimeoutError, WaitStrategy, endpoint, spsc};
+/// use std::time::Duration;
+/// let (mut tx, rx) = spsc::channel::<u32>(Config::default().with_ring_bits(1));
+/// assert_eq!(endpoint::wait_for_room(&mut tx, WaitStrategy::Blocking, |p| p.is_full()), Ok(()));
+/// tx.send_slice(&[1, 2]); // full
+/// let brief = WaitStrategy::TimedBlocking(Duration::from_millis(1));
+/// assert_eq!(endpoint::wait_for_room(&mut tx, brief, |p| p.is_full()), Err(SendTimeoutError::Timeout(())));
+/// drop(rx);
+/// assert_eq!(endpoint::wait_for_room(&mut tx, brief, |p| p.is_full()), Err(SendTimeoutError::Closed(())));
+/// ```
+#[cfg(feature = "std")]
+pub fn wait_for_room<E: SendEndpoint + ?Sized>(
+    ep: &mut E,
+    strategy: WaitStrategy,
+    full: impl Fn(&E) -> bool,
+) -> Result<(), SendTimeoutError<()>> {
+    let res = wait::wait_until(ep, strategy, |p| {
+        if p.is_closed() {
+            Some(false)
+        } else if full(p) {
+            None
+        } else {
+            Some(true)
+        }
+    });
+    match res {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(SendTimeoutError::Closed(())),
+        Err(wait::TimedOut) => Err(SendTimeoutError::Timeout(())),
+    }
+}
+
 /// Receives, blocking while the channel is empty; every committed item is
 /// returned before `Closed` is reported.
 ///

@@ -435,7 +435,10 @@ impl Lifecycle {
     /// assert_eq!(ring_core::lifecycle::Lifecycle::new(3).consumer_count(), 3);
     /// ```
     pub fn consumer_count(&self) -> usize {
-        // ORDERING: Relaxed; a snapshot for queries.
+        // ORDERING: Relaxed; a snapshot for queries. A caller that acts on zero
+        // (a producer dropping what a racing send left) first loads, with
+        // Acquire, a flag the last consumer set with Release after its
+        // decrement (the ring's closed flag), so it sees the zero.
         self.consumers.load(Ordering::Relaxed)
     }
 }

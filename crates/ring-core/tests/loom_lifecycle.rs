@@ -45,8 +45,7 @@ fn close_races_register_sleeper_and_armed_consumer() {
     loom::model(|| {
         let life = Arc::new(Lifecycle::new(1));
         let hits = Arc::new(AtomicUsize::new(0));
-        life.consumer_group()
-            .set_notifier(Some(Box::new(Count(hits.clone()))));
+        life.set_notifier(Some(Count(hits.clone())));
         let ring_published = Arc::new(AtomicBool::new(false));
         let ring_closed = Arc::new(AtomicBool::new(false));
 
@@ -69,8 +68,10 @@ fn close_races_register_sleeper_and_armed_consumer() {
             r.unwrap();
         });
 
-        // The armed consumer decides whether to sleep in its event loop.
-        let ready = life.consumer_group().arm(|| life.closing());
+        // The armed consumer, on its own thread, decides whether to sleep in
+        // its event loop.
+        let l = life.clone();
+        let consumer = thread::spawn(move || l.arm(|| false));
 
         // The closer (this thread): close, then walk the "table".
         life.close();
@@ -80,6 +81,7 @@ fn close_races_register_sleeper_and_armed_consumer() {
 
         registrar.join().unwrap();
         sleeper.join().unwrap();
+        let ready = consumer.join().unwrap();
         assert!(
             ring_closed.load(Ordering::SeqCst),
             "a ring registered during the close stayed open"

@@ -170,6 +170,26 @@ macro_rules! conformance_core {
             blocked_send_ends(|rx| rx.as_ref().unwrap().closer().close());
         }
 
+        /// A `reserve_with` already blocked on a full ring when a `Closer`
+        /// closes the channel returns `Closed`.
+        #[test]
+        fn a_closer_wakes_a_blocked_reserve() {
+            watchdog(20, move || {
+                let (mut tx, rx) = family::channel::<u64>(small(1));
+                tx.try_send(1).unwrap();
+                tx.try_send(2).unwrap();
+                let closer = rx.closer();
+                let h = thread::spawn(move || tx.reserve_with(1, WaitStrategy::Blocking).is_err());
+                let_it_block();
+                closer.close();
+                assert!(
+                    h.join().unwrap(),
+                    "the blocked reserve_with did not report Closed"
+                );
+                drop(rx);
+            });
+        }
+
         /// An armed consumer's notifier is signalled by `close`.
         fn armed_notifier_signalled(
             close: impl FnOnce(&mut Option<family::Producer<u64>>, &mut family::Consumer<u64>),
@@ -455,6 +475,23 @@ macro_rules! conformance_clone_producer {
                 $crate::let_it_block();
                 other.close();
                 assert_eq!(h.join().unwrap(), Err(3));
+            });
+        }
+
+        #[test]
+        fn another_producers_close_wakes_a_blocked_reserve() {
+            use $f as family;
+            $crate::watchdog(20, || {
+                let (mut tx, _rx) = family::channel::<u64>($crate::small(1));
+                let mut other = tx.clone();
+                tx.try_send(1).unwrap();
+                tx.try_send(2).unwrap();
+                let h = std::thread::spawn(move || {
+                    tx.reserve_with(1, $crate::ring_core::WaitStrategy::Blocking).is_err()
+                });
+                $crate::let_it_block();
+                other.close();
+                assert!(h.join().unwrap(), "the blocked reserve_with did not report Closed");
             });
         }
 

@@ -183,10 +183,12 @@ impl<T, O: Observer> Producer<T, O> {
         n: usize,
         strategy: WaitStrategy,
     ) -> Result<Reservation<'_, T, O>, SendTimeoutError<()>> {
-        if self.chan.is_closed() {
-            return Err(SendTimeoutError::Closed(()));
-        }
-        self.ring.reserve_with(n, strategy)
+        // Waits on this producer's doorbell (the channel's shared producer
+        // bell) and re-checks the channel's closed flag on every wake-up, so a
+        // `Closer` or another producer's close ends it at once.
+        ring_core::endpoint::wait_for_room(self, strategy, |p| p.ring.is_full())?;
+        // Room only grows while we hold `&mut self`; `None` here is a close.
+        self.reserve(n.max(1)).ok_or(SendTimeoutError::Closed(()))
     }
 
     /// Closes the whole channel (idempotent): every producer's next send gets

@@ -206,10 +206,15 @@ impl<T, O: Observer> Producer<T, O> {
     /// # Ok::<(), ring_core::spsc::BuildError>(())
     /// ```
     pub fn reserve(&mut self, n: usize) -> Option<Reservation<'_, T, O>> {
-        if n == 0 || self.is_closed() {
+        if n == 0 {
             return None;
         }
+        // The free check first, as in `try_send`: its Acquire stamp loads make
+        // a close that happened before the room was freed visible below.
         let len = self.free_run(n);
+        if self.is_closed() {
+            return None;
+        }
         if len == 0 {
             self.ring.observer.on_full();
             return None;

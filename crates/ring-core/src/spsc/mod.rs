@@ -153,7 +153,6 @@ impl<M, O> crate::builder::Builder<Spsc, M, O> {
         self
     }
 
-    /// Starts positions at `start` instead of 0 (tests of index wrap-around).
     /// Makes the producer sleep (while the ring is full) on the given group's
     /// doorbell instead of the ring's own, so that several rings' producers
     /// share one doorbell: the MPSC channel's close wakes every blocked
@@ -181,6 +180,7 @@ impl<M, O> crate::builder::Builder<Spsc, M, O> {
         self
     }
 
+    /// Starts positions at `start` instead of 0 (tests of index wrap-around).
     #[doc(hidden)]
     pub fn start_position(mut self, start: u64) -> Self {
         self.family_mut().start = start;
