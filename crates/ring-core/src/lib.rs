@@ -90,6 +90,7 @@ pub mod claim;
 mod config;
 pub mod endpoint;
 mod error;
+mod fill;
 mod header;
 pub mod inbox;
 #[cfg(feature = "std")]

@@ -17,20 +17,6 @@ impl<T, O: Observer> fmt::Debug for Reservation<'_, T, O> {
     }
 }
 
-/// Publishes the slots a filling loop wrote, also when it unwinds.
-struct Commit<'b, T, O: Observer> {
-    pub(super) producer: &'b mut Producer<T, O>,
-    pub(super) written: usize,
-}
-
-impl<T, O: Observer> Drop for Commit<'_, T, O> {
-    fn drop(&mut self) {
-        if self.written > 0 {
-            self.producer.publish(self.written);
-        }
-    }
-}
-
 impl<T, O: Observer> Reservation<'_, T, O> {
     /// Number of reserved slots.
     ///
@@ -110,17 +96,16 @@ impl<T, O: Observer> Reservation<'_, T, O> {
     /// ```
     pub fn fill_from_iter<I: IntoIterator<Item = T>>(self, iter: I) -> usize {
         let len = self.len;
-        let base = self.base();
-        let mut commit = Commit {
-            producer: self.producer,
-            written: 0,
+        let base = self.base().cast::<T>();
+        let mut iter = iter.into_iter();
+        let publish = |n| {
+            // SAFETY: `fill` passes the number of slots it wrote, each
+            // initialised, and calls this once.
+            unsafe { self.commit(n) }
         };
-        for value in iter.into_iter().take(len) {
-            // SAFETY: `written < len`: a reserved, free slot.
-            unsafe { (*base.add(commit.written)).write(value) };
-            commit.written += 1;
-        }
-        commit.written
+        // SAFETY: `base` is this reservation's `len` reserved, vacant,
+        // contiguous slots, and `publish(n)` publishes the first `n` of them.
+        unsafe { crate::fill::fill(base, len, |_| iter.next(), publish) }
     }
 
     /// Fills every reserved slot with `f(index)` and commits them; returns the count.
@@ -140,17 +125,13 @@ impl<T, O: Observer> Reservation<'_, T, O> {
     /// ```
     pub fn fill_with(self, mut f: impl FnMut(usize) -> T) -> usize {
         let len = self.len;
-        let base = self.base();
-        let mut commit = Commit {
-            producer: self.producer,
-            written: 0,
+        let base = self.base().cast::<T>();
+        let publish = |n| {
+            // SAFETY: as in `fill_from_iter`.
+            unsafe { self.commit(n) }
         };
-        for i in 0..len {
-            // SAFETY: `i < len`: a reserved, free slot.
-            unsafe { (*base.add(i)).write(f(i)) };
-            commit.written = i + 1;
-        }
-        commit.written
+        // SAFETY: as in `fill_from_iter`.
+        unsafe { crate::fill::fill(base, len, |i| Some(f(i)), publish) }
     }
 
     /// Copies `src` (up to the reservation's length) and commits it; returns the count.
