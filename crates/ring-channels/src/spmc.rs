@@ -47,7 +47,7 @@ use ring_core::spsc::BuildError;
 use ring_core::sync::Arc;
 use ring_core::wait::{self, Closer, DoorbellRef, TimedOut, Waitable};
 use ring_core::{
-    Config, Heap, Notify, Observer, RecvTimeoutError, RingMemory, Side, TryRecvError, WaitStrategy,
+    Config, Heap, Observer, RecvTimeoutError, RingMemory, Side, TryRecvError, WaitStrategy,
 };
 
 use crate::TooManyConsumers;
@@ -568,10 +568,6 @@ impl<T, O: Observer> Consumer<T, O> {
     /// tx.try_send(1).unwrap(); // a commit while armed signals the notifier
     /// assert_eq!(calls.load(Ordering::SeqCst), 1);
     /// ```
-    pub fn set_notifier<N: Notify>(&mut self, notifier: Option<N>) {
-        self.shared.life.set_notifier(notifier);
-    }
-
     /// Arms the notifier; returns `true` if items (or a close) are already waiting.
     ///
     /// # Examples
@@ -583,12 +579,6 @@ impl<T, O: Observer> Consumer<T, O> {
     /// assert!(rx.arm()); // an item waits: do not sleep
     /// rx.disarm();
     /// ```
-    pub fn arm(&self) -> bool {
-        self.shared
-            .life
-            .arm(|| !self.is_empty() || self.is_closed())
-    }
-
     /// Disarms the notifier.
     ///
     /// # Examples
@@ -611,10 +601,6 @@ impl<T, O: Observer> Consumer<T, O> {
     /// tx.try_send(1).unwrap();
     /// assert_eq!(calls.load(Ordering::SeqCst), 0); // disarmed: the commit did not signal
     /// ```
-    pub fn disarm(&self) {
-        self.shared.life.disarm();
-    }
-
     /// The channel's observer.
     ///
     /// # Examples
@@ -652,6 +638,7 @@ impl<T, O: Observer> Waitable for Consumer<T, O> {
 // The blocking API, `SendEndpoint`/`RecvEndpoint` and the iterators, written
 // once in ring-core (`ring_core::endpoint`) for every family.
 ring_core::consumer_api!(impl[T, O: Observer] Consumer<T, O> => T);
+ring_core::notifier_api!(impl[T, O: Observer] Consumer<T, O>, shared.life);
 
 /// The items available now, without blocking ([`Consumer::try_iter`]).
 pub type TryIter<'a, T, O = ()> = ring_core::endpoint::TryIter<'a, Consumer<T, O>>;

@@ -496,3 +496,37 @@ macro_rules! consumer_api {
         }
     };
 }
+
+/// Gives a consumer of a multi-ring family the notifier API over its
+/// channel's [`Lifecycle`](crate::lifecycle::Lifecycle): `set_notifier`,
+/// `arm` and `disarm`, for event loops (epoll, mio, tokio's `AsyncFd`).
+///
+/// `ring_core::notifier_api!(impl[T, O: Observer] Consumer<T, O>, chan.life);`
+/// where `self.chan.life` is the lifecycle.
+#[macro_export]
+macro_rules! notifier_api {
+    (impl[$($g:tt)*] $ty:ty, $($life:ident).+) => {
+        impl<$($g)*> $ty {
+            /// Attaches (or with `None` detaches) a notifier, signalled on commit
+            /// while this consumer is armed and by every close (as
+            /// `ring_core::lifecycle::Lifecycle::set_notifier`, which has an
+            /// example).
+            pub fn set_notifier<N: $crate::Notify>(&mut self, notifier: ::core::option::Option<N>) {
+                self.$($life).+.set_notifier(notifier);
+            }
+
+            /// Announces "about to sleep in my event loop": returns `true` if
+            /// items (or a close) are already waiting, in which case do not
+            /// sleep; otherwise the next commit or close signals the notifier.
+            pub fn arm(&self) -> bool {
+                self.$($life).+.arm(|| !self.is_empty() || self.is_closed())
+            }
+
+            /// Ends an [`arm`](Self::arm) after waking (a late signal is only
+            /// spurious readiness).
+            pub fn disarm(&self) {
+                self.$($life).+.disarm();
+            }
+        }
+    };
+}

@@ -661,10 +661,6 @@ impl<T, O: Observer> Consumer<T, O> {
     /// tx.try_send(1).unwrap(); // a commit while armed signals the notifier
     /// assert_eq!(calls.load(Ordering::SeqCst), 1);
     /// ```
-    pub fn set_notifier<N: Notify>(&mut self, notifier: Option<N>) {
-        self.chan.life.set_notifier(notifier);
-    }
-
     /// Announces "I am about to sleep in my event loop"; returns `true` if
     /// items (or a close) are already waiting, in which case do not sleep.
     ///
@@ -677,10 +673,6 @@ impl<T, O: Observer> Consumer<T, O> {
     /// assert!(rx.arm()); // an item waits: do not sleep
     /// rx.disarm();
     /// ```
-    pub fn arm(&self) -> bool {
-        self.chan.life.arm(|| !self.is_empty() || self.is_closed())
-    }
-
     /// Stops commits from signalling the notifier.
     ///
     /// # Examples
@@ -703,10 +695,6 @@ impl<T, O: Observer> Consumer<T, O> {
     /// tx.try_send(1).unwrap();
     /// assert_eq!(calls.load(Ordering::SeqCst), 0); // disarmed: the commit did not signal
     /// ```
-    pub fn disarm(&self) {
-        self.chan.life.disarm();
-    }
-
     /// The observer given to the builder.
     ///
     /// # Examples

@@ -55,8 +55,8 @@ use ring_core::spsc::{self, BuildError, Pair, Reservation};
 use ring_core::sync::Arc;
 use ring_core::wait::{self, Closer, DoorbellRef, TimedOut, Waitable};
 use ring_core::{
-    ChannelStats, Config, Heap, Notify, Observer, RecvTimeoutError, RingMemory, SendTimeoutError,
-    Side, TryRecvError, TrySendError, WaitStrategy,
+    ChannelStats, Config, Heap, Observer, RecvTimeoutError, RingMemory, SendTimeoutError, Side,
+    TryRecvError, TrySendError, WaitStrategy,
 };
 
 mod consumer;
@@ -204,6 +204,7 @@ pub fn channel<T>(config: Config) -> (Producer<T>, Consumer<T>) {
 // once in ring-core (`ring_core::endpoint`) for every family.
 ring_core::producer_api!(impl[T, O: Observer] Producer<T, O> => T);
 ring_core::consumer_api!(impl[T, O: Observer] Consumer<T, O> => T);
+ring_core::notifier_api!(impl[T, O: Observer] Consumer<T, O>, chan.life);
 
 /// The items available now, without blocking ([`Consumer::try_iter`]).
 pub type TryIter<'a, T, O = ()> = ring_core::endpoint::TryIter<'a, Consumer<T, O>>;
