@@ -537,6 +537,14 @@ impl<T, P: Policy> RawProducer<T, P> {
     /// - no reference or pointer into those slots is used by the producer
     ///   afterwards (the consumer may read and release them at once).
     #[inline(always)]
+    ///
+    /// Safe code cannot publish (it could hand over uninitialised slots):
+    ///
+    /// ```compile_fail
+    /// fn publish_without_unsafe(p: &mut ring_core::raw::RawProducer<u64>) {
+    ///     p.publish(1); // error[E0133]: call to unsafe function
+    /// }
+    /// ```
     pub unsafe fn publish(&mut self, n: usize) {
         debug_assert!(n <= self.free_cached());
         self.tail = self.tail.wrapping_add(n as u64);
@@ -718,6 +726,15 @@ impl<T, P: Policy> RawConsumer<T, P> {
     ///   [`slots_for_read`](Self::slots_for_read)) is used afterwards: the
     ///   producer may overwrite them as soon as the head is stored.
     #[inline(always)]
+    ///
+    /// Safe code cannot release (it could skip items that need dropping, or
+    /// let the producer overwrite a slot a reference still points to):
+    ///
+    /// ```compile_fail
+    /// fn release_without_unsafe(c: &mut ring_core::raw::RawConsumer<u64>) {
+    ///     c.release(1); // error[E0133]: call to unsafe function
+    /// }
+    /// ```
     pub unsafe fn release(&mut self, n: usize) {
         debug_assert!(n <= self.available_cached());
         self.head = self.head.wrapping_add(n as u64);
