@@ -1,6 +1,6 @@
 //! The MPSC consumer: one receiving end over every producer's ring, with one doorbell for all of them.
 
-use super::scheduler::Slot;
+use super::scheduler::RingEntry;
 use super::*;
 
 /// The receiving end of an MPSC channel. `Send` (when `T: Send`), not `Sync`,
@@ -14,8 +14,8 @@ use super::*;
 pub struct Consumer<T, O: Observer = ()> {
     pub(super) chan: Arc<Chan<T, O>>,
     pub(super) inbox: InboxReceiver<spsc::Consumer<T, O>>,
-    pub(super) slots: Vec<Slot<T, O>>,
-    /// Indices of empty slots, reused by the next registrations.
+    pub(super) rings: Vec<RingEntry<T, O>>,
+    /// Indices of empty entries, reused by the next registrations.
     pub(super) free: Vec<usize>,
     /// The current ring (single-item receives, `readable`/`advance`).
     pub(super) cur: Cell<usize>,
@@ -37,7 +37,7 @@ pub struct Consumer<T, O: Observer = ()> {
 impl<T, O: Observer> fmt::Debug for Consumer<T, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("mpsc::Consumer")
-            .field("rings", &(self.slots.len() - self.free.len()))
+            .field("rings", &(self.rings.len() - self.free.len()))
             .finish_non_exhaustive()
     }
 }
@@ -76,7 +76,7 @@ impl<T, O: Observer> Consumer<T, O> {
         self.adopt();
         if self.burst > 0
             && let Some(rx) = self
-                .slots
+                .rings
                 .get_mut(self.cur.get())
                 .and_then(|s| s.rx.as_mut())
             && let Ok(v) = rx.try_recv()
@@ -324,11 +324,11 @@ impl<T, O: Observer> Consumer<T, O> {
     /// assert!(rx.readable().is_none());
     /// ```
     pub fn readable(&self) -> Option<&[T]> {
-        let n = self.slots.len();
+        let n = self.rings.len();
         let c = self.cur.get();
         let adopted = (0..n).find_map(|k| {
             let i = (c + k) % n;
-            let run = self.slots[i].rx.as_ref().and_then(|rx| rx.readable())?;
+            let run = self.rings[i].rx.as_ref().and_then(|rx| rx.readable())?;
             self.cur.set(i);
             Some(run)
         });
@@ -360,20 +360,20 @@ impl<T, O: Observer> Consumer<T, O> {
             return;
         }
         let at = self.read_at.get();
-        let on_run = |s: &Slot<T, O>| {
+        let on_run = |s: &RingEntry<T, O>| {
             s.rx.as_ref()
                 .and_then(|rx| rx.readable())
                 .is_some_and(|r| r.as_ptr() as usize == at)
         };
-        if !self.slots.get(self.cur.get()).is_some_and(on_run) {
+        if !self.rings.get(self.cur.get()).is_some_and(on_run) {
             // `readable` found the run in a ring not adopted yet.
             self.adopt_all();
-            if let Some(i) = self.slots.iter().position(on_run) {
+            if let Some(i) = self.rings.iter().position(on_run) {
                 self.cur.set(i);
             }
         }
         let rx = self
-            .slots
+            .rings
             .get_mut(self.cur.get())
             .and_then(|s| s.rx.as_mut());
         match rx {
@@ -478,7 +478,7 @@ impl<T, O: Observer> Consumer<T, O> {
     /// ```
     pub fn len(&self) -> usize {
         let mut n: usize = self
-            .slots
+            .rings
             .iter()
             .filter_map(|s| s.rx.as_ref())
             .map(|rx| rx.len())
@@ -502,7 +502,7 @@ impl<T, O: Observer> Consumer<T, O> {
     /// ```
     pub fn is_empty(&self) -> bool {
         let mut empty = self
-            .slots
+            .rings
             .iter()
             .filter_map(|s| s.rx.as_ref())
             .all(|rx| rx.is_empty());
@@ -579,7 +579,7 @@ impl<T, O: Observer> Consumer<T, O> {
     /// assert_eq!(rx.hottest_ring(), Some((0, 2)));
     /// ```
     pub fn hottest_ring(&self) -> Option<(usize, usize)> {
-        self.slots
+        self.rings
             .iter()
             .enumerate()
             .filter_map(|(i, s)| s.rx.as_ref().map(|rx| (i, rx.len())))
@@ -602,7 +602,7 @@ impl<T, O: Observer> Consumer<T, O> {
     /// assert_eq!(rx.consume_count(), 1);
     /// ```
     pub fn reset_adaptive_skip(&mut self) {
-        for s in &mut self.slots {
+        for s in &mut self.rings {
             s.exp = 0;
             s.countdown = 0;
         }
@@ -623,7 +623,7 @@ impl<T, O: Observer> Consumer<T, O> {
     /// ```
     pub fn snapshot(&self) -> ChannelStats {
         let mut pending: Vec<usize> = self
-            .slots
+            .rings
             .iter()
             .filter_map(|s| s.rx.as_ref())
             .map(|rx| rx.len())

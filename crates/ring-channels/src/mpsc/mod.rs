@@ -51,7 +51,7 @@ use core::time::Duration;
 
 use ring_core::inbox::{InboxReceiver, InboxSender, inbox};
 use ring_core::lifecycle::Lifecycle;
-use ring_core::spsc::{self, BuildError, Pair, Reservation};
+use ring_core::spsc::{self, BuildError, Reservation};
 use ring_core::sync::Arc;
 use ring_core::wait::{self, Closer, DoorbellRef, TimedOut, Waitable};
 use ring_core::{
@@ -75,7 +75,7 @@ const MAX_SKIP_EXP: u8 = 6;
 /// The two ends of an MPSC channel, as returned by [`Builder::build`].
 pub type Channel<T, O = ()> = (Producer<T, O>, Consumer<T, O>);
 
-type Factory<T, O> = dyn Fn(O) -> Result<Pair<T, O>, BuildError> + Send + Sync;
+type Factory<T, O> = dyn Fn(O) -> Result<spsc::Channel<T, O>, BuildError> + Send + Sync;
 
 /// What producers and the consumer share.
 struct Chan<T, O: Observer> {
@@ -156,7 +156,7 @@ impl<M: RingMemory + Clone> ring_core::builder::BuildChannel<M> for Mpsc {
         let mut consumer = Consumer {
             chan: chan.clone(),
             inbox: irx,
-            slots: Vec::with_capacity(config.max_producers()),
+            rings: Vec::with_capacity(config.max_producers()),
             free: Vec::new(),
             cur: Cell::new(0),
             burst: 0,

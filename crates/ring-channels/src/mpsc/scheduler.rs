@@ -5,7 +5,7 @@ use super::*;
 // ------------------------------------------------------------------ Consumer
 
 /// One ring in the consumer's table.
-pub(super) struct Slot<T, O: Observer> {
+pub(super) struct RingEntry<T, O: Observer> {
     pub(super) rx: Option<spsc::Consumer<T, O>>,
     /// Skip exponent: the next idle visit skips `1 << exp` rounds.
     pub(super) exp: u8,
@@ -15,9 +15,9 @@ pub(super) struct Slot<T, O: Observer> {
     pub(super) skipped: bool,
 }
 
-impl<T, O: Observer> Slot<T, O> {
+impl<T, O: Observer> RingEntry<T, O> {
     pub(super) fn live(rx: spsc::Consumer<T, O>) -> Self {
-        Slot {
+        RingEntry {
             rx: Some(rx),
             exp: 0,
             countdown: 0,
@@ -29,8 +29,8 @@ impl<T, O: Observer> Slot<T, O> {
 impl<T, O: Observer> Consumer<T, O> {
     pub(super) fn insert(&mut self, rx: spsc::Consumer<T, O>) {
         match self.free.pop() {
-            Some(i) => self.slots[i] = Slot::live(rx),
-            None => self.slots.push(Slot::live(rx)),
+            Some(i) => self.rings[i] = RingEntry::live(rx),
+            None => self.rings.push(RingEntry::live(rx)),
         }
     }
 
@@ -54,19 +54,19 @@ impl<T, O: Observer> Consumer<T, O> {
         }
     }
 
-    /// Drops the ring in slot `i` (closed and drained) and frees the slot.
+    /// Drops the ring in entry `i` (closed and drained) and frees the entry.
     pub(super) fn reclaim(&mut self, i: usize) {
-        self.slots[i].rx = None;
+        self.rings[i].rx = None;
         self.free.push(i);
         if self.cur.get() == i {
             self.burst = 0;
         }
     }
 
-    /// The ring in slot `i` gave nothing: reclaim it if closed and drained,
+    /// The ring in entry `i` gave nothing: reclaim it if closed and drained,
     /// otherwise skip it for longer.
     pub(super) fn idle(&mut self, i: usize) {
-        let slot = &mut self.slots[i];
+        let slot = &mut self.rings[i];
         let Some(rx) = &slot.rx else { return };
         if rx.is_closed() && rx.is_empty() {
             self.reclaim(i);
@@ -86,7 +86,7 @@ impl<T, O: Observer> Consumer<T, O> {
         mut op: impl FnMut(&mut spsc::Consumer<T, O>, usize) -> usize,
     ) -> usize {
         self.adopt();
-        let n = self.slots.len();
+        let n = self.rings.len();
         if n == 0 || max == 0 {
             return 0;
         }
@@ -97,7 +97,7 @@ impl<T, O: Observer> Consumer<T, O> {
             if total >= max {
                 break;
             }
-            let slot = &mut self.slots[i];
+            let slot = &mut self.rings[i];
             if let Some(rx) = slot.rx.as_mut() {
                 if slot.countdown > 0 {
                     slot.countdown -= 1;
@@ -124,7 +124,7 @@ impl<T, O: Observer> Consumer<T, O> {
             // Every ring that was not skipped was visited and gave nothing:
             // never report "nothing" while a skipped ring holds an item.
             for i in 0..n {
-                let slot = &mut self.slots[i];
+                let slot = &mut self.rings[i];
                 if !slot.skipped {
                     continue;
                 }
@@ -154,8 +154,8 @@ impl<T, O: Observer> Consumer<T, O> {
     ) -> usize {
         self.adopt();
         let mut total = 0;
-        for i in 0..self.slots.len() {
-            let Some(rx) = self.slots[i].rx.as_mut() else {
+        for i in 0..self.rings.len() {
+            let Some(rx) = self.rings[i].rx.as_mut() else {
                 continue;
             };
             let got = op(rx);
@@ -189,7 +189,7 @@ impl<T, O: Observer> Consumer<T, O> {
         self.adopt_all();
         if closed && !self.closed_rings {
             self.closed_rings = true;
-            for rx in self.slots.iter_mut().filter_map(|s| s.rx.as_mut()) {
+            for rx in self.rings.iter_mut().filter_map(|s| s.rx.as_mut()) {
                 rx.close();
             }
         }

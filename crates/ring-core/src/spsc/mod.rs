@@ -100,8 +100,13 @@ pub fn ring_layout<T>(capacity: usize) -> Result<(Layout, usize), BuildError> {
     Ok((layout.pad_to_align(), offset))
 }
 
-/// The two ends of a ring, as returned by [`Builder::build`].
-pub type Pair<T, O = ()> = (Producer<T, O>, Consumer<T, O>);
+/// The two ends of a ring, as returned by [`Builder::build`] (every family
+/// names its pair `Channel`).
+pub type Channel<T, O = ()> = (Producer<T, O>, Consumer<T, O>);
+
+/// The former name of [`Channel`].
+#[doc(hidden)]
+pub type Pair<T, O = ()> = Channel<T, O>;
 
 /// The SPSC family for the one [`Builder`](crate::builder::Builder): its
 /// options (a shared consumer or producer doorbell, a start position).
@@ -189,14 +194,14 @@ impl<M, O> crate::builder::Builder<Spsc, M, O> {
 }
 
 impl<M: RingMemory> crate::builder::BuildChannel<M> for Spsc {
-    type Channel<T, O: Observer> = Pair<T, O>;
+    type Channel<T, O: Observer> = Channel<T, O>;
 
     fn build_channel<T, O: Observer>(
         family: Spsc,
         config: Config,
         memory: M,
         observer: O,
-    ) -> Result<Pair<T, O>, BuildError> {
+    ) -> Result<Channel<T, O>, BuildError> {
         let capacity = config.capacity();
         let (layout, offset) = ring_layout::<T>(capacity)?;
         let region = memory.allocate(layout)?;
