@@ -1,18 +1,16 @@
 //! [`SharedConsumer`]: the receiving end of a shared ring. It copies every
 //! item out of the mapping and never hands out a reference into it.
 
-use core::fmt;
 use core::ptr;
 use core::time::Duration;
 
 use ring_core::raw::{IndexCorrupt, RawConsumer, Untrusted};
 use ring_core::sync::Arc;
-use ring_core::wait::{DoorbellRef, TimedOut};
 use ring_core::{RecvError, RecvTimeoutError, TryRecvError, WaitStrategy};
 
 use crate::ShmSafe;
 use crate::error::ShmError;
-use crate::handle::{self, Common, Role, Side};
+use crate::handle::{self, Common, Role};
 use crate::layout::ShmLayout;
 use crate::region::Region;
 
@@ -50,14 +48,7 @@ pub struct SharedConsumer<T: ShmSafe> {
 // alive; the memory is shared by design. Not `Sync` (cached index in a `Cell`).
 unsafe impl<T: ShmSafe + Send> Send for SharedConsumer<T> {}
 
-impl<T: ShmSafe> fmt::Debug for SharedConsumer<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SharedConsumer")
-            .field("raw", &self.raw)
-            .field("common", &self.common)
-            .finish()
-    }
-}
+handle::handle_impls!(SharedConsumer, doorbell = consumer_doorbell);
 
 /// Releases the items a batch has finished with, even if the handler panics.
 struct Finish<'a, T: ShmSafe> {
@@ -90,6 +81,11 @@ impl<T: ShmSafe> SharedConsumer<T> {
         Ok(SharedConsumer { raw, common })
     }
 
+    /// The producer's tail, as far as the (clamped) length shows it.
+    fn peer_index(&self) -> u64 {
+        self.raw.head().wrapping_add(self.raw.len() as u64)
+    }
+
     fn corrupt(&self, e: IndexCorrupt) -> TryRecvError {
         self.common.poison(e);
         self.raw.close();
@@ -99,17 +95,19 @@ impl<T: ShmSafe> SharedConsumer<T> {
     /// Committed items (cached tail first), or why there are none.
     #[inline]
     fn ready(&self) -> Result<usize, TryRecvError> {
-        match self.raw.available() {
-            Ok(0) => self.ready_slow(),
-            Ok(n) => Ok(n),
-            Err(e) => Err(self.corrupt(e)),
-        }
+        self.judge(self.raw.available())
     }
 
     /// Every item committed now (one tail load per batch), or why none.
     #[inline]
     fn ready_all(&self) -> Result<usize, TryRecvError> {
-        match self.raw.refresh() {
+        self.judge(self.raw.refresh())
+    }
+
+    /// The committed count `found`, or why there is none.
+    #[inline]
+    fn judge(&self, found: Result<usize, IndexCorrupt>) -> Result<usize, TryRecvError> {
+        match found {
             Ok(0) => self.ready_slow(),
             Ok(n) => Ok(n),
             Err(e) => Err(self.corrupt(e)),
@@ -120,11 +118,10 @@ impl<T: ShmSafe> SharedConsumer<T> {
     fn ready_slow(&self) -> Result<usize, TryRecvError> {
         if self.raw.is_closed() {
             // Read with Acquire: this refresh sees every commit made before the close.
-            match self.raw.refresh() {
-                Ok(0) => Err(TryRecvError::Closed),
-                Ok(n) => Ok(n),
-                Err(e) => Err(self.corrupt(e)),
-            }
+            self.raw
+                .refresh()
+                .map_err(|e| self.corrupt(e))
+                .and_then(|n| if n == 0 { Err(TryRecvError::Closed) } else { Ok(n) })
         } else {
             Err(TryRecvError::Empty)
         }
@@ -236,15 +233,22 @@ impl<T: ShmSafe> SharedConsumer<T> {
     /// # Ok::<(), ring_shm::ShmError>(())
     /// ```
     pub fn recv_with(&mut self, strategy: WaitStrategy) -> Result<T, RecvTimeoutError> {
-        let res = handle::wait_until(self, strategy, |c| match c.try_recv() {
-            Ok(v) => Some(Ok(v)),
+        self.wait_ready(strategy)?;
+        // `wait_ready` saw an item, and only this side takes items away.
+        self.try_recv().map_err(|_| RecvTimeoutError::Closed)
+    }
+
+    /// Waits per `strategy` until an item is there, or the ring is closed (or
+    /// the producer died) and drained: the wait of `recv_with` and
+    /// `consume_batch_with`. As ring-core's consumers wait, but on
+    /// `handle::wait_until`, which re-checks the producer's liveness between slices.
+    fn wait_ready(&mut self, strategy: WaitStrategy) -> Result<(), RecvTimeoutError> {
+        let polled = handle::wait_until(self, strategy, |c| match c.ready() {
+            Ok(_) => Some(Ok(())),
             Err(TryRecvError::Closed) => Some(Err(RecvTimeoutError::Closed)),
             Err(TryRecvError::Empty) => None,
         });
-        match res {
-            Ok(r) => r,
-            Err(TimedOut) => Err(RecvTimeoutError::Timeout),
-        }
+        polled.unwrap_or(Err(RecvTimeoutError::Timeout))
     }
 
     /// Copies up to `out.len()` items out without blocking; returns the count.
@@ -443,16 +447,8 @@ impl<T: ShmSafe> SharedConsumer<T> {
         f: impl FnMut(&T),
         strategy: WaitStrategy,
     ) -> Result<usize, RecvTimeoutError> {
-        let res = handle::wait_until(self, strategy, |c| match c.ready() {
-            Ok(_) => Some(Ok(())),
-            Err(TryRecvError::Closed) => Some(Err(RecvTimeoutError::Closed)),
-            Err(TryRecvError::Empty) => None,
-        });
-        match res {
-            Ok(Ok(())) => Ok(self.consume_batch(f)),
-            Ok(Err(e)) => Err(e),
-            Err(TimedOut) => Err(RecvTimeoutError::Timeout),
-        }
+        self.wait_ready(strategy)?;
+        Ok(self.consume_batch(f))
     }
 
     /// Drops up to `n` items without reading them; returns the count.
@@ -482,237 +478,33 @@ impl<T: ShmSafe> SharedConsumer<T> {
         n
     }
 
-    /// Closes the consumer side (idempotent): the producer's next send gets
-    /// `Closed`; items already committed can still be received.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
-    /// let mut tx = image.producer::<u8>()?;
-    /// let mut rx = image.consumer::<u8>()?;
-    /// rx.close();
-    /// assert!(tx.try_send(1).is_err());
-    /// # Ok::<(), ring_shm::ShmError>(())
-    /// ```
-    pub fn close(&mut self) {
-        self.raw.close();
-    }
-
-    /// True once either side closed (items may remain).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
-    /// let rx = image.consumer::<u8>()?;
-    /// assert!(!rx.is_closed());
-    /// # Ok::<(), ring_shm::ShmError>(())
-    /// ```
-    pub fn is_closed(&self) -> bool {
-        self.raw.is_closed()
-    }
-
-    /// Slots in the ring.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default().with_ring_bits(6))?;
-    /// assert_eq!(image.consumer::<u8>()?.capacity(), 64);
-    /// # Ok::<(), ring_shm::ShmError>(())
-    /// ```
-    pub fn capacity(&self) -> usize {
-        self.raw.ring().capacity()
-    }
-
-    /// Items in the ring now (clamped to the capacity).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
-    /// let mut tx = image.producer::<u8>()?;
-    /// let rx = image.consumer::<u8>()?;
-    /// tx.send_slice(&[1, 2]);
-    /// assert_eq!(rx.len(), 2);
-    /// # Ok::<(), ring_shm::ShmError>(())
-    /// ```
-    pub fn len(&self) -> usize {
-        self.raw.len()
-    }
-
-    /// True if no item is waiting now.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
-    /// assert!(image.consumer::<u8>()?.is_empty());
-    /// # Ok::<(), ring_shm::ShmError>(())
-    /// ```
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// True unless the producer process is known to be dead: a pidfd of it
-    /// has become readable; or, without a pidfd, `/proc` shows its pid gone,
-    /// reused or a zombie (when `/proc` showed the claimant itself at first
-    /// sight); or else (another PID namespace, no `/proc`) it showed no sign
-    /// of life for the heartbeat timeout. True while no producer has attached.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
-    /// let rx = image.consumer::<u8>()?;
-    /// assert!(rx.is_producer_alive()); // no producer yet
-    /// # Ok::<(), ring_shm::ShmError>(())
-    /// ```
-    pub fn is_producer_alive(&self) -> bool {
-        self.common.peer_alive(self.peer_progress())
-    }
-
-    /// `Ok` unless the producer is dead ([`is_producer_alive`](Self::is_producer_alive)).
-    ///
-    /// # Errors
-    ///
-    /// [`ShmError::PeerDead`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
-    /// image.consumer::<u8>()?.check_producer()?;
-    /// # Ok::<(), ring_shm::ShmError>(())
-    /// ```
-    pub fn check_producer(&self) -> Result<(), ShmError> {
-        if self.is_producer_alive() {
-            Ok(())
-        } else {
-            Err(ShmError::PeerDead)
-        }
-    }
-
-    /// The producer's pid, 0 while no producer has attached.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
-    /// let rx = image.consumer::<u8>()?;
-    /// let _tx = image.producer::<u8>()?;
-    /// assert_eq!(rx.producer_pid(), std::process::id());
-    /// # Ok::<(), ring_shm::ShmError>(())
-    /// ```
-    pub fn producer_pid(&self) -> u32 {
-        self.common.peer_pid()
-    }
-
-    /// True while the producer is parked in a blocking wait (diagnostic).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
-    /// assert!(!image.consumer::<u8>()?.is_producer_parked());
-    /// # Ok::<(), ring_shm::ShmError>(())
-    /// ```
-    pub fn is_producer_parked(&self) -> bool {
-        self.common.peer_parked()
-    }
-
-    /// True once the producer's liveness is known through a verified pidfd.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
-    /// assert!(!image.consumer::<u8>()?.uses_pidfd());
-    /// # Ok::<(), ring_shm::ShmError>(())
-    /// ```
-    pub fn uses_pidfd(&self) -> bool {
-        self.common.uses_pidfd()
-    }
-
-    /// Refreshes this side's heartbeat (see [`SharedProducer::heartbeat`](crate::SharedProducer::heartbeat)).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
-    /// image.consumer::<u8>()?.heartbeat();
-    /// # Ok::<(), ring_shm::ShmError>(())
-    /// ```
-    pub fn heartbeat(&self) {
-        self.common.beat();
-    }
-
-    /// How often blocking calls wake to re-check the producer's liveness
-    /// (default [`DEFAULT_LIVENESS_INTERVAL`](crate::DEFAULT_LIVENESS_INTERVAL),
-    /// at least 1 ms).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
-    /// image.consumer::<u8>()?.set_liveness_interval(std::time::Duration::from_millis(10));
-    /// # Ok::<(), ring_shm::ShmError>(())
-    /// ```
-    pub fn set_liveness_interval(&mut self, interval: Duration) {
-        self.common.interval = interval.max(Duration::from_millis(1));
-    }
-
-    /// How long a producer judged by heartbeats (neither a pidfd nor `/proc`
-    /// can watch it) may show no sign of life before it counts as dead
-    /// (default [`DEFAULT_HEARTBEAT_TIMEOUT`](crate::DEFAULT_HEARTBEAT_TIMEOUT)).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
-    /// image.consumer::<u8>()?.set_heartbeat_timeout(std::time::Duration::from_secs(5));
-    /// # Ok::<(), ring_shm::ShmError>(())
-    /// ```
-    pub fn set_heartbeat_timeout(&mut self, timeout: Duration) {
-        self.common.set_heartbeat_timeout(timeout);
-    }
-
-    /// The index violation that closed this side, if the producer (or anyone
-    /// writing the mapping) corrupted the ring's indices.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
-    /// assert_eq!(image.consumer::<u8>()?.corruption(), None);
-    /// # Ok::<(), ring_shm::ShmError>(())
-    /// ```
-    pub fn corruption(&self) -> Option<IndexCorrupt> {
-        self.common.corruption()
-    }
-}
-
-impl<T: ShmSafe> Side for SharedConsumer<T> {
-    fn common(&self) -> &Common {
-        &self.common
-    }
-    fn doorbell(&self) -> DoorbellRef<'_> {
-        self.raw.ring().consumer_doorbell()
-    }
-    fn peer_progress(&self) -> u64 {
-        // The producer's tail, as far as the (clamped) length shows it.
-        self.raw.head().wrapping_add(self.raw.len() as u64)
-    }
-    fn peer_died(&mut self) {
-        // Closing our side makes the next poll drain what the dead producer
-        // committed, then report `Closed`.
-        self.raw.close();
-    }
-}
-
-impl<T: ShmSafe> Drop for SharedConsumer<T> {
-    fn drop(&mut self) {
-        self.raw.close();
+    handle::shared_api! {
+        side = "consumer", peer = "producer";
+        alive = is_producer_alive, check = check_producer, pid = producer_pid, parked = is_producer_parked;
+        /// Closes the consumer side (idempotent): the producer's next send gets
+        /// `Closed`; items already committed can still be received.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+        /// let mut tx = image.producer::<u8>()?;
+        /// let mut rx = image.consumer::<u8>()?;
+        /// rx.close();
+        /// assert!(tx.try_send(1).is_err());
+        /// # Ok::<(), ring_shm::ShmError>(())
+        /// ```
+        close;
+        /// True once either side closed (items may remain).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+        /// let rx = image.consumer::<u8>()?;
+        /// assert!(!rx.is_closed());
+        /// # Ok::<(), ring_shm::ShmError>(())
+        /// ```
+        is_closed;
     }
 }

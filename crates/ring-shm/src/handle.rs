@@ -154,7 +154,7 @@ impl Common {
     /// then frees the claim word if it still holds our pid, so a failed claim
     /// consumes nothing.
     pub(crate) fn unclaim(&self) {
-        let f = self.role.fields(self.id());
+        let f = self.own();
         // ORDERING: Relaxed; published by the Release CAS below.
         f.start.store(0, Ordering::Relaxed);
         // ORDERING: Relaxed; a heartbeat orders nothing.
@@ -171,44 +171,39 @@ impl Common {
     /// Refreshes this side's heartbeat.
     pub(crate) fn beat(&self) {
         // ORDERING: Relaxed; a heartbeat orders nothing, only its change matters.
-        self.role
-            .fields(self.id())
-            .beat
-            .store(liveness::now_ns(), Ordering::Relaxed);
+        self.own().beat.store(liveness::now_ns(), Ordering::Relaxed);
     }
 
     pub(crate) fn set_parked(&self, parked: bool) {
         // ORDERING: Relaxed; a diagnostic flag, orders nothing.
-        self.role
-            .fields(self.id())
-            .parked
-            .store(parked as u32, Ordering::Relaxed);
+        self.own().parked.store(parked as u32, Ordering::Relaxed);
+    }
+
+    /// This side's fields of the identification header.
+    fn own(&self) -> RoleFields<'_> {
+        self.role.fields(self.id())
+    }
+
+    /// The peer's fields of the identification header.
+    fn peer(&self) -> RoleFields<'_> {
+        self.role.peer().fields(self.id())
     }
 
     /// True while the peer is parked in a blocking wait (diagnostic).
     pub(crate) fn peer_parked(&self) -> bool {
         // ORDERING: Relaxed; a diagnostic flag.
-        self.role
-            .peer()
-            .fields(self.id())
-            .parked
-            .load(Ordering::Relaxed)
-            != 0
+        self.peer().parked.load(Ordering::Relaxed) != 0
     }
 
     /// The peer's pid (0 while its role is not taken).
     pub(crate) fn peer_pid(&self) -> u32 {
         // ORDERING: Relaxed; informational.
-        self.role
-            .peer()
-            .fields(self.id())
-            .pid
-            .load(Ordering::Relaxed)
+        self.peer().pid.load(Ordering::Relaxed)
     }
 
     /// Judges the peer; `progress` is the peer's index as this side sees it.
     pub(crate) fn peer_alive(&self, progress: u64) -> bool {
-        let f = self.role.peer().fields(self.id());
+        let f = self.peer();
         let v = PeerView {
             // ORDERING: Acquire; pairs with the Release store of the start time.
             start: f.start.load(Ordering::Acquire),
@@ -228,6 +223,20 @@ impl Common {
 
     pub(crate) fn set_heartbeat_timeout(&self, timeout: Duration) {
         self.watch.borrow_mut().timeout = timeout;
+    }
+
+    /// Sets how often blocking calls wake to re-check the peer (at least 1 ms).
+    pub(crate) fn set_interval(&mut self, interval: Duration) {
+        self.interval = interval.max(Duration::from_millis(1));
+    }
+
+    /// `Ok` unless the peer is judged dead (see `peer_alive`).
+    pub(crate) fn check_peer(&self, progress: u64) -> Result<(), ShmError> {
+        if self.peer_alive(progress) {
+            Ok(())
+        } else {
+            Err(ShmError::PeerDead)
+        }
     }
 
     pub(crate) fn uses_pidfd(&self) -> bool {
@@ -265,6 +274,257 @@ pub(crate) trait Side {
     fn peer_died(&mut self);
 }
 
+/// The methods both shared handles (a struct with fields `raw`, ring-core's
+/// raw side, and `common`, a [`Common`], implementing [`Side`]) have in
+/// common, written once with their docs: their ring state and their watch on
+/// the peer. `side` and `peer` name the two ends in the docs, the four idents
+/// name the peer-named methods, and the doc comments given before `close`
+/// and `is_closed` (whose meaning differs by side) become theirs.
+macro_rules! shared_api {
+    (
+        side = $side:literal, peer = $peer:literal;
+        alive = $alive:ident, check = $check:ident, pid = $pid:ident, parked = $parked:ident;
+        $(#[$close:meta])* close;
+        $(#[$closed:meta])* is_closed;
+    ) => {
+        $(#[$close])*
+        pub fn close(&mut self) {
+            self.raw.close();
+        }
+
+        $(#[$closed])*
+        pub fn is_closed(&self) -> bool {
+            self.raw.is_closed()
+        }
+
+        /// Slots in the ring.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default().with_ring_bits(5))?;
+        #[doc = concat!("assert_eq!(image.", $side, "::<u8>()?.capacity(), 32);")]
+        /// # Ok::<(), ring_shm::ShmError>(())
+        /// ```
+        pub fn capacity(&self) -> usize {
+            self.raw.ring().capacity()
+        }
+
+        /// Items in the ring now (clamped to the capacity).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+        /// let mut tx = image.producer::<u8>()?;
+        /// let rx = image.consumer::<u8>()?;
+        /// tx.send_slice(&[1, 2]);
+        /// assert_eq!((tx.len(), rx.len()), (2, 2));
+        /// # Ok::<(), ring_shm::ShmError>(())
+        /// ```
+        pub fn len(&self) -> usize {
+            self.raw.len()
+        }
+
+        /// True if no item is in the ring now.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+        #[doc = concat!("assert!(image.", $side, "::<u8>()?.is_empty());")]
+        /// # Ok::<(), ring_shm::ShmError>(())
+        /// ```
+        pub fn is_empty(&self) -> bool {
+            self.len() == 0
+        }
+
+        #[doc = concat!(" True unless the ", $peer, " process is known to be dead: a pidfd of it")]
+        /// has become readable; or, without a pidfd, `/proc` shows its pid gone,
+        /// reused or a zombie (when `/proc` showed the claimant itself at first
+        /// sight); or else (another PID namespace, no `/proc`) it showed no sign
+        #[doc = concat!(" of life for the heartbeat timeout. True while no ", $peer, " has attached.")]
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+        #[doc = concat!("let this = image.", $side, "::<u8>()?;")]
+        #[doc = concat!("assert!(this.", stringify!($alive), "()); // no ", $peer, " yet")]
+        #[doc = concat!("let _peer = image.", $peer, "::<u8>()?; // this process: alive")]
+        #[doc = concat!("assert!(this.", stringify!($alive), "());")]
+        /// # Ok::<(), ring_shm::ShmError>(())
+        /// ```
+        pub fn $alive(&self) -> bool {
+            self.common.peer_alive(self.peer_index())
+        }
+
+        #[doc = concat!(" `Ok` unless the ", $peer, " is dead ([`", stringify!($alive), "`](Self::", stringify!($alive), ")).")]
+        ///
+        /// # Errors
+        ///
+        /// [`ShmError::PeerDead`](crate::ShmError::PeerDead).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+        #[doc = concat!("image.", $side, "::<u8>()?.", stringify!($check), "()?;")]
+        /// # Ok::<(), ring_shm::ShmError>(())
+        /// ```
+        pub fn $check(&self) -> Result<(), $crate::ShmError> {
+            self.common.check_peer(self.peer_index())
+        }
+
+        #[doc = concat!(" The ", $peer, "'s pid, 0 while no ", $peer, " has attached.")]
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+        #[doc = concat!("let this = image.", $side, "::<u8>()?;")]
+        #[doc = concat!("assert_eq!(this.", stringify!($pid), "(), 0);")]
+        #[doc = concat!("let _peer = image.", $peer, "::<u8>()?;")]
+        #[doc = concat!("assert_eq!(this.", stringify!($pid), "(), std::process::id());")]
+        /// # Ok::<(), ring_shm::ShmError>(())
+        /// ```
+        pub fn $pid(&self) -> u32 {
+            self.common.peer_pid()
+        }
+
+        #[doc = concat!(" True while the ", $peer, " is parked in a blocking wait (a diagnostic,")]
+        #[doc = concat!(" e.g. for a test that wants to wake a sleeping ", $peer, ").")]
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+        #[doc = concat!("assert!(!image.", $side, "::<u8>()?.", stringify!($parked), "());")]
+        /// # Ok::<(), ring_shm::ShmError>(())
+        /// ```
+        pub fn $parked(&self) -> bool {
+            self.common.peer_parked()
+        }
+
+        #[doc = concat!(" True once the ", $peer, "'s liveness is known through a verified pidfd")]
+        /// (immune to PID reuse); false while heartbeats are used.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+        #[doc = concat!("assert!(!image.", $side, "::<u8>()?.uses_pidfd()); // no ", $peer, " seen yet")]
+        /// # Ok::<(), ring_shm::ShmError>(())
+        /// ```
+        pub fn uses_pidfd(&self) -> bool {
+            self.common.uses_pidfd()
+        }
+
+        /// Refreshes this side's heartbeat. Blocking calls do it on their own,
+        /// once per liveness interval; call it when idle outside them for longer
+        /// than the peer's heartbeat timeout if the peer may watch this process
+        /// by heartbeats (it cannot see it through a pidfd or `/proc`: another
+        /// PID namespace, no `/proc`).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+        #[doc = concat!("image.", $side, "::<u8>()?.heartbeat();")]
+        /// # Ok::<(), ring_shm::ShmError>(())
+        /// ```
+        pub fn heartbeat(&self) {
+            self.common.beat();
+        }
+
+        #[doc = concat!(" How often blocking calls wake to re-check the ", $peer, "'s liveness")]
+        /// (default [`DEFAULT_LIVENESS_INTERVAL`](crate::DEFAULT_LIVENESS_INTERVAL),
+        /// at least 1 ms).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+        #[doc = concat!("image.", $side, "::<u8>()?.set_liveness_interval(std::time::Duration::from_millis(10));")]
+        /// # Ok::<(), ring_shm::ShmError>(())
+        /// ```
+        pub fn set_liveness_interval(&mut self, interval: ::core::time::Duration) {
+            self.common.set_interval(interval);
+        }
+
+        #[doc = concat!(" How long a ", $peer, " judged by heartbeats (neither a pidfd nor `/proc`")]
+        /// can watch it) may show no sign of life before it counts as dead
+        /// (default [`DEFAULT_HEARTBEAT_TIMEOUT`](crate::DEFAULT_HEARTBEAT_TIMEOUT)).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+        #[doc = concat!("image.", $side, "::<u8>()?.set_heartbeat_timeout(std::time::Duration::from_secs(5));")]
+        /// # Ok::<(), ring_shm::ShmError>(())
+        /// ```
+        pub fn set_heartbeat_timeout(&mut self, timeout: ::core::time::Duration) {
+            self.common.set_heartbeat_timeout(timeout);
+        }
+
+        #[doc = concat!(" The index violation that closed this side, if the ", $peer, " (or")]
+        /// anyone writing the mapping) corrupted the ring's indices.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+        #[doc = concat!("assert_eq!(image.", $side, "::<u8>()?.corruption(), None);")]
+        /// # Ok::<(), ring_shm::ShmError>(())
+        /// ```
+        pub fn corruption(&self) -> Option<::ring_core::raw::IndexCorrupt> {
+            self.common.corruption()
+        }
+    };
+}
+pub(crate) use shared_api;
+
+/// `Debug` (the raw side and the common state), `Drop` (closes this side)
+/// and [`Side`] for a shared handle, written once for both: `doorbell` names
+/// the ring's doorbell method for this side, and the handle has an inherent
+/// `peer_index(&self) -> u64` (the peer's index as this side sees it).
+macro_rules! handle_impls {
+    ($ty:ident, doorbell = $doorbell:ident) => {
+        impl<T: $crate::ShmSafe> ::core::fmt::Debug for $ty<T> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct(stringify!($ty))
+                    .field("raw", &self.raw)
+                    .field("common", &self.common)
+                    .finish()
+            }
+        }
+
+        impl<T: $crate::ShmSafe> Drop for $ty<T> {
+            fn drop(&mut self) {
+                self.raw.close();
+            }
+        }
+
+        impl<T: $crate::ShmSafe> $crate::handle::Side for $ty<T> {
+            fn common(&self) -> &$crate::handle::Common {
+                &self.common
+            }
+            fn doorbell(&self) -> ::ring_core::wait::DoorbellRef<'_> {
+                self.raw.ring().$doorbell()
+            }
+            fn peer_progress(&self) -> u64 {
+                self.peer_index()
+            }
+            fn peer_died(&mut self) {
+                // Closing our side makes the next poll report the end (a consumer
+                // first drains what the dead producer committed).
+                self.raw.close();
+            }
+        }
+    };
+}
+pub(crate) use handle_impls;
+
 /// Checks liveness only every this many spin or yield steps.
 const CHECK_EVERY_STEPS: u32 = 16;
 
@@ -272,6 +532,10 @@ const CHECK_EVERY_STEPS: u32 = 16;
 /// `wait_until`, but parks in slices of the liveness interval and re-checks
 /// the peer between them; a dead peer closes this side (so `poll` then
 /// reports the end). Refreshes this side's heartbeat while it waits.
+///
+/// Not `ring_core::wait::wait_until`: that one parks without a limit under
+/// `Blocking` and has no hook that may close this side, so a dead peer would
+/// mean an endless wait.
 pub(crate) fn wait_until<S: Side, R>(
     s: &mut S,
     strategy: WaitStrategy,

@@ -118,36 +118,28 @@ mod safe;
 
 pub use safe::ShmSafe;
 
-#[cfg(target_os = "linux")]
-mod consumer;
-#[cfg(target_os = "linux")]
-mod error;
-#[cfg(target_os = "linux")]
-pub mod fd_passing;
-#[cfg(target_os = "linux")]
-mod handle;
-#[cfg(target_os = "linux")]
-mod layout;
-#[cfg(target_os = "linux")]
-mod liveness;
-#[cfg(target_os = "linux")]
-mod producer;
-#[cfg(target_os = "linux")]
-mod region;
-#[cfg(target_os = "linux")]
-mod ring;
+/// Compiles each item only on Linux (the rest of the crate needs its system calls).
+macro_rules! linux_only {
+    ($($item:item)*) => {
+        $(#[cfg(target_os = "linux")] $item)*
+    };
+}
 
-#[cfg(target_os = "linux")]
-pub use consumer::SharedConsumer;
-#[cfg(target_os = "linux")]
-pub use error::ShmError;
-#[cfg(target_os = "linux")]
-pub use layout::{ID_HEADER_SIZE, LAYOUT_VERSION, MAGIC, MAX_ELEM_ALIGN, ShmLayout};
-#[cfg(target_os = "linux")]
-pub use liveness::{DEFAULT_HEARTBEAT_TIMEOUT, DEFAULT_LIVENESS_INTERVAL};
-#[cfg(target_os = "linux")]
-pub use producer::{Reservation, SharedProducer};
-#[cfg(target_os = "linux")]
-pub use region::ShmImage;
-#[cfg(target_os = "linux")]
-pub use ring::SharedRing;
+linux_only! {
+    mod consumer;
+    mod error;
+    pub mod fd_passing;
+    mod handle;
+    mod layout;
+    mod liveness;
+    mod producer;
+    mod region;
+    mod ring;
+    pub use consumer::SharedConsumer;
+    pub use error::ShmError;
+    pub use layout::{ID_HEADER_SIZE, LAYOUT_VERSION, MAGIC, MAX_ELEM_ALIGN, ShmLayout};
+    pub use liveness::{DEFAULT_HEARTBEAT_TIMEOUT, DEFAULT_LIVENESS_INTERVAL};
+    pub use producer::{Reservation, SharedProducer};
+    pub use region::ShmImage;
+    pub use ring::SharedRing;
+}

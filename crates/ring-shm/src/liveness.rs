@@ -249,13 +249,8 @@ mod tests {
         assert!(w.alive(v), "within the timeout");
     }
 
-    /// A live peer whose pidfd could not be opened (a kernel without
-    /// `pidfd_open`, a seccomp filter, no fd left) and that shows no sign of
-    /// life (idle, or parked in a wait longer than the timeout) is not dead.
-    /// Before the fix it was declared dead once the heartbeat timeout passed.
-    #[test]
-    #[cfg_attr(miri, ignore = "/proc is a system call")]
-    fn an_idle_live_peer_without_a_pidfd_is_not_dead() {
+    /// A watch with no heartbeat grace, and a view of this very process.
+    fn watching_self(beat: u64, progress: u64) -> (PeerWatch, PeerView) {
         let start = own_start_time();
         assert_ne!(start, 0, "/proc/self/stat is readable on Linux");
         let mut w = PeerWatch::new();
@@ -263,9 +258,20 @@ mod tests {
         let v = PeerView {
             pid: std::process::id(),
             start,
-            beat: 7,
-            progress: 3,
+            beat,
+            progress,
         };
+        (w, v)
+    }
+
+    /// A live peer whose pidfd could not be opened (a kernel without
+    /// `pidfd_open`, a seccomp filter, no fd left) and that shows no sign of
+    /// life (idle, or parked in a wait longer than the timeout) is not dead.
+    /// Before the fix it was declared dead once the heartbeat timeout passed.
+    #[test]
+    #[cfg_attr(miri, ignore = "/proc is a system call")]
+    fn an_idle_live_peer_without_a_pidfd_is_not_dead() {
+        let (mut w, v) = watching_self(7, 3);
         // As if pidfd_open had already failed for this (pid, start).
         w.tried = (v.pid, v.start);
         for i in 0..3 {
@@ -316,16 +322,7 @@ mod tests {
     #[test]
     #[cfg_attr(miri, ignore = "pidfd_open and /proc are system calls")]
     fn own_process_is_alive_through_a_pidfd() {
-        let start = own_start_time();
-        assert_ne!(start, 0, "/proc/self/stat is readable on Linux");
-        let mut w = PeerWatch::new();
-        w.timeout = Duration::ZERO;
-        let v = PeerView {
-            pid: std::process::id(),
-            start,
-            beat: 0,
-            progress: 0,
-        };
+        let (mut w, v) = watching_self(0, 0);
         for _ in 0..3 {
             assert!(w.alive(v));
         }
@@ -333,7 +330,7 @@ mod tests {
         // A wrong start time (PID reuse) is never trusted.
         let mut w = PeerWatch::new();
         w.alive(PeerView {
-            start: start + 1,
+            start: v.start + 1,
             ..v
         });
         assert!(!w.has_pidfd());

@@ -6,12 +6,11 @@ use core::time::Duration;
 
 use ring_core::raw::{IndexCorrupt, RawProducer, Untrusted};
 use ring_core::sync::Arc;
-use ring_core::wait::{DoorbellRef, TimedOut};
 use ring_core::{SendError, SendTimeoutError, TrySendError, WaitStrategy};
 
 use crate::ShmSafe;
 use crate::error::ShmError;
-use crate::handle::{self, Common, Role, Side};
+use crate::handle::{self, Common, Role};
 use crate::layout::ShmLayout;
 use crate::region::Region;
 
@@ -49,14 +48,7 @@ pub struct SharedProducer<T: ShmSafe> {
 // the raw side caches indices without synchronisation.
 unsafe impl<T: ShmSafe + Send> Send for SharedProducer<T> {}
 
-impl<T: ShmSafe> fmt::Debug for SharedProducer<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SharedProducer")
-            .field("raw", &self.raw)
-            .field("common", &self.common)
-            .finish()
-    }
-}
+handle::handle_impls!(SharedProducer, doorbell = producer_doorbell);
 
 impl<T: ShmSafe> SharedProducer<T> {
     pub(crate) fn claim(region: Arc<Region>, layout: ShmLayout) -> Result<Self, ShmError> {
@@ -70,6 +62,11 @@ impl<T: ShmSafe> SharedProducer<T> {
             return Err(e.into());
         }
         Ok(SharedProducer { raw, common })
+    }
+
+    /// The consumer's head, as far as the (clamped) length shows it.
+    fn peer_index(&self) -> u64 {
+        self.raw.tail().wrapping_sub(self.raw.len() as u64)
     }
 
     fn corrupt(&self, e: IndexCorrupt) {
@@ -250,26 +247,31 @@ impl<T: ShmSafe> SharedProducer<T> {
         strategy: WaitStrategy,
     ) -> Result<Reservation<'_, T>, SendTimeoutError<()>> {
         let n = n.max(1);
-        let res = handle::wait_until(self, strategy, |p| {
-            if p.raw.is_closed() {
-                Some(false)
-            } else if p.free_for(1) > 0 {
-                Some(true)
+        self.wait_room(strategy)?;
+        // Free space only grows while we hold `&mut self`.
+        let len = self.raw.contiguous(self.raw.free_cached(), n);
+        Ok(Reservation {
+            producer: self,
+            len,
+        })
+    }
+
+    /// Waits per `strategy` until a slot is free or the ring is closed (or
+    /// the consumer died): the wait of `reserve_with` and `send_with`. As
+    /// `ring_core::endpoint::wait_for_room`, but on `handle::wait_until`,
+    /// which re-checks the consumer's liveness between slices.
+    fn wait_room(&mut self, strategy: WaitStrategy) -> Result<(), SendTimeoutError<()>> {
+        // Decides as `try_send` does: closed, else room, else closed by the refresh.
+        let polled = handle::wait_until(self, strategy, |p| {
+            if !p.raw.is_closed() && p.free_for(1) > 0 {
+                Some(Ok(()))
+            } else if p.raw.is_closed() {
+                Some(Err(SendTimeoutError::Closed(())))
             } else {
                 None
             }
         });
-        match res {
-            Ok(true) => {
-                let len = self.raw.contiguous(self.raw.free_cached(), n);
-                Ok(Reservation {
-                    producer: self,
-                    len,
-                })
-            }
-            Ok(false) => Err(SendTimeoutError::Closed(())),
-            Err(TimedOut) => Err(SendTimeoutError::Timeout(())),
-        }
+        polled.unwrap_or(Err(SendTimeoutError::Timeout(())))
     }
 
     /// Sends, blocking while the ring is full. The wait sleeps on the shared
@@ -334,97 +336,45 @@ impl<T: ShmSafe> SharedProducer<T> {
         value: T,
         strategy: WaitStrategy,
     ) -> Result<(), SendTimeoutError<T>> {
-        let mut held = Some(value);
-        let res = handle::wait_until(self, strategy, |p| {
-            let v = held.take()?;
-            match p.try_send(v) {
-                Ok(()) => Some(Ok(())),
-                Err(TrySendError::Closed(v)) => Some(Err(v)),
-                Err(TrySendError::Full(v)) => {
-                    held = Some(v);
-                    None
-                }
-            }
-        });
-        match (res, held) {
-            (Ok(Ok(())), _) => Ok(()),
-            (Ok(Err(v)), _) => Err(SendTimeoutError::Closed(v)),
-            (Err(TimedOut), Some(v)) => Err(SendTimeoutError::Timeout(v)),
-            // The poll keeps the value whenever it returns `None`.
-            (Err(TimedOut), None) => unreachable!("a timed-out send holds its value"),
+        match self.wait_room(strategy) {
+            // The room found stays (it only grows): only a close since can refuse.
+            Ok(()) => self.try_send(value).map_err(|e| {
+                debug_assert!(e.is_closed());
+                SendTimeoutError::Closed(e.into_inner())
+            }),
+            Err(SendTimeoutError::Closed(())) => Err(SendTimeoutError::Closed(value)),
+            Err(SendTimeoutError::Timeout(())) => Err(SendTimeoutError::Timeout(value)),
         }
     }
 
-    /// Closes the producer side (idempotent); the consumer receives
-    /// everything committed before, then `Closed`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
-    /// let mut tx = image.producer::<u8>()?;
-    /// tx.close();
-    /// assert!(tx.is_closed());
-    /// # Ok::<(), ring_shm::ShmError>(())
-    /// ```
-    pub fn close(&mut self) {
-        self.raw.close();
-    }
-
-    /// True once either side closed (then every send fails with `Closed`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
-    /// let tx = image.producer::<u8>()?;
-    /// drop(image.consumer::<u8>()?); // dropping the consumer closes its side
-    /// assert!(tx.is_closed());
-    /// # Ok::<(), ring_shm::ShmError>(())
-    /// ```
-    pub fn is_closed(&self) -> bool {
-        self.raw.is_closed()
-    }
-
-    /// Slots in the ring.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default().with_ring_bits(5))?;
-    /// assert_eq!(image.producer::<u8>()?.capacity(), 32);
-    /// # Ok::<(), ring_shm::ShmError>(())
-    /// ```
-    pub fn capacity(&self) -> usize {
-        self.raw.ring().capacity()
-    }
-
-    /// Items in the ring now (clamped to the capacity).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
-    /// let mut tx = image.producer::<u8>()?;
-    /// tx.try_send(1).unwrap();
-    /// assert_eq!(tx.len(), 1);
-    /// # Ok::<(), ring_shm::ShmError>(())
-    /// ```
-    pub fn len(&self) -> usize {
-        self.raw.len()
-    }
-
-    /// True if no item is in the ring now.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
-    /// assert!(image.producer::<u8>()?.is_empty());
-    /// # Ok::<(), ring_shm::ShmError>(())
-    /// ```
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+    handle::shared_api! {
+        side = "producer", peer = "consumer";
+        alive = is_consumer_alive, check = check_consumer, pid = consumer_pid, parked = is_consumer_parked;
+        /// Closes the producer side (idempotent); the consumer receives
+        /// everything committed before, then `Closed`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+        /// let mut tx = image.producer::<u8>()?;
+        /// tx.close();
+        /// assert!(tx.is_closed());
+        /// # Ok::<(), ring_shm::ShmError>(())
+        /// ```
+        close;
+        /// True once either side closed (then every send fails with `Closed`).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+        /// let tx = image.producer::<u8>()?;
+        /// drop(image.consumer::<u8>()?); // dropping the consumer closes its side
+        /// assert!(tx.is_closed());
+        /// # Ok::<(), ring_shm::ShmError>(())
+        /// ```
+        is_closed;
     }
 
     /// True if the ring is full now.
@@ -453,172 +403,6 @@ impl<T: ShmSafe> SharedProducer<T> {
     /// ```
     pub fn available(&self) -> usize {
         self.capacity() - self.len()
-    }
-
-    /// True unless the consumer process is known to be dead: a pidfd of it
-    /// has become readable; or, without a pidfd, `/proc` shows its pid gone,
-    /// reused or a zombie (when `/proc` showed the claimant itself at first
-    /// sight); or else (another PID namespace, no `/proc`) it showed no sign
-    /// of life for the heartbeat timeout. True while no consumer has attached.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
-    /// let tx = image.producer::<u8>()?;
-    /// let _rx = image.consumer::<u8>()?; // this process: alive
-    /// assert!(tx.is_consumer_alive());
-    /// # Ok::<(), ring_shm::ShmError>(())
-    /// ```
-    pub fn is_consumer_alive(&self) -> bool {
-        self.common.peer_alive(self.peer_progress())
-    }
-
-    /// `Ok` unless the consumer is dead ([`is_consumer_alive`](Self::is_consumer_alive)).
-    ///
-    /// # Errors
-    ///
-    /// [`ShmError::PeerDead`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
-    /// image.producer::<u8>()?.check_consumer()?;
-    /// # Ok::<(), ring_shm::ShmError>(())
-    /// ```
-    pub fn check_consumer(&self) -> Result<(), ShmError> {
-        if self.is_consumer_alive() {
-            Ok(())
-        } else {
-            Err(ShmError::PeerDead)
-        }
-    }
-
-    /// The consumer's pid, 0 while no consumer has attached.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
-    /// let tx = image.producer::<u8>()?;
-    /// assert_eq!(tx.consumer_pid(), 0);
-    /// # Ok::<(), ring_shm::ShmError>(())
-    /// ```
-    pub fn consumer_pid(&self) -> u32 {
-        self.common.peer_pid()
-    }
-
-    /// True while the consumer is parked in a blocking wait (a diagnostic,
-    /// e.g. for a test that wants to wake a sleeping consumer).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
-    /// assert!(!image.producer::<u8>()?.is_consumer_parked());
-    /// # Ok::<(), ring_shm::ShmError>(())
-    /// ```
-    pub fn is_consumer_parked(&self) -> bool {
-        self.common.peer_parked()
-    }
-
-    /// True once the consumer's liveness is known through a verified pidfd
-    /// (immune to PID reuse); false while heartbeats are used.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
-    /// let tx = image.producer::<u8>()?;
-    /// assert!(!tx.uses_pidfd()); // no consumer seen yet
-    /// # Ok::<(), ring_shm::ShmError>(())
-    /// ```
-    pub fn uses_pidfd(&self) -> bool {
-        self.common.uses_pidfd()
-    }
-
-    /// Refreshes this side's heartbeat. Blocking calls do it on their own,
-    /// once per liveness interval; call it when idle outside them for longer
-    /// than the peer's heartbeat timeout if the peer may watch this process
-    /// by heartbeats (it cannot see it through a pidfd or `/proc`: another
-    /// PID namespace, no `/proc`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
-    /// image.producer::<u8>()?.heartbeat();
-    /// # Ok::<(), ring_shm::ShmError>(())
-    /// ```
-    pub fn heartbeat(&self) {
-        self.common.beat();
-    }
-
-    /// How often blocking calls wake to re-check the consumer's liveness
-    /// (default [`DEFAULT_LIVENESS_INTERVAL`](crate::DEFAULT_LIVENESS_INTERVAL),
-    /// at least 1 ms).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
-    /// image.producer::<u8>()?.set_liveness_interval(std::time::Duration::from_millis(10));
-    /// # Ok::<(), ring_shm::ShmError>(())
-    /// ```
-    pub fn set_liveness_interval(&mut self, interval: Duration) {
-        self.common.interval = interval.max(Duration::from_millis(1));
-    }
-
-    /// How long a consumer judged by heartbeats (neither a pidfd nor `/proc`
-    /// can watch it) may show no sign of life before it counts as dead
-    /// (default [`DEFAULT_HEARTBEAT_TIMEOUT`](crate::DEFAULT_HEARTBEAT_TIMEOUT)).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
-    /// image.producer::<u8>()?.set_heartbeat_timeout(std::time::Duration::from_secs(5));
-    /// # Ok::<(), ring_shm::ShmError>(())
-    /// ```
-    pub fn set_heartbeat_timeout(&mut self, timeout: Duration) {
-        self.common.set_heartbeat_timeout(timeout);
-    }
-
-    /// The index violation that closed this side, if the consumer (or
-    /// anyone writing the mapping) corrupted the ring's indices.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
-    /// assert_eq!(image.producer::<u8>()?.corruption(), None);
-    /// # Ok::<(), ring_shm::ShmError>(())
-    /// ```
-    pub fn corruption(&self) -> Option<IndexCorrupt> {
-        self.common.corruption()
-    }
-}
-
-impl<T: ShmSafe> Side for SharedProducer<T> {
-    fn common(&self) -> &Common {
-        &self.common
-    }
-    fn doorbell(&self) -> DoorbellRef<'_> {
-        self.raw.ring().producer_doorbell()
-    }
-    fn peer_progress(&self) -> u64 {
-        // The consumer's head, as far as the (clamped) length shows it.
-        self.raw.tail().wrapping_sub(self.raw.len() as u64)
-    }
-    fn peer_died(&mut self) {
-        self.raw.close();
-    }
-}
-
-impl<T: ShmSafe> Drop for SharedProducer<T> {
-    fn drop(&mut self) {
-        self.raw.close();
     }
 }
 
