@@ -22,6 +22,19 @@ fn cap2() -> Config {
         .with_max_consumers(2)
 }
 
+/// A thread that clones `a` (the clone registers), drops `a`, runs `then`
+/// on the clone and drops it last.
+fn registered_then_gone<R: Send + 'static>(
+    a: mpsc::Producer<u32>,
+    then: impl FnOnce(&mut mpsc::Producer<u32>) -> R + Send + 'static,
+) -> thread::JoinHandle<R> {
+    thread::spawn(move || {
+        let mut b = a.clone();
+        drop(a);
+        then(&mut b)
+    })
+}
+
 /// A producer registers (a clone, on another thread), commits and drops,
 /// racing the consumer: the consumer adopts the ring before it decides
 /// `Closed`, so the item is always received.
@@ -29,9 +42,7 @@ fn cap2() -> Config {
 fn mpsc_register_commit_deregister_races_consume() {
     loom::model(|| {
         let (a, mut rx) = mpsc::channel::<u32>(cap2());
-        let t = thread::spawn(move || {
-            let mut b = a.clone();
-            drop(a);
+        let t = registered_then_gone(a, |b| {
             b.try_send(7).unwrap();
         });
         assert_eq!(rx.recv_with(SLEEP), Ok(7));
@@ -46,11 +57,7 @@ fn mpsc_register_commit_deregister_races_consume() {
 fn mpsc_register_races_consumer_close() {
     loom::model(|| {
         let (a, mut rx) = mpsc::channel::<u32>(cap2());
-        let t = thread::spawn(move || {
-            let mut b = a.clone();
-            drop(a);
-            b.try_send(1).is_ok()
-        });
+        let t = registered_then_gone(a, |b| b.try_send(1).is_ok());
         rx.close();
         let sent = t.join().unwrap();
         let got = rx.try_recv();

@@ -13,7 +13,7 @@ use common::{Rng, Seen};
 use ring_channels::mpsc;
 use ring_core::wait::RecvEndpoint;
 use ring_core::{Config, RecvTimeoutError, TryRecvError, TrySendError, WaitStrategy};
-use ringmpsc_testkit::{Counted, counted, scale, watchdog};
+use ringmpsc_testkit::{Counted, counted, recv_until_closed, scale, watchdog};
 
 fn small(bits: u32) -> Config {
     Config::default().with_ring_bits(bits).with_max_producers(2)
@@ -194,14 +194,7 @@ fn registered_then_gone_before_adoption_is_still_received() {
                 drop(a);
                 b.try_send(i).unwrap();
             });
-            let mut got = Vec::new();
-            loop {
-                match rx.try_recv() {
-                    Ok(v) => got.push(v),
-                    Err(TryRecvError::Empty) => thread::yield_now(),
-                    Err(TryRecvError::Closed) => break,
-                }
-            }
+            let got = recv_until_closed(|| rx.try_recv(), thread::yield_now);
             t.join().unwrap();
             assert_eq!(got, [i]);
         }

@@ -173,47 +173,52 @@ fn consumer_bounds_and_last_consumer_closes() {
     assert_eq!(tx.try_send(2), Err(TrySendError::Closed(2)));
 }
 
+/// Go straight to the futex.
+const SLEEP: WaitStrategy = WaitStrategy::PhasedBackoff { spin: 0, yield_: 0 };
+
+type Sleeper = thread::JoinHandle<Result<u8, RecvTimeoutError>>;
+
+/// Three threads, each running `recv` on its own clone of `rx`.
+fn spawn_sleepers<C: Clone + Send + 'static>(
+    rx: &C,
+    recv: fn(C) -> Result<u8, RecvTimeoutError>,
+) -> Vec<Sleeper> {
+    (0..3)
+        .map(|_| {
+            let rx = rx.clone();
+            thread::spawn(move || recv(rx))
+        })
+        .collect()
+}
+
+/// Every sleeper's receive ended with `Closed`.
+fn assert_all_closed(sleepers: Vec<Sleeper>) {
+    for s in sleepers {
+        assert_eq!(s.join().unwrap(), Err(RecvTimeoutError::Closed));
+    }
+}
+
 #[test]
 fn close_wakes_every_sleeper_for_both_families() {
     watchdog(30, || {
         for _ in 0..scale(50, 3) {
             let (tx, rx) = spmc::channel::<u8>(small(1));
-            let sleepers: Vec<_> = (0..3)
-                .map(|_| {
-                    let mut rx = rx.clone();
-                    thread::spawn(move || {
-                        rx.recv_with(WaitStrategy::PhasedBackoff { spin: 0, yield_: 0 })
-                    })
-                })
-                .collect();
+            let sleepers = spawn_sleepers(&rx, |mut rx| rx.recv_with(SLEEP));
             drop(tx);
-            for s in sleepers {
-                assert_eq!(s.join().unwrap(), Err(RecvTimeoutError::Closed));
-            }
+            assert_all_closed(sleepers);
             drop(rx);
 
             let (tx, rx) = mpmc::channel::<u8>(small(1));
             let tx2 = tx.clone();
-            let sleepers: Vec<_> = (0..3)
-                .map(|_| {
-                    let mut rx = rx.clone();
-                    thread::spawn(move || {
-                        rx.recv_with(WaitStrategy::PhasedBackoff { spin: 0, yield_: 0 })
-                    })
-                })
-                .collect();
+            let sleepers = spawn_sleepers(&rx, |mut rx| rx.recv_with(SLEEP));
             drop(tx);
             drop(tx2);
-            for s in sleepers {
-                assert_eq!(s.join().unwrap(), Err(RecvTimeoutError::Closed));
-            }
+            assert_all_closed(sleepers);
             // A closer wakes a producer sleeping on a full ring, too.
             let (mut tx, rx) = mpmc::channel::<u8>(small(1));
             tx.send_slice(&[1, 2]);
             let closer = ring_core::wait::RecvEndpoint::closer(&rx);
-            let p = thread::spawn(move || {
-                tx.send_with(3, WaitStrategy::PhasedBackoff { spin: 0, yield_: 0 })
-            });
+            let p = thread::spawn(move || tx.send_with(3, SLEEP));
             closer.close();
             assert!(p.join().unwrap().unwrap_err().is_closed());
             drop(rx);

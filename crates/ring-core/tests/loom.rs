@@ -7,14 +7,15 @@
 //! its write is reported too.
 #![cfg(ring_loom)]
 
+mod common;
+
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::thread;
 
+use common::{Counted, send_all, try_send_two_counted};
 use ring_core::spsc::{self, Builder};
-use ring_core::{
-    Config, RecvTimeoutError, SendTimeoutError, TryRecvError, TrySendError, WaitStrategy,
-};
+use ring_core::{Config, RecvTimeoutError, SendTimeoutError, TryRecvError, WaitStrategy};
 
 /// Go straight to the futex: the interesting interleavings are around the sleep.
 const SLEEP: WaitStrategy = WaitStrategy::PhasedBackoff { spin: 0, yield_: 0 };
@@ -29,21 +30,7 @@ fn transfer(bits: u32, items: u64, start: u64) {
             .start_position(start)
             .build::<u64>()
             .unwrap();
-        let p = thread::spawn(move || {
-            for i in 0..items {
-                let mut v = i;
-                loop {
-                    match tx.try_send(v) {
-                        Ok(()) => break,
-                        Err(TrySendError::Full(back)) => {
-                            v = back;
-                            thread::yield_now();
-                        }
-                        Err(TrySendError::Closed(_)) => panic!("closed"),
-                    }
-                }
-            }
-        });
+        let p = thread::spawn(move || send_all(|v| tx.try_send(v), 0..items));
         let mut next = 0;
         while next < items {
             match rx.try_recv() {
@@ -74,15 +61,6 @@ fn transfer_wraps_across_u64_max() {
     transfer(1, 3, u64::MAX - 1);
 }
 
-#[derive(Debug)]
-struct Counted(Arc<AtomicUsize>);
-
-impl Drop for Counted {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
 #[test]
 fn drop_with_items_in_flight_drops_each_once() {
     loom::model(|| {
@@ -90,14 +68,7 @@ fn drop_with_items_in_flight_drops_each_once() {
         let (mut tx, mut rx) = spsc::channel::<Counted>(cap(1));
         let d = drops.clone();
         let p = thread::spawn(move || {
-            let mut sent = 0;
-            for _ in 0..2 {
-                match tx.try_send(Counted(d.clone())) {
-                    Ok(()) => sent += 1,
-                    Err(e) => drop(e.into_inner()),
-                }
-            }
-            sent
+            try_send_two_counted(|v| tx.try_send(v), &d)
             // tx dropped here: closes
         });
         let c = thread::spawn(move || {

@@ -7,14 +7,17 @@
 //! producer may be rewriting) is reported by the model.
 #![cfg(ring_loom)]
 
+mod common;
+
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::thread;
 
+use common::{Counted, try_send_two_counted};
+use ring_core::TryRecvError;
 use ring_core::claim::Ring;
 use ring_core::table::GrowTable;
 use ring_core::wait::WakeGroup;
-use ring_core::{TryRecvError, TrySendError};
 
 fn ring<T>(cap: usize) -> Arc<Ring<T>>
 where
@@ -24,19 +27,16 @@ where
 }
 
 fn send_all(p: &mut ring_core::claim::Producer<u64>, items: std::ops::Range<u64>) {
-    for i in items {
-        let mut v = i;
-        loop {
-            match p.try_send(v) {
-                Ok(()) => break,
-                Err(TrySendError::Full(back)) => {
-                    v = back;
-                    thread::yield_now();
-                }
-                Err(TrySendError::Closed(_)) => panic!("closed"),
-            }
-        }
+    common::send_all(|v| p.try_send(v), items);
+}
+
+/// Receives what is left in `r` into `all`, sorted.
+fn drain_sorted(r: &Ring<u64>, mut all: Vec<u64>) -> Vec<u64> {
+    while let Ok(v) = r.try_recv() {
+        all.push(v);
     }
+    all.sort_unstable();
+    all
 }
 
 /// Two consumers claim from a full ring of capacity 2 while the producer
@@ -53,18 +53,14 @@ fn claim_with_two_consumers_and_wrap_at_capacity_2() {
         let b = consumer(r.clone());
         // Wraps to slot 0 if a consumer already gave it back.
         let sent_early = p.try_send(2).is_ok();
-        let mut all: Vec<u64> = [a.join().unwrap(), b.join().unwrap()]
+        let all: Vec<u64> = [a.join().unwrap(), b.join().unwrap()]
             .into_iter()
             .flatten()
             .collect();
         if !sent_early {
             p.try_send(2).unwrap();
         }
-        while let Ok(v) = r.try_recv() {
-            all.push(v);
-        }
-        all.sort_unstable();
-        assert_eq!(all, [0, 1, 2]);
+        assert_eq!(drain_sorted(&r, all), [0, 1, 2]);
     });
 }
 
@@ -84,11 +80,7 @@ fn batch_claim_races_single_claim() {
         let mine = r.try_recv().ok();
         let mut all = t.join().unwrap();
         all.extend(mine);
-        while let Ok(v) = r.try_recv() {
-            all.push(v);
-        }
-        all.sort_unstable();
-        assert_eq!(all, [0, 1, 2]);
+        assert_eq!(drain_sorted(&r, all), [0, 1, 2]);
     });
 }
 
@@ -116,14 +108,6 @@ fn close_racing_claim() {
     });
 }
 
-#[derive(Debug)]
-struct Counted(Arc<AtomicUsize>);
-impl Drop for Counted {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
 /// Handles dropped with items in flight: every item is dropped exactly once.
 #[test]
 fn drop_with_items_in_flight() {
@@ -133,11 +117,7 @@ fn drop_with_items_in_flight() {
         let mut p = Ring::try_producer(&r).unwrap();
         let d = drops.clone();
         let prod = thread::spawn(move || {
-            for _ in 0..2 {
-                if let Err(e) = p.try_send(Counted(d.clone())) {
-                    drop(e.into_inner());
-                }
-            }
+            try_send_two_counted(|v| p.try_send(v), &d);
         });
         let r2 = r.clone();
         let cons = thread::spawn(move || drop(r2.try_recv().ok()));

@@ -59,6 +59,15 @@ fn counted(id: u64, drops: &Arc<AtomicUsize>) -> Counted {
     }
 }
 
+/// A channel of 8 slots holding `items` counted items (ids from 0).
+fn holding(items: u64, drops: &Arc<AtomicUsize>) -> spsc::Pair<Counted> {
+    let (mut tx, rx) = spsc::channel::<Counted>(small(3));
+    for i in 0..items {
+        tx.try_send(counted(i, drops)).unwrap();
+    }
+    (tx, rx)
+}
+
 #[test]
 fn try_send_try_recv_fifo_and_full() {
     let (mut tx, mut rx) = spsc::channel::<u32>(small(2));
@@ -256,10 +265,7 @@ fn zero_sized_items() {
 fn every_item_dropped_exactly_once_on_handle_drop() {
     let drops = Arc::new(AtomicUsize::new(0));
     {
-        let (mut tx, mut rx) = spsc::channel::<Counted>(small(3));
-        for i in 0..6 {
-            tx.try_send(counted(i, &drops)).unwrap();
-        }
+        let (mut tx, mut rx) = holding(6, &drops);
         let got = rx.try_recv().unwrap();
         assert_eq!(got.id, 0);
         drop(got);
@@ -275,10 +281,7 @@ fn every_item_dropped_exactly_once_on_handle_drop() {
     }
     // Items left when the producer drops first are dropped with the ring.
     {
-        let (mut tx, rx) = spsc::channel::<Counted>(small(3));
-        for i in 0..3 {
-            tx.try_send(counted(i, &drops)).unwrap();
-        }
+        let (tx, rx) = holding(3, &drops);
         drop(tx);
         assert_eq!(drops.load(Ordering::SeqCst), 7);
         drop(rx);
@@ -289,10 +292,7 @@ fn every_item_dropped_exactly_once_on_handle_drop() {
 #[test]
 fn skip_advance_and_reservation_drop_count() {
     let drops = Arc::new(AtomicUsize::new(0));
-    let (mut tx, mut rx) = spsc::channel::<Counted>(small(3));
-    for i in 0..5 {
-        tx.try_send(counted(i, &drops)).unwrap();
-    }
+    let (mut tx, mut rx) = holding(5, &drops);
     assert_eq!(rx.skip(2), 2);
     assert_eq!(drops.load(Ordering::SeqCst), 2);
     rx.advance(1);
@@ -309,10 +309,7 @@ fn skip_advance_and_reservation_drop_count() {
 #[test]
 fn panicking_handler_drops_each_item_once() {
     let drops = Arc::new(AtomicUsize::new(0));
-    let (mut tx, mut rx) = spsc::channel::<Counted>(small(3));
-    for i in 0..6 {
-        tx.try_send(counted(i, &drops)).unwrap();
-    }
+    let (tx, mut rx) = holding(6, &drops);
     let mut seen = Vec::new();
     let r = catch_unwind(AssertUnwindSafe(|| {
         rx.consume_batch(|c| {
@@ -344,11 +341,13 @@ impl Drop for PanicOnDrop {
     }
 }
 
-#[test]
-fn panicking_drop_is_never_repeated() {
-    let drops = Arc::new(AtomicUsize::new(0));
-    let (mut tx, mut rx) = spsc::channel::<PanicOnDrop>(small(3));
-    for id in 0..4 {
+/// Sends a `PanicOnDrop` of each id in `ids`.
+fn send_panicky(
+    tx: &mut spsc::Producer<PanicOnDrop>,
+    ids: impl IntoIterator<Item = u64>,
+    drops: &Arc<AtomicUsize>,
+) {
+    for id in ids {
         if tx
             .try_send(PanicOnDrop {
                 id,
@@ -359,6 +358,13 @@ fn panicking_drop_is_never_repeated() {
             panic!("send failed");
         }
     }
+}
+
+#[test]
+fn panicking_drop_is_never_repeated() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let (mut tx, mut rx) = spsc::channel::<PanicOnDrop>(small(3));
+    send_panicky(&mut tx, 0..4, &drops);
     let r = catch_unwind(AssertUnwindSafe(|| rx.consume_batch(|_| {})));
     assert!(r.is_err());
     assert_eq!(
@@ -376,17 +382,7 @@ fn panicking_drop_is_never_repeated() {
 fn panicking_ring_drop_still_drops_the_rest() {
     let drops = Arc::new(AtomicUsize::new(0));
     let (mut tx, rx) = spsc::channel::<PanicOnDrop>(small(2));
-    for id in [0, 1, 2, 3] {
-        if tx
-            .try_send(PanicOnDrop {
-                id,
-                drops: drops.clone(),
-            })
-            .is_err()
-        {
-            panic!("send failed");
-        }
-    }
+    send_panicky(&mut tx, [0, 1, 2, 3], &drops);
     drop(tx);
     let r = catch_unwind(AssertUnwindSafe(move || drop(rx)));
     assert!(r.is_err());

@@ -105,6 +105,22 @@ fn reserve_spins_on_a_timed_out_send() {
     });
 }
 
+/// Waits (without sleeping) until the thread on the other side announced
+/// its sleep.
+fn until_a_sleep_is_announced(m: &Metrics) {
+    while m.snapshot().waits == 0 {
+        thread::yield_now();
+    }
+}
+
+/// At least one sleep (a spurious futex wake-up can add another), each
+/// ended by a wake-up, and time spent waiting.
+fn assert_slept_and_woken(s: &MetricsSnapshot) {
+    assert!(s.waits >= 1, "{s}");
+    assert_eq!(s.wakeups, s.waits, "every sleep ends with a wake-up");
+    assert!(s.wait_time > Duration::ZERO);
+}
+
 #[test]
 fn blocking_send_sleeps_and_is_woken() {
     watchdog(30, || {
@@ -113,17 +129,11 @@ fn blocking_send_sleeps_and_is_woken() {
         tx.try_send(1).unwrap();
         tx.try_send(2).unwrap();
         let producer = thread::spawn(move || tx.send_with(3, SLEEP_NOW));
-        // Wait (without sleeping) until the producer announced its sleep.
-        while m.snapshot().waits == 0 {
-            thread::yield_now();
-        }
+        until_a_sleep_is_announced(&m); // by the producer
         assert_eq!(rx.try_recv(), Ok(1));
         assert_eq!(producer.join().unwrap(), Ok(()));
         let s = m.snapshot();
-        // At least one sleep (a spurious futex wake-up can add another).
-        assert!(s.waits >= 1, "{s}");
-        assert_eq!(s.wakeups, s.waits, "every sleep ends with a wake-up");
-        assert!(s.wait_time > Duration::ZERO);
+        assert_slept_and_woken(&s);
         assert_eq!(s.reserve_spins, 0, "SLEEP_NOW takes no spin steps");
         assert_eq!(s.messages_sent, 3);
     });
@@ -135,16 +145,11 @@ fn blocking_recv_sleeps_and_is_woken() {
         let m = Metrics::new();
         let (mut tx, mut rx) = ring(4, &m);
         let consumer = thread::spawn(move || rx.recv_with(SLEEP_NOW));
-        // Wait (without sleeping) until the consumer announced its sleep.
-        while m.snapshot().waits == 0 {
-            thread::yield_now();
-        }
+        until_a_sleep_is_announced(&m); // by the consumer
         tx.try_send(42).unwrap();
         assert_eq!(consumer.join().unwrap(), Ok(42));
         let s = m.snapshot();
-        assert!(s.waits >= 1, "{s}");
-        assert_eq!(s.wakeups, s.waits, "every sleep ends with a wake-up");
-        assert!(s.wait_time > Duration::ZERO);
+        assert_slept_and_woken(&s);
         assert_eq!((s.messages_sent, s.messages_received), (1, 1));
     });
 }

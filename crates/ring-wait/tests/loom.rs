@@ -17,6 +17,7 @@ use loom::thread;
 
 use ring_core::spsc::{self, Consumer, Producer};
 use ring_core::{Config, Notify, TryRecvError};
+use ringmpsc_testkit::recv_until_closed;
 
 /// The abstract notifier: counts signals (an eventfd's counter).
 struct Signals(Arc<AtomicUsize>);
@@ -38,6 +39,13 @@ fn ring_with_signals() -> (Producer<u32>, Consumer<u32>, Arc<AtomicUsize>) {
     (tx, rx, count)
 }
 
+/// Sends each of `items` (the ring has room for them).
+fn send_each(tx: &mut Producer<u32>, items: &[u32]) {
+    for &v in items {
+        tx.try_send(v).unwrap();
+    }
+}
+
 /// A producer thread that sends `items` and hands the producer back: the
 /// ring stays open, so only the commits can wake the consumer.
 fn send_and_keep(
@@ -45,9 +53,7 @@ fn send_and_keep(
     items: &'static [u32],
 ) -> thread::JoinHandle<Producer<u32>> {
     thread::spawn(move || {
-        for &v in items {
-            tx.try_send(v).unwrap();
-        }
+        send_each(&mut tx, items);
         tx
     })
 }
@@ -56,9 +62,7 @@ fn send_and_keep(
 /// producer).
 fn send_and_close(mut tx: Producer<u32>, items: &'static [u32]) -> thread::JoinHandle<()> {
     thread::spawn(move || {
-        for &v in items {
-            tx.try_send(v).unwrap();
-        }
+        send_each(&mut tx, items);
         drop(tx);
     })
 }
@@ -158,14 +162,7 @@ fn a_consumer_that_never_arms_is_never_signalled() {
     loom::model(|| {
         let (tx, mut rx, count) = ring_with_signals();
         let p = send_and_close(tx, &[1, 2]);
-        let mut got = Vec::new();
-        loop {
-            match rx.try_recv() {
-                Ok(v) => got.push(v),
-                Err(TryRecvError::Empty) => thread::yield_now(),
-                Err(TryRecvError::Closed) => break,
-            }
-        }
+        let got = recv_until_closed(|| rx.try_recv(), thread::yield_now);
         p.join().unwrap();
         assert_eq!(got, [1, 2]);
         // ORDERING: Acquire; after the join every signal would be visible.

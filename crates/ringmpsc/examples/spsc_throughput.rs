@@ -22,65 +22,86 @@ fn main() {
     let expected = (0..items).fold(0u64, |s, x| s.wrapping_add(x));
 
     // One item at a time.
-    let (mut tx, mut rx) = ringmpsc::spsc::channel::<u64>(Config::default());
-    let t0 = Instant::now();
-    let producer = thread::spawn(move || {
-        for i in 0..items {
-            let mut v = i;
-            while let Err(e) = tx.try_send(v) {
-                v = e.into_inner();
-                spin_loop();
+    run(
+        "try_send / try_recv",
+        items,
+        expected,
+        move |mut tx| {
+            for i in 0..items {
+                let mut v = i;
+                while let Err(e) = tx.try_send(v) {
+                    v = e.into_inner();
+                    spin_loop();
+                }
             }
-        }
-    });
-    let mut sum = 0u64;
-    let mut got = 0u64;
-    while got < items {
-        match rx.try_recv() {
-            Ok(v) => {
-                sum = sum.wrapping_add(v);
-                got += 1;
+        },
+        |rx| {
+            let mut sum = 0u64;
+            let mut got = 0u64;
+            while got < items {
+                match rx.try_recv() {
+                    Ok(v) => {
+                        sum = sum.wrapping_add(v);
+                        got += 1;
+                    }
+                    Err(_) => spin_loop(),
+                }
             }
-            Err(_) => spin_loop(),
-        }
-    }
-    let single = t0.elapsed();
-    producer.join().expect("producer thread");
-    assert_eq!(
-        sum, expected,
-        "checksum mismatch: an item was lost, duplicated or corrupted"
+            sum
+        },
     );
-    report("try_send / try_recv", items, single);
 
     // Batched, zero-copy.
-    let (mut tx, mut rx) = ringmpsc::spsc::channel::<u64>(Config::default());
-    let t0 = Instant::now();
-    let producer = thread::spawn(move || {
-        let mut next = 0u64;
-        while next < items {
-            let want = 4096.min((items - next) as usize);
-            match tx.reserve_with(want, WaitStrategy::BusySpin) {
-                Ok(r) => {
-                    let base = next;
-                    next += r.fill_with(|i| base + i as u64) as u64;
+    run(
+        "reserve(4096) / consume_batch",
+        items,
+        expected,
+        move |mut tx| {
+            let mut next = 0u64;
+            while next < items {
+                let want = 4096.min((items - next) as usize);
+                match tx.reserve_with(want, WaitStrategy::BusySpin) {
+                    Ok(r) => {
+                        let base = next;
+                        next += r.fill_with(|i| base + i as u64) as u64;
+                    }
+                    Err(e) => panic!("consumer vanished: {e}"),
                 }
-                Err(e) => panic!("consumer vanished: {e}"),
             }
-        }
-    });
-    let mut sum = 0u64;
-    let mut got = 0u64;
-    while got < items {
-        got += rx.consume_batch(|&v| sum = sum.wrapping_add(v)) as u64;
-    }
-    let batched = t0.elapsed();
+        },
+        |rx| {
+            let mut sum = 0u64;
+            let mut got = 0u64;
+            while got < items {
+                got += rx.consume_batch(|&v| sum = sum.wrapping_add(v)) as u64;
+            }
+            sum
+        },
+    );
+    println!("checksums verified: {items} items each way, sum {expected}");
+}
+
+/// One timed run over a fresh default-sized ring: `produce` on its own
+/// thread, `consume` (returning the wrapping sum of what it received) on
+/// this one; checks the sum against `expected` and prints the rate.
+fn run(
+    what: &str,
+    items: u64,
+    expected: u64,
+    produce: impl FnOnce(ringmpsc::spsc::Producer<u64>) + Send + 'static,
+    consume: impl FnOnce(&mut ringmpsc::spsc::Consumer<u64>) -> u64,
+) {
+    let (tx, mut rx) = ringmpsc::spsc::channel::<u64>(Config::default());
+    let t0 = Instant::now();
+    let producer = thread::spawn(move || produce(tx));
+    let sum = consume(&mut rx);
+    let elapsed = t0.elapsed();
     producer.join().expect("producer thread");
     assert_eq!(
         sum, expected,
         "checksum mismatch: an item was lost, duplicated or corrupted"
     );
-    report("reserve(4096) / consume_batch", items, batched);
-    println!("checksums verified: {items} items each way, sum {expected}");
+    report(what, items, elapsed);
 }
 
 fn report(what: &str, items: u64, d: std::time::Duration) {

@@ -145,6 +145,34 @@ fn spsc_and_mpsc_report_and_release() {
     assert_eq!(metrics.snapshot().messages_received, 3 * N);
 }
 
+/// How many items `items` yields, and their sum.
+fn count_and_sum(items: impl Iterator<Item = u64>) -> (u64, u64) {
+    items.fold((0, 0), |(n, s), v| (n + 1, s + v))
+}
+
+/// Two consumer threads, each on its own clone of `rx`, each returning
+/// `count` of its clone.
+fn spawn_two_consumers<C: Clone + Send + 'static>(
+    rx: &C,
+    count: fn(C) -> (u64, u64),
+) -> Vec<thread::JoinHandle<(u64, u64)>> {
+    (0..2)
+        .map(|_| {
+            let rx = rx.clone();
+            thread::spawn(move || count(rx))
+        })
+        .collect()
+}
+
+/// Joins consumer threads that each return `count_and_sum` of what they
+/// received; the totals.
+fn join_counts(consumers: Vec<thread::JoinHandle<(u64, u64)>>) -> (u64, u64) {
+    consumers
+        .into_iter()
+        .map(|h| h.join().unwrap())
+        .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
+}
+
 #[test]
 fn spmc_builder_places_observes_and_releases() {
     let mem = Recording::new();
@@ -155,12 +183,7 @@ fn spmc_builder_places_observes_and_releases() {
         .build::<u64>()
         .unwrap();
     assert!(mem.log().first_use.is_empty(), "no first use before a send");
-    let consumers: Vec<_> = (0..2)
-        .map(|_| {
-            let mut rx = rx.clone();
-            thread::spawn(move || rx.iter().fold((0u64, 0u64), |(n, s), v| (n + 1, s + v)))
-        })
-        .collect();
+    let consumers = spawn_two_consumers(&rx, |mut rx| count_and_sum(rx.iter()));
     drop(rx);
     let producer = thread::spawn(move || {
         (0..N).for_each(|i| tx.send(i).unwrap());
@@ -168,10 +191,7 @@ fn spmc_builder_places_observes_and_releases() {
     })
     .join()
     .unwrap();
-    let (n, sum) = consumers
-        .into_iter()
-        .map(|h| h.join().unwrap())
-        .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    let (n, sum) = join_counts(consumers);
     assert_eq!((n, sum), (N, N * (N - 1) / 2));
     check_regions(&mem, 1, &[producer]);
     let snap = metrics.snapshot();
@@ -198,20 +218,12 @@ fn mpmc_builder_places_observes_and_releases() {
             })
         })
         .collect();
-    let consumers: Vec<_> = (0..2)
-        .map(|_| {
-            let mut rx = rx.clone();
-            thread::spawn(move || rx.iter().fold((0u64, 0u64), |(n, s), v| (n + 1, s + v)))
-        })
-        .collect();
+    let consumers = spawn_two_consumers(&rx, |mut rx| count_and_sum(rx.iter()));
     drop(rx);
     // `tx` never sends: its ring is allocated but never first-used.
     let producer_ids: Vec<_> = producers.into_iter().map(|h| h.join().unwrap()).collect();
     drop(tx);
-    let (n, sum) = consumers
-        .into_iter()
-        .map(|h| h.join().unwrap())
-        .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    let (n, sum) = join_counts(consumers);
     assert_eq!((n, sum), (3 * N, (0..3 * N).sum::<u64>()));
     let log = mem.log();
     let mut allocated = log.allocated.clone();
@@ -233,31 +245,22 @@ fn a_failing_memory_seam_is_a_build_error_for_every_family() {
     let mut mem = Recording::new();
     mem.fail = true;
     let cfg = Config::default();
-    let is_memory = |e: BuildError| matches!(e, BuildError::Memory(_));
-    assert!(is_memory(
-        spsc::Builder::new(cfg)
-            .memory(mem.clone())
-            .build::<u8>()
-            .unwrap_err()
-    ));
-    assert!(is_memory(
-        mpsc::Builder::new(cfg)
-            .memory(mem.clone())
-            .build::<u8>()
-            .unwrap_err()
-    ));
-    assert!(is_memory(
-        spmc::Builder::new(cfg)
-            .memory(mem.clone())
-            .build::<u8>()
-            .unwrap_err()
-    ));
-    assert!(is_memory(
-        mpmc::Builder::new(cfg)
-            .memory(mem.clone())
-            .build::<u8>()
-            .unwrap_err()
-    ));
+    // Each family's builder, given the failing seam, reports a memory error.
+    macro_rules! is_memory_error {
+        ($family:ident) => {
+            matches!(
+                $family::Builder::new(cfg)
+                    .memory(mem.clone())
+                    .build::<u8>()
+                    .unwrap_err(),
+                BuildError::Memory(_)
+            )
+        };
+    }
+    assert!(is_memory_error!(spsc));
+    assert!(is_memory_error!(mpsc));
+    assert!(is_memory_error!(spmc));
+    assert!(is_memory_error!(mpmc));
     assert!(mem.log().allocated.is_empty());
 }
 

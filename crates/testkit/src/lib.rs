@@ -107,6 +107,33 @@ pub fn let_it_block() {
     thread::sleep(Duration::from_millis(if cfg!(miri) { 1 } else { 20 }));
 }
 
+/// Receives with `try_recv` until it reports `Closed`, calling `idle`
+/// whenever the channel is empty (`thread::yield_now`, std's or loom's);
+/// what was received, in order.
+///
+/// # Examples
+///
+/// ```
+/// use ringmpsc_testkit::{recv_until_closed, small};
+/// let (mut tx, mut rx) = ringmpsc_testkit::ring_core::spsc::channel::<u8>(small(1));
+/// tx.try_send(1).unwrap();
+/// drop(tx);
+/// assert_eq!(recv_until_closed(|| rx.try_recv(), std::thread::yield_now), [1]);
+/// ```
+pub fn recv_until_closed<T>(
+    mut try_recv: impl FnMut() -> Result<T, ring_core::TryRecvError>,
+    mut idle: impl FnMut(),
+) -> Vec<T> {
+    let mut got = Vec::new();
+    loop {
+        match try_recv() {
+            Ok(v) => got.push(v),
+            Err(ring_core::TryRecvError::Empty) => idle(),
+            Err(ring_core::TryRecvError::Closed) => return got,
+        }
+    }
+}
+
 /// An item that counts its drops.
 #[derive(Debug)]
 pub struct Counted {

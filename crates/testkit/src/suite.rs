@@ -47,6 +47,23 @@ macro_rules! conformance_core {
             d.load(Ordering::SeqCst)
         }
 
+        /// A channel of 8 slots holding `items` counted items (ids from 0),
+        /// with their drop counter.
+        fn holding(
+            items: u64,
+        ) -> (
+            Arc<AtomicUsize>,
+            family::Producer<$crate::Counted>,
+            family::Consumer<$crate::Counted>,
+        ) {
+            let d = drops();
+            let (mut tx, rx) = family::channel(small(3));
+            for i in 0..items {
+                tx.try_send(counted(i, &d)).unwrap();
+            }
+            (d, tx, rx)
+        }
+
         // ------------------------------------------------- std semantics ---
 
         #[test]
@@ -139,26 +156,40 @@ macro_rules! conformance_core {
             blocked_recv_ends(|_, closer| closer.close());
         }
 
+        /// `call` on its own thread, blocked on a full ring (two items in a
+        /// ring of two), ended by `close`; what `call` returned.
+        fn blocked_on_a_full_ring<R: Send + 'static>(
+            call: impl FnOnce(&mut family::Producer<u64>) -> R + Send + 'static,
+            close: impl FnOnce(&mut Option<family::Consumer<u64>>),
+        ) -> R {
+            let (mut tx, rx) = family::channel::<u64>(small(1));
+            tx.try_send(1).unwrap();
+            tx.try_send(2).unwrap();
+            let h = thread::spawn(move || call(&mut tx));
+            let_it_block();
+            // The consumer stays alive unless the route drops it.
+            let mut rx = Some(rx);
+            close(&mut rx);
+            let r = h.join().unwrap();
+            drop(rx);
+            r
+        }
+
         /// A send and a `reserve_with` blocked on a full ring, ended by `close`.
         fn blocked_send_ends(
             close: impl FnOnce(&mut Option<family::Consumer<u64>>) + Send + 'static,
         ) {
             watchdog(20, move || {
-                let (mut tx, rx) = family::channel::<u64>(small(1));
-                tx.try_send(1).unwrap();
-                tx.try_send(2).unwrap();
-                let h = thread::spawn(move || {
-                    let r = tx.send(3).map_err(|e| e.into_inner());
-                    let reserve_closed = tx.reserve_with(1, WaitStrategy::Blocking).is_err();
-                    let sleep_closed =
-                        tx.send_with(4, WaitStrategy::Sleeping(Duration::from_secs(3600)));
-                    (r, reserve_closed, sleep_closed)
-                });
-                let_it_block();
-                // The consumer stays alive unless the route drops it.
-                let mut rx = Some(rx);
-                close(&mut rx);
-                let (r, reserve_closed, sleep_closed) = h.join().unwrap();
+                let (r, reserve_closed, sleep_closed) = blocked_on_a_full_ring(
+                    |tx| {
+                        let r = tx.send(3).map_err(|e| e.into_inner());
+                        let reserve_closed = tx.reserve_with(1, WaitStrategy::Blocking).is_err();
+                        let sleep_closed =
+                            tx.send_with(4, WaitStrategy::Sleeping(Duration::from_secs(3600)));
+                        (r, reserve_closed, sleep_closed)
+                    },
+                    close,
+                );
                 assert_eq!(r, Err(3));
                 assert!(reserve_closed);
                 assert_eq!(sleep_closed, Err(SendTimeoutError::Closed(4)));
@@ -175,18 +206,11 @@ macro_rules! conformance_core {
         #[test]
         fn a_closer_wakes_a_blocked_reserve() {
             watchdog(20, move || {
-                let (mut tx, rx) = family::channel::<u64>(small(1));
-                tx.try_send(1).unwrap();
-                tx.try_send(2).unwrap();
-                let closer = rx.closer();
-                let h = thread::spawn(move || tx.reserve_with(1, WaitStrategy::Blocking).is_err());
-                let_it_block();
-                closer.close();
-                assert!(
-                    h.join().unwrap(),
-                    "the blocked reserve_with did not report Closed"
+                let closed = blocked_on_a_full_ring(
+                    |tx| tx.reserve_with(1, WaitStrategy::Blocking).is_err(),
+                    |rx| rx.as_ref().unwrap().closer().close(),
                 );
-                drop(rx);
+                assert!(closed, "the blocked reserve_with did not report Closed");
             });
         }
 
@@ -227,11 +251,7 @@ macro_rules! conformance_core {
 
         #[test]
         fn unreceived_items_go_when_the_last_consumer_goes() {
-            let d = drops();
-            let (mut tx, rx) = family::channel(small(3));
-            for i in 0..3 {
-                tx.try_send(counted(i, &d)).unwrap();
-            }
+            let (d, mut tx, rx) = holding(3);
             drop(rx);
             assert_eq!(
                 n(&d),
@@ -247,11 +267,7 @@ macro_rules! conformance_core {
 
         #[test]
         fn items_go_exactly_once_when_every_handle_goes() {
-            let d = drops();
-            let (mut tx, rx) = family::channel(small(3));
-            for i in 0..5 {
-                tx.try_send(counted(i, &d)).unwrap();
-            }
+            let (d, tx, rx) = holding(5);
             drop(tx);
             drop(rx);
             assert_eq!(n(&d), 5);
@@ -289,11 +305,7 @@ macro_rules! conformance_core {
 
         #[test]
         fn a_panicking_handler_loses_and_duplicates_nothing() {
-            let d = drops();
-            let (mut tx, mut rx) = family::channel(small(3));
-            for i in 0..6 {
-                tx.try_send(counted(i, &d)).unwrap();
-            }
+            let (d, mut tx, mut rx) = holding(6);
             let mut seen = Vec::new();
             let r = catch_unwind(AssertUnwindSafe(|| {
                 rx.consume_batch(|x: &$crate::Counted| {
@@ -385,15 +397,8 @@ macro_rules! conformance_clone_producer {
 
         #[test]
         fn zero_copy_reads_see_a_late_producer() {
-            use $f as family;
+            use clone_producer_kit::late;
             use $crate::ring_core::TryRecvError;
-            let late = || {
-                let (tx, mut rx) = family::channel::<u64>($crate::small(2));
-                assert_eq!(rx.try_recv(), Err(TryRecvError::Empty)); // the consumer looked
-                let mut tx2 = tx.clone();
-                tx2.try_send(7).unwrap();
-                (tx, tx2, rx)
-            };
             let (_a, _b, mut rx) = late();
             assert_eq!(rx.readable(), Some(&[7][..]));
             rx.advance(1);
@@ -405,6 +410,44 @@ macro_rules! conformance_clone_producer {
         }
     };
     (@common $f:path) => {
+        /// What the tests below share.
+        mod clone_producer_kit {
+            use $f as family;
+
+            /// A channel whose consumer looked before a clone of the
+            /// producer sent 7: the original producer, the clone, the
+            /// consumer.
+            pub(super) fn late() -> (
+                family::Producer<u64>,
+                family::Producer<u64>,
+                family::Consumer<u64>,
+            ) {
+                use $crate::ring_core::TryRecvError;
+                let (tx, mut rx) = family::channel::<u64>($crate::small(2));
+                assert_eq!(rx.try_recv(), Err(TryRecvError::Empty)); // the consumer looked
+                let mut tx2 = tx.clone();
+                tx2.try_send(7).unwrap();
+                (tx, tx2, rx)
+            }
+
+            /// `call` on its own thread, blocked on a full ring, ended by
+            /// another producer's close; what `call` returned.
+            pub(super) fn ended_by_another_producers_close<R: Send + 'static>(
+                call: impl FnOnce(&mut family::Producer<u64>) -> R + Send + 'static,
+            ) -> R {
+                $crate::watchdog(20, || {
+                    let (mut tx, _rx) = family::channel::<u64>($crate::small(1));
+                    let mut other = tx.clone();
+                    tx.try_send(1).unwrap();
+                    tx.try_send(2).unwrap();
+                    let h = std::thread::spawn(move || call(&mut tx));
+                    $crate::let_it_block();
+                    other.close();
+                    h.join().unwrap()
+                })
+            }
+        }
+
         #[test]
         fn clones_keep_the_channel_open_until_the_last_goes() {
             use $f as family;
@@ -421,16 +464,8 @@ macro_rules! conformance_clone_producer {
 
         #[test]
         fn every_read_path_sees_a_late_producer() {
-            use $f as family;
-            use $crate::ring_core::TryRecvError;
+            use clone_producer_kit::late;
             use std::time::Duration;
-            let late = || {
-                let (tx, mut rx) = family::channel::<u64>($crate::small(2));
-                assert_eq!(rx.try_recv(), Err(TryRecvError::Empty)); // the consumer looked
-                let mut tx2 = tx.clone();
-                tx2.try_send(7).unwrap();
-                (tx, tx2, rx)
-            };
             let (_a, _b, mut rx) = late();
             assert_eq!((rx.len(), rx.is_empty()), (1, false));
             assert_eq!(rx.try_recv(), Ok(7));
@@ -465,34 +500,18 @@ macro_rules! conformance_clone_producer {
 
         #[test]
         fn another_producers_close_wakes_a_blocked_send() {
-            use $f as family;
-            $crate::watchdog(20, || {
-                let (mut tx, _rx) = family::channel::<u64>($crate::small(1));
-                let mut other = tx.clone();
-                tx.try_send(1).unwrap();
-                tx.try_send(2).unwrap();
-                let h = std::thread::spawn(move || tx.send(3).map_err(|e| e.into_inner()));
-                $crate::let_it_block();
-                other.close();
-                assert_eq!(h.join().unwrap(), Err(3));
+            let r = clone_producer_kit::ended_by_another_producers_close(|tx| {
+                tx.send(3).map_err(|e| e.into_inner())
             });
+            assert_eq!(r, Err(3));
         }
 
         #[test]
         fn another_producers_close_wakes_a_blocked_reserve() {
-            use $f as family;
-            $crate::watchdog(20, || {
-                let (mut tx, _rx) = family::channel::<u64>($crate::small(1));
-                let mut other = tx.clone();
-                tx.try_send(1).unwrap();
-                tx.try_send(2).unwrap();
-                let h = std::thread::spawn(move || {
-                    tx.reserve_with(1, $crate::ring_core::WaitStrategy::Blocking).is_err()
-                });
-                $crate::let_it_block();
-                other.close();
-                assert!(h.join().unwrap(), "the blocked reserve_with did not report Closed");
+            let closed = clone_producer_kit::ended_by_another_producers_close(|tx| {
+                tx.reserve_with(1, $crate::ring_core::WaitStrategy::Blocking).is_err()
             });
+            assert!(closed, "the blocked reserve_with did not report Closed");
         }
 
         #[test]

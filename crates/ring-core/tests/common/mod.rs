@@ -1,0 +1,57 @@
+//! Scaffolding shared by ring-core's loom models (`loom.rs`,
+//! `loom_claim.rs`). Local rather than from `ringmpsc_testkit`: ring-core's
+//! tests take no dependency on the test kit (it would unify features and
+//! break the `no_std` test run).
+#![allow(dead_code)] // reason: each test file uses a different subset
+
+use loom::sync::Arc;
+use loom::sync::atomic::{AtomicUsize, Ordering};
+use loom::thread;
+
+use ring_core::TrySendError;
+
+/// Sends each of `items` through `try_send`, yielding while the ring is full.
+pub(crate) fn send_all(
+    mut try_send: impl FnMut(u64) -> Result<(), TrySendError<u64>>,
+    items: std::ops::Range<u64>,
+) {
+    for i in items {
+        let mut v = i;
+        loop {
+            match try_send(v) {
+                Ok(()) => break,
+                Err(TrySendError::Full(back)) => {
+                    v = back;
+                    thread::yield_now();
+                }
+                Err(TrySendError::Closed(_)) => panic!("closed"),
+            }
+        }
+    }
+}
+
+/// An item that counts its drops.
+#[derive(Debug)]
+pub(crate) struct Counted(pub(crate) Arc<AtomicUsize>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Tries to send two `Counted` items once each through `try_send`, dropping
+/// one that comes back; how many went in.
+pub(crate) fn try_send_two_counted(
+    mut try_send: impl FnMut(Counted) -> Result<(), TrySendError<Counted>>,
+    drops: &Arc<AtomicUsize>,
+) -> usize {
+    let mut sent = 0;
+    for _ in 0..2 {
+        match try_send(Counted(drops.clone())) {
+            Ok(()) => sent += 1,
+            Err(e) => drop(e.into_inner()),
+        }
+    }
+    sent
+}
