@@ -91,9 +91,9 @@ impl Contender {
     }
 }
 
-/// A scenario of docs/benchmarks.md, ready to run.
-#[derive(Debug)]
-pub struct Scenario {
+/// What a scenario is, as its report states it.
+#[derive(Debug, Clone)]
+pub struct Header {
     /// The id (`spsc-single`, ...).
     pub id: &'static str,
     /// What it measures.
@@ -104,8 +104,37 @@ pub struct Scenario {
     pub better: Better,
     /// How threads were placed, stated in the report.
     pub placement: String,
+}
+
+/// A scenario of docs/benchmarks.md, ready to run.
+#[derive(Debug)]
+pub struct Scenario {
+    /// Id, title, unit, direction and placement.
+    pub head: Header,
     /// The rows; the first `Ours` row is the one ratios are taken against.
     pub contenders: Vec<Contender>,
+}
+
+impl Scenario {
+    /// A scenario: `id`, the `unit` of its main figure and the direction
+    /// that is `better`, where its threads run, what it measures, its rows.
+    pub fn new(
+        (id, unit, better): (&'static str, &'static str, Better),
+        placement: impl Into<String>,
+        title: impl Into<String>,
+        contenders: Vec<Contender>,
+    ) -> Self {
+        Self {
+            head: Header {
+                id,
+                title: title.into(),
+                unit,
+                better,
+                placement: placement.into(),
+            },
+            contenders,
+        }
+    }
 }
 
 /// A scenario whose member crate is not built yet.
@@ -186,16 +215,8 @@ pub struct RowStats {
 /// The outcome of a scenario.
 #[derive(Debug, Clone)]
 pub struct ScenarioResult {
-    /// Id.
-    pub id: &'static str,
-    /// Title.
-    pub title: String,
-    /// Unit.
-    pub unit: &'static str,
-    /// Direction.
-    pub better: Better,
-    /// Placement.
-    pub placement: String,
+    /// Id, title, unit, direction and placement.
+    pub head: Header,
     /// Rounds.
     pub rounds: Vec<Round>,
     /// Rows.
@@ -237,7 +258,7 @@ pub fn run_scenario(
         for k in 0..n {
             let i = (k + r) % n;
             let c = &mut sc.contenders[i];
-            samples[i] = (c.run)().map_err(|e| format!("{} / {}: {e}", sc.id, c.name))?;
+            samples[i] = (c.run)().map_err(|e| format!("{} / {}: {e}", sc.head.id, c.name))?;
         }
         let rtt_after = reference::cacheline_rtt_probe();
         let (a, b) = (classify(rtt_before), classify(rtt_after));
@@ -286,7 +307,7 @@ pub fn run_scenario(
                     .filter(|r| r.regime == regime)
                     .map(|r| {
                         let (o, x) = (r.samples[ours].primary, r.samples[i].primary);
-                        match sc.better {
+                        match sc.head.better {
                             Better::Higher => o / x,
                             Better::Lower => x / o,
                         }
@@ -308,11 +329,7 @@ pub fn run_scenario(
         })
         .collect();
     Ok(ScenarioResult {
-        id: sc.id,
-        title: sc.title,
-        unit: sc.unit,
-        better: sc.better,
-        placement: sc.placement,
+        head: sc.head,
         rounds: out,
         rows,
     })

@@ -50,13 +50,13 @@ fn regimes(s: &ScenarioResult) -> (usize, usize, usize, f64, f64) {
 /// The table of one scenario, as printed on the terminal and in the report.
 pub fn table(s: &ScenarioResult) -> String {
     let mut o = String::new();
-    let dir = match s.better {
+    let dir = match s.head.better {
         Better::Higher => "higher is better",
         Better::Lower => "lower is better",
     };
     let (f, sl, m, lo, hi) = regimes(s);
-    let _ = writeln!(o, "\n== {}: {}", s.id, s.title);
-    let _ = writeln!(o, "   unit: {} ({dir}); {}", s.unit, s.placement);
+    let _ = writeln!(o, "\n== {}: {}", s.head.id, s.head.title);
+    let _ = writeln!(o, "   unit: {} ({dir}); {}", s.head.unit, s.head.placement);
     let _ = writeln!(
         o,
         "   {} rounds, alternating order (regime by cache-line round trip, {:.0}..{:.0} ns: fast {f}, slow {sl}, mixed {m})",
@@ -128,9 +128,9 @@ pub fn to_json(
         },
         "quick": quick,
         "scenarios": results.iter().map(|s| json!({
-            "id": s.id, "title": s.title, "unit": s.unit,
-            "better": match s.better { Better::Higher => "higher", Better::Lower => "lower" },
-            "placement": s.placement,
+            "id": s.head.id, "title": s.head.title, "unit": s.head.unit,
+            "better": match s.head.better { Better::Higher => "higher", Better::Lower => "lower" },
+            "placement": s.head.placement,
             "rounds": s.rounds.iter().map(|r| json!({
                 "rtt_before_ns": r.rtt_before, "rtt_after_ns": r.rtt_after, "regime": r.regime.label(),
                 "samples": s.rows.iter().zip(&r.samples).map(|(row, x)| json!({
@@ -154,7 +154,7 @@ pub fn to_json(
 ///
 /// The plotting error, as text.
 pub fn plot(s: &ScenarioResult, path: &Path) -> Result<(), String> {
-    let err = |e: &dyn std::fmt::Debug| format!("plot {}: {e:?}", s.id);
+    let err = |e: &dyn std::fmt::Debug| format!("plot {}: {e:?}", s.head.id);
     let n = s.rows.len();
     let h = 70 + 42 * n as u32;
     let root = SVGBackend::new(path, (960, h)).into_drawing_area();
@@ -167,13 +167,16 @@ pub fn plot(s: &ScenarioResult, path: &Path) -> Result<(), String> {
         .fold(0.0f64, f64::max)
         .max(1e-9)
         * 1.6;
-    let dir = if s.better == Better::Higher {
+    let dir = if s.head.better == Better::Higher {
         "higher is better"
     } else {
         "lower is better"
     };
     let mut chart = ChartBuilder::on(&root)
-        .caption(format!("{}: {} ({dir})", s.id, s.unit), ("sans-serif", 18))
+        .caption(
+            format!("{}: {} ({dir})", s.head.id, s.head.unit),
+            ("sans-serif", 18),
+        )
         .margin(12)
         .x_label_area_size(28)
         .y_label_area_size(8)
@@ -183,7 +186,7 @@ pub fn plot(s: &ScenarioResult, path: &Path) -> Result<(), String> {
         .configure_mesh()
         .disable_y_mesh()
         .disable_y_axis()
-        .x_desc(s.unit)
+        .x_desc(s.head.unit)
         .draw()
         .map_err(|e| err(&e))?;
     for (i, r) in s.rows.iter().enumerate() {
@@ -205,7 +208,7 @@ pub fn plot(s: &ScenarioResult, path: &Path) -> Result<(), String> {
                 BLACK.stroke_width(2),
             )))
             .map_err(|e| err(&e))?;
-        let label = format!("{}  {} {}", r.name, fmt_num(r.median), s.unit);
+        let label = format!("{}  {} {}", r.name, fmt_num(r.median), s.head.unit);
         chart
             .draw_series(std::iter::once(Text::new(
                 label,
@@ -248,10 +251,10 @@ pub fn markdown(
         let _ = writeln!(
             o,
             "## {}\n\n```text{}```\n\n![{}]({}.svg)\n",
-            s.id,
+            s.head.id,
             table(s),
-            s.id,
-            s.id
+            s.head.id,
+            s.head.id
         );
     }
     if !nb.is_empty() {
@@ -269,9 +272,9 @@ pub fn compare(old: &Value, results: &[ScenarioResult]) -> String {
     for s in results {
         let Some(old_s) = old["scenarios"]
             .as_array()
-            .and_then(|a| a.iter().find(|x| x["id"] == s.id))
+            .and_then(|a| a.iter().find(|x| x["id"] == s.head.id))
         else {
-            let _ = writeln!(o, "   {}: not in the earlier run", s.id);
+            let _ = writeln!(o, "   {}: not in the earlier run", s.head.id);
             continue;
         };
         for r in &s.rows {
@@ -281,23 +284,23 @@ pub fn compare(old: &Value, results: &[ScenarioResult]) -> String {
                 .and_then(|x| x["median"].as_f64());
             match prev {
                 Some(p) if p > 0.0 => {
-                    let change = match s.better {
+                    let change = match s.head.better {
                         Better::Higher => r.median / p - 1.0,
                         Better::Lower => p / r.median - 1.0,
                     };
                     let _ = writeln!(
                         o,
                         "   {:<12} {:<38} {:>9} -> {:>9} {}  {:+.1}%",
-                        s.id,
+                        s.head.id,
                         r.name,
                         fmt_num(p),
                         fmt_num(r.median),
-                        s.unit,
+                        s.head.unit,
                         change * 100.0
                     );
                 }
                 _ => {
-                    let _ = writeln!(o, "   {:<12} {:<38} new", s.id, r.name);
+                    let _ = writeln!(o, "   {:<12} {:<38} new", s.head.id, r.name);
                 }
             }
         }

@@ -55,236 +55,119 @@ impl Size {
 }
 
 /// Every scenario that can run now, in report order.
+#[rustfmt::skip] // a table: one row per contender
 pub fn all(size: Size) -> Vec<Scenario> {
     let two = Placement::TwoCores;
     let s = size;
     // The two-process contenders re-execute this binary as their peer.
     let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"));
     vec![
-        Scenario {
-            id: "spsc-single",
-            title: "SPSC, one u64 per try_send/try_recv, both sides spinning".into(),
-            unit: "Mmsg/s",
-            better: Better::Higher,
-            placement: two.describe(),
-            contenders: vec![
-                Contender::new("ringmpsc spsc", Kind::Ours, move || w::spsc_single_ours(s.single_items, two)),
-                Contender::new("rtrb", Kind::Peer, move || w::spsc_single_rtrb(s.single_items, two)),
-                Contender::new("ringbuf", Kind::Peer, move || w::spsc_single_ringbuf(s.single_items, two)),
-                Contender::new("crossbeam ArrayQueue", Kind::Peer, move || w::spsc_single_arrayqueue(s.single_items, two)),
-                Contender::new("crossbeam-channel", Kind::Peer, move || w::spsc_single_crossbeam(s.single_items, two)),
-                Contender::new("std sync_channel", Kind::Peer, move || w::spsc_single_std(s.single_items, two)),
-            ],
-        },
-        Scenario {
-            id: "spsc-batch",
-            title: "SPSC batched: reserve 4,096, fill, commit; consume_batch summing (u64)".into(),
-            unit: "GB/s",
-            better: Better::Higher,
-            placement: two.describe(),
-            contenders: vec![
-                Contender::new("ringmpsc spsc reserve/consume_batch", Kind::Ours, move || w::spsc_batch_ours(s.batch_items, 4096, two)),
-                Contender::new("rtrb write_chunk/read_chunk", Kind::Peer, move || w::spsc_batch_rtrb(s.batch_items, 4096, two)),
-                Contender::new("bare two-thread handoff (ceiling)", Kind::Reference, move || reference::bare_handoff(s.batch_items, two)),
-                Contender::new("memcpy in L2, one thread (context)", Kind::Reference, move || reference::memcpy_l2(s.batch_items * 8)),
-            ],
-        },
-        Scenario {
-            id: "pingpong",
-            title: "round trip of one item over two rings, both sides spinning (p50; p99/p99.9/max in the report)".into(),
-            unit: "ns",
-            better: Better::Lower,
-            placement: two.describe(),
-            contenders: vec![
-                Contender::new("ringmpsc spsc", Kind::Ours, move || w::pingpong_ours(s.pingpong, two)),
-                Contender::new("rtrb", Kind::Peer, move || w::pingpong_rtrb(s.pingpong, two)),
-                Contender::new("crossbeam-channel", Kind::Peer, move || w::pingpong_crossbeam(s.pingpong, two)),
-                Contender::new("cache-line ping-pong (floor)", Kind::Reference, move || {
-                    Ok(reference::latency_sample(&mut reference::cacheline_pingpong(s.pingpong, two)))
-                }),
-            ],
-        },
-        Scenario {
-            id: "wake",
-            title: format!("wake-up round trip, each side asleep before every message ({} us idle gap), p50", s.wake_gap.as_micros()),
-            unit: "ns",
-            better: Better::Lower,
-            placement: two.describe(),
-            contenders: vec![
-                Contender::new("ringmpsc spsc Blocking (futex)", Kind::Ours, move || w::wake_ours(s.wake, s.wake_gap, two)),
-                Contender::new("crossbeam-channel recv", Kind::Peer, move || w::wake_crossbeam(s.wake, s.wake_gap, two)),
-                Contender::new("std::sync::mpsc recv", Kind::Peer, move || w::wake_std(s.wake, s.wake_gap, two)),
-                Contender::new("raw futex wait/wake (floor)", Kind::Reference, move || reference::futex_wake_rtt(s.wake, s.wake_gap, two)),
-            ],
-        },
-        Scenario {
-            id: "oversub",
-            title: "SPSC blocking send/recv with both threads on ONE CPU (measures the scheduler too)".into(),
-            unit: "Mmsg/s",
-            better: Better::Higher,
-            placement: Placement::SameCore.describe(),
-            contenders: vec![
-                Contender::new("ringmpsc spsc send/recv", Kind::Ours, move || w::spsc_blocking_ours(s.single_items, Placement::SameCore)),
-                Contender::new("crossbeam-channel send/recv", Kind::Peer, move || w::spsc_blocking_crossbeam(s.single_items, Placement::SameCore)),
-            ],
-        },
-        Scenario {
-            id: "idle-cpu",
-            title: format!("CPU used by a consumer blocked {} ms on an empty channel", s.idle.as_millis()),
-            unit: "% of a core",
-            better: Better::Lower,
-            placement: "unpinned".into(),
-            contenders: vec![
-                Contender::new("ringmpsc spsc recv_timeout", Kind::Ours, move || w::idle_cpu_ours(s.idle)),
-                Contender::new("crossbeam-channel recv_timeout", Kind::Peer, move || w::idle_cpu_crossbeam(s.idle)),
-                Contender::new("std recv_timeout", Kind::Peer, move || w::idle_cpu_std(s.idle)),
-            ],
-        },
-        Scenario {
-            id: "wake-eventfd",
-            title: format!(
-                "wake-up round trip through an eventfd + epoll (ring-wait EventNotifier, armed consumer), {} us idle gap, p50",
-                s.wake_gap.as_micros()
-            ),
-            unit: "ns",
-            better: Better::Lower,
-            placement: two.describe(),
-            contenders: vec![
-                Contender::new("ringmpsc spsc + EventNotifier", Kind::Ours, move || w::wake_eventfd_ours(s.wake, s.wake_gap, two)),
-                Contender::new("raw eventfd + epoll (floor)", Kind::Reference, move || w::wake_eventfd_raw(s.wake, s.wake_gap, two)),
-            ],
-        },
-        Scenario {
-            id: "shm",
-            title: format!(
-                "SharedRing across two processes vs the in-process ring vs a pipe vs a Unix socket, u64 items in batches of {}",
-                shm::SHM_BATCH
-            ),
-            unit: "Mmsg/s",
-            better: Better::Higher,
-            placement: shm_placement(two),
-            contenders: vec![
-                shm_contender("ringmpsc SharedRing (2 processes)", Kind::Ours, &exe, Transport::Ring, Shape::Batch, s.single_items * 4, two),
-                Contender::new("ringmpsc in-process ring (2 threads)", Kind::Reference, move || w::shm_inprocess(s.single_items * 4, two)),
-                shm_contender("pipe (2 processes)", Kind::Peer, &exe, Transport::Pipe, Shape::Batch, s.single_items * 4, two),
-                shm_contender("unix stream socket (2 processes)", Kind::Peer, &exe, Transport::Socket, Shape::Batch, s.single_items * 4, two),
-            ],
-        },
-        Scenario {
-            id: "shm-single",
-            title: "one u64 per send/recv call: SharedRing across two processes (try_send/try_recv spinning) vs the in-process ring vs an 8-byte pipe/socket write and read per message".into(),
-            unit: "Mmsg/s",
-            better: Better::Higher,
-            placement: shm_placement(two),
-            contenders: vec![
-                shm_contender("ringmpsc SharedRing (2 processes)", Kind::Ours, &exe, Transport::Ring, Shape::Single, s.single_items, two),
-                Contender::new("ringmpsc in-process ring (2 threads)", Kind::Reference, move || w::spsc_single_ours(s.single_items, two)),
-                shm_contender("pipe (2 processes)", Kind::Peer, &exe, Transport::Pipe, Shape::Single, s.single_items / SYSCALL_SHARE, two),
-                shm_contender("unix stream socket (2 processes)", Kind::Peer, &exe, Transport::Socket, Shape::Single, s.single_items / SYSCALL_SHARE, two),
-            ],
-        },
-        Scenario {
-            id: "shm-rtt",
-            title: "round trip of one u64, both sides spinning on rings, blocking reads on pipes and sockets (p50; p99/p99.9/max in the report)".into(),
-            unit: "ns",
-            better: Better::Lower,
-            placement: shm_placement(two),
-            contenders: vec![
-                shm_contender("ringmpsc SharedRing pair (2 processes)", Kind::Ours, &exe, Transport::Ring, Shape::Echo, (s.pingpong / 4) as u64, two),
-                Contender::new("ringmpsc in-process pair (2 threads)", Kind::Reference, move || w::pingpong_ours(s.pingpong / 4, two)),
-                shm_contender("pipe pair (2 processes)", Kind::Peer, &exe, Transport::Pipe, Shape::Echo, (s.pingpong / 20) as u64, two),
-                shm_contender("unix stream socket (2 processes)", Kind::Peer, &exe, Transport::Socket, Shape::Echo, (s.pingpong / 20) as u64, two),
-            ],
-        },
+        Scenario::new(("spsc-single", "Mmsg/s", Better::Higher), two.describe(), "SPSC, one u64 per try_send/try_recv, both sides spinning", vec![
+            Contender::new("ringmpsc spsc", Kind::Ours, move || w::spsc_single_ours(s.single_items, two)),
+            Contender::new("rtrb", Kind::Peer, move || w::spsc_single_rtrb(s.single_items, two)),
+            Contender::new("ringbuf", Kind::Peer, move || w::spsc_single_ringbuf(s.single_items, two)),
+            Contender::new("crossbeam ArrayQueue", Kind::Peer, move || w::spsc_single_arrayqueue(s.single_items, two)),
+            Contender::new("crossbeam-channel", Kind::Peer, move || w::spsc_single_crossbeam(s.single_items, two)),
+            Contender::new("std sync_channel", Kind::Peer, move || w::spsc_single_std(s.single_items, two)),
+        ]),
+        Scenario::new(("spsc-batch", "GB/s", Better::Higher), two.describe(), "SPSC batched: reserve 4,096, fill, commit; consume_batch summing (u64)", vec![
+            Contender::new("ringmpsc spsc reserve/consume_batch", Kind::Ours, move || w::spsc_batch_ours(s.batch_items, 4096, two)),
+            Contender::new("rtrb write_chunk/read_chunk", Kind::Peer, move || w::spsc_batch_rtrb(s.batch_items, 4096, two)),
+            Contender::new("bare two-thread handoff (ceiling)", Kind::Reference, move || reference::bare_handoff(s.batch_items, two)),
+            Contender::new("memcpy in L2, one thread (context)", Kind::Reference, move || reference::memcpy_l2(s.batch_items * 8)),
+        ]),
+        Scenario::new(("pingpong", "ns", Better::Lower), two.describe(), "round trip of one item over two rings, both sides spinning (p50; p99/p99.9/max in the report)", vec![
+            Contender::new("ringmpsc spsc", Kind::Ours, move || w::pingpong_ours(s.pingpong, two)),
+            Contender::new("rtrb", Kind::Peer, move || w::pingpong_rtrb(s.pingpong, two)),
+            Contender::new("crossbeam-channel", Kind::Peer, move || w::pingpong_crossbeam(s.pingpong, two)),
+            Contender::new("cache-line ping-pong (floor)", Kind::Reference, move || {
+                Ok(reference::latency_sample(&mut reference::cacheline_pingpong(s.pingpong, two)))
+            }),
+        ]),
+        Scenario::new(("wake", "ns", Better::Lower), two.describe(), format!("wake-up round trip, each side asleep before every message ({} us idle gap), p50", s.wake_gap.as_micros()), vec![
+            Contender::new("ringmpsc spsc Blocking (futex)", Kind::Ours, move || w::wake_ours(s.wake, s.wake_gap, two)),
+            Contender::new("crossbeam-channel recv", Kind::Peer, move || w::wake_crossbeam(s.wake, s.wake_gap, two)),
+            Contender::new("std::sync::mpsc recv", Kind::Peer, move || w::wake_std(s.wake, s.wake_gap, two)),
+            Contender::new("raw futex wait/wake (floor)", Kind::Reference, move || reference::futex_wake_rtt(s.wake, s.wake_gap, two)),
+        ]),
+        Scenario::new(("oversub", "Mmsg/s", Better::Higher), Placement::SameCore.describe(), "SPSC blocking send/recv with both threads on ONE CPU (measures the scheduler too)", vec![
+            Contender::new("ringmpsc spsc send/recv", Kind::Ours, move || w::spsc_blocking_ours(s.single_items, Placement::SameCore)),
+            Contender::new("crossbeam-channel send/recv", Kind::Peer, move || w::spsc_blocking_crossbeam(s.single_items, Placement::SameCore)),
+        ]),
+        Scenario::new(("idle-cpu", "% of a core", Better::Lower), "unpinned", format!("CPU used by a consumer blocked {} ms on an empty channel", s.idle.as_millis()), vec![
+            Contender::new("ringmpsc spsc recv_timeout", Kind::Ours, move || w::idle_cpu_ours(s.idle)),
+            Contender::new("crossbeam-channel recv_timeout", Kind::Peer, move || w::idle_cpu_crossbeam(s.idle)),
+            Contender::new("std recv_timeout", Kind::Peer, move || w::idle_cpu_std(s.idle)),
+        ]),
+        Scenario::new(("wake-eventfd", "ns", Better::Lower), two.describe(), format!("wake-up round trip through an eventfd + epoll (ring-wait EventNotifier, armed consumer), {} us idle gap, p50", s.wake_gap.as_micros()), vec![
+            Contender::new("ringmpsc spsc + EventNotifier", Kind::Ours, move || w::wake_eventfd_ours(s.wake, s.wake_gap, two)),
+            Contender::new("raw eventfd + epoll (floor)", Kind::Reference, move || w::wake_eventfd_raw(s.wake, s.wake_gap, two)),
+        ]),
+        Scenario::new(("shm", "Mmsg/s", Better::Higher), shm_placement(two), format!("SharedRing across two processes vs the in-process ring vs a pipe vs a Unix socket, u64 items in batches of {}", shm::SHM_BATCH), vec![
+            shm_contender("ringmpsc SharedRing (2 processes)", Kind::Ours, &exe, Transport::Ring, Shape::Batch, s.single_items * 4, two),
+            Contender::new("ringmpsc in-process ring (2 threads)", Kind::Reference, move || w::shm_inprocess(s.single_items * 4, two)),
+            shm_contender("pipe (2 processes)", Kind::Peer, &exe, Transport::Pipe, Shape::Batch, s.single_items * 4, two),
+            shm_contender("unix stream socket (2 processes)", Kind::Peer, &exe, Transport::Socket, Shape::Batch, s.single_items * 4, two),
+        ]),
+        Scenario::new(("shm-single", "Mmsg/s", Better::Higher), shm_placement(two), "one u64 per send/recv call: SharedRing across two processes (try_send/try_recv spinning) vs the in-process ring vs an 8-byte pipe/socket write and read per message", vec![
+            shm_contender("ringmpsc SharedRing (2 processes)", Kind::Ours, &exe, Transport::Ring, Shape::Single, s.single_items, two),
+            Contender::new("ringmpsc in-process ring (2 threads)", Kind::Reference, move || w::spsc_single_ours(s.single_items, two)),
+            shm_contender("pipe (2 processes)", Kind::Peer, &exe, Transport::Pipe, Shape::Single, s.single_items / SYSCALL_SHARE, two),
+            shm_contender("unix stream socket (2 processes)", Kind::Peer, &exe, Transport::Socket, Shape::Single, s.single_items / SYSCALL_SHARE, two),
+        ]),
+        Scenario::new(("shm-rtt", "ns", Better::Lower), shm_placement(two), "round trip of one u64, both sides spinning on rings, blocking reads on pipes and sockets (p50; p99/p99.9/max in the report)", vec![
+            shm_contender("ringmpsc SharedRing pair (2 processes)", Kind::Ours, &exe, Transport::Ring, Shape::Echo, (s.pingpong / 4) as u64, two),
+            Contender::new("ringmpsc in-process pair (2 threads)", Kind::Reference, move || w::pingpong_ours(s.pingpong / 4, two)),
+            shm_contender("pipe pair (2 processes)", Kind::Peer, &exe, Transport::Pipe, Shape::Echo, (s.pingpong / 20) as u64, two),
+            shm_contender("unix stream socket (2 processes)", Kind::Peer, &exe, Transport::Socket, Shape::Echo, (s.pingpong / 20) as u64, two),
+        ]),
         pool_scenario("pool-64B", 64, s.single_items / 4),
         pool_scenario("pool-4KiB", 4096, s.single_items / 64),
         pool_scenario("pool-64KiB", 65_536, s.single_items / 1024),
         pool_scenario("pool-1MiB", 1 << 20, (s.single_items / 16_384).max(16)),
-        Scenario {
-            id: "metrics",
-            title: "SPSC single-item throughput: no observer vs Metrics vs Metrics with latency stamps".into(),
-            unit: "Mmsg/s",
-            better: Better::Higher,
-            placement: two.describe(),
-            contenders: vec![
-                Contender::new("no observer (`()`: no metrics code)", Kind::Ours, move || w::spsc_single_observed(s.single_items, two, ())),
-                Contender::new("Metrics (counters)", Kind::Ours, move || {
-                    w::spsc_single_observed(s.single_items, two, ringmpsc::metrics::Metrics::new())
-                }),
-                Contender::new("Metrics::with_latency", Kind::Ours, move || {
-                    w::spsc_single_observed(s.single_items, two, ringmpsc::metrics::Metrics::with_latency(w::SINGLE_CAP))
-                }),
-            ],
-        },
-        Scenario {
-            id: "numa",
-            title: "SPSC batched throughput: ring memory on the heap vs NodeLocal (mbind before first touch)".into(),
-            unit: "GB/s",
-            better: Better::Higher,
-            placement: format!("{}; this machine has one NUMA node, so the goal is no loss", two.describe()),
-            contenders: vec![
-                Contender::new("heap (placement off)", Kind::Ours, move || w::spsc_batch_on(s.batch_items, two, ringmpsc::primitives::Heap)),
-                Contender::new("NodeLocal::first_sender()", Kind::Ours, move || {
-                    w::spsc_batch_on(s.batch_items, two, ringmpsc::numa::NodeLocal::first_sender())
-                }),
-                Contender::new("NodeLocal::on_node(0)", Kind::Ours, move || match ringmpsc::numa::NodeLocal::on_node(0) {
-                    Ok(m) => w::spsc_batch_on(s.batch_items, two, m),
-                    Err(e) => Err(e.to_string()),
-                }),
-                Contender::new("MPSC 2P, heap", Kind::Ours, move || w::mpsc_batch_placed(s.batch_items, 2, false)),
-                Contender::new("MPSC 2P, wiring::numa_local_mpsc", Kind::Ours, move || w::mpsc_batch_placed(s.batch_items, 2, true)),
-            ],
-        },
-        Scenario {
-            id: "pool-alloc",
-            title: "BufferPool alloc + publish + claim + drop, ns per cycle (64-byte slabs): one thread, and two threads sharing the pool".into(),
-            unit: "ns",
-            better: Better::Lower,
-            placement: "scheduler-placed".into(),
-            contenders: vec![
-                Contender::new("1 thread (uncontended)", Kind::Ours, move || w::pool_alloc_free(s.single_items / 4, 1)),
-                Contender::new("2 threads (contended free list)", Kind::Ours, move || w::pool_alloc_free(s.single_items / 4, 2)),
-            ],
-        },
+        Scenario::new(("metrics", "Mmsg/s", Better::Higher), two.describe(), "SPSC single-item throughput: no observer vs Metrics vs Metrics with latency stamps", vec![
+            Contender::new("no observer (`()`: no metrics code)", Kind::Ours, move || w::spsc_single_observed(s.single_items, two, ())),
+            Contender::new("Metrics (counters)", Kind::Ours, move || {
+                w::spsc_single_observed(s.single_items, two, ringmpsc::metrics::Metrics::new())
+            }),
+            Contender::new("Metrics::with_latency", Kind::Ours, move || {
+                w::spsc_single_observed(s.single_items, two, ringmpsc::metrics::Metrics::with_latency(w::SINGLE_CAP))
+            }),
+        ]),
+        Scenario::new(("numa", "GB/s", Better::Higher), format!("{}; this machine has one NUMA node, so the goal is no loss", two.describe()), "SPSC batched throughput: ring memory on the heap vs NodeLocal (mbind before first touch)", vec![
+            Contender::new("heap (placement off)", Kind::Ours, move || w::spsc_batch_on(s.batch_items, two, ringmpsc::primitives::Heap)),
+            Contender::new("NodeLocal::first_sender()", Kind::Ours, move || {
+                w::spsc_batch_on(s.batch_items, two, ringmpsc::numa::NodeLocal::first_sender())
+            }),
+            Contender::new("NodeLocal::on_node(0)", Kind::Ours, move || match ringmpsc::numa::NodeLocal::on_node(0) {
+                Ok(m) => w::spsc_batch_on(s.batch_items, two, m),
+                Err(e) => Err(e.to_string()),
+            }),
+            Contender::new("MPSC 2P, heap", Kind::Ours, move || w::mpsc_batch_placed(s.batch_items, 2, false)),
+            Contender::new("MPSC 2P, wiring::numa_local_mpsc", Kind::Ours, move || w::mpsc_batch_placed(s.batch_items, 2, true)),
+        ]),
+        Scenario::new(("pool-alloc", "ns", Better::Lower), "scheduler-placed", "BufferPool alloc + publish + claim + drop, ns per cycle (64-byte slabs): one thread, and two threads sharing the pool", vec![
+            Contender::new("1 thread (uncontended)", Kind::Ours, move || w::pool_alloc_free(s.single_items / 4, 1)),
+            Contender::new("2 threads (contended free list)", Kind::Ours, move || w::pool_alloc_free(s.single_items / 4, 2)),
+        ]),
         mpsc_scenario("mpsc-1p", 1, s.single_items),
         mpsc_scenario("mpsc-2p", 2, s.single_items),
         mpsc_scenario("mpsc-4p", 4, s.single_items),
         mpsc_scenario("mpsc-8p", 8, s.single_items),
-        Scenario {
-            id: "mpsc-batch",
-            title: "MPSC batched: producers reserve 4,096 and fill, consumer consume_all summing (u64)".into(),
-            unit: "GB/s",
-            better: Better::Higher,
-            placement: "scheduler-placed; 2 and 4 producers plus the consumer exceed 2 CPUs (oversubscribed)".into(),
-            contenders: vec![
-                Contender::new("ringmpsc mpsc, 1 producer", Kind::Ours, move || w::mpsc_batch_ours(s.batch_items, 1)),
-                Contender::new("ringmpsc mpsc, 2 producers", Kind::Ours, move || w::mpsc_batch_ours(s.batch_items, 2)),
-                Contender::new("ringmpsc mpsc, 4 producers", Kind::Ours, move || w::mpsc_batch_ours(s.batch_items, 4)),
-                Contender::new("bare two-thread handoff (ceiling)", Kind::Reference, move || reference::bare_handoff(s.batch_items, two)),
-            ],
-        },
-        Scenario {
-            id: "mpsc-idle",
-            title: "MPSC: 64 registered producers with 1 active vs 1 producer alone (goal: at least 0.9x, i.e. ours x <= 1.11)".into(),
-            unit: "Mmsg/s",
-            better: Better::Higher,
-            placement: two.describe(),
-            contenders: vec![
-                Contender::new("1 producer", Kind::Ours, move || w::mpsc_idle_ours(s.single_items, 0)),
-                Contender::new("64 registered, 1 active", Kind::Ours, move || w::mpsc_idle_ours(s.single_items, 63)),
-            ],
-        },
-        Scenario {
-            id: "oversub-mpsc",
-            title: "MPSC 4 producers + consumer, blocking send/recv, ALL five threads pinned to one CPU".into(),
-            unit: "Mmsg/s",
-            better: Better::Higher,
-            placement: "OVERSUBSCRIBED: 5 threads pinned to CPU 0".into(),
-            contenders: vec![
-                Contender::new("ringmpsc mpsc", Kind::Ours, move || w::many(w::Chan::OursMpsc, s.single_items, 4, 1, Some(0))),
-                Contender::new("crossbeam-channel", Kind::Peer, move || w::many(w::Chan::Crossbeam, s.single_items, 4, 1, Some(0))),
-            ],
-        },
+        Scenario::new(("mpsc-batch", "GB/s", Better::Higher), "scheduler-placed; 2 and 4 producers plus the consumer exceed 2 CPUs (oversubscribed)", "MPSC batched: producers reserve 4,096 and fill, consumer consume_all summing (u64)", vec![
+            Contender::new("ringmpsc mpsc, 1 producer", Kind::Ours, move || w::mpsc_batch_ours(s.batch_items, 1)),
+            Contender::new("ringmpsc mpsc, 2 producers", Kind::Ours, move || w::mpsc_batch_ours(s.batch_items, 2)),
+            Contender::new("ringmpsc mpsc, 4 producers", Kind::Ours, move || w::mpsc_batch_ours(s.batch_items, 4)),
+            Contender::new("bare two-thread handoff (ceiling)", Kind::Reference, move || reference::bare_handoff(s.batch_items, two)),
+        ]),
+        Scenario::new(("mpsc-idle", "Mmsg/s", Better::Higher), two.describe(), "MPSC: 64 registered producers with 1 active vs 1 producer alone (goal: at least 0.9x, i.e. ours x <= 1.11)", vec![
+            Contender::new("1 producer", Kind::Ours, move || w::mpsc_idle_ours(s.single_items, 0)),
+            Contender::new("64 registered, 1 active", Kind::Ours, move || w::mpsc_idle_ours(s.single_items, 63)),
+        ]),
+        Scenario::new(("oversub-mpsc", "Mmsg/s", Better::Higher), "OVERSUBSCRIBED: 5 threads pinned to CPU 0", "MPSC 4 producers + consumer, blocking send/recv, ALL five threads pinned to one CPU", vec![
+            Contender::new("ringmpsc mpsc", Kind::Ours, move || w::many(w::Chan::OursMpsc, s.single_items, 4, 1, Some(0))),
+            Contender::new("crossbeam-channel", Kind::Peer, move || w::many(w::Chan::Crossbeam, s.single_items, 4, 1, Some(0))),
+        ]),
         multi_consumer_scenario("spmc-1c", w::Chan::OursSpmc, 1, 1, s.single_items),
         multi_consumer_scenario("spmc-2c", w::Chan::OursSpmc, 1, 2, s.single_items),
         multi_consumer_scenario("spmc-4c", w::Chan::OursSpmc, 1, 4, s.single_items),
@@ -318,43 +201,47 @@ fn shm_contender(
     })
 }
 
-/// MPSC single items: `producers` producers, one consumer, blocking send/recv.
-fn mpsc_scenario(id: &'static str, producers: usize, items: u64) -> Scenario {
-    let threads = producers + 1;
-    let placement = if threads > w::cpus() {
+/// Where the threads of a many-thread scenario run: scheduler-placed, and
+/// stated as oversubscribed when there are more threads than CPUs.
+fn scheduler_placed(threads: usize) -> String {
+    if threads > w::cpus() {
         format!(
             "scheduler-placed; {threads} threads on {} CPUs: OVERSUBSCRIBED (measures the scheduler too)",
             w::cpus()
         )
     } else {
         "scheduler-placed".into()
-    };
-    Scenario {
-        id,
-        title: format!(
-            "MPSC, {producers} producer(s) x single u64 send, one consumer recv (blocking)"
-        ),
-        unit: "Mmsg/s",
-        better: Better::Higher,
-        placement,
-        contenders: vec![
-            Contender::new("ringmpsc mpsc", Kind::Ours, move || {
-                w::many(w::Chan::OursMpsc, items, producers, 1, None)
-            }),
-            Contender::new("crossbeam-channel", Kind::Peer, move || {
-                w::many(w::Chan::Crossbeam, items, producers, 1, None)
-            }),
-            Contender::new("flume", Kind::Peer, move || {
-                w::many(w::Chan::Flume, items, producers, 1, None)
-            }),
-            Contender::new("kanal", Kind::Peer, move || {
-                w::many(w::Chan::Kanal, items, producers, 1, None)
-            }),
-            Contender::new("std sync_channel", Kind::Peer, move || {
-                w::many(w::Chan::Std, items, producers, 1, None)
-            }),
-        ],
     }
+}
+
+/// A row of the many-thread scenarios: `chan` with `(items, producers,
+/// consumers)`, blocking send/recv, scheduler-placed.
+fn many_row(
+    name: impl Into<String>,
+    kind: Kind,
+    chan: w::Chan,
+    (items, producers, consumers): (u64, usize, usize),
+) -> Contender {
+    Contender::new(name, kind, move || {
+        w::many(chan, items, producers, consumers, None)
+    })
+}
+
+/// MPSC single items: `producers` producers, one consumer, blocking send/recv.
+fn mpsc_scenario(id: &'static str, producers: usize, items: u64) -> Scenario {
+    let shape = (items, producers, 1);
+    Scenario::new(
+        (id, "Mmsg/s", Better::Higher),
+        scheduler_placed(producers + 1),
+        format!("MPSC, {producers} producer(s) x single u64 send, one consumer recv (blocking)"),
+        vec![
+            many_row("ringmpsc mpsc", Kind::Ours, w::Chan::OursMpsc, shape),
+            many_row("crossbeam-channel", Kind::Peer, w::Chan::Crossbeam, shape),
+            many_row("flume", Kind::Peer, w::Chan::Flume, shape),
+            many_row("kanal", Kind::Peer, w::Chan::Kanal, shape),
+            many_row("std sync_channel", Kind::Peer, w::Chan::Std, shape),
+        ],
+    )
 }
 
 /// SPMC / MPMC: `producers` x `consumers`, blocking send/recv.
@@ -365,56 +252,38 @@ fn multi_consumer_scenario(
     consumers: usize,
     items: u64,
 ) -> Scenario {
-    let threads = producers + consumers;
-    let placement = if threads > w::cpus() {
-        format!(
-            "scheduler-placed; {threads} threads on {} CPUs: OVERSUBSCRIBED (measures the scheduler too)",
-            w::cpus()
-        )
-    } else {
-        "scheduler-placed".into()
-    };
     let family = if ours == w::Chan::OursSpmc {
         "spmc"
     } else {
         "mpmc"
     };
-    Scenario {
-        id,
-        title: format!(
+    let shape = (items, producers, consumers);
+    Scenario::new(
+        (id, "Mmsg/s", Better::Higher),
+        scheduler_placed(producers + consumers),
+        format!(
             "{}: {producers} producer(s) x {consumers} consumer(s), single u64 items (blocking)",
             family.to_uppercase()
         ),
-        unit: "Mmsg/s",
-        better: Better::Higher,
-        placement,
-        contenders: vec![
-            Contender::new(format!("ringmpsc {family}"), Kind::Ours, move || {
-                w::many(ours, items, producers, consumers, None)
-            }),
-            Contender::new("crossbeam-channel", Kind::Peer, move || {
-                w::many(w::Chan::Crossbeam, items, producers, consumers, None)
-            }),
-            Contender::new("flume", Kind::Peer, move || {
-                w::many(w::Chan::Flume, items, producers, consumers, None)
-            }),
+        vec![
+            many_row(format!("ringmpsc {family}"), Kind::Ours, ours, shape),
+            many_row("crossbeam-channel", Kind::Peer, w::Chan::Crossbeam, shape),
+            many_row("flume", Kind::Peer, w::Chan::Flume, shape),
         ],
-    }
+    )
 }
 
 /// Large messages: copying `size` bytes through a byte ring vs passing a
 /// `BufferPool` handle (the crossover is where the pool row wins).
 fn pool_scenario(id: &'static str, size: usize, messages: u64) -> Scenario {
     let two = Placement::TwoCores;
-    Scenario {
-        id,
-        title: format!(
+    Scenario::new(
+        (id, "GB/s", Better::Higher),
+        two.describe(),
+        format!(
             "{size}-byte messages: BufferPool handles through a ring vs copying the bytes through a byte ring"
         ),
-        unit: "GB/s",
-        better: Better::Higher,
-        placement: two.describe(),
-        contenders: vec![
+        vec![
             Contender::new("pool handles (zero-copy)", Kind::Ours, move || {
                 w::pool_handles(messages, size, two)
             }),
@@ -422,7 +291,7 @@ fn pool_scenario(id: &'static str, size: usize, messages: u64) -> Scenario {
                 w::pool_copy(messages, size, two)
             }),
         ],
-    }
+    )
 }
 
 /// Scenarios of docs/benchmarks.md whose member crate has not landed yet.

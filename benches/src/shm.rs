@@ -77,35 +77,24 @@ pub enum Shape {
     Echo,
 }
 
-impl Transport {
-    fn arg(self) -> &'static str {
-        match self {
-            Transport::Ring => "ring",
-            Transport::Pipe => "pipe",
-            Transport::Socket => "socket",
+/// The command-line names of an enum's variants (`arg`) and back (`parse`).
+macro_rules! arg_names {
+    ($ty:ident { $($variant:ident => $name:literal),+ $(,)? }) => {
+        impl $ty {
+            fn arg(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $name),+
+                }
+            }
+            fn parse(s: &str) -> Option<Self> {
+                [$($ty::$variant),+].into_iter().find(|t| t.arg() == s)
+            }
         }
-    }
-    fn parse(s: &str) -> Option<Self> {
-        [Transport::Ring, Transport::Pipe, Transport::Socket]
-            .into_iter()
-            .find(|t| t.arg() == s)
-    }
+    };
 }
 
-impl Shape {
-    fn arg(self) -> &'static str {
-        match self {
-            Shape::Batch => "batch",
-            Shape::Single => "single",
-            Shape::Echo => "echo",
-        }
-    }
-    fn parse(s: &str) -> Option<Self> {
-        [Shape::Batch, Shape::Single, Shape::Echo]
-            .into_iter()
-            .find(|t| t.arg() == s)
-    }
-}
+arg_names!(Transport { Ring => "ring", Pipe => "pipe", Socket => "socket" });
+arg_names!(Shape { Batch => "batch", Single => "single", Echo => "echo" });
 
 fn err(what: &str) -> impl FnOnce(io::Error) -> String + '_ {
     move |e| format!("{what}: {e}")
@@ -598,15 +587,8 @@ fn child(args: &[String], out: &mut File) -> Result<(), String> {
         }
         Transport::Socket => {
             let mut conn = UnixStream::connect(need_path()?).map_err(err("connect"))?;
-            pin(cpu);
-            ready(out)?;
-            match shape {
-                Shape::Echo => {
-                    let mut back = conn.try_clone().map_err(err("dup"))?;
-                    stream_echo_child(&mut conn, &mut back, items)
-                }
-                _ => stream_recv(&mut conn, shape, items),
-            }
+            let echo = ("dup", |conn: &UnixStream, _: &File| conn.try_clone());
+            stream_child(&mut conn, echo, cpu, shape, items, out)
         }
         Transport::Pipe => {
             // Raw fd 0: std's stdin is buffered, and one read per message is the point.
@@ -615,18 +597,34 @@ fn child(args: &[String], out: &mut File) -> Result<(), String> {
                 .try_clone_to_owned()
                 .map(File::from)
                 .map_err(err("dup stdin"))?;
-            pin(cpu);
-            ready(out)?;
-            match shape {
-                Shape::Echo => {
-                    let mut echo = out.try_clone().map_err(err("dup stdout"))?;
-                    stream_echo_child(&mut input, &mut echo, items)
-                }
-                _ => stream_recv(&mut input, shape, items),
-            }
+            let echo = ("dup stdout", |_: &File, out: &File| out.try_clone());
+            stream_child(&mut input, echo, cpu, shape, items, out)
         }
     }?;
     writeln!(out, "done {} {} {}", report.count, report.sum, report.nanos).map_err(err("report"))
+}
+
+/// The child's side on a byte stream (a socket, or stdin): pinned and
+/// ready, then it receives, or (echo) writes every value back on the writer
+/// `echo.1` makes from the input or from `out` (`echo.0` names that step in
+/// an error).
+fn stream_child<R: Read, W: Write>(
+    input: &mut R,
+    (what, echo): (&str, impl FnOnce(&R, &File) -> io::Result<W>),
+    cpu: usize,
+    shape: Shape,
+    items: u64,
+    out: &mut File,
+) -> Result<Report, String> {
+    pin(cpu);
+    ready(out)?;
+    match shape {
+        Shape::Echo => {
+            let mut back = echo(input, out).map_err(err(what))?;
+            stream_echo_child(input, &mut back, items)
+        }
+        _ => stream_recv(input, shape, items),
+    }
 }
 
 fn ready(out: &mut File) -> Result<(), String> {

@@ -1,8 +1,13 @@
 //! The measured workloads: one function per contender and shape, shared by the
-//! suite (`cargo xtask bench`) and the criterion benches. Every consumer sums
-//! what it receives and every workload verifies the count and the checksum.
+//! suite (`cargo xtask bench`) and the criterion benches. Each shape has one
+//! generic driver (`spin_transfer`, `blocking_transfer`, `batch_transfer`,
+//! `spin_pingpong`, `wake_pingpong`, `many`, ...); a contender only adapts its
+//! channel's API to it, with closures monomorphised into the timed loops.
+//! Every consumer sums what it receives and every workload verifies the count
+//! and the checksum.
 
 use std::hint::spin_loop;
+use std::ops::Range;
 use std::sync::Barrier;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -93,6 +98,78 @@ fn single(name: &str, items: u64, d: Duration, got: (u64, u64)) -> RunResult {
     Ok(Sample::of(mmsgs(items, d)))
 }
 
+/// [`single`] for the batched shapes: the same check, GB/s of u64 payload.
+fn batched(name: &str, items: u64, d: Duration, got: (u64, u64)) -> RunResult {
+    verify(name, got.0, got.1, items, expected_sum(items))?;
+    Ok(Sample::of(crate::harness::gbps(items * 8, d)))
+}
+
+/// Spins until `send` takes `v` (it gives the value back while full).
+#[inline(always)]
+fn spin_send<T>(send: &mut impl FnMut(T) -> Result<(), T>, mut v: T) {
+    while let Err(back) = send(v) {
+        v = back;
+        spin_loop();
+    }
+}
+
+/// Spins until `recv` returns a value.
+#[inline(always)]
+fn spin_recv<T>(recv: &mut impl FnMut() -> Option<T>) -> T {
+    loop {
+        if let Some(v) = recv() {
+            return v;
+        }
+        spin_loop();
+    }
+}
+
+/// Wrapping sum of `sum` and every element of `xs`.
+#[inline(always)]
+fn add_all<T: Copy + Into<u64>>(sum: u64, xs: &[T]) -> u64 {
+    xs.iter().fold(sum, |s, &x| s.wrapping_add(x.into()))
+}
+
+/// Sends `range` in blocks of at most `block`: `fill(base, want)` writes
+/// `base..base + k` for some `k` in `1..=want` and returns `Some(k)`, or
+/// returns `None` when there is no room (then `idle`).
+#[inline(always)]
+fn fill_blocks(
+    range: Range<u64>,
+    block: usize,
+    mut fill: impl FnMut(u64, usize) -> Option<usize>,
+    idle: impl Fn(),
+) {
+    let mut next = range.start;
+    while next < range.end {
+        let want = block.min((range.end - next) as usize);
+        match fill(next, want) {
+            Some(k) => next += k as u64,
+            None => idle(),
+        }
+    }
+}
+
+/// Receives until `items` have arrived: `drain(&mut sum)` adds what it takes
+/// to `sum` and returns how many it took (0: nothing there, then `idle`).
+/// Returns the count and the checksum.
+#[inline(always)]
+fn drain_count(
+    items: u64,
+    mut drain: impl FnMut(&mut u64) -> usize,
+    idle: impl Fn(),
+) -> (u64, u64) {
+    let (mut n, mut sum) = (0u64, 0u64);
+    while n < items {
+        let k = drain(&mut sum);
+        if k == 0 {
+            idle();
+        }
+        n += k as u64;
+    }
+    (n, sum)
+}
+
 /// A one-at-a-time transfer through any SPSC-shaped channel, both sides
 /// spinning: `send` gives the value back when full, `recv` returns `None`
 /// when empty. The driver of every single-item contender.
@@ -100,18 +177,16 @@ pub fn spin_transfer(
     name: &str,
     items: u64,
     place: Placement,
-    mut send: impl FnMut(u64) -> Result<(), u64> + Send,
-    mut recv: impl FnMut() -> Option<u64> + Send,
+    (mut send, mut recv): (
+        impl FnMut(u64) -> Result<(), u64> + Send,
+        impl FnMut() -> Option<u64> + Send,
+    ),
 ) -> RunResult {
     let (d, got) = pair(
         place,
         move || {
             for i in 0..items {
-                let mut v = i;
-                while let Err(back) = send(v) {
-                    v = back;
-                    spin_loop();
-                }
+                spin_send(&mut send, i);
             }
         },
         move || {
@@ -131,6 +206,41 @@ pub fn spin_transfer(
     single(name, items, d, got)
 }
 
+/// The `try_send` / `try_recv` pair of ours and of crossbeam-channel (their
+/// full error gives the value back with `into_inner`).
+macro_rules! try_ends {
+    ($tx:ident, $rx:ident) => {
+        (
+            move |v| $tx.try_send(v).map_err(|e| e.into_inner()),
+            move || $rx.try_recv().ok(),
+        )
+    };
+}
+
+/// rtrb's `push` / `pop` pair.
+macro_rules! rtrb_ends {
+    ($tx:ident, $rx:ident) => {
+        (
+            move |v| $tx.push(v).map_err(|rtrb::PushError::Full(v)| v),
+            move || $rx.pop().ok(),
+        )
+    };
+}
+
+/// A blocking `send` / receive pair (`$rx.$recv...` is the blocking receive
+/// call), each `expect`ing its peer alive.
+macro_rules! blocking_ends {
+    ($alive:literal, $tx:ident, $rx:ident . $($recv:tt)+) => {
+        blocking_ends!($alive, $alive, $tx, $rx.$($recv)+)
+    };
+    ($tx_alive:literal, $rx_alive:literal, $tx:ident, $rx:ident . $($recv:tt)+) => {
+        (
+            move |v| $tx.send(v).expect($tx_alive),
+            move || $rx.$($recv)+.expect($rx_alive),
+        )
+    };
+}
+
 /// Ours: `try_send` / `try_recv`, both spinning.
 pub fn spsc_single_ours(items: u64, place: Placement) -> RunResult {
     spsc_single_observed(items, place, ())
@@ -139,25 +249,13 @@ pub fn spsc_single_ours(items: u64, place: Placement) -> RunResult {
 /// rtrb `push` / `pop`.
 pub fn spsc_single_rtrb(items: u64, place: Placement) -> RunResult {
     let (mut tx, mut rx) = rtrb::RingBuffer::<u64>::new(SINGLE_CAP);
-    spin_transfer(
-        "rtrb",
-        items,
-        place,
-        move |v| tx.push(v).map_err(|rtrb::PushError::Full(v)| v),
-        move || rx.pop().ok(),
-    )
+    spin_transfer("rtrb", items, place, rtrb_ends!(tx, rx))
 }
 
 /// crossbeam-channel bounded: `try_send` / `try_recv`, spinning.
 pub fn spsc_single_crossbeam(items: u64, place: Placement) -> RunResult {
     let (tx, rx) = crossbeam_channel::bounded::<u64>(SINGLE_CAP);
-    spin_transfer(
-        "crossbeam-channel",
-        items,
-        place,
-        move |v| tx.try_send(v).map_err(|e| e.into_inner()),
-        move || rx.try_recv().ok(),
-    )
+    spin_transfer("crossbeam-channel", items, place, try_ends!(tx, rx))
 }
 
 /// crossbeam-queue `ArrayQueue`: `push` / `pop`, spinning.
@@ -168,8 +266,7 @@ pub fn spsc_single_arrayqueue(items: u64, place: Placement) -> RunResult {
         "ArrayQueue",
         items,
         place,
-        move |v| q.push(v),
-        move || q.pop(),
+        (move |v| q.push(v), move || q.pop()),
     )
 }
 
@@ -177,13 +274,8 @@ pub fn spsc_single_arrayqueue(items: u64, place: Placement) -> RunResult {
 pub fn spsc_single_ringbuf(items: u64, place: Placement) -> RunResult {
     use ringbuf::traits::{Consumer as _, Producer as _, Split as _};
     let (mut tx, mut rx) = ringbuf::HeapRb::<u64>::new(SINGLE_CAP).split();
-    spin_transfer(
-        "ringbuf",
-        items,
-        place,
-        move |v| tx.try_push(v),
-        move || rx.try_pop(),
-    )
+    let ends = (move |v| tx.try_push(v), move || rx.try_pop());
+    spin_transfer("ringbuf", items, place, ends)
 }
 
 /// `std::sync::mpsc::sync_channel`: `try_send` / `try_recv`, spinning.
@@ -194,11 +286,13 @@ pub fn spsc_single_std(items: u64, place: Placement) -> RunResult {
         "std sync_channel",
         items,
         place,
-        move |v| {
-            tx.try_send(v)
-                .map_err(|(TrySendError::Full(v) | TrySendError::Disconnected(v))| v)
-        },
-        move || rx.try_recv().ok(),
+        (
+            move |v| {
+                tx.try_send(v)
+                    .map_err(|(TrySendError::Full(v) | TrySendError::Disconnected(v))| v)
+            },
+            move || rx.try_recv().ok(),
+        ),
     )
 }
 
@@ -207,8 +301,7 @@ pub fn blocking_transfer(
     name: &str,
     items: u64,
     place: Placement,
-    mut send: impl FnMut(u64) + Send,
-    mut recv: impl FnMut() -> u64 + Send,
+    (mut send, mut recv): (impl FnMut(u64) + Send, impl FnMut() -> u64 + Send),
 ) -> RunResult {
     let (d, got) = pair(
         place,
@@ -233,135 +326,101 @@ pub fn blocking_transfer(
 pub fn spsc_blocking_ours(items: u64, place: Placement) -> RunResult {
     let (mut tx, mut rx) =
         spsc::channel::<u64>(Config::default().with_ring_bits(SINGLE_CAP.trailing_zeros()));
-    blocking_transfer(
-        "ringmpsc spsc (blocking)",
-        items,
-        place,
-        move |v| tx.send(v).expect("receiver alive"),
-        move || rx.recv().expect("sender alive"),
-    )
+    let ends = blocking_ends!("receiver alive", "sender alive", tx, rx.recv());
+    blocking_transfer("ringmpsc spsc (blocking)", items, place, ends)
 }
 
 /// Blocking `send` / `recv`: crossbeam-channel bounded.
 pub fn spsc_blocking_crossbeam(items: u64, place: Placement) -> RunResult {
     let (tx, rx) = crossbeam_channel::bounded::<u64>(SINGLE_CAP);
-    blocking_transfer(
-        "crossbeam-channel (blocking)",
-        items,
+    let ends = blocking_ends!("receiver alive", "sender alive", tx, rx.recv());
+    blocking_transfer("crossbeam-channel (blocking)", items, place, ends)
+}
+
+/// Batches through reserve/fill and drain calls, both sides spinning:
+/// `fill` and `drain` as in [`fill_blocks`] and [`drain_count`]. GB/s.
+fn batch_transfer(
+    name: &str,
+    items: u64,
+    block: usize,
+    place: Placement,
+    fill: impl FnMut(u64, usize) -> Option<usize> + Send,
+    drain: impl FnMut(&mut u64) -> usize + Send,
+) -> RunResult {
+    let (d, got) = pair(
         place,
-        move |v| tx.send(v).expect("receiver alive"),
-        move || rx.recv().expect("sender alive"),
-    )
+        move || fill_blocks(0..items, block, fill, spin_loop),
+        move || drain_count(items, drain, spin_loop),
+    );
+    batched(name, items, d, got)
+}
+
+/// Ours, batched: `reserve(want)` + `fill_with`, `consume_batch` summing.
+macro_rules! ours_batches {
+    ($name:expr, $items:expr, $block:expr, $place:expr, $tx:ident, $rx:ident) => {
+        batch_transfer(
+            $name,
+            $items,
+            $block,
+            $place,
+            move |base, want| $tx.reserve(want).map(|r| r.fill_with(|i| base + i as u64)),
+            move |sum| $rx.consume_batch(|&x| *sum = sum.wrapping_add(x)),
+        )
+    };
 }
 
 /// Batched: reserve `block`, fill, commit; `consume_batch` summing. GB/s.
 pub fn spsc_batch_ours(items: u64, block: usize, place: Placement) -> RunResult {
     let (mut tx, mut rx) = spsc::channel::<u64>(Config::default().with_ring_bits(16));
-    let (d, got) = pair(
-        place,
-        move || {
-            let mut next = 0u64;
-            while next < items {
-                let want = block.min((items - next) as usize);
-                if let Some(r) = tx.reserve(want) {
-                    let base = next;
-                    next += r.fill_with(|i| base + i as u64) as u64;
-                } else {
-                    spin_loop();
-                }
-            }
-        },
-        move || {
-            let (mut n, mut sum) = (0u64, 0u64);
-            while n < items {
-                let k = rx.consume_batch(|&x| sum = sum.wrapping_add(x));
-                if k == 0 {
-                    spin_loop();
-                }
-                n += k as u64;
-            }
-            (n, sum)
-        },
-    );
-    verify(
-        "ringmpsc spsc batch",
-        got.0,
-        got.1,
-        items,
-        expected_sum(items),
-    )?;
-    Ok(Sample::of(crate::harness::gbps(items * 8, d)))
+    ours_batches!("ringmpsc spsc batch", items, block, place, tx, rx)
 }
 
 /// Batched rtrb: `write_chunk_uninit` + `fill_from_iter`, `read_chunk` summing. GB/s.
 pub fn spsc_batch_rtrb(items: u64, block: usize, place: Placement) -> RunResult {
     let (mut tx, mut rx) = rtrb::RingBuffer::<u64>::new(65_536);
-    let (d, got) = pair(
+    batch_transfer(
+        "rtrb batch",
+        items,
+        block,
         place,
-        move || {
-            let mut next = 0u64;
-            while next < items {
-                let want = block.min((items - next) as usize).min(tx.slots());
-                if want == 0 {
-                    spin_loop();
-                    continue;
-                }
-                if let Ok(chunk) = tx.write_chunk_uninit(want) {
-                    let base = next;
-                    next += chunk.fill_from_iter((0..want as u64).map(|i| base + i)) as u64;
-                }
+        move |base, want| {
+            let want = want.min(tx.slots());
+            if want == 0 {
+                return None;
             }
+            let chunk = tx.write_chunk_uninit(want).ok()?;
+            Some(chunk.fill_from_iter((0..want as u64).map(|i| base + i)))
         },
-        move || {
-            let (mut n, mut sum) = (0u64, 0u64);
-            while n < items {
-                let k = rx.slots();
-                if k == 0 {
-                    spin_loop();
-                    continue;
-                }
-                if let Ok(chunk) = rx.read_chunk(k) {
-                    let (a, b) = chunk.as_slices();
-                    sum = a.iter().chain(b).fold(sum, |s, &x| s.wrapping_add(x));
-                    chunk.commit_all();
-                    n += k as u64;
-                }
+        move |sum| {
+            let k = rx.slots();
+            if k == 0 {
+                return 0;
             }
-            (n, sum)
+            let Ok(chunk) = rx.read_chunk(k) else {
+                return 0;
+            };
+            let (a, b) = chunk.as_slices();
+            *sum = add_all(add_all(*sum, a), b);
+            chunk.commit_all();
+            k
         },
-    );
-    verify("rtrb batch", got.0, got.1, items, expected_sum(items))?;
-    Ok(Sample::of(crate::harness::gbps(items * 8, d)))
+    )
 }
 
 /// Round trips (ns) of one item over two channels, both sides spinning: A
-/// sends on its first channel and waits on its second, B echoes.
-pub fn spin_pingpong(
+/// sends on its first channel and waits on its second, B echoes. `side`
+/// makes one channel's `(send, recv)` pair (called for A, then for B).
+pub fn spin_pingpong<S, R>(
     n: usize,
     place: Placement,
-    (mut a_send, mut a_recv): (
-        impl FnMut(u64) -> Result<(), u64> + Send,
-        impl FnMut() -> Option<u64> + Send,
-    ),
-    (mut b_send, mut b_recv): (
-        impl FnMut(u64) -> Result<(), u64> + Send,
-        impl FnMut() -> Option<u64> + Send,
-    ),
-) -> RunResult {
-    fn spin_send(send: &mut impl FnMut(u64) -> Result<(), u64>, mut v: u64) {
-        while let Err(back) = send(v) {
-            v = back;
-            spin_loop();
-        }
-    }
-    fn spin_recv(recv: &mut impl FnMut() -> Option<u64>) -> u64 {
-        loop {
-            if let Some(v) = recv() {
-                return v;
-            }
-            spin_loop();
-        }
-    }
+    mut side: impl FnMut() -> (S, R),
+) -> RunResult
+where
+    S: FnMut(u64) -> Result<(), u64> + Send,
+    R: FnMut() -> Option<u64> + Send,
+{
+    let (mut a_send, mut a_recv) = side();
+    let (mut b_send, mut b_recv) = side();
     let mut lat = Vec::with_capacity(n);
     let (_, ok) = pair(
         place,
@@ -392,56 +451,26 @@ pub fn spin_pingpong(
 
 /// Round trip of one item over two rings, both sides spinning: ours.
 pub fn pingpong_ours(n: usize, place: Placement) -> RunResult {
-    let (mut a_tx, mut a_rx) = spsc::channel::<u64>(Config::LOW_LATENCY);
-    let (mut b_tx, mut b_rx) = spsc::channel::<u64>(Config::LOW_LATENCY);
-    spin_pingpong(
-        n,
-        place,
-        (
-            move |v| a_tx.try_send(v).map_err(|e| e.into_inner()),
-            move || a_rx.try_recv().ok(),
-        ),
-        (
-            move |v| b_tx.try_send(v).map_err(|e| e.into_inner()),
-            move || b_rx.try_recv().ok(),
-        ),
-    )
+    spin_pingpong(n, place, || {
+        let (mut tx, mut rx) = spsc::channel::<u64>(Config::LOW_LATENCY);
+        try_ends!(tx, rx)
+    })
 }
 
 /// Round trip over two rtrb rings.
 pub fn pingpong_rtrb(n: usize, place: Placement) -> RunResult {
-    let (mut a_tx, mut a_rx) = rtrb::RingBuffer::<u64>::new(4096);
-    let (mut b_tx, mut b_rx) = rtrb::RingBuffer::<u64>::new(4096);
-    spin_pingpong(
-        n,
-        place,
-        (
-            move |v| a_tx.push(v).map_err(|rtrb::PushError::Full(v)| v),
-            move || a_rx.pop().ok(),
-        ),
-        (
-            move |v| b_tx.push(v).map_err(|rtrb::PushError::Full(v)| v),
-            move || b_rx.pop().ok(),
-        ),
-    )
+    spin_pingpong(n, place, || {
+        let (mut tx, mut rx) = rtrb::RingBuffer::<u64>::new(4096);
+        rtrb_ends!(tx, rx)
+    })
 }
 
 /// Round trip over two crossbeam channels, spinning on `try_recv`.
 pub fn pingpong_crossbeam(n: usize, place: Placement) -> RunResult {
-    let (a_tx, a_rx) = crossbeam_channel::bounded::<u64>(4096);
-    let (b_tx, b_rx) = crossbeam_channel::bounded::<u64>(4096);
-    spin_pingpong(
-        n,
-        place,
-        (
-            move |v| a_tx.try_send(v).map_err(|e| e.into_inner()),
-            move || a_rx.try_recv().ok(),
-        ),
-        (
-            move |v| b_tx.try_send(v).map_err(|e| e.into_inner()),
-            move || b_rx.try_recv().ok(),
-        ),
-    )
+    spin_pingpong(n, place, || {
+        let (tx, rx) = crossbeam_channel::bounded::<u64>(4096);
+        try_ends!(tx, rx)
+    })
 }
 
 /// The wake-up ping-pong where each side is asleep before every message:
@@ -498,61 +527,48 @@ pub fn wake_pingpong(
     Ok(latency_sample(&mut rtt))
 }
 
+/// [`wake_pingpong`] over two channels made by `side` (A's, then B's).
+fn wake_sides<S, R>(
+    n: usize,
+    gap: Duration,
+    place: Placement,
+    mut side: impl FnMut() -> Result<(S, R), String>,
+) -> RunResult
+where
+    S: FnMut(u64) + Send,
+    R: FnMut() -> u64 + Send,
+{
+    let a = side()?;
+    let b = side()?;
+    wake_pingpong(n, gap, place, a, b)
+}
+
 /// Wake-up round trip: ours with `Blocking` (futex) on both sides.
 pub fn wake_ours(n: usize, gap: Duration, place: Placement) -> RunResult {
-    let (mut a_tx, mut a_rx) = spsc::channel::<u64>(Config::LOW_LATENCY);
-    let (mut b_tx, mut b_rx) = spsc::channel::<u64>(Config::LOW_LATENCY);
-    wake_pingpong(
-        n,
-        gap,
-        place,
-        (
-            move |v| a_tx.send(v).expect("alive"),
-            move || a_rx.recv_with(WaitStrategy::Blocking).expect("alive"),
-        ),
-        (
-            move |v| b_tx.send(v).expect("alive"),
-            move || b_rx.recv_with(WaitStrategy::Blocking).expect("alive"),
-        ),
-    )
+    wake_sides(n, gap, place, || {
+        let (mut tx, mut rx) = spsc::channel::<u64>(Config::LOW_LATENCY);
+        Ok(blocking_ends!(
+            "alive",
+            tx,
+            rx.recv_with(WaitStrategy::Blocking)
+        ))
+    })
 }
 
 /// Wake-up round trip: crossbeam-channel blocking `recv`.
 pub fn wake_crossbeam(n: usize, gap: Duration, place: Placement) -> RunResult {
-    let (a_tx, a_rx) = crossbeam_channel::bounded::<u64>(4096);
-    let (b_tx, b_rx) = crossbeam_channel::bounded::<u64>(4096);
-    wake_pingpong(
-        n,
-        gap,
-        place,
-        (
-            move |v| a_tx.send(v).expect("alive"),
-            move || a_rx.recv().expect("alive"),
-        ),
-        (
-            move |v| b_tx.send(v).expect("alive"),
-            move || b_rx.recv().expect("alive"),
-        ),
-    )
+    wake_sides(n, gap, place, || {
+        let (tx, rx) = crossbeam_channel::bounded::<u64>(4096);
+        Ok(blocking_ends!("alive", tx, rx.recv()))
+    })
 }
 
 /// Wake-up round trip: `std::sync::mpsc` blocking `recv`.
 pub fn wake_std(n: usize, gap: Duration, place: Placement) -> RunResult {
-    let (a_tx, a_rx) = std::sync::mpsc::sync_channel::<u64>(4096);
-    let (b_tx, b_rx) = std::sync::mpsc::sync_channel::<u64>(4096);
-    wake_pingpong(
-        n,
-        gap,
-        place,
-        (
-            move |v| a_tx.send(v).expect("alive"),
-            move || a_rx.recv().expect("alive"),
-        ),
-        (
-            move |v| b_tx.send(v).expect("alive"),
-            move || b_rx.recv().expect("alive"),
-        ),
-    )
+    wake_sides(n, gap, place, || {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<u64>(4096);
+        Ok(blocking_ends!("alive", tx, rx.recv()))
+    })
 }
 
 /// CPU used by a consumer blocked for `wait` on an empty channel, as a
@@ -618,15 +634,10 @@ pub fn wake_eventfd_ours(n: usize, gap: Duration, place: Placement) -> RunResult
         };
         Ok((tx, recv))
     }
-    let (mut a_tx, a_recv) = side(Config::LOW_LATENCY)?;
-    let (mut b_tx, b_recv) = side(Config::LOW_LATENCY)?;
-    wake_pingpong(
-        n,
-        gap,
-        place,
-        (move |v| a_tx.send(v).expect("alive"), a_recv),
-        (move |v| b_tx.send(v).expect("alive"), b_recv),
-    )
+    wake_sides(n, gap, place, || {
+        let (mut tx, recv) = side(Config::LOW_LATENCY)?;
+        Ok((move |v| tx.send(v).expect("alive"), recv))
+    })
 }
 
 /// The raw floor for the eventfd path: a value in an atomic, an eventfd
@@ -686,6 +697,39 @@ pub fn wake_eventfd_raw(n: usize, gap: Duration, place: Placement) -> RunResult 
 
 // --------------------------------------------------------------------- shm
 
+/// Sends all of `s` through `send` (which takes a prefix of what it is given
+/// and returns its length), spinning while it takes nothing.
+#[inline(always)]
+fn send_all<T>(send: &mut impl FnMut(&[T]) -> usize, s: &[T]) {
+    let mut sent = 0;
+    while sent < s.len() {
+        let m = send(&s[sent..]);
+        if m == 0 {
+            spin_loop();
+        }
+        sent += m;
+    }
+}
+
+/// Receives `total` elements through `recv` into `buf`, spinning while there
+/// are none; returns their count and wrapping sum.
+#[inline(always)]
+fn recv_all<T: Copy + Into<u64>>(
+    total: u64,
+    buf: &mut [T],
+    mut recv: impl FnMut(&mut [T]) -> usize,
+) -> (u64, u64) {
+    drain_count(
+        total,
+        |sum| {
+            let k = recv(buf);
+            *sum = add_all(*sum, &buf[..k]);
+            k
+        },
+        spin_loop,
+    )
+}
+
 /// A transfer in batches of [`SHM_BATCH`](crate::shm::SHM_BATCH) through
 /// slice send/receive calls, two threads.
 fn slice_transfer(
@@ -693,7 +737,7 @@ fn slice_transfer(
     items: u64,
     place: Placement,
     mut send_slice: impl FnMut(&[u64]) -> usize + Send,
-    mut recv_slice: impl FnMut(&mut [u64]) -> usize + Send,
+    recv_slice: impl FnMut(&mut [u64]) -> usize + Send,
 ) -> RunResult {
     use crate::shm::SHM_BATCH;
     let (d, got) = pair(
@@ -706,30 +750,11 @@ fn slice_transfer(
                 for (i, b) in buf[..k].iter_mut().enumerate() {
                     *b = next + i as u64;
                 }
-                let mut sent = 0;
-                while sent < k {
-                    let m = send_slice(&buf[sent..k]);
-                    if m == 0 {
-                        spin_loop();
-                    }
-                    sent += m;
-                }
+                send_all(&mut send_slice, &buf[..k]);
                 next += k as u64;
             }
         },
-        move || {
-            let mut buf = [0u64; SHM_BATCH];
-            let (mut n, mut sum) = (0u64, 0u64);
-            while n < items {
-                let k = recv_slice(&mut buf);
-                if k == 0 {
-                    spin_loop();
-                }
-                sum = buf[..k].iter().fold(sum, |s, &x| s.wrapping_add(x));
-                n += k as u64;
-            }
-            (n, sum)
-        },
+        move || recv_all(items, &mut [0u64; SHM_BATCH], recv_slice),
     );
     single(name, items, d, got)
 }
@@ -750,51 +775,47 @@ pub fn shm_inprocess(items: u64, place: Placement) -> RunResult {
 
 // -------------------------------------------------------------------- pool
 
+/// A message of `size` bytes (`0, 1, 2, ...` wrapping) and its byte sum.
+fn message(size: usize) -> (Vec<u8>, u64) {
+    let src: Vec<u8> = (0..size).map(|i| i as u8).collect();
+    let per_msg = add_all(0, &src);
+    (src, per_msg)
+}
+
+/// Verifies `messages` messages of `size` bytes each summing to `per_msg`;
+/// GB/s of payload.
+fn payload(
+    name: &str,
+    (messages, size, per_msg): (u64, usize, u64),
+    d: Duration,
+    got: (u64, u64),
+) -> RunResult {
+    verify(name, got.0, got.1, messages, per_msg.wrapping_mul(messages))?;
+    Ok(Sample::of(crate::harness::gbps(messages * size as u64, d)))
+}
+
 /// Messages of `size` bytes copied through a byte ring (`send_slice` /
 /// `recv_slice`), the consumer summing every byte; GB/s of payload.
 pub fn pool_copy(messages: u64, size: usize, place: Placement) -> RunResult {
     let cfg = Config::default()
         .with_ring_bits((size * 4).next_power_of_two().max(1 << 12).trailing_zeros());
     let (mut tx, mut rx) = spsc::channel::<u8>(cfg);
-    let src: Vec<u8> = (0..size).map(|i| i as u8).collect();
-    let per_msg: u64 = src.iter().map(|&b| b as u64).sum();
+    let (src, per_msg) = message(size);
     let (d, got) = pair(
         place,
         move || {
+            let mut send = |s: &[u8]| tx.send_slice(s);
             for _ in 0..messages {
-                let mut sent = 0;
-                while sent < size {
-                    let m = tx.send_slice(&src[sent..]);
-                    if m == 0 {
-                        spin_loop();
-                    }
-                    sent += m;
-                }
+                send_all(&mut send, &src);
             }
         },
         move || {
             let mut buf = vec![0u8; size.min(1 << 16)];
-            let total = messages * size as u64;
-            let (mut n, mut sum) = (0u64, 0u64);
-            while n < total {
-                let k = rx.recv_slice(&mut buf);
-                if k == 0 {
-                    spin_loop();
-                }
-                sum = buf[..k].iter().fold(sum, |s, &x| s.wrapping_add(x as u64));
-                n += k as u64;
-            }
+            let (n, sum) = recv_all(messages * size as u64, &mut buf, |b| rx.recv_slice(b));
             (n / size as u64, sum)
         },
     );
-    verify(
-        "ring copy",
-        got.0,
-        got.1,
-        messages,
-        per_msg.wrapping_mul(messages),
-    )?;
-    Ok(Sample::of(crate::harness::gbps(messages * size as u64, d)))
+    payload("ring copy", (messages, size, per_msg), d, got)
 }
 
 /// Messages of `size` bytes written into `BufferPool` slabs, their handles
@@ -804,24 +825,15 @@ pub fn pool_handles(messages: u64, size: usize, place: Placement) -> RunResult {
     let pool = BufferPool::new(size, 64).map_err(|e| e.to_string())?;
     let pool = &pool;
     let (mut tx, mut rx) = spsc::channel::<Handle>(Config::default().with_ring_bits(5));
-    let src: Vec<u8> = (0..size).map(|i| i as u8).collect();
-    let per_msg: u64 = src.iter().map(|&b| b as u64).sum();
+    let (src, per_msg) = message(size);
     let (d, got) = pair(
         place,
         move || {
+            let mut send = |h| tx.try_send(h).map_err(|e| e.into_inner());
             for _ in 0..messages {
-                let mut slab = loop {
-                    match pool.alloc() {
-                        Some(s) => break s,
-                        None => spin_loop(),
-                    }
-                };
+                let mut slab = spin_recv(&mut || pool.alloc());
                 slab[..size].copy_from_slice(&src);
-                let mut h = slab.publish(size);
-                while let Err(e) = tx.try_send(h) {
-                    h = e.into_inner();
-                    spin_loop();
-                }
+                spin_send(&mut send, slab.publish(size));
             }
         },
         move || {
@@ -830,7 +842,7 @@ pub fn pool_handles(messages: u64, size: usize, place: Placement) -> RunResult {
                 match rx.try_recv() {
                     Ok(h) => {
                         let slab = pool.claim(h).expect("fresh handle");
-                        sum = slab.iter().fold(sum, |s, &x| s.wrapping_add(x as u64));
+                        sum = add_all(sum, &slab);
                         n += 1;
                     }
                     Err(_) => spin_loop(),
@@ -839,14 +851,7 @@ pub fn pool_handles(messages: u64, size: usize, place: Placement) -> RunResult {
             (n, sum)
         },
     );
-    verify(
-        "pool handles",
-        got.0,
-        got.1,
-        messages,
-        per_msg.wrapping_mul(messages),
-    )?;
-    Ok(Sample::of(crate::harness::gbps(messages * size as u64, d)))
+    payload("pool handles", (messages, size, per_msg), d, got)
 }
 
 // ----------------------------------------------------------------- metrics
@@ -862,13 +867,7 @@ pub fn spsc_single_observed<O: ringmpsc::primitives::Observer>(
             .observer(observer)
             .build::<u64>()
             .map_err(|e| e.to_string())?;
-    spin_transfer(
-        "ringmpsc spsc",
-        items,
-        place,
-        move |v| tx.try_send(v).map_err(|e| e.into_inner()),
-        move || rx.try_recv().ok(),
-    )
+    spin_transfer("ringmpsc spsc", items, place, try_ends!(tx, rx))
 }
 
 // -------------------------------------------------------------------- numa
@@ -891,41 +890,7 @@ pub fn spsc_batch_on<M: ringmpsc::primitives::RingMemory>(
         }
         rx.consume_count();
     }
-
-    let (d, got) = pair(
-        place,
-        move || {
-            let mut next = 0u64;
-            while next < items {
-                let want = 4096.min((items - next) as usize);
-                if let Some(r) = tx.reserve(want) {
-                    let base = next;
-                    next += r.fill_with(|i| base + i as u64) as u64;
-                } else {
-                    spin_loop();
-                }
-            }
-        },
-        move || {
-            let (mut n, mut sum) = (0u64, 0u64);
-            while n < items {
-                let k = rx.consume_batch(|&x| sum = sum.wrapping_add(x));
-                if k == 0 {
-                    spin_loop();
-                }
-                n += k as u64;
-            }
-            (n, sum)
-        },
-    );
-    verify(
-        "placed spsc batch",
-        got.0,
-        got.1,
-        items,
-        expected_sum(items),
-    )?;
-    Ok(Sample::of(crate::harness::gbps(items * 8, d)))
+    ours_batches!("placed spsc batch", items, 4096, place, tx, rx)
 }
 
 // ----------------------------------------------------- many producers/consumers
@@ -992,6 +957,53 @@ pub fn share(items: u64, producers: usize, p: usize) -> std::ops::Range<u64> {
     lo..hi
 }
 
+/// `first` and clones of it, `n` in all (at least `first`).
+fn clones<T: Clone>(first: T, n: usize) -> Vec<T> {
+    let mut all = vec![first];
+    while all.len() < n {
+        let c = all[0].clone();
+        all.push(c);
+    }
+    all
+}
+
+/// One job per producer handle in `txs`, each sending its [`share`] of
+/// `0..items` with `send`.
+fn send_jobs<S: Send + 'static>(
+    jobs: &mut Vec<Job>,
+    txs: Vec<S>,
+    items: u64,
+    send: impl Fn(&mut S, u64) + Copy + Send + 'static,
+) {
+    let producers = txs.len();
+    for (p, mut tx) in txs.into_iter().enumerate() {
+        jobs.push(Box::new(move || {
+            for v in share(items, producers, p) {
+                send(&mut tx, v);
+            }
+        }));
+    }
+}
+
+/// One sink per consumer handle in `rxs`, each summing what `recv` returns
+/// until it returns `None` (every producer gone).
+fn recv_sinks<R: Send + 'static>(
+    sinks: &mut Vec<Sink>,
+    rxs: Vec<R>,
+    recv: impl Fn(&mut R) -> Option<u64> + Copy + Send + 'static,
+) {
+    for mut rx in rxs {
+        sinks.push(Box::new(move || {
+            let (mut n, mut sum) = (0u64, 0u64);
+            while let Some(v) = recv(&mut rx) {
+                n += 1;
+                sum = sum.wrapping_add(v);
+            }
+            (n, sum)
+        }));
+    }
+}
+
 /// Which channel a multi-thread workload runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Chan {
@@ -1026,133 +1038,47 @@ pub fn many(
         .with_max_consumers(consumers.max(1));
     let mut jobs: Vec<Job> = Vec::new();
     let mut sinks: Vec<Sink> = Vec::new();
-    macro_rules! std_like {
-        ($tx:expr, $rx:expr) => {{
-            let (tx, rx) = ($tx, $rx);
-            for p in 0..producers {
-                let tx = tx.clone();
-                jobs.push(Box::new(move || {
-                    for v in share(items, producers, p) {
-                        tx.send(v).expect("receiver alive");
-                    }
-                }));
-            }
-            drop(tx);
-            for _ in 0..consumers {
-                let rx = rx.clone();
-                sinks.push(Box::new(move || {
-                    let (mut n, mut sum) = (0u64, 0u64);
-                    while let Ok(v) = rx.recv() {
-                        n += 1;
-                        sum = sum.wrapping_add(v);
-                    }
-                    (n, sum)
-                }));
-            }
-        }};
-    }
-    macro_rules! ours_consumers {
-        ($rx:expr) => {{
-            let mut rxs = vec![$rx];
-            while rxs.len() < consumers {
-                let r = rxs[0].clone();
-                rxs.push(r);
-            }
-            for mut rx in rxs {
-                sinks.push(Box::new(move || {
-                    let (mut n, mut sum) = (0u64, 0u64);
-                    while let Ok(v) = rx.recv() {
-                        n += 1;
-                        sum = sum.wrapping_add(v);
-                    }
-                    (n, sum)
-                }));
-            }
+    // Every channel's blocking `send` and `recv` (a closed channel ends a
+    // sink), with its producer and consumer handles.
+    macro_rules! wire {
+        ($txs:expr, $rxs:expr) => {{
+            send_jobs(&mut jobs, $txs, items, |tx, v| {
+                tx.send(v).expect("receiver alive")
+            });
+            recv_sinks(&mut sinks, $rxs, |rx| rx.recv().ok());
         }};
     }
     match chan {
         Chan::OursMpsc => {
             assert_eq!(consumers, 1);
-            let (tx, mut rx) = ringmpsc::mpsc::channel::<u64>(cfg);
-            let mut txs = vec![tx];
-            while txs.len() < producers {
-                let t = txs[0].clone();
-                txs.push(t);
-            }
-            for (p, mut tx) in txs.into_iter().enumerate() {
-                jobs.push(Box::new(move || {
-                    for v in share(items, producers, p) {
-                        tx.send(v).expect("receiver alive");
-                    }
-                }));
-            }
-            sinks.push(Box::new(move || {
-                let (mut n, mut sum) = (0u64, 0u64);
-                while let Ok(v) = rx.recv() {
-                    n += 1;
-                    sum = sum.wrapping_add(v);
-                }
-                (n, sum)
-            }));
+            let (tx, rx) = ringmpsc::mpsc::channel::<u64>(cfg);
+            wire!(clones(tx, producers), vec![rx])
         }
         Chan::OursSpmc => {
             assert_eq!(producers, 1);
-            let (mut tx, rx) = ringmpsc::spmc::channel::<u64>(cfg);
-            jobs.push(Box::new(move || {
-                for v in 0..items {
-                    tx.send(v).expect("receiver alive");
-                }
-            }));
-            ours_consumers!(rx)
+            let (tx, rx) = ringmpsc::spmc::channel::<u64>(cfg);
+            wire!(vec![tx], clones(rx, consumers))
         }
         Chan::OursMpmc => {
             let (tx, rx) = ringmpsc::mpmc::channel::<u64>(cfg);
-            let mut txs = vec![tx];
-            while txs.len() < producers {
-                let t = txs[0].clone();
-                txs.push(t);
-            }
-            for (p, mut tx) in txs.into_iter().enumerate() {
-                jobs.push(Box::new(move || {
-                    for v in share(items, producers, p) {
-                        tx.send(v).expect("receiver alive");
-                    }
-                }));
-            }
-            ours_consumers!(rx)
+            wire!(clones(tx, producers), clones(rx, consumers))
         }
         Chan::Crossbeam => {
             let (tx, rx) = crossbeam_channel::bounded::<u64>(cap);
-            std_like!(tx, rx)
+            wire!(clones(tx, producers), clones(rx, consumers))
         }
         Chan::Flume => {
             let (tx, rx) = flume::bounded::<u64>(cap);
-            std_like!(tx, rx)
+            wire!(clones(tx, producers), clones(rx, consumers))
         }
         Chan::Kanal => {
             let (tx, rx) = kanal::bounded::<u64>(cap);
-            std_like!(tx, rx)
+            wire!(clones(tx, producers), clones(rx, consumers))
         }
         Chan::Std => {
             assert_eq!(consumers, 1);
             let (tx, rx) = std::sync::mpsc::sync_channel::<u64>(cap);
-            for p in 0..producers {
-                let tx = tx.clone();
-                jobs.push(Box::new(move || {
-                    for v in share(items, producers, p) {
-                        tx.send(v).expect("receiver alive");
-                    }
-                }));
-            }
-            drop(tx);
-            sinks.push(Box::new(move || {
-                let (mut n, mut sum) = (0u64, 0u64);
-                while let Ok(v) = rx.recv() {
-                    n += 1;
-                    sum = sum.wrapping_add(v);
-                }
-                (n, sum)
-            }));
+            wire!(clones(tx, producers), vec![rx])
         }
     }
     let (d, got) = crew(jobs, sinks, pin_to);
@@ -1179,25 +1105,10 @@ pub fn mpsc_idle_ours(items: u64, idle: usize) -> RunResult {
     let idlers: Vec<_> = (0..idle).map(|_| tx.clone()).collect();
     // Let the consumer adopt every ring before the clock starts.
     let _ = rx.try_recv();
-    let (d, got) = pair(
-        Placement::TwoCores,
-        move || {
-            for v in 0..items {
-                tx.send(v).expect("receiver alive");
-            }
-        },
-        move || {
-            let (mut n, mut sum) = (0u64, 0u64);
-            while n < items {
-                let v = rx.recv().expect("producer alive");
-                n += 1;
-                sum = sum.wrapping_add(v);
-            }
-            (n, sum)
-        },
-    );
+    let ends = blocking_ends!("receiver alive", "producer alive", tx, rx.recv());
+    let r = blocking_transfer("mpsc idle", items, Placement::TwoCores, ends);
     drop(idlers);
-    single("mpsc idle", items, d, got)
+    r
 }
 
 /// Cost of one `alloc` + `publish` + `claim` + drop cycle of a `BufferPool`
@@ -1212,12 +1123,7 @@ pub fn pool_alloc_free(cycles: u64, threads: usize) -> RunResult {
             Box::new(move || {
                 let mut sum = 0u64;
                 for i in 0..cycles {
-                    let mut slab = loop {
-                        match pool.alloc() {
-                            Some(s) => break s,
-                            None => spin_loop(),
-                        }
-                    };
+                    let mut slab = spin_recv(&mut || pool.alloc());
                     slab[0] = i as u8;
                     let h = slab.publish(1);
                     let got = pool.claim(h).expect("fresh handle");
@@ -1246,46 +1152,27 @@ pub fn mpsc_batch_placed(items: u64, producers: usize, numa_local: bool) -> RunR
     } else {
         ringmpsc::mpsc::channel::<u64>(cfg)
     };
-    let mut txs = vec![tx];
-    while txs.len() < producers {
-        let t = txs[0].clone();
-        txs.push(t);
-    }
-    let mut jobs: Vec<Job> = Vec::new();
-    for (p, mut tx) in txs.into_iter().enumerate() {
-        jobs.push(Box::new(move || {
-            let r = share(items, producers, p);
-            let mut next = r.start;
-            while next < r.end {
-                let want = 4096.min((r.end - next) as usize);
-                match tx.reserve(want) {
-                    Some(res) => {
-                        let base = next;
-                        next += res.fill_with(|i| base + i as u64) as u64;
-                    }
-                    None => thread::yield_now(),
-                }
-            }
-        }));
-    }
+    let jobs: Vec<Job> = clones(tx, producers)
+        .into_iter()
+        .enumerate()
+        .map(|(p, mut tx)| {
+            Box::new(move || {
+                fill_blocks(
+                    share(items, producers, p),
+                    4096,
+                    |base, want| tx.reserve(want).map(|r| r.fill_with(|i| base + i as u64)),
+                    thread::yield_now,
+                );
+            }) as Job
+        })
+        .collect();
     let sink: Sink = Box::new(move || {
-        let (mut n, mut sum) = (0u64, 0u64);
-        while n < items {
-            let k = rx.consume_all(|&x| sum = sum.wrapping_add(x));
-            n += k as u64;
-            if k == 0 {
-                thread::yield_now();
-            }
-        }
-        (n, sum)
+        drain_count(
+            items,
+            |sum| rx.consume_all(|&x| *sum = sum.wrapping_add(x)),
+            thread::yield_now,
+        )
     });
     let (d, got) = crew(jobs, vec![sink], None);
-    verify(
-        "placed mpsc batch",
-        got.0,
-        got.1,
-        items,
-        expected_sum(items),
-    )?;
-    Ok(Sample::of(crate::harness::gbps(items * 8, d)))
+    batched("placed mpsc batch", items, d, got)
 }

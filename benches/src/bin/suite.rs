@@ -29,7 +29,7 @@ fn main() -> ExitCode {
             "--quick" => {}
             "--list" => {
                 for s in scenarios::all(Size::QUICK) {
-                    eprintln!("{:<14} {}", s.id, s.title);
+                    eprintln!("{:<14} {}", s.head.id, s.head.title);
                 }
                 for n in scenarios::not_built() {
                     eprintln!("{:<14} not built yet ({})", n.id, n.why);
@@ -60,7 +60,7 @@ fn main() -> ExitCode {
     }
     let mut list = scenarios::all(size);
     if !wanted.is_empty() {
-        let known: Vec<&str> = list.iter().map(|s| s.id).collect();
+        let known: Vec<&str> = list.iter().map(|s| s.head.id).collect();
         for w in &wanted {
             if !known.contains(&w.as_str()) {
                 let nb = scenarios::not_built()
@@ -75,7 +75,7 @@ fn main() -> ExitCode {
                 }
             }
         }
-        list.retain(|s| wanted.iter().any(|w| w == s.id));
+        list.retain(|s| wanted.iter().any(|w| w == s.head.id));
     }
     let total: u64 = (list.len() * size.rounds) as u64;
     let bar = ProgressBar::new(total);
@@ -86,7 +86,7 @@ fn main() -> ExitCode {
     let t0 = Instant::now();
     let mut results = Vec::new();
     for sc in list {
-        bar.set_prefix(sc.id);
+        bar.set_prefix(sc.head.id);
         bar.set_message(format!("({} contenders)", sc.contenders.len()));
         // The bar is redrawn only here, between rounds: nothing ticks while one runs.
         match run_scenario(sc, size.rounds, |_| bar.inc(1)) {
@@ -114,7 +114,7 @@ fn main() -> ExitCode {
     let written = (|| -> Result<(), String> {
         std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
         for r in &results {
-            report::plot(r, &dir.join(format!("{}.svg", r.id)))?;
+            report::plot(r, &dir.join(format!("{}.svg", r.head.id)))?;
         }
         std::fs::write(
             dir.join("report.md"),
