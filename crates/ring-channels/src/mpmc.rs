@@ -165,15 +165,13 @@ pub type Builder<M = Heap, O = ()> = ring_core::builder::Builder<Mpmc, M, O>;
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Mpmc;
 
+use ring_core::builder::Parts;
+
 impl<M: RingMemory + Clone> ring_core::builder::BuildChannel<M> for Mpmc {
     type Channel<T, O: Observer> = Channel<T, O>;
 
-    fn build_channel<T, O: Observer>(
-        _: Mpmc,
-        config: Config,
-        memory: M,
-        observer: O,
-    ) -> Result<Channel<T, O>, BuildError> {
+    fn build_channel<T, O: Observer>(self, p: Parts<M, O>) -> Result<Channel<T, O>, BuildError> {
+        let (config, memory, observer) = (p.config, p.memory, p.observer);
         let life = Lifecycle::new(1);
         let (g, ring_observer) = (life.consumer_group().clone(), observer.clone());
         let factory: Box<Factory<T, O>> = Box::new(move || {

@@ -112,15 +112,13 @@ pub type Builder<M = Heap, O = ()> = ring_core::builder::Builder<Spmc, M, O>;
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Spmc;
 
+use ring_core::builder::Parts;
+
 impl<M: RingMemory> ring_core::builder::BuildChannel<M> for Spmc {
     type Channel<T, O: Observer> = Channel<T, O>;
 
-    fn build_channel<T, O: Observer>(
-        _: Spmc,
-        config: Config,
-        memory: M,
-        observer: O,
-    ) -> Result<Channel<T, O>, BuildError> {
+    fn build_channel<T, O: Observer>(self, p: Parts<M, O>) -> Result<Channel<T, O>, BuildError> {
+        let (config, memory, observer) = (p.config, p.memory, p.observer);
         let life = Lifecycle::new(1);
         let ring = claim::Ring::with_seams(
             config.capacity(),

@@ -40,11 +40,21 @@ pub trait BuildChannel<M>: Sized {
     /// [`BuildError::CapacityOverflow`] when the ring's byte size overflows
     /// for `T`; [`BuildError::Memory`] when the memory seam fails.
     fn build_channel<T, O: Observer>(
-        family: Self,
-        config: Config,
-        memory: M,
-        observer: O,
+        self,
+        p: Parts<M, O>,
     ) -> Result<Self::Channel<T, O>, BuildError>;
+}
+
+/// What a [`Builder`] hands its family's [`BuildChannel::build_channel`]:
+/// the configuration and both seams.
+#[derive(Debug, Clone)]
+pub struct Parts<M, O> {
+    /// The channel's configuration.
+    pub config: Config,
+    /// Where the rings' memory comes from.
+    pub memory: M,
+    /// What the rings report to.
+    pub observer: O,
 }
 
 /// Builds a channel of family `F` with a chosen memory seam (default: the
@@ -180,7 +190,11 @@ impl<F, M, O> Builder<F, M, O> {
         F: BuildChannel<M>,
         O: Observer,
     {
-        F::build_channel(self.family, self.config, self.memory, self.observer)
+        self.family.build_channel(Parts {
+            config: self.config,
+            memory: self.memory,
+            observer: self.observer,
+        })
     }
 }
 

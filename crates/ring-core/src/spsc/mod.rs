@@ -193,15 +193,14 @@ impl<M, O> crate::builder::Builder<Spsc, M, O> {
     }
 }
 
+use crate::builder::Parts;
+
 impl<M: RingMemory> crate::builder::BuildChannel<M> for Spsc {
     type Channel<T, O: Observer> = Channel<T, O>;
 
-    fn build_channel<T, O: Observer>(
-        family: Spsc,
-        config: Config,
-        memory: M,
-        observer: O,
-    ) -> Result<Channel<T, O>, BuildError> {
+    fn build_channel<T, O: Observer>(self, p: Parts<M, O>) -> Result<Channel<T, O>, BuildError> {
+        let (config, memory, observer) = (p.config, p.memory, p.observer);
+        let family = self;
         let capacity = config.capacity();
         let (layout, offset) = ring_layout::<T>(capacity)?;
         let region = memory.allocate(layout)?;
