@@ -51,9 +51,11 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::alloc::Layout;
 use core::fmt;
+
 use core::mem::{self, MaybeUninit, needs_drop};
 use core::ptr::{self, NonNull};
 use core::slice;
+use crossbeam_utils::CachePadded;
 
 use crate::error::{TryRecvError, TrySendError};
 use crate::header::Doorbell;
@@ -67,10 +69,6 @@ mod reservation;
 
 pub use producer::Producer;
 pub use reservation::Reservation;
-
-/// Keeps a hot word on its own pair of cache lines.
-#[repr(align(128))]
-struct Line<T>(T);
 
 /// The ring's region from its memory seam: the stamps, then the slots.
 /// Released (after the ring dropped its items) when the ring goes.
@@ -134,8 +132,8 @@ pub fn region_layout<T>(capacity: usize) -> Result<(Layout, usize), BuildError> 
 /// works the ring; with several consumers it sees concurrent calls (use
 /// ring-metrics' `Metrics::shared`).
 pub struct Ring<T, O: Observer = ()> {
-    head: Line<AtomicU64>,
-    tail: Line<AtomicU64>,
+    head: CachePadded<AtomicU64>,
+    tail: CachePadded<AtomicU64>,
     stamps: NonNull<AtomicU64>,
     slots: NonNull<MaybeUninit<T>>,
     mask: usize,
@@ -255,8 +253,8 @@ impl<T, O: Observer> Ring<T, O> {
         // `T` (`Layout::extend`), so the slot pointer is in bounds and non-null.
         let slots = unsafe { base.add(offset) }.cast::<MaybeUninit<T>>();
         Ok(Arc::new(Ring {
-            head: Line(AtomicU64::new(0)),
-            tail: Line(AtomicU64::new(0)),
+            head: CachePadded::new(AtomicU64::new(0)),
+            tail: CachePadded::new(AtomicU64::new(0)),
             stamps,
             slots,
             mask: capacity - 1,
@@ -361,7 +359,7 @@ impl<T, O: Observer> Ring<T, O> {
             .ok()?;
         // ORDERING: Relaxed; ordered by the Acquire CAS above (the tail is only
         // written by the producer side, which we now own).
-        let tail = this.tail.0.load(Ordering::Relaxed);
+        let tail = this.tail.load(Ordering::Relaxed);
         Some(Producer {
             ring: this.clone(),
             tail,
@@ -390,9 +388,9 @@ impl<T, O: Observer> Ring<T, O> {
     /// ```
     pub fn len(&self) -> usize {
         // ORDERING: Relaxed; a snapshot for status and steal heuristics.
-        let tail = self.tail.0.load(Ordering::Relaxed);
+        let tail = self.tail.load(Ordering::Relaxed);
         // ORDERING: Relaxed; as above.
-        let head = self.head.0.load(Ordering::Relaxed);
+        let head = self.head.load(Ordering::Relaxed);
         (tail.saturating_sub(head) as usize).min(self.capacity())
     }
 
@@ -411,7 +409,7 @@ impl<T, O: Observer> Ring<T, O> {
     /// ```
     pub fn is_empty(&self) -> bool {
         // ORDERING: Relaxed; the stamp check below is the real test.
-        let head = self.head.0.load(Ordering::Relaxed);
+        let head = self.head.load(Ordering::Relaxed);
         !self.stamp_ready(head)
     }
 
@@ -569,7 +567,7 @@ impl<T, O: Observer> Ring<T, O> {
         }
         // ORDERING: Relaxed; the head only picks positions to look at, the stamps
         // (Acquire) carry the data, and the CAS below validates the choice.
-        let mut head = self.head.0.load(Ordering::Relaxed);
+        let mut head = self.head.load(Ordering::Relaxed);
         loop {
             // ORDERING: Acquire; as in `stamp_ready`.
             let s = self.stamp(head).load(Ordering::Acquire);
@@ -581,7 +579,7 @@ impl<T, O: Observer> Ring<T, O> {
             if lag > 0 {
                 // Someone claimed `head` already: our head is stale.
                 // ORDERING: Relaxed; as above.
-                head = self.head.0.load(Ordering::Relaxed);
+                head = self.head.load(Ordering::Relaxed);
                 continue;
             }
             let mut k = 1;
@@ -593,7 +591,7 @@ impl<T, O: Observer> Ring<T, O> {
             // stamps above, and while `head` still equals our value no one else
             // can have claimed (hence released, hence let the producer refill)
             // any of the `k` positions. `head` is a monotonic u64: no ABA.
-            match self.head.0.compare_exchange_weak(
+            match self.head.compare_exchange_weak(
                 head,
                 head.wrapping_add(k as u64),
                 Ordering::Relaxed,
@@ -875,9 +873,9 @@ impl<T, O: Observer> Drop for Ring<T, O> {
         // claim before returning, also when unwinding), and the producer's last
         // tail store is visible (the `Arc` drop synchronises).
         // ORDERING: Relaxed; exclusive access (see above).
-        let head = self.head.0.load(Ordering::Relaxed);
+        let head = self.head.load(Ordering::Relaxed);
         // ORDERING: Relaxed; as above.
-        let tail = self.tail.0.load(Ordering::Relaxed);
+        let tail = self.tail.load(Ordering::Relaxed);
         if needs_drop::<T>() {
             // A panicking `T::drop` does not stop the others (as `Vec`'s drop).
             for_each_unwind_safe(head, tail, &mut |pos| {

@@ -99,7 +99,7 @@ impl<T, O: Observer> Producer<T, O> {
         // ORDERING: Release; a status word (len, hotness) and the hand-over point
         // to the next producer (with the flag in `drop`). Items travel through
         // the stamps.
-        self.ring.tail.0.store(self.tail, Ordering::Release);
+        self.ring.tail.store(self.tail, Ordering::Release);
         self.ring.wake_consumers();
         self.ring.observer.on_commit(first, n);
     }
