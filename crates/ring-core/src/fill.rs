@@ -47,3 +47,26 @@ pub(crate) unsafe fn fill<T>(
     }
     guard.written
 }
+
+/// Copies `src` (as much of it as fits in `len`) into the reserved run at
+/// `base` with one `memcpy`, then calls `publish(n)` with the count `n`
+/// copied, and returns `n`.
+///
+/// # Safety
+///
+/// As for [`fill`]: `base` points to `len` reserved, vacant, contiguous slots
+/// of `T` that only this call writes, and `publish(n)` publishes the first
+/// `n` of them and nothing else.
+pub(crate) unsafe fn copy<T: Copy>(
+    base: *mut T,
+    len: usize,
+    src: &[T],
+    publish: impl FnOnce(usize),
+) -> usize {
+    let n = src.len().min(len);
+    // SAFETY: `n <= len` reserved, vacant, contiguous slots (the contract);
+    // `src` is a shared borrow of other memory, so the ranges do not overlap.
+    unsafe { core::ptr::copy_nonoverlapping(src.as_ptr(), base, n) };
+    publish(n);
+    n
+}

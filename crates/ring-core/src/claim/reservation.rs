@@ -151,14 +151,15 @@ impl<T, O: Observer> Reservation<'_, T, O> {
     where
         T: Copy,
     {
-        let n = src.len().min(self.len);
-        let dst = self.base().cast::<T>();
-        // SAFETY: `n <= len` reserved, free, contiguous slots; `src` is a
-        // separate borrow, so the ranges do not overlap.
-        unsafe { ptr::copy_nonoverlapping(src.as_ptr(), dst, n) };
-        // SAFETY: the first `n` slots were just initialised.
-        unsafe { self.commit(n) };
-        n
+        let len = self.len;
+        let base = self.base().cast::<T>();
+        let publish = |n| {
+            // SAFETY: `copy` passes the number of slots it copied into, each
+            // initialised, and calls this once.
+            unsafe { self.commit(n) }
+        };
+        // SAFETY: as in `fill_from_iter`.
+        unsafe { crate::fill::copy(base, len, src, publish) }
     }
 
     /// Publishes the first `n` slots.

@@ -144,13 +144,15 @@ impl<'a, T, O: Observer> Reservation<'a, T, O> {
     where
         T: Copy,
     {
-        let n = src.len().min(self.len);
-        let dst = self.producer.raw.slots_for_write(0, n);
-        // SAFETY: `n <= len` reserved, vacant, contiguous slots.
-        unsafe { ptr::copy_nonoverlapping(src.as_ptr(), dst, n) };
-        // SAFETY: the first `n` slots were just initialised.
-        unsafe { self.commit(n) };
-        n
+        let len = self.len;
+        let base = self.producer.raw.slots_for_write(0, len);
+        let publish = |n| {
+            // SAFETY: `copy` passes the number of slots it copied into, each
+            // initialised, and calls this once.
+            unsafe { self.commit(n) }
+        };
+        // SAFETY: as in `fill_from_iter`.
+        unsafe { crate::fill::copy(base, len, src, publish) }
     }
 
     /// Publishes the first `n` slots.
