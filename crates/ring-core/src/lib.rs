@@ -53,6 +53,7 @@
 //! |---|---|
 //! | [`raw`] | the single-consumer index protocol with trust policies: the only copy of the index arithmetic |
 //! | [`claim`] | the multi-consumer claim ring (per-slot stamps) |
+//! | [`broadcast`] | the broadcast ring: one publisher, per-subscriber cursors, `Block` or `Overwrite` |
 //! | [`lifecycle`] | the channel lifecycle: closed flag, handle counts, who wakes whom on close |
 //! | [`endpoint`] | the endpoint API written once: `producer_api!`, `consumer_api!`, generic iterators |
 //! | [`builder`] | the one `Builder` and the `BuildChannel` trait families implement |
@@ -84,6 +85,8 @@
 
 extern crate alloc;
 
+#[cfg(feature = "std")]
+pub mod broadcast;
 pub mod builder;
 #[cfg(feature = "std")]
 pub mod claim;

@@ -70,20 +70,85 @@ mod reservation;
 pub use producer::Producer;
 pub use reservation::Reservation;
 
-/// The ring's region from its memory seam: the stamps, then the slots.
-/// Released (after the ring dropped its items) when the ring goes.
-struct Region {
-    ptr: NonNull<u8>,
-    layout: Layout,
+/// A stamped ring's region from its memory seam: `capacity` stamp words,
+/// then the slots (see [`region_layout`]). Released (after the ring dropped
+/// its items) when the ring goes. Shared by the claim ring and the
+/// broadcast ring.
+pub(crate) struct Region {
+    pub(crate) ptr: NonNull<u8>,
+    pub(crate) layout: Layout,
     /// Stamp words at the start of the region.
     stamps: usize,
+    /// The memory seam's first-use hook has run (or is running).
+    first_used: AtomicBool,
     memory: Box<dyn RingMemory>,
+}
+
+/// A region with its stamp words initialised, and where the slots start.
+pub(crate) struct Stamped<T> {
+    pub(crate) region: Region,
+    pub(crate) stamps: NonNull<AtomicU64>,
+    pub(crate) slots: NonNull<MaybeUninit<T>>,
+}
+
+impl Region {
+    /// Allocates the region of a ring of `capacity` slots of `T` from
+    /// `memory` and initialises stamp `i` to `stamp(i)`.
+    pub(crate) fn stamped<T, M: RingMemory>(
+        capacity: usize,
+        memory: M,
+        stamp: impl Fn(usize) -> u64,
+    ) -> Result<Stamped<T>, BuildError> {
+        let (layout, offset) = region_layout::<T>(capacity)?;
+        let base = memory.allocate(layout)?;
+        let stamps = base.cast::<AtomicU64>();
+        for i in 0..capacity {
+            // SAFETY: the region holds `capacity` stamp words from its start
+            // (`region_layout`), aligned for `AtomicU64` (the region is aligned
+            // to 128), and no one else sees it yet.
+            unsafe { stamps.as_ptr().add(i).write(AtomicU64::new(stamp(i))) };
+        }
+        // SAFETY: `offset` is inside the region (`region_layout`) and aligned for
+        // `T` (`Layout::extend`), so the slot pointer is in bounds and non-null.
+        let slots = unsafe { base.add(offset) }.cast::<MaybeUninit<T>>();
+        let region = Region {
+            ptr: base,
+            layout,
+            stamps: capacity,
+            first_used: AtomicBool::new(false),
+            memory: Box::new(memory),
+        };
+        Ok(Stamped {
+            region,
+            stamps,
+            slots,
+        })
+    }
+
+    /// True until the memory seam's first-use hook has run.
+    pub(crate) fn fresh(&self) -> bool {
+        // ORDERING: Relaxed; only the ring's one writer at a time (a claim
+        // producer, handed over with Acquire/Release, or the broadcast
+        // publisher) touches the flag.
+        !self.first_used.load(Ordering::Relaxed)
+    }
+
+    /// Runs the memory seam's first-use hook, once per region, on the
+    /// calling thread (the writer's, before its first slot write).
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn first_use(&self) {
+        // ORDERING: Relaxed; see `fresh`.
+        if !self.first_used.swap(true, Ordering::Relaxed) {
+            self.memory.first_use(self.ptr, self.layout);
+        }
+    }
 }
 
 impl Drop for Region {
     fn drop(&mut self) {
         // SAFETY: the first `stamps` words were initialised as `AtomicU64`s in
-        // `Ring::with_seams` and nothing uses them any more (the ring is being
+        // `Region::stamped` and nothing uses them any more (the ring is being
         // dropped); dropping them is a no-op outside loom.
         unsafe {
             ptr::drop_in_place(ptr::slice_from_raw_parts_mut(
@@ -139,8 +204,6 @@ pub struct Ring<T, O: Observer = ()> {
     mask: usize,
     closed: AtomicBool,
     producer_taken: AtomicBool,
-    /// The memory seam's first-use hook has run (or is running).
-    first_used: AtomicBool,
     producer_bell: Doorbell,
     group: Arc<WakeGroup>,
     mode: FenceMode,
@@ -240,18 +303,11 @@ impl<T, O: Observer> Ring<T, O> {
             capacity.is_power_of_two(),
             "claim::Ring capacity must be a power of two"
         );
-        let (layout, offset) = region_layout::<T>(capacity)?;
-        let base = memory.allocate(layout)?;
-        let stamps = base.cast::<AtomicU64>();
-        for i in 0..capacity {
-            // SAFETY: the region holds `capacity` stamp words from its start
-            // (`region_layout`), aligned for `AtomicU64` (the region is aligned
-            // to 128), and no one else sees it yet.
-            unsafe { stamps.as_ptr().add(i).write(AtomicU64::new(i as u64)) };
-        }
-        // SAFETY: `offset` is inside the region (`region_layout`) and aligned for
-        // `T` (`Layout::extend`), so the slot pointer is in bounds and non-null.
-        let slots = unsafe { base.add(offset) }.cast::<MaybeUninit<T>>();
+        let Stamped {
+            region,
+            stamps,
+            slots,
+        } = Region::stamped::<T, M>(capacity, memory, |i| i as u64)?;
         Ok(Arc::new(Ring {
             head: CachePadded::new(AtomicU64::new(0)),
             tail: CachePadded::new(AtomicU64::new(0)),
@@ -260,17 +316,11 @@ impl<T, O: Observer> Ring<T, O> {
             mask: capacity - 1,
             closed: AtomicBool::new(false),
             producer_taken: AtomicBool::new(false),
-            first_used: AtomicBool::new(false),
             producer_bell: Doorbell::new(),
             group,
             mode: FenceMode::detect(),
             observer,
-            region: Region {
-                ptr: base,
-                layout,
-                stamps: capacity,
-                memory: Box::new(memory),
-            },
+            region,
             #[cfg(ring_loom)]
             tracker: crate::sync::SlotTracker::new(capacity),
         }))
@@ -363,9 +413,9 @@ impl<T, O: Observer> Ring<T, O> {
         Some(Producer {
             ring: this.clone(),
             tail,
-            // ORDERING: Relaxed; only producers touch the flag, one at a time,
-            // handed over by the Acquire CAS above.
-            fresh: !this.first_used.load(Ordering::Relaxed),
+            // Only producers touch the flag, one at a time, handed over by the
+            // Acquire CAS above.
+            fresh: this.region.fresh(),
             _not_sync: core::marker::PhantomData,
         })
     }
@@ -802,14 +852,7 @@ impl<T, O: Observer> Ring<T, O> {
     /// Wakes the consumers if one sleeps or is armed. Called after publishing.
     #[inline(always)]
     fn wake_consumers(&self) {
-        self.mode.light();
-        let (bell, notifier) = self.group.parts();
-        // ORDERING: Relaxed after the light fence: the store-buffering pair with a
-        // sleeper's heavy fence (docs/memory-ordering.md §3), as in the SPSC ring.
-        let w = bell.waiters.load(Ordering::Relaxed);
-        if w & Doorbell::WAKE_BITS != 0 {
-            bell.ring(w, false, Some(notifier));
-        }
+        self.group.wake_waiting();
     }
 
     /// Wakes the producer if it sleeps on a full ring. Called after releasing.

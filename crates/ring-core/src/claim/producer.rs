@@ -74,13 +74,7 @@ impl<T, O: Observer> Producer<T, O> {
     #[inline(never)]
     fn first_use(&mut self) {
         self.fresh = false;
-        let ring = &*self.ring;
-        // ORDERING: Relaxed; see `Ring::try_producer`.
-        if !ring.first_used.swap(true, Ordering::Relaxed) {
-            ring.region
-                .memory
-                .first_use(ring.region.ptr, ring.region.layout);
-        }
+        self.ring.region.first_use();
     }
 
     /// Publishes `n` written slots from the tail and wakes a sleeping consumer.

@@ -434,6 +434,20 @@ impl WakeGroup {
         self.bell.ring_always(false, Some(&self.notifier));
     }
 
+    /// The committing side's wake-up, after it published (a commit, or
+    /// room freed): the light fence, one load of the waiter word, and a
+    /// wake-up (of sleepers, of the armed notifier) only if someone waits.
+    #[inline(always)]
+    pub(crate) fn wake_waiting(&self) {
+        self.mode.light();
+        // ORDERING: Relaxed after the light fence: the store-buffering pair with a
+        // sleeper's heavy fence (docs/memory-ordering.md §3), as in the SPSC ring.
+        let w = self.bell.waiters.load(Ordering::Relaxed);
+        if w & Doorbell::WAKE_BITS != 0 {
+            self.bell.ring(w, false, Some(&self.notifier));
+        }
+    }
+
     pub(crate) fn parts(&self) -> (&Doorbell, &NotifierSlot) {
         (&self.bell, &self.notifier)
     }
