@@ -132,12 +132,14 @@ impl<T, O: Observer> Publisher<T, O> {
         if ring.overflow == Overflow::Overwrite {
             let (from, to) = (ring.holds(t - ring.cap()), ring.writing(t));
             let backoff = Backoff::new();
-            // ORDERING: Acquire on success; pairs with the Release decrement of the
-            // last reader that left the slot: its clone happens-before our
-            // overwrite. Relaxed on failure: we take nothing and retry.
+            // ORDERING: AcqRel on success. Acquire pairs with the Release decrement
+            // of the last reader that left the slot: its clone happens-before our
+            // overwrite. Release: a subscriber that sees "writing t" (Acquire) and
+            // skips to `t - capacity + 1` sees our earlier commits there (no false
+            // `Empty` after a lag). Relaxed on failure: we take nothing and retry.
             while let Err(s) =
                 ring.state(t)
-                    .compare_exchange_weak(from, to, Ordering::Acquire, Ordering::Relaxed)
+                    .compare_exchange_weak(from, to, Ordering::AcqRel, Ordering::Relaxed)
             {
                 // Only readers move the word meanwhile: a clone is in progress.
                 debug_assert_eq!(s & !READERS, from, "a slot changed under its publisher");

@@ -242,8 +242,10 @@ impl<T, O: Observer> Subscriber<T, O> {
         // begun to write `seen`: everything up to `seen - capacity` is gone.
         let laps = (d as u64).div_ceil(2);
         let seen = self.pos.saturating_add(laps.saturating_mul(cap));
-        // ORDERING: Relaxed; only a count (the slot states decide what is read).
-        let tail = ring.tail.load(Ordering::Relaxed);
+        // ORDERING: Acquire; pairs with the Release tail store in `try_send`:
+        // if we skip to `tail - capacity`, the commits up to the tail are visible
+        // to our next receive (no false `Empty` after a lag).
+        let tail = ring.tail.load(Ordering::Acquire);
         let oldest = (seen - cap + 1).max(tail.saturating_sub(cap));
         let n = oldest - self.pos;
         self.pos = oldest;
