@@ -162,6 +162,25 @@ impl<F, M, O> Builder<F, M, O> {
         self.config
     }
 
+    /// Sets the family's own options, for a family defined outside this
+    /// crate that has some (broadcast's overflow policy:
+    /// `broadcast::Builder::new(config).options(Overflow::Overwrite)` in
+    /// ring-channels).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, spsc::{Builder, Spsc}};
+    /// let (mut tx, mut rx) = Builder::new(Config::default()).options(Spsc::default()).build::<u8>()?;
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn options(mut self, options: impl Into<F>) -> Self {
+        self.family = options.into();
+        self
+    }
+
     /// The family's own options (for the family's inherent builder methods).
     pub(crate) fn family_mut(&mut self) -> &mut F {
         &mut self.family

@@ -7,7 +7,7 @@
 //! |---|---|---|---|
 //! | [`primitives`] | `ring-core` | always | the SPSC ring, `Config`, errors, `WaitStrategy`, the seams |
 //! | [`spsc`] | `ring-core` | always | the SPSC channel family: the core ring, zero overhead |
-//! | [`mpsc`], [`spmc`], [`mpmc`], [`channels`] | `ring-channels` | `channels` | MPSC by ring decomposition, SPMC and MPMC on the claim ring |
+//! | [`mpsc`], [`spmc`], [`mpmc`], [`broadcast`], [`channels`] | `ring-channels` | `channels` | MPSC by ring decomposition, SPMC and MPMC on the claim ring, broadcast (every subscriber sees every item) |
 //! | [`wait`] | `ring-wait` | `wait` | `EventNotifier` (eventfd), `EventLoop`, `Waiter`, `Backoff`, `WaitStrategy` |
 //! | [`pool`] | `ring-pool` | `pool` | `BufferPool`: zero-copy large messages through any ring |
 //! | [`metrics`] | `ring-metrics` | `metrics` | `Metrics`: counters and commit-to-consume latency |
@@ -85,6 +85,14 @@ pub mod spmc {
 pub mod mpmc {
     #[doc(inline)]
     pub use ring_channels::mpmc::*;
+}
+
+/// Broadcast: one publisher, cloneable subscribers, every subscriber sees
+/// every item, `Block` or `Overwrite` with exact lag counts (`ring-channels`).
+#[cfg(feature = "channels")]
+pub mod broadcast {
+    #[doc(inline)]
+    pub use ring_channels::broadcast::*;
 }
 
 /// Waiting and readiness (`ring-wait`): eventfd notifier, event loop, backoff.
