@@ -8,10 +8,14 @@
 //!   `advance`, `peek`), [`conformance_clone_producer!`] and
 //!   [`conformance_clone_consumer!`] for the families whose handles clone.
 //!   The macros call the families' methods by name, so they check each
-//!   family's own public API, exactly as a user calls it.
+//!   family's own public API, exactly as a user calls it. Broadcast, whose
+//!   every subscriber receives every item, has its own macro with the same
+//!   properties: [`conformance_broadcast!`]
+//!   (`crates/ringmpsc/tests/conformance_broadcast.rs`).
 //! - **Shared helpers** for every crate's tests: [`watchdog`] (a hang
 //!   becomes a failure), [`scale`] (smaller loops under miri), [`Counted`]
-//!   items that count their drops, [`PanicOnDrop`], [`CountingNotify`],
+//!   items that count their drops (and their clones' drops), [`PanicOnDrop`],
+//!   [`PanicOnClone`], [`CountingNotify`],
 //!   [`CountingHeap`] (a memory seam that counts live regions), and
 //!   [`small`] configurations.
 //!
@@ -30,6 +34,7 @@
 #![allow(clippy::disallowed_types)] // reason: test scaffolding counts with std atomics; no protocol runs under loom here
 
 mod suite;
+mod suite_broadcast;
 
 pub use ring_core;
 
@@ -134,8 +139,9 @@ pub fn recv_until_closed<T>(
     }
 }
 
-/// An item that counts its drops.
-#[derive(Debug)]
+/// An item that counts its drops. A clone has the same id and counts into
+/// the same counter (a broadcast subscriber receives clones).
+#[derive(Debug, Clone)]
 pub struct Counted {
     /// The item's identity.
     pub id: u64,
@@ -178,6 +184,32 @@ impl Drop for PanicOnDrop {
     fn drop(&mut self) {
         if self.panics && !thread::panicking() {
             panic!("PanicOnDrop: a T::drop that panics (item {})", self.item.id);
+        }
+    }
+}
+
+/// An item whose `clone` panics once when told to (before it makes
+/// anything, so the drop count sees only real values).
+#[derive(Debug)]
+pub struct PanicOnClone {
+    /// The item; a clone counts its drop too.
+    pub item: Counted,
+    /// Set: the next `clone` (of any item sharing the flag) panics and
+    /// clears it.
+    pub panic_next: Arc<AtomicBool>,
+}
+
+impl Clone for PanicOnClone {
+    fn clone(&self) -> Self {
+        if self.panic_next.swap(false, Ordering::SeqCst) {
+            panic!(
+                "PanicOnClone: a T::clone that panics (item {})",
+                self.item.id
+            );
+        }
+        PanicOnClone {
+            item: self.item.clone(),
+            panic_next: self.panic_next.clone(),
         }
     }
 }
