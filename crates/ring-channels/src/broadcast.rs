@@ -167,6 +167,46 @@ impl<M: RingMemory> ring_core::builder::BuildChannel<M> for Broadcast {
     }
 }
 
+/// Methods a family handle takes unchanged from its ring-core handle
+/// (`self.inner`), which documents each with an example.
+macro_rules! from_core {
+    ($core:literal; $(fn $name:ident(&self) -> $ret:ty;)*) => {
+        $(
+            #[doc = concat!(
+                "As [`ring_core::broadcast::", $core, "::", stringify!($name), "`]."
+            )]
+            #[inline]
+            pub fn $name(&self) -> $ret {
+                self.inner.$name()
+            }
+        )*
+    };
+}
+
+/// A family handle sleeps where its ring-core handle does, with the same
+/// observer hooks.
+macro_rules! waitable_from_core {
+    ($handle:ident) => {
+        impl<T, O: Observer> Waitable for $handle<T, O> {
+            fn doorbell(&self) -> DoorbellRef<'_> {
+                self.inner.doorbell()
+            }
+            fn timed(&self) -> bool {
+                self.inner.timed()
+            }
+            fn on_spin(&self) {
+                self.inner.on_spin();
+            }
+            fn on_wait(&self) {
+                self.inner.on_wait();
+            }
+            fn on_wake(&self, slept: Duration) {
+                self.inner.on_wake(slept);
+            }
+        }
+    };
+}
+
 // ----------------------------------------------------------------- Publisher
 
 /// The publishing end of a broadcast channel. `Send` (when `T: Send +
@@ -242,32 +282,9 @@ impl<T, O: Observer> Publisher<T, O> {
             .map_err(|max| TooManyConsumers { max })
     }
 
-    /// True once the channel is closed (as [`ring_core::broadcast::Publisher::is_closed`]).
-    pub fn is_closed(&self) -> bool {
-        self.inner.is_closed()
-    }
-
     /// Closes the channel (as [`ring_core::broadcast::Publisher::close`]).
     pub fn close(&mut self) {
         self.inner.close();
-    }
-
-    /// Items the slowest subscriber has not read yet (as
-    /// [`ring_core::broadcast::Publisher::len`]).
-    pub fn len(&self) -> usize {
-        self.inner.len()
-    }
-
-    /// True if every subscriber has read everything (as
-    /// [`ring_core::broadcast::Publisher::is_empty`]).
-    pub fn is_empty(&self) -> bool {
-        self.inner.is_empty()
-    }
-
-    /// True if a send would report `Full` now (as
-    /// [`ring_core::broadcast::Publisher::is_full`]).
-    pub fn is_full(&self) -> bool {
-        self.inner.is_full()
     }
 
     /// Items that can be sent now without waiting: the capacity minus
@@ -289,45 +306,20 @@ impl<T, O: Observer> Publisher<T, O> {
         }
     }
 
-    /// Slots in the ring (as [`ring_core::broadcast::Publisher::capacity`]).
-    pub fn capacity(&self) -> usize {
-        self.inner.capacity()
-    }
-
-    /// The overflow policy (as [`ring_core::broadcast::Publisher::overflow`]).
-    pub fn overflow(&self) -> Overflow {
-        self.inner.overflow()
-    }
-
-    /// Live subscribers now (as
-    /// [`ring_core::broadcast::Publisher::subscriber_count`]).
-    pub fn subscriber_count(&self) -> usize {
-        self.inner.subscriber_count()
-    }
-
-    /// The channel's observer (as [`ring_core::broadcast::Publisher::observer`]).
-    pub fn observer(&self) -> &O {
-        self.inner.observer()
+    from_core! {
+        "Publisher";
+        fn is_closed(&self) -> bool;
+        fn len(&self) -> usize;
+        fn is_empty(&self) -> bool;
+        fn is_full(&self) -> bool;
+        fn capacity(&self) -> usize;
+        fn overflow(&self) -> Overflow;
+        fn subscriber_count(&self) -> usize;
+        fn observer(&self) -> &O;
     }
 }
 
-impl<T, O: Observer> Waitable for Publisher<T, O> {
-    fn doorbell(&self) -> DoorbellRef<'_> {
-        self.inner.doorbell()
-    }
-    fn timed(&self) -> bool {
-        self.inner.timed()
-    }
-    fn on_spin(&self) {
-        self.inner.on_spin();
-    }
-    fn on_wait(&self) {
-        self.inner.on_wait();
-    }
-    fn on_wake(&self, slept: Duration) {
-        self.inner.on_wake(slept);
-    }
-}
+waitable_from_core!(Publisher);
 
 // `send`, `send_timeout`, `send_with` and `SendEndpoint`, written once in
 // ring-core (`ring_core::endpoint`) for every family.
@@ -573,44 +565,10 @@ impl<T, O: Observer> Subscriber<T, O> {
         self.lagged
     }
 
-    /// Items published that this subscriber has not read yet (as
-    /// [`ring_core::broadcast::Subscriber::len`]).
-    pub fn len(&self) -> usize {
-        self.inner.len()
-    }
-
-    /// True if there is nothing new for this subscriber (as
-    /// [`ring_core::broadcast::Subscriber::is_empty`]).
-    pub fn is_empty(&self) -> bool {
-        self.inner.is_empty()
-    }
-
-    /// True once the channel is closed (as
-    /// [`ring_core::broadcast::Subscriber::is_closed`]).
-    pub fn is_closed(&self) -> bool {
-        self.inner.is_closed()
-    }
-
     /// Closes the channel for everyone (as
     /// [`ring_core::broadcast::Subscriber::close`]).
     pub fn close(&mut self) {
         self.inner.close();
-    }
-
-    /// A handle that closes the channel from any thread and wakes every
-    /// sleeper (as [`ring_core::broadcast::Subscriber::closer`]).
-    pub fn closer(&self) -> Closer {
-        self.inner.closer()
-    }
-
-    /// Slots in the ring (as [`ring_core::broadcast::Subscriber::capacity`]).
-    pub fn capacity(&self) -> usize {
-        self.inner.capacity()
-    }
-
-    /// The overflow policy (as [`ring_core::broadcast::Subscriber::overflow`]).
-    pub fn overflow(&self) -> Overflow {
-        self.inner.overflow()
     }
 
     /// Live subscribers now.
@@ -629,26 +587,19 @@ impl<T, O: Observer> Subscriber<T, O> {
         self.life.consumer_count()
     }
 
-    /// The channel's observer (as [`ring_core::broadcast::Subscriber::observer`]).
-    pub fn observer(&self) -> &O {
-        self.inner.observer()
+    from_core! {
+        "Subscriber";
+        fn len(&self) -> usize;
+        fn is_empty(&self) -> bool;
+        fn is_closed(&self) -> bool;
+        fn closer(&self) -> Closer;
+        fn capacity(&self) -> usize;
+        fn overflow(&self) -> Overflow;
+        fn observer(&self) -> &O;
     }
 }
 
-impl<T, O: Observer> Waitable for Subscriber<T, O> {
-    fn doorbell(&self) -> DoorbellRef<'_> {
-        self.inner.doorbell()
-    }
-    fn timed(&self) -> bool {
-        self.inner.timed()
-    }
-    fn on_wait(&self) {
-        self.inner.on_wait();
-    }
-    fn on_wake(&self, slept: Duration) {
-        self.inner.on_wake(slept);
-    }
-}
+waitable_from_core!(Subscriber);
 
 /// The adapter to the generic endpoint layer (iterators, the blocking
 /// driver's users, event loops, async adapters): its receive reports

@@ -188,6 +188,49 @@ impl Drop for PanicOnDrop {
     }
 }
 
+/// Five [`PanicOnDrop`] items with ids 0 to 4 counting into `drops`; item 1
+/// panics in its drop (what every "a panicking drop stops no other drop"
+/// test puts into a channel).
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::{Arc, atomic::AtomicUsize};
+/// let drops = Arc::new(AtomicUsize::new(0));
+/// let items: Vec<_> = ringmpsc_testkit::five_with_a_panicking_drop(&drops).collect();
+/// assert_eq!(items.iter().filter(|x| x.panics).count(), 1);
+/// std::mem::forget(items);
+/// ```
+pub fn five_with_a_panicking_drop(
+    drops: &Arc<AtomicUsize>,
+) -> impl Iterator<Item = PanicOnDrop> + '_ {
+    (0..5).map(|i| PanicOnDrop {
+        item: counted(i, drops),
+        panics: i == 1,
+    })
+}
+
+/// Drops `a` and `b`, `a` first if `a_first`, catching a panic from either
+/// drop; true if one panicked.
+///
+/// # Examples
+///
+/// ```
+/// assert!(!ringmpsc_testkit::drop_both_catching(1, "two", true));
+/// ```
+pub fn drop_both_catching<A, B>(a: A, b: B, a_first: bool) -> bool {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+        if a_first {
+            drop(a);
+            drop(b);
+        } else {
+            drop(b);
+            drop(a);
+        }
+    }))
+    .is_err()
+}
+
 /// An item whose `clone` panics once when told to (before it makes
 /// anything, so the drop count sees only real values).
 #[derive(Debug)]

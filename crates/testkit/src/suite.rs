@@ -3,14 +3,11 @@
 //! module it is given (`$f::channel`, `$f::Builder`), calling its methods by
 //! name as a user would.
 
-/// The tests every family passes: std-like semantics, close by every route
-/// waking every blocked call on both sides and an armed notifier, blocking
-/// strategies returning promptly on close, and exactly-once drops on every
-/// path, including panicking `T::drop`, handlers and observer hooks.
-///
-/// Use: `mod spsc { ringmpsc_testkit::conformance_core!(ringmpsc::spsc); }`.
+/// The imports every suite macro starts with (`family` is the family
+/// module under test).
+#[doc(hidden)]
 #[macro_export]
-macro_rules! conformance_core {
+macro_rules! __suite_prelude {
     ($f:path) => {
         #[allow(unused_imports)]
         use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -23,16 +20,51 @@ macro_rules! conformance_core {
         #[allow(unused_imports)]
         use std::time::Duration;
         #[allow(unused_imports)]
-        use $crate::ring_core::{
-            Config, RecvError, RecvTimeoutError, SendTimeoutError, TryRecvError, TrySendError,
-            WaitStrategy,
-        };
+        use $crate::ring_core::{Config, SendTimeoutError, TrySendError, WaitStrategy};
         #[allow(unused_imports)]
         use $crate::{
             CountingNotify, PanicOnDrop, PanicOnce, counted, let_it_block, small, watchdog,
         };
         #[allow(unused_imports)]
         use $f as family;
+    };
+}
+
+/// Every send of the producer `$tx` (`try_send`, `send`, `send_timeout`,
+/// `send_with`) reports `Closed` and gives the value back.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __assert_sends_closed {
+    ($tx:ident) => {
+        assert!($tx.is_closed());
+        assert_eq!(
+            $tx.try_send(1),
+            Err($crate::ring_core::TrySendError::Closed(1))
+        );
+        assert_eq!($tx.send(2).unwrap_err().into_inner(), 2);
+        assert_eq!(
+            $tx.send_timeout(3, std::time::Duration::from_millis(1)),
+            Err($crate::ring_core::SendTimeoutError::Closed(3))
+        );
+        assert_eq!(
+            $tx.send_with(4, $crate::ring_core::WaitStrategy::BusySpin),
+            Err($crate::ring_core::SendTimeoutError::Closed(4))
+        );
+    };
+}
+
+/// The tests every family passes: std-like semantics, close by every route
+/// waking every blocked call on both sides and an armed notifier, blocking
+/// strategies returning promptly on close, and exactly-once drops on every
+/// path, including panicking `T::drop`, handlers and observer hooks.
+///
+/// Use: `mod spsc { ringmpsc_testkit::conformance_core!(ringmpsc::spsc); }`.
+#[macro_export]
+macro_rules! conformance_core {
+    ($f:path) => {
+        $crate::__suite_prelude!($f);
+        #[allow(unused_imports)]
+        use $crate::ring_core::{RecvError, RecvTimeoutError, TryRecvError};
 
         fn pair(config: Config) -> (family::Producer<u64>, family::Consumer<u64>) {
             family::channel(config)
@@ -278,23 +310,11 @@ macro_rules! conformance_core {
             for producer_first in [false, true] {
                 let d = drops();
                 let (mut tx, rx) = family::channel(small(3));
-                for i in 0..5 {
-                    let item = PanicOnDrop {
-                        item: counted(i, &d),
-                        panics: i == 1,
-                    };
+                for item in $crate::five_with_a_panicking_drop(&d) {
                     assert!(tx.try_send(item).is_ok());
                 }
-                let r = catch_unwind(AssertUnwindSafe(move || {
-                    if producer_first {
-                        drop(tx);
-                        drop(rx);
-                    } else {
-                        drop(rx);
-                        drop(tx);
-                    }
-                }));
-                assert!(r.is_err(), "the panic reaches the dropping thread");
+                let panicked = $crate::drop_both_catching(tx, rx, producer_first);
+                assert!(panicked, "the panic reaches the dropping thread");
                 assert_eq!(
                     n(&d),
                     5,
@@ -651,17 +671,7 @@ macro_rules! conformance_basic {
             fn send_after_the_consumer_is_gone_gives_the_value_back() {
                 let (mut tx, rx) = $make(small(2));
                 drop(rx);
-                assert!(tx.is_closed());
-                assert_eq!(tx.try_send(1), Err(TrySendError::Closed(1)));
-                assert_eq!(tx.send(2).unwrap_err().into_inner(), 2);
-                assert_eq!(
-                    tx.send_timeout(3, Duration::from_millis(1)),
-                    Err(SendTimeoutError::Closed(3))
-                );
-                assert_eq!(
-                    tx.send_with(4, WaitStrategy::BusySpin),
-                    Err(SendTimeoutError::Closed(4))
-                );
+                $crate::__assert_sends_closed!(tx);
                 assert!(tx.reserve(1).is_none());
                 assert!(tx.reserve_with(1, WaitStrategy::Blocking).is_err());
             }

@@ -13,26 +13,10 @@
 #[macro_export]
 macro_rules! conformance_broadcast {
     ($f:path) => {
+        $crate::__suite_prelude!($f);
         use family::{Overflow, RecvError, RecvTimeoutError, TryRecvError};
-        #[allow(unused_imports)]
-        use std::panic::{AssertUnwindSafe, catch_unwind};
-        #[allow(unused_imports)]
-        use std::sync::Arc;
-        #[allow(unused_imports)]
-        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-        #[allow(unused_imports)]
-        use std::thread;
-        #[allow(unused_imports)]
-        use std::time::Duration;
-        #[allow(unused_imports)]
-        use $crate::ring_core::{Config, SendTimeoutError, TrySendError, WaitStrategy};
-        #[allow(unused_imports)]
-        use $crate::{
-            Counted, CountingNotify, PanicOnClone, PanicOnDrop, PanicOnce, counted, let_it_block,
-            scale, small, watchdog,
-        };
-        #[allow(unused_imports)]
-        use $f as family;
+        use std::sync::atomic::AtomicBool;
+        use $crate::{Counted, PanicOnClone, scale};
 
         const MODES: [Overflow; 2] = [Overflow::Block, Overflow::Overwrite];
 
@@ -69,24 +53,31 @@ macro_rules! conformance_broadcast {
 
         // ---------------------------------------- every item, every subscriber ---
 
+        /// One publisher, three subscribers on their own threads receiving
+        /// with `recv` until `Closed`: what each received and lost.
+        fn fan_out(mode: Overflow, bits: u32) -> Vec<(u64, u64)> {
+            let total = scale(20_000, 300) as u64;
+            let (mut tx, rx) = family::channel::<u64>(small(bits), mode);
+            let hs: Vec<_> = (0..3)
+                .map(|_| {
+                    let mut rx = rx.clone();
+                    thread::spawn(move || receive_counting_gaps(&mut rx))
+                })
+                .collect();
+            drop(rx);
+            for i in 0..total {
+                // An Overwrite publisher never waits: `send` is `try_send`.
+                tx.send(i).unwrap();
+            }
+            drop(tx);
+            hs.into_iter().map(|h| h.join().unwrap()).collect()
+        }
+
         #[test]
         fn every_subscriber_sees_every_item_in_order_under_block() {
             watchdog(60, || {
-                let total = scale(20_000, 300) as u64;
-                let (mut tx, rx) = family::channel::<u64>(small(3), Overflow::Block);
-                let hs: Vec<_> = (0..3)
-                    .map(|_| {
-                        let mut rx = rx.clone();
-                        thread::spawn(move || receive_counting_gaps(&mut rx))
-                    })
-                    .collect();
-                drop(rx);
-                for i in 0..total {
-                    tx.send(i).unwrap();
-                }
-                drop(tx);
-                for h in hs {
-                    assert_eq!(h.join().unwrap(), (total, 0));
+                for (got, lost) in fan_out(Overflow::Block, 3) {
+                    assert_eq!((got, lost), (scale(20_000, 300) as u64, 0));
                 }
             });
         }
@@ -94,22 +85,8 @@ macro_rules! conformance_broadcast {
         #[test]
         fn under_overwrite_subscribers_see_every_item_minus_exactly_the_counted_gaps() {
             watchdog(60, || {
-                let total = scale(20_000, 300) as u64;
-                let (mut tx, rx) = family::channel::<u64>(small(2), Overflow::Overwrite);
-                let hs: Vec<_> = (0..3)
-                    .map(|_| {
-                        let mut rx = rx.clone();
-                        thread::spawn(move || receive_counting_gaps(&mut rx))
-                    })
-                    .collect();
-                drop(rx);
-                for i in 0..total {
-                    assert!(tx.try_send(i).is_ok(), "an Overwrite publisher never waits");
-                }
-                drop(tx);
-                for h in hs {
-                    let (got, lost) = h.join().unwrap();
-                    assert_eq!(got + lost, total);
+                for (got, lost) in fan_out(Overflow::Overwrite, 2) {
+                    assert_eq!(got + lost, scale(20_000, 300) as u64);
                 }
             });
         }
@@ -215,17 +192,7 @@ macro_rules! conformance_broadcast {
             for mode in MODES {
                 let (mut tx, rx) = family::channel::<u64>(small(2), mode);
                 drop(rx);
-                assert!(tx.is_closed());
-                assert_eq!(tx.try_send(1), Err(TrySendError::Closed(1)));
-                assert_eq!(tx.send(2).unwrap_err().into_inner(), 2);
-                assert_eq!(
-                    tx.send_timeout(3, Duration::from_millis(1)),
-                    Err(SendTimeoutError::Closed(3))
-                );
-                assert_eq!(
-                    tx.send_with(4, WaitStrategy::BusySpin),
-                    Err(SendTimeoutError::Closed(4))
-                );
+                $crate::__assert_sends_closed!(tx);
             }
         }
 
@@ -486,23 +453,11 @@ macro_rules! conformance_broadcast {
                         .options(mode)
                         .build::<PanicOnDrop>()
                         .unwrap();
-                    for i in 0..5 {
-                        let item = PanicOnDrop {
-                            item: counted(i, &d),
-                            panics: i == 1,
-                        };
+                    for item in $crate::five_with_a_panicking_drop(&d) {
                         assert!(tx.try_send(item).is_ok());
                     }
-                    let r = catch_unwind(AssertUnwindSafe(move || {
-                        if publisher_first {
-                            drop(tx);
-                            drop(rx);
-                        } else {
-                            drop(rx);
-                            drop(tx);
-                        }
-                    }));
-                    assert!(r.is_err(), "the panic reaches the dropping thread");
+                    let panicked = $crate::drop_both_catching(tx, rx, publisher_first);
+                    assert!(panicked, "the panic reaches the dropping thread");
                     assert_eq!(n(&d), 5, "{mode:?}, publisher first: {publisher_first}");
                 }
             }

@@ -4,10 +4,7 @@
 
 use super::*;
 use crate::error::TrySendError;
-use crate::seams::Side;
 use crate::sync::{Backoff, fence};
-use crate::wait::{DoorbellRef, Waitable};
-use core::time::Duration;
 
 /// The publishing end of a broadcast [`Ring`]: one per ring. `Send` (when
 /// `T: Send + Sync`), not `Sync`, not `Clone`. Dropping it closes the ring
@@ -366,20 +363,4 @@ impl<T, O: Observer> Publisher<T, O> {
     }
 }
 
-impl<T, O: Observer> Waitable for Publisher<T, O> {
-    fn doorbell(&self) -> DoorbellRef<'_> {
-        self.ring.life.producer_group().doorbell()
-    }
-    fn timed(&self) -> bool {
-        O::TIMED
-    }
-    fn on_spin(&self) {
-        self.ring.observer.on_reserve_spin();
-    }
-    fn on_wait(&self) {
-        self.ring.observer.on_wait(Side::Producer);
-    }
-    fn on_wake(&self, slept: Duration) {
-        self.ring.observer.on_wake(Side::Producer, slept);
-    }
-}
+waitable!(Publisher, producer_group, Producer);

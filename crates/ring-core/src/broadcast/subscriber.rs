@@ -2,9 +2,7 @@
 //! clones out.
 
 use super::*;
-use crate::seams::Side;
-use crate::wait::{Closer, DoorbellRef, Waitable};
-use core::time::Duration;
+use crate::wait::Closer;
 
 /// A subscribing end of a broadcast [`Ring`]: every item published while it
 /// is subscribed, in order (minus counted gaps under `Overwrite`). `Send`
@@ -409,17 +407,4 @@ impl<T, O: Observer> Subscriber<T, O> {
     }
 }
 
-impl<T, O: Observer> Waitable for Subscriber<T, O> {
-    fn doorbell(&self) -> DoorbellRef<'_> {
-        self.ring.life.consumer_doorbell()
-    }
-    fn timed(&self) -> bool {
-        O::TIMED
-    }
-    fn on_wait(&self) {
-        self.ring.observer.on_wait(Side::Consumer);
-    }
-    fn on_wake(&self, slept: Duration) {
-        self.ring.observer.on_wake(Side::Consumer, slept);
-    }
-}
+waitable!(Subscriber, consumer_group, Consumer);
