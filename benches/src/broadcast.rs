@@ -54,12 +54,18 @@ fn config() -> Config {
         .with_max_consumers(4)
 }
 
+/// A `Block` channel with `subs` subscribers.
+fn ours(subs: usize) -> (broadcast::Publisher<u64>, Vec<broadcast::Subscriber<u64>>) {
+    let (tx, rx) = broadcast::channel::<u64>(config(), Overflow::Block);
+    let mut rxs: Vec<_> = (1..subs).map(|_| rx.clone()).collect();
+    rxs.push(rx);
+    (tx, rxs)
+}
+
 /// ringmpsc broadcast (`Block`), both sides spinning on `try_send` /
 /// `try_recv` (the Disruptor's shape).
 pub fn ours_spinning(items: u64, subs: usize) -> RunResult {
-    let (mut tx, rx) = broadcast::channel::<u64>(config(), Overflow::Block);
-    let rxs: Vec<_> = (0..subs).map(|_| rx.clone()).collect();
-    drop(rx);
+    let (mut tx, rxs) = ours(subs);
     let publish: Job = Box::new(move || {
         for i in 0..items {
             let mut v = i;
@@ -87,14 +93,9 @@ pub fn ours_spinning(items: u64, subs: usize) -> RunResult {
 
 /// ringmpsc broadcast (`Block`), blocking `send` / `recv`.
 pub fn ours_blocking(items: u64, subs: usize) -> RunResult {
-    let (mut tx, rx) = broadcast::channel::<u64>(config(), Overflow::Block);
-    let rxs: Vec<_> = (0..subs).map(|_| rx.clone()).collect();
-    drop(rx);
-    let publish: Job = Box::new(move || {
-        for i in 0..items {
-            tx.send(i).expect("subscribers alive");
-        }
-    });
+    let (mut tx, rxs) = ours(subs);
+    let publish: Job =
+        Box::new(move || (0..items).for_each(|i| tx.send(i).expect("subscribers alive")));
     let (d, got) = crew(vec![publish], sinks(rxs, |rx| rx.recv().ok()), None);
     per_subscriber("ringmpsc broadcast send/recv", items, subs, d, got)
 }

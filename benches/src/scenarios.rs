@@ -174,62 +174,36 @@ pub fn all(size: Size) -> Vec<Scenario> {
         multi_consumer_scenario("spmc-4c", w::Chan::OursSpmc, 1, 4, s.single_items),
         multi_consumer_scenario("mpmc-2x2", w::Chan::OursMpmc, 2, 2, s.single_items),
         multi_consumer_scenario("mpmc-4x4", w::Chan::OursMpmc, 4, 4, s.single_items),
-        broadcast_spin_scenario("broadcast-spin-1s", 1, s.single_items),
-        broadcast_spin_scenario("broadcast-spin-3s", 3, s.single_items),
-        broadcast_scenario("broadcast-1s", 1, s.single_items),
-        broadcast_scenario("broadcast-3s", 3, s.single_items),
+        broadcast_scenario("broadcast-spin-1s", 1, true, s.single_items),
+        broadcast_scenario("broadcast-spin-3s", 3, true, s.single_items),
+        broadcast_scenario("broadcast-1s", 1, false, s.single_items),
+        broadcast_scenario("broadcast-3s", 3, false, s.single_items),
     ]
 }
 
-/// Broadcast, every thread spinning: ours against the `disruptor` crate.
-fn broadcast_spin_scenario(id: &'static str, subs: usize, items: u64) -> Scenario {
+/// Broadcast, 1 publisher -> `subs` subscribers: every thread spinning
+/// (ours against the `disruptor` crate), or blocking send/recv (ours against
+/// tokio's broadcast and one crossbeam channel per subscriber).
+#[rustfmt::skip] // a table: one row per contender
+fn broadcast_scenario(id: &'static str, subs: usize, spinning: bool, items: u64) -> Scenario {
+    let how = if spinning { "every thread spinning" } else { "blocking send/recv" };
+    let rows = if spinning {
+        vec![
+            Contender::new("ringmpsc broadcast (Block), try_send/try_recv", Kind::Ours, move || bc::ours_spinning(items, subs)),
+            Contender::new("disruptor 4 (single producer, BusySpin)", Kind::Peer, move || bc::disruptor(items, subs)),
+        ]
+    } else {
+        vec![
+            Contender::new("ringmpsc broadcast (Block), send/recv", Kind::Ours, move || bc::ours_blocking(items, subs)),
+            Contender::new("tokio::sync::broadcast, blocking_recv", Kind::Peer, move || bc::tokio_blocking(items, subs)),
+            Contender::new("crossbeam-channel, one per subscriber", Kind::Peer, move || bc::crossbeam_per_subscriber(items, subs)),
+        ]
+    };
     Scenario::new(
         (id, "Mmsg/s", Better::Higher),
         scheduler_placed(subs + 1),
-        format!(
-            "broadcast: 1 publisher -> {subs} subscriber(s), u64 items one at a time, every thread spinning (Mmsg/s per subscriber)"
-        ),
-        vec![
-            Contender::new(
-                "ringmpsc broadcast (Block), try_send/try_recv",
-                Kind::Ours,
-                move || bc::ours_spinning(items, subs),
-            ),
-            Contender::new(
-                "disruptor 4 (single producer, BusySpin)",
-                Kind::Peer,
-                move || bc::disruptor(items, subs),
-            ),
-        ],
-    )
-}
-
-/// Broadcast with blocking receives: ours against tokio's broadcast and
-/// one crossbeam channel per subscriber.
-fn broadcast_scenario(id: &'static str, subs: usize, items: u64) -> Scenario {
-    Scenario::new(
-        (id, "Mmsg/s", Better::Higher),
-        scheduler_placed(subs + 1),
-        format!(
-            "broadcast: 1 publisher -> {subs} subscriber(s), u64 items, blocking send/recv (Mmsg/s per subscriber)"
-        ),
-        vec![
-            Contender::new(
-                "ringmpsc broadcast (Block), send/recv",
-                Kind::Ours,
-                move || bc::ours_blocking(items, subs),
-            ),
-            Contender::new(
-                "tokio::sync::broadcast, blocking_recv",
-                Kind::Peer,
-                move || bc::tokio_blocking(items, subs),
-            ),
-            Contender::new(
-                "crossbeam-channel, one per subscriber",
-                Kind::Peer,
-                move || bc::crossbeam_per_subscriber(items, subs),
-            ),
-        ],
+        format!("broadcast: 1 publisher -> {subs} subscriber(s), u64 items one at a time, {how} (Mmsg/s per subscriber)"),
+        rows,
     )
 }
 
