@@ -87,6 +87,14 @@ pub mod mpmc {
     pub use ring_channels::mpmc::*;
 }
 
+/// The flight recorder: overwrite-oldest rings with exact loss counts
+/// (`ring-channels`).
+#[cfg(feature = "channels")]
+pub mod recorder {
+    #[doc(inline)]
+    pub use ring_channels::recorder::*;
+}
+
 /// Waiting and readiness (`ring-wait`): eventfd notifier, event loop, backoff.
 #[cfg(feature = "wait")]
 #[doc(inline)]

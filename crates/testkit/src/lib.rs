@@ -6,7 +6,9 @@
 //!   [`conformance_core!`] for every family, plus
 //!   [`conformance_single_consumer!`] (zero-copy reads: `readable`,
 //!   `advance`, `peek`), [`conformance_clone_producer!`] and
-//!   [`conformance_clone_consumer!`] for the families whose handles clone.
+//!   [`conformance_clone_consumer!`] for the families whose handles clone;
+//!   the families with their own shapes have their own macros
+//!   ([`conformance_recorder!`] for the flight recorder).
 //!   The macros call the families' methods by name, so they check each
 //!   family's own public API, exactly as a user calls it.
 //! - **Shared helpers** for every crate's tests: [`watchdog`] (a hang
@@ -30,6 +32,7 @@
 #![allow(clippy::disallowed_types)] // reason: test scaffolding counts with std atomics; no protocol runs under loom here
 
 mod suite;
+mod suite_recorder;
 
 pub use ring_core;
 

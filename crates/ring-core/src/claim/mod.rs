@@ -138,6 +138,9 @@ pub struct Ring<T, O: Observer = ()> {
     slots: NonNull<MaybeUninit<T>>,
     mask: usize,
     closed: AtomicBool,
+    /// Entries a recording producer evicted ([`Producer::record`]); written
+    /// by the producer side only, read for loss counts.
+    evicted: AtomicU64,
     producer_taken: AtomicBool,
     /// The memory seam's first-use hook has run (or is running).
     first_used: AtomicBool,
@@ -259,6 +262,7 @@ impl<T, O: Observer> Ring<T, O> {
             slots,
             mask: capacity - 1,
             closed: AtomicBool::new(false),
+            evicted: AtomicU64::new(0),
             producer_taken: AtomicBool::new(false),
             first_used: AtomicBool::new(false),
             producer_bell: Doorbell::new(),
@@ -293,6 +297,29 @@ impl<T, O: Observer> Ring<T, O> {
     /// ```
     pub fn observer(&self) -> &O {
         &self.observer
+    }
+
+    /// Entries evicted from this ring by [`Producer::record`] since it was
+    /// built (each was handed back to its recorder, never received).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(2, Arc::new(WakeGroup::new()))?;
+    /// let mut w = Ring::try_producer(&ring).unwrap();
+    /// for v in 0..5 {
+    ///     w.record(v).unwrap();
+    /// }
+    /// assert_eq!(ring.evicted(), 3); // 0, 1 and 2 made room for 2, 3 and 4
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn evicted(&self) -> u64 {
+        // ORDERING: Acquire; pairs with the Release increment in
+        // `Producer::evict`: a reader that sees the count also sees that the
+        // evicted positions were claimed (the head moved past them).
+        self.evicted.load(Ordering::Acquire)
     }
 
     /// Slots in the ring.
@@ -626,6 +653,27 @@ impl<T, O: Observer> Ring<T, O> {
     /// ```
     #[inline]
     pub fn take(&self, max: usize, mut each: impl FnMut(T)) -> usize {
+        self.take_at(max, |_, v| each(v))
+    }
+
+    /// As [`take`](Self::take), handing `each` every item's position too
+    /// (the count of items committed to this ring before it, from 0).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<char>::new(4, Arc::new(WakeGroup::new()))?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// tx.send_slice(&['a', 'b']);
+    /// let mut got = Vec::new();
+    /// assert_eq!(ring.take_at(2, |pos, c| got.push((pos, c))), 2);
+    /// assert_eq!(got, [(0, 'a'), (1, 'b')]);
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    #[inline]
+    pub fn take_at(&self, max: usize, mut each: impl FnMut(u64, T)) -> usize {
         let (pos, k) = self.claim(max);
         if k == 0 {
             if max > 0 {
@@ -641,8 +689,8 @@ impl<T, O: Observer> Ring<T, O> {
             end: pos.wrapping_add(k as u64),
         };
         self.observer.on_consume(pos, k);
-        while let Some(v) = claimed.next_item() {
-            each(v);
+        while let Some((p, v)) = claimed.next_item() {
+            each(p, v);
         }
         k
     }
@@ -836,7 +884,7 @@ struct Claimed<'a, T, O: Observer> {
 
 impl<T, O: Observer> Claimed<'_, T, O> {
     #[inline(always)]
-    fn next_item(&mut self) -> Option<T> {
+    fn next_item(&mut self) -> Option<(u64, T)> {
         if self.pos == self.end {
             return None;
         }
@@ -854,14 +902,14 @@ impl<T, O: Observer> Claimed<'_, T, O> {
             pos.wrapping_add(self.ring.capacity() as u64),
             Ordering::Release,
         );
-        Some(v)
+        Some((pos, v))
     }
 }
 
 impl<T, O: Observer> Drop for Claimed<'_, T, O> {
     fn drop(&mut self) {
-        while let Some(v) = self.next_item() {
-            drop(v);
+        while let Some(item) = self.next_item() {
+            drop(item);
         }
         self.ring.wake_producer();
     }
