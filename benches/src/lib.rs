@@ -10,6 +10,7 @@
 
 pub mod harness;
 pub mod machine;
+pub mod recorder;
 pub mod reference;
 pub mod report;
 pub mod scenarios;

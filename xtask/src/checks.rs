@@ -99,6 +99,22 @@ pub(crate) fn loom() -> Outcome {
     ))
 }
 
+/// The conformance test targets of the umbrella (`conformance*.rs`).
+fn conformance_targets() -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir("crates/ringmpsc/tests")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let stem = name.strip_suffix(".rs")?;
+            stem.starts_with("conformance").then(|| stem.to_string())
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 /// (crate, test target) for every loom test file.
 fn loom_tests() -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -172,17 +188,13 @@ pub(crate) fn miri(quick: bool) -> Outcome {
         &args,
         &[("MIRIFLAGS", &tree), ("CARGO_TARGET_DIR", "target/miri")],
     );
-    // The conformance suite (every family, through the umbrella), under both
-    // borrow models: about 20 s each.
-    let conformance = [
-        "+nightly",
-        "miri",
-        "test",
-        "-p",
-        "ringmpsc",
-        "--test",
-        "conformance",
-    ];
+    // The conformance suite (every family, through the umbrella: every
+    // `tests/conformance*.rs` of ringmpsc), under both borrow models.
+    let mut conformance = vec!["+nightly", "miri", "test", "-p", "ringmpsc"];
+    let targets = conformance_targets();
+    for t in &targets {
+        conformance.extend(["--test", t.as_str()]);
+    }
     for flags in [base, tree.as_str()] {
         ok &= run(
             "cargo",

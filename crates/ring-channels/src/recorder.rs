@@ -41,6 +41,7 @@ use core::cell::Cell;
 use core::fmt;
 use core::marker::PhantomData;
 use core::time::Duration;
+use std::collections::VecDeque;
 
 use ring_core::builder::Parts;
 use ring_core::claim;
@@ -121,6 +122,10 @@ pub struct Entry<T> {
     /// entry the reader got from it (or the start) and this one.
     pub lost_before: u64,
 }
+
+/// Entries the reader moves out of a ring per claim (one CAS and one
+/// observer call per batch instead of per entry).
+const TAKE_BATCH: usize = 16;
 
 struct Chan<T, O: Observer> {
     table: GrowTable<Arc<claim::Ring<T, O>>>,
@@ -231,6 +236,7 @@ impl<M: RingMemory + Clone> ring_core::builder::BuildChannel<M> for Recording {
             chan: chan.clone(),
             next: Vec::new(),
             start: 0,
+            taken: VecDeque::new(),
             _not_sync: PhantomData,
         };
         Ok((
@@ -488,6 +494,8 @@ pub struct Reader<T, O: Observer = ()> {
     next: Vec<u64>,
     /// Where the next sweep over the writers starts (round robin).
     start: usize,
+    /// Entries moved out of a ring in the last batch, not yet returned.
+    taken: VecDeque<Entry<T>>,
     _not_sync: PhantomData<Cell<()>>,
 }
 
@@ -513,31 +521,38 @@ impl<T, O: Observer> Drop for Reader<T, O> {
 }
 
 impl<T, O: Observer> Reader<T, O> {
-    /// One entry from the writers' rings, round robin over the writers.
+    /// One entry: the oldest taken but not yet returned, else a batch from
+    /// the next writer's ring that has any (round robin over the writers).
     fn take_one(&mut self) -> Option<Entry<T>> {
+        if let Some(e) = self.taken.pop_front() {
+            return Some(e);
+        }
         let t = &self.chan.table;
         let n = t.len();
         let start = self.start;
         for j in 0..n {
             let writer = (start + j) % n;
             let Some(ring) = t.get(writer) else { continue };
-            let mut got = None;
-            // One at a time: the slot goes back before we return, so a
-            // writer never waits on our caller.
-            ring.take_at(1, |seq, value| got = Some((seq, value)));
-            if let Some((seq, value)) = got {
-                self.start = writer + 1;
-                if self.next.len() <= writer {
-                    self.next.resize(writer + 1, 0);
-                }
-                let lost_before = seq.saturating_sub(self.next[writer]);
-                self.next[writer] = seq + 1;
-                return Some(Entry {
+            if self.next.len() <= writer {
+                self.next.resize(writer + 1, 0);
+            }
+            let (next, taken) = (&mut self.next[writer], &mut self.taken);
+            // A batch is moved out of the ring (each slot given back at once)
+            // before any of it reaches the caller, so a writer never waits
+            // on what the caller does with an entry.
+            let k = ring.take_at(TAKE_BATCH, |seq, value| {
+                let lost_before = seq.saturating_sub(*next);
+                *next = seq + 1;
+                taken.push_back(Entry {
                     seq,
                     writer,
                     value,
                     lost_before,
                 });
+            });
+            if k > 0 {
+                self.start = writer + 1;
+                return self.taken.pop_front();
             }
         }
         None
@@ -646,7 +661,7 @@ impl<T, O: Observer> Reader<T, O> {
     /// assert_eq!(reader.len(), 1);
     /// ```
     pub fn len(&self) -> usize {
-        self.chan.table.iter().map(|r| r.len()).sum()
+        self.taken.len() + self.chan.table.iter().map(|r| r.len()).sum::<usize>()
     }
 
     /// Whether no entry is waiting (a snapshot).
@@ -658,7 +673,7 @@ impl<T, O: Observer> Reader<T, O> {
     /// assert!(reader.is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.chan.table.iter().all(|r| r.is_empty())
+        self.taken.is_empty() && self.chan.table.iter().all(|r| r.is_empty())
     }
 
     /// Entries each writer's ring retains at most.

@@ -216,8 +216,7 @@ impl<T, O: Observer> Producer<T, O> {
     /// position, `tail - capacity`) and moves it out, or waits while a
     /// consumer that claimed it moves it out. `None` when a consumer gave the
     /// slot back.
-    #[cold]
-    #[inline(never)]
+    #[inline]
     fn evict(&mut self) -> Option<T> {
         let pos = self.tail;
         let old = pos.wrapping_sub(self.ring.capacity() as u64);
@@ -249,9 +248,12 @@ impl<T, O: Observer> Producer<T, O> {
                     // position it did not claim, and the slot is rewritten only
                     // by us, after this move.
                     let v = unsafe { self.ring.slot(old).read().assume_init() };
-                    // ORDERING: Release; pairs with the Acquire in
-                    // `Ring::evicted` (the count covers a claimed position).
-                    self.ring.evicted.fetch_add(1, Ordering::Release);
+                    // ORDERING: Relaxed load: only the producer side writes the
+                    // count, one producer at a time (handed over by the Acquire
+                    // in `try_producer`). Release store; pairs with the Acquire
+                    // in `Ring::evicted` (the count covers a claimed position).
+                    let n = self.ring.evicted.load(Ordering::Relaxed);
+                    self.ring.evicted.store(n + 1, Ordering::Release);
                     return Some(v);
                 }
                 continue;
