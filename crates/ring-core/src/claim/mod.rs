@@ -59,6 +59,7 @@ use crossbeam_utils::CachePadded;
 
 use crate::error::{TryRecvError, TrySendError};
 use crate::header::Doorbell;
+use crate::raw::Trusted;
 use crate::seams::{Heap, Observer, RingMemory};
 use crate::spsc::BuildError;
 use crate::sync::{Arc, AtomicBool, AtomicU64, FenceMode, Ordering, fence};
@@ -66,9 +67,11 @@ use crate::wait::{DoorbellRef, WakeGroup};
 
 mod producer;
 mod reservation;
+mod words;
 
 pub use producer::Producer;
 pub use reservation::Reservation;
+pub use words::{ClaimWords, Eviction};
 
 /// The ring's region from its memory seam: the stamps, then the slots.
 /// Released (after the ring dropped its items) when the ring goes.
@@ -316,10 +319,7 @@ impl<T, O: Observer> Ring<T, O> {
     /// # Ok::<(), ring_core::spsc::BuildError>(())
     /// ```
     pub fn evicted(&self) -> u64 {
-        // ORDERING: Acquire; pairs with the Release increment in
-        // `Producer::evict`: a reader that sees the count also sees that the
-        // evicted positions were claimed (the head moved past them).
-        self.evicted.load(Ordering::Acquire)
+        self.words().evicted()
     }
 
     /// Slots in the ring.
@@ -437,7 +437,7 @@ impl<T, O: Observer> Ring<T, O> {
     pub fn is_empty(&self) -> bool {
         // ORDERING: Relaxed; the stamp check below is the real test.
         let head = self.head.load(Ordering::Relaxed);
-        !self.stamp_ready(head)
+        !self.words().is_ready(head)
     }
 
     /// True once the ring is closed (items may remain). When this returns
@@ -565,11 +565,21 @@ impl<T, O: Observer> Ring<T, O> {
         }
     }
 
+    /// The protocol's words of this ring (its own fields; see
+    /// [`ClaimWords`]), trusted: both sides are this process's code.
     #[inline(always)]
-    fn stamp(&self, pos: u64) -> &AtomicU64 {
-        // SAFETY: `pos & mask < capacity`: one of the stamp words initialised in
-        // `with_seams`, which live as long as the ring (`region`).
-        unsafe { &*self.stamps.as_ptr().add(pos as usize & self.mask) }
+    pub(crate) fn words(&self) -> ClaimWords<'_, Trusted> {
+        // SAFETY: `stamps` holds `capacity` (a power of two) stamp words
+        // initialised in `with_seams`, living as long as the ring (`region`).
+        unsafe {
+            ClaimWords::new(
+                &self.head,
+                &self.tail,
+                &self.evicted,
+                self.stamps,
+                self.capacity(),
+            )
+        }
     }
 
     #[inline(always)]
@@ -578,55 +588,14 @@ impl<T, O: Observer> Ring<T, O> {
         unsafe { self.slots.as_ptr().add(pos as usize & self.mask) }
     }
 
-    #[inline(always)]
-    fn stamp_ready(&self, pos: u64) -> bool {
-        // ORDERING: Acquire; pairs with the Release stamp store in
-        // `Producer::publish`: the slot's write happens-before our read of it.
-        self.stamp(pos).load(Ordering::Acquire) == pos.wrapping_add(1)
-    }
-
     /// Claims up to `max` consecutive committed positions from the head:
     /// `(first position, count)`, count 0 when none is ready.
+    #[inline(always)]
     fn claim(&self, max: usize) -> (u64, usize) {
-        let max = max.min(self.capacity());
-        if max == 0 {
-            return (0, 0);
-        }
-        // ORDERING: Relaxed; the head only picks positions to look at, the stamps
-        // (Acquire) carry the data, and the CAS below validates the choice.
-        let mut head = self.head.load(Ordering::Relaxed);
-        loop {
-            // ORDERING: Acquire; as in `stamp_ready`.
-            let s = self.stamp(head).load(Ordering::Acquire);
-            let lag = s.wrapping_sub(head.wrapping_add(1)) as i64;
-            if lag < 0 {
-                // Not written yet: empty (seen from here).
-                return (head, 0);
-            }
-            if lag > 0 {
-                // Someone claimed `head` already: our head is stale.
-                // ORDERING: Relaxed; as above.
-                head = self.head.load(Ordering::Relaxed);
-                continue;
-            }
-            let mut k = 1;
-            while k < max && self.stamp_ready(head.wrapping_add(k as u64)) {
-                k += 1;
-            }
-            // ORDERING: Relaxed on success and failure. Nothing is published by
-            // the claim itself: the slots' contents were acquired through their
-            // stamps above, and while `head` still equals our value no one else
-            // can have claimed (hence released, hence let the producer refill)
-            // any of the `k` positions. `head` is a monotonic u64: no ABA.
-            match self.head.compare_exchange_weak(
-                head,
-                head.wrapping_add(k as u64),
-                Ordering::Relaxed,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => return (head, k),
-                Err(h) => head = h,
-            }
+        match self.words().claim(max) {
+            Ok(c) => c,
+            // Unchecked: the claim never reports corruption.
+            Err(_) => (0, 0),
         }
     }
 
@@ -896,12 +865,9 @@ impl<T, O: Observer> Claimed<'_, T, O> {
         // item is initialised), no one else reads it, and it is moved out once:
         // `self.pos` moved past it above.
         let v = unsafe { self.ring.slot(pos).read().assume_init() };
-        // ORDERING: Release; pairs with the Acquire stamp load in the producer's
-        // free check: our read of the slot happens-before it is overwritten.
-        self.ring.stamp(pos).store(
-            pos.wrapping_add(self.ring.capacity() as u64),
-            Ordering::Release,
-        );
+        // The slot goes back to the producer (a Release store of its stamp):
+        // our read happens-before it is overwritten.
+        self.ring.words().give_back(pos);
         Some((pos, v))
     }
 }

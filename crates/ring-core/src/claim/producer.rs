@@ -52,9 +52,7 @@ impl<T, O: Observer> Producer<T, O> {
 
     #[inline(always)]
     fn is_free(&self, pos: u64) -> bool {
-        // ORDERING: Acquire; pairs with the Release stamp store of the consumer
-        // that released the slot: its read happens-before our overwrite.
-        self.ring.stamp(pos).load(Ordering::Acquire) == pos
+        self.ring.words().is_free(pos)
     }
 
     /// Free slots contiguous from the tail, at most `n` (fewer at the wrap
@@ -88,19 +86,8 @@ impl<T, O: Observer> Producer<T, O> {
     pub(super) fn publish(&mut self, n: usize) {
         let first = self.tail;
         self.ring.observer.before_commit(first, n);
-        for i in 0..n as u64 {
-            let pos = self.tail.wrapping_add(i);
-            // ORDERING: Release; pairs with the consumers' Acquire stamp loads: the
-            // slot write happens-before a claim reads it.
-            self.ring
-                .stamp(pos)
-                .store(pos.wrapping_add(1), Ordering::Release);
-        }
+        self.ring.words().publish(self.tail, n);
         self.tail = self.tail.wrapping_add(n as u64);
-        // ORDERING: Release; a status word (len, hotness) and the hand-over point
-        // to the next producer (with the flag in `drop`). Items travel through
-        // the stamps.
-        self.ring.tail.store(self.tail, Ordering::Release);
         self.ring.wake_consumers();
         self.ring.observer.on_commit(first, n);
     }
@@ -218,48 +205,25 @@ impl<T, O: Observer> Producer<T, O> {
     /// slot back.
     #[inline]
     fn evict(&mut self) -> Option<T> {
-        let pos = self.tail;
-        let old = pos.wrapping_sub(self.ring.capacity() as u64);
         let backoff = Backoff::new();
         loop {
-            // ORDERING: Acquire; as in `is_free` (a consumer's give-back of
-            // `old` happens-before our overwrite).
-            if self.ring.stamp(pos).load(Ordering::Acquire) == pos {
-                return None;
-            }
-            // The stamp reads `old + 1`: `old` is written and not given back.
-            // ORDERING: Relaxed; only picks the case, the CAS validates it.
-            if self.ring.head.load(Ordering::Relaxed) == old {
-                // ORDERING: Relaxed on success and failure, as the consumers'
-                // claim CAS: the entry was written by this producer side
-                // (ours, or handed over by the Acquire in `try_producer`), and
-                // while the head equals `old` no consumer has claimed it.
-                let claimed = self.ring.head.compare_exchange(
-                    old,
-                    old.wrapping_add(1),
-                    Ordering::Relaxed,
-                    Ordering::Relaxed,
-                );
-                if claimed.is_ok() {
+            match self.ring.words().evict(self.tail) {
+                Eviction::Free => return None,
+                Eviction::Claimed(old) => {
                     #[cfg(ring_loom)]
                     self.ring.tracker.read(old as usize & self.ring.mask);
-                    // SAFETY: our CAS claimed `old` (its stamp read `old + 1`, so
-                    // the slot holds an initialised entry); no consumer reads a
-                    // position it did not claim, and the slot is rewritten only
-                    // by us, after this move.
+                    // SAFETY: the head CAS in `evict` claimed `old` (its stamp read
+                    // `old + 1`, so the slot holds an initialised entry); no
+                    // consumer reads a position it did not claim, and the slot is
+                    // rewritten only by us, after this move.
                     let v = unsafe { self.ring.slot(old).read().assume_init() };
-                    // ORDERING: Relaxed load: only the producer side writes the
-                    // count, one producer at a time (handed over by the Acquire
-                    // in `try_producer`). Release store; pairs with the Acquire
-                    // in `Ring::evicted` (the count covers a claimed position).
-                    let n = self.ring.evicted.load(Ordering::Relaxed);
-                    self.ring.evicted.store(n + 1, Ordering::Release);
+                    self.ring.words().count_eviction();
                     return Some(v);
                 }
-                continue;
+                // A consumer claimed the oldest entry and is moving it out: a
+                // bounded move.
+                Eviction::Busy => backoff.snooze(),
             }
-            // A consumer claimed `old` and is moving it out: a bounded move.
-            backoff.snooze();
         }
     }
 
