@@ -592,11 +592,8 @@ impl<T, O: Observer> Ring<T, O> {
     /// `(first position, count)`, count 0 when none is ready.
     #[inline(always)]
     fn claim(&self, max: usize) -> (u64, usize) {
-        match self.words().claim(max) {
-            Ok(c) => c,
-            // Unchecked: the claim never reports corruption.
-            Err(_) => (0, 0),
-        }
+        // Unchecked: the claim never reports corruption.
+        self.words().claim(max).unwrap_or_default()
     }
 
     /// Claims up to `max` items, moves each out, gives its slot back, and

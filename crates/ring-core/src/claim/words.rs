@@ -331,6 +331,11 @@ impl<'a, P: Policy> ClaimWords<'a, P> {
         (tail.saturating_sub(head) as usize).min(self.capacity())
     }
 
+    /// Whether no entry is published and unclaimed (a snapshot).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// The producer's published tail (where a new producer continues).
     pub fn tail(&self) -> u64 {
         // ORDERING: Relaxed; callers order it (the producer hand-over).
