@@ -4,9 +4,11 @@
 //! read outside the image, or loop without end.
 //!
 //! Input: byte 0 picks the mode. Mode 0: the rest is the whole image.
-//! Otherwise a valid image of `2^(byte 1 % 6 + 1)` `u64` slots is built and the
-//! rest is a list of (offset: u16 little endian, value: u8) patches to it,
-//! so that the fuzzer reaches the indices and slots behind a valid header.
+//! Otherwise a valid image of `2^(byte 1 % 6 + 1)` `u64` slots is built (a
+//! `SharedRing`'s for odd modes, a `SharedRecorder`'s for even ones) and
+//! the rest is a list of (offset: u16 little endian, value: u8) patches to
+//! it, so that the fuzzer reaches the indices, stamps and slots behind a
+//! valid header. Every image is tried as both kinds.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -50,6 +52,21 @@ fuzz_target!(|data: &[u8]| {
             let _ = rx.len();
         }
         let _ = rx.corruption();
+    }
+    if let Ok(mut r) = image.reader::<u64>() {
+        for _ in 0..8 {
+            if let Ok(e) = r.try_recv() {
+                std::hint::black_box((e.seq, e.value, e.lost_before));
+            }
+            let _ = (r.len(), r.lost(), r.is_closed());
+        }
+        let _ = r.corruption();
+    }
+    if let Ok(mut w) = image.writer::<u64>() {
+        for i in 0..8u64 {
+            let _ = w.record(i);
+        }
+        let _ = w.evicted();
     }
     if let Ok(mut tx) = image.producer::<u64>() {
         for i in 0..4u64 {

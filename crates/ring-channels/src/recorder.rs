@@ -52,76 +52,9 @@ use ring_core::table::GrowTable;
 use ring_core::wait::{Closer, DoorbellRef, Waitable};
 use ring_core::{Config, Heap, Observer, RingMemory, Side, TryRecvError};
 
-/// `record` after the reader is gone or the channel was closed: the value
-/// comes back.
-///
-/// # Examples
-///
-/// ```
-/// use ring_channels::recorder::{self, Closed};
-/// let (mut log, reader) = recorder::channel::<u8>(ring_core::Config::default());
-/// drop(reader);
-/// assert_eq!(log.record(7), Err(Closed(7)));
-/// ```
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Closed<T>(pub T);
-
-impl<T> Closed<T> {
-    /// The value that was not recorded.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert_eq!(ring_channels::recorder::Closed(3).into_inner(), 3);
-    /// ```
-    pub fn into_inner(self) -> T {
-        self.0
-    }
-}
-
-impl<T> fmt::Debug for Closed<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Closed(..)")
-    }
-}
-
-impl<T> fmt::Display for Closed<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("recording into a closed channel")
-    }
-}
-
-impl<T> core::error::Error for Closed<T> {}
-
-/// One received entry.
-///
-/// # Examples
-///
-/// ```
-/// use ring_channels::recorder;
-/// let (mut log, mut reader) = recorder::channel::<&str>(ring_core::Config::default());
-/// let mut second = log.clone();
-/// log.record("a").unwrap();
-/// second.record("b").unwrap();
-/// let e = reader.try_recv().unwrap();
-/// assert_eq!((e.writer, e.seq, e.value, e.lost_before), (0, 0, "a", 0));
-/// let e = reader.try_recv().unwrap();
-/// assert_eq!((e.writer, e.seq, e.value), (1, 0, "b"));
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Entry<T> {
-    /// The position in its writer's stream, counting from 0: consecutive
-    /// entries of one writer differ by 1 unless entries were evicted in
-    /// between.
-    pub seq: u64,
-    /// Which writer: 0 for the first, clones numbered in order of creation.
-    pub writer: usize,
-    /// The recorded value.
-    pub value: T,
-    /// How many entries of this writer were evicted between the previous
-    /// entry the reader got from it (or the start) and this one.
-    pub lost_before: u64,
-}
+/// The entry a reader gets, and the error of a write into a closed
+/// recorder (shared with ring-shm's `SharedRecorder`).
+pub use ring_core::recorder::{Closed, Entry};
 
 /// Entries the reader moves out of a ring per claim (one CAS and one
 /// observer call per batch instead of per entry).

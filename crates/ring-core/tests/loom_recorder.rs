@@ -138,3 +138,88 @@ fn close_during_eviction() {
         assert_eq!(drops.load(Ordering::SeqCst), 3);
     });
 }
+
+/// The checked (cross-process) variant: a writer that finds the oldest
+/// entry claimed by a reader that has not given it back takes the slot
+/// back (`force_evict`) instead of waiting, and rewrites it; the reader's
+/// give-back (a CAS) then fails and it drops its copy. Slots are atomics
+/// here, so the model may let the copy race the rewrite: what must hold is
+/// that a copy the reader keeps is never the rewritten value, and that
+/// the entry is kept once or counted evicted once, never both or neither.
+#[test]
+fn checked_writer_takes_a_slot_back_from_a_stalled_reader() {
+    use ring_core::claim::{ClaimWords, Eviction};
+    use ring_core::raw::Untrusted;
+    use std::ptr::NonNull;
+
+    struct Shared {
+        head: AtomicU64,
+        tail: AtomicU64,
+        evicted: AtomicU64,
+        stamps: [AtomicU64; 2],
+        slots: [AtomicU64; 2],
+    }
+    fn words(s: &Shared) -> ClaimWords<'_, Untrusted> {
+        let stamps = NonNull::from(&s.stamps).cast::<AtomicU64>();
+        // SAFETY: two stamp words living as long as `s`; capacity 2.
+        unsafe { ClaimWords::new(&s.head, &s.tail, &s.evicted, stamps, 2) }
+    }
+    use loom::sync::atomic::AtomicU64;
+
+    loom::model(|| {
+        let s = Arc::new(Shared {
+            head: AtomicU64::new(0),
+            tail: AtomicU64::new(0),
+            evicted: AtomicU64::new(0),
+            stamps: [AtomicU64::new(0), AtomicU64::new(1)],
+            slots: [AtomicU64::new(0), AtomicU64::new(0)],
+        });
+        // Positions 0 and 1 written: the ring is full.
+        for p in 0..2u64 {
+            s.slots[p as usize].store(100 + p, Ordering::Relaxed);
+            words(&s).publish(p, 1);
+        }
+        let s2 = s.clone();
+        let reader = thread::spawn(move || {
+            let w = words(&s2);
+            match w.claim(1).unwrap() {
+                (pos, 1) => {
+                    let v = s2.slots[w.index(pos)].load(Ordering::Relaxed);
+                    w.give_back(pos).then_some((pos, v))
+                }
+                _ => None,
+            }
+        });
+        let w = words(&s);
+        let evicted_now = match w.evict(2) {
+            Eviction::Free => false,
+            Eviction::Claimed(old) => {
+                assert_eq!(old, 0);
+                w.count_eviction();
+                true
+            }
+            Eviction::Busy => {
+                // The reader holds position 0: take it back, as a writer does
+                // once its wait budget is spent.
+                w.force_evict(2);
+                true
+            }
+        };
+        s.slots[0].store(102, Ordering::Relaxed);
+        w.publish(2, 1);
+        let kept = reader.join().unwrap();
+        if let Some((pos, v)) = kept {
+            assert_eq!(
+                v,
+                100 + pos,
+                "a kept copy is the entry it claimed, not the rewrite"
+            );
+        }
+        let entry0_kept = kept.is_some_and(|(p, _)| p == 0);
+        assert_eq!(
+            u64::from(entry0_kept) + w.evicted(),
+            1,
+            "entry 0 kept once or evicted once (evicted now: {evicted_now})"
+        );
+    });
+}

@@ -292,17 +292,35 @@ impl<'a, P: Policy> ClaimWords<'a, P> {
     }
 
     /// Takes the slot of `tail` back from a reader that claimed its entry
-    /// and never gave it back (checked policy: a reader process that died
-    /// or stopped). Its give-back will then fail, so it drops what it
-    /// copied; the entry counts as evicted. Call only after
-    /// [`evict`](Self::evict) said [`Eviction::Busy`].
-    pub fn force_evict(&self, tail: u64) {
-        // ORDERING: Relaxed; the slot is rewritten next and published by its
-        // Release stamp store in `publish`, which overwrites this value before
-        // any reader can see the new entry. A reader still holding `old` sees
-        // its give-back CAS (expecting `old + 1`) fail.
-        self.stamp(tail).store(tail, Ordering::Relaxed);
-        self.count_eviction();
+    /// and has not given it back (checked policy: a reader process that died
+    /// or stopped): its give-back will then fail, so it drops what it
+    /// copied, and the entry counts as evicted (`true`). `false` when the
+    /// slot was given back meanwhile (or holds a stamp no honest reader
+    /// writes): nothing was taken, nothing counted. Either way the slot is
+    /// the producer's to write. Call only after [`evict`](Self::evict) said
+    /// [`Eviction::Busy`].
+    pub fn force_evict(&self, tail: u64) -> bool {
+        let old = tail.wrapping_sub(self.capacity() as u64);
+        // ORDERING: a CAS from "written, claimed, not given back" to "free for
+        // `tail`", so that a give-back racing it is seen (failure) rather than
+        // overwritten. Relaxed on success: the slot is rewritten next and
+        // published by its Release stamp store in `publish`; the reader's
+        // give-back CAS (expecting `old + 1`) fails from here on. Acquire on
+        // failure: pairs with the reader's Release give-back, whose copy then
+        // happens-before our rewrite.
+        let taken = self
+            .stamp(tail)
+            .compare_exchange(
+                old.wrapping_add(1),
+                tail,
+                Ordering::Relaxed,
+                Ordering::Acquire,
+            )
+            .is_ok();
+        if taken {
+            self.count_eviction();
+        }
+        taken
     }
 
     /// Counts one eviction (the producer side only, one at a time).
