@@ -61,7 +61,7 @@ fn fast_writers_and_a_sleepy_reader_account_for_every_entry() {
             seqs.push(e.seq);
             *gaps += e.lost_before;
             n += 1;
-            if n % 512 == 0 {
+            if n.is_multiple_of(512) {
                 thread::sleep(Duration::from_micros(200)); // a sleepy reader
             }
         }
