@@ -11,6 +11,7 @@
 pub mod broadcast;
 pub mod harness;
 pub mod machine;
+pub mod recorder;
 pub mod reference;
 pub mod report;
 pub mod scenarios;

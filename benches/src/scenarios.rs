@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use crate::broadcast as bc;
-use crate::harness::{Better, Contender, Kind, NotBuilt, Scenario};
+use crate::harness::{Better, Contender, Kind, NotBuilt, RunResult, Scenario};
+use crate::recorder as rec;
 use crate::reference;
 use crate::shm::{self, Shape, Transport};
 use crate::workloads::{self as w, Placement};
@@ -178,6 +179,14 @@ pub fn all(size: Size) -> Vec<Scenario> {
         broadcast_scenario("broadcast-spin-3s", 3, true, s.single_items),
         broadcast_scenario("broadcast-1s", 1, false, s.single_items),
         broadcast_scenario("broadcast-3s", 3, false, s.single_items),
+        recorder_scenario::<u64>("recorder-8B", 1, rec::Reader::KeepingUp, s.single_items),
+        recorder_scenario::<u64>("recorder-8B-stalled", 1, rec::Reader::Stalled, s.single_items),
+        recorder_scenario::<u64>("recorder-8B-4w", 4, rec::Reader::KeepingUp, s.single_items / 4),
+        recorder_scenario::<rec::LogEntry>("recorder-512B", 1, rec::Reader::KeepingUp, s.single_items / 5),
+        recorder_scenario::<rec::LogEntry>("recorder-512B-stalled", 1, rec::Reader::Stalled, s.single_items / 5),
+        recorder_scenario::<rec::LogEntry>("recorder-512B-4w", 4, rec::Reader::KeepingUp, s.single_items / 20),
+        recorder_latency_scenario("recorder-latency-1w", 1, s.single_items / 5),
+        recorder_latency_scenario("recorder-latency-4w", 4, s.single_items / 20),
     ]
 }
 
@@ -301,6 +310,72 @@ fn multi_consumer_scenario(
             many_row("crossbeam-channel", Kind::Peer, w::Chan::Crossbeam, shape),
             many_row("flume", Kind::Peer, w::Chan::Flume, shape),
         ],
+    )
+}
+
+/// The flight recorder: `writers` x `items` writes of `P`, the reader per
+/// `reader`, against the other overwrite-oldest queues and our refusing
+/// MPSC.
+fn recorder_scenario<P: rec::Payload>(
+    id: &'static str,
+    writers: usize,
+    reader: rec::Reader,
+    items: u64,
+) -> Scenario {
+    let how = match reader {
+        rec::Reader::KeepingUp => "reader keeping up",
+        rec::Reader::Stalled => "reader stalled",
+    };
+    let row = |name: &str, kind, f: fn(u64, usize, rec::Reader) -> RunResult| {
+        Contender::new(name, kind, move || f(items, writers, reader))
+    };
+    Scenario::new(
+        (id, "Mwrites/s", Better::Higher),
+        scheduler_placed(writers + 1),
+        format!(
+            "flight recorder: {writers} writer(s) x {items} writes of {} B that never wait, {how}, {} entries retained per writer (extra: lost %)",
+            P::SIZE,
+            rec::RETAIN
+        ),
+        vec![
+            row("ringmpsc recorder record", Kind::Ours, rec::ours::<P>),
+            row(
+                "crossbeam ArrayQueue force_push",
+                Kind::Peer,
+                rec::arrayqueue::<P>,
+            ),
+            row(
+                "ringbuf push_overwrite + Mutex",
+                Kind::Peer,
+                rec::ringbuf_mutex::<P>,
+            ),
+            row(
+                "tokio broadcast, 1 receiver",
+                Kind::Peer,
+                rec::tokio_broadcast::<P>,
+            ),
+            row(
+                "ringmpsc mpsc try_send (refuses when full)",
+                Kind::Reference,
+                rec::mpsc_try_send::<P>,
+            ),
+        ],
+    )
+}
+
+/// Per-write latency of the recorder with 512-byte entries.
+fn recorder_latency_scenario(id: &'static str, writers: usize, items: u64) -> Scenario {
+    Scenario::new(
+        (id, "ns", Better::Lower),
+        scheduler_placed(writers + 1),
+        format!(
+            "flight recorder: latency of one record() of a 512 B entry, {writers} writer(s) x {items}, reader keeping up (p50; p99/p99.9/max in the report; includes the clock read, ~20 ns)"
+        ),
+        vec![Contender::new(
+            "ringmpsc recorder record",
+            Kind::Ours,
+            move || rec::ours_latency(items, writers),
+        )],
     )
 }
 

@@ -4,7 +4,7 @@
 use std::process::Command;
 
 use crate::tidy::{UNSAFE_CRATES, Workspace};
-use crate::{Outcome, cargo, member_exists, outcome, run, workspace_root};
+use crate::{Outcome, cargo, member_exists, outcome, run, run_in, workspace_root};
 
 /// Crates run under miri besides the unsafe ones ([`UNSAFE_CRATES`]):
 /// ring-channels is safe itself, but the heaviest user of ring-core's unsafe
@@ -99,6 +99,22 @@ pub(crate) fn loom() -> Outcome {
     ))
 }
 
+/// The conformance test targets of the umbrella (`conformance*.rs`).
+fn conformance_targets() -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir("crates/ringmpsc/tests")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let stem = name.strip_suffix(".rs")?;
+            stem.starts_with("conformance").then(|| stem.to_string())
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 /// (crate, test target) for every loom test file.
 fn loom_tests() -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -172,19 +188,13 @@ pub(crate) fn miri(quick: bool) -> Outcome {
         &args,
         &[("MIRIFLAGS", &tree), ("CARGO_TARGET_DIR", "target/miri")],
     );
-    // The conformance suites (every family, through the umbrella; broadcast
-    // has its own), under both borrow models: about 20 s each.
-    let conformance = [
-        "+nightly",
-        "miri",
-        "test",
-        "-p",
-        "ringmpsc",
-        "--test",
-        "conformance",
-        "--test",
-        "conformance_broadcast",
-    ];
+    // The conformance suite (every family, through the umbrella: every
+    // `tests/conformance*.rs` of ringmpsc), under both borrow models.
+    let mut conformance = vec!["+nightly", "miri", "test", "-p", "ringmpsc"];
+    let targets = conformance_targets();
+    for t in &targets {
+        conformance.extend(["--test", t.as_str()]);
+    }
     for flags in [base, tree.as_str()] {
         ok &= run(
             "cargo",
@@ -239,4 +249,82 @@ pub(crate) fn tsan() -> Outcome {
             ("CARGO_TARGET_DIR", "target/tsan"),
         ],
     ))
+}
+
+/// Seconds each fuzz target runs in `cargo xtask ci` (`cargo xtask fuzz
+/// --seconds N` for longer runs).
+pub(crate) const CI_FUZZ_SECONDS: u64 = 60;
+
+/// Every fuzz target (the `[[bin]]`s of `fuzz/Cargo.toml`), each run for
+/// `seconds` with cargo-fuzz (nightly, libFuzzer, AddressSanitizer) over its
+/// corpus in `fuzz/corpus/<target>` (new inputs are added to it; a crash
+/// is saved under `fuzz/artifacts/` and fails the step).
+pub(crate) fn fuzz(seconds: u64) -> Outcome {
+    if !has_cargo_fuzz() {
+        eprintln!(
+            "\n!!! xtask fuzz: cargo-fuzz is missing; installing it (cargo install --locked cargo-fuzz)"
+        );
+        let installed = run(&cargo(), &["install", "--locked", "cargo-fuzz"], &[]);
+        if !installed || !has_cargo_fuzz() {
+            eprintln!("!!! xtask fuzz: SKIPPED: cargo-fuzz could not be installed.");
+            return Outcome::Missing;
+        }
+    }
+    if !nightly_has("rust-src") && !nightly_has("rustc") {
+        eprintln!(
+            "\n!!! xtask fuzz: SKIPPED: the nightly toolchain is missing (rustup toolchain install nightly)."
+        );
+        return Outcome::Missing;
+    }
+    let targets = fuzz_targets();
+    if targets.is_empty() {
+        eprintln!("xtask fuzz: no targets in fuzz/Cargo.toml");
+        return Outcome::Failed;
+    }
+    let max_time = format!("-max_total_time={seconds}");
+    let mut ok = true;
+    for t in &targets {
+        let corpus = format!("corpus/{t}");
+        let _ = std::fs::create_dir_all(format!("fuzz/{corpus}"));
+        ok &= run_in(
+            "fuzz",
+            "cargo",
+            &[
+                "+nightly",
+                "fuzz",
+                "run",
+                t,
+                &corpus,
+                "--",
+                &max_time,
+                "-rss_limit_mb=2048",
+            ],
+            &[],
+        );
+    }
+    outcome(ok)
+}
+
+fn has_cargo_fuzz() -> bool {
+    Command::new("cargo")
+        .args(["fuzz", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// The fuzz targets: the `[[bin]]` names of `fuzz/Cargo.toml`.
+fn fuzz_targets() -> Vec<String> {
+    let Ok(toml) = std::fs::read_to_string("fuzz/Cargo.toml") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut in_bin = false;
+    for line in toml.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_bin = line == "[[bin]]";
+        } else if in_bin && let Some(v) = line.strip_prefix("name = ") {
+            out.push(v.trim_matches('"').to_string());
+        }
+    }
+    out
 }

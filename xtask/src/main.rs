@@ -7,8 +7,9 @@
 //! | `miri` | `cargo +nightly miri test` on the unsafe crates, ring-channels and the conformance suite, stacked then tree borrows | `checks` |
 //! | `tidy` | the layering rule over `cargo metadata`, unsafe hygiene, forbid(unsafe), loom-shim use (also a `#[test]`) | `tidy` |
 //! | `tsan` | the stress tests under ThreadSanitizer (nightly + rust-src), fence fallback | `checks` |
+//! | `fuzz` | every fuzz target (`fuzz/`, cargo-fuzz on nightly; installs cargo-fuzz if missing) for 60 s each, or `--seconds N` | `checks` |
 //! | `bench` | the side-by-side benchmark suite (see docs/benchmarks.md) | `bench` |
-//! | `ci` | fmt, clippy, tidy, test, doc, deny, loom, miri, tsan, bench --quick, and a summary | `ci` |
+//! | `ci` | fmt, clippy, tidy, test, doc, deny, loom, miri, tsan, fuzz, bench --quick, and a summary | `ci` |
 //!
 //! Every command is echoed before it runs. A tool that is missing (nightly
 //! miri, cargo-deny) is named loudly and reported as skipped, never silent.
@@ -31,7 +32,7 @@ pub(crate) enum Outcome {
     Missing,
 }
 
-const USAGE: &str = "usage: cargo xtask <test|ci|loom|miri [--quick]|tidy|tsan|bench [--quick] [--scenario NAME] [--compare OLD.json]>";
+const USAGE: &str = "usage: cargo xtask <test|ci|loom|miri [--quick]|tidy|tsan|fuzz [--seconds N]|bench [--quick] [--scenario NAME] [--compare OLD.json]>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -46,6 +47,15 @@ fn main() -> ExitCode {
         "miri" => checks::miri(quick) != Outcome::Failed,
         "tidy" => tidy::tidy() == Outcome::Passed,
         "tsan" => checks::tsan() != Outcome::Failed,
+        "fuzz" => {
+            let seconds = rest
+                .iter()
+                .position(|a| a == "--seconds")
+                .and_then(|i| rest.get(i + 1))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(checks::CI_FUZZ_SECONDS);
+            checks::fuzz(seconds) != Outcome::Failed
+        }
         "bench" => bench::bench(rest) == Outcome::Passed,
         "ci" => ci::ci(),
         _ => {
@@ -79,15 +89,25 @@ pub(crate) fn cargo() -> String {
 
 /// Runs a command, echoing it first; true on success.
 pub(crate) fn run(program: &str, args: &[&str], envs: &[(&str, &str)]) -> bool {
+    run_in(".", program, args, envs)
+}
+
+/// [`run`] in the directory `dir` (relative to the workspace root).
+pub(crate) fn run_in(dir: &str, program: &str, args: &[&str], envs: &[(&str, &str)]) -> bool {
     let shown: Vec<String> = envs
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
         .chain([program.to_string()])
         .chain(args.iter().map(|s| s.to_string()))
         .collect();
-    eprintln!("\n$ {}", shown.join(" "));
+    let place = if dir == "." {
+        String::new()
+    } else {
+        format!("(in {dir}) ")
+    };
+    eprintln!("\n$ {place}{}", shown.join(" "));
     let mut c = Command::new(program);
-    c.args(args);
+    c.args(args).current_dir(dir);
     for (k, v) in envs {
         c.env(k, v);
     }

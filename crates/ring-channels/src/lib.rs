@@ -96,6 +96,7 @@ pub mod broadcast;
 pub mod claim_producer;
 pub mod mpmc;
 pub mod mpsc;
+pub mod recorder;
 pub mod spmc;
 
 /// The SPSC family: `ring-core`'s ring itself, zero overhead.

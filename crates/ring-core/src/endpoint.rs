@@ -420,7 +420,7 @@ macro_rules! consumer_api {
             }
             fn closer(&self) -> $crate::wait::Closer
             where
-                $item: Send + 'static,
+                Self::Item: Send + 'static,
             {
                 <$ty>::closer(self)
             }

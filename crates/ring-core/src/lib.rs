@@ -54,6 +54,8 @@
 //! | [`raw`] | the single-consumer index protocol with trust policies: the only copy of the index arithmetic |
 //! | [`claim`] | the multi-consumer claim ring (per-slot stamps) |
 //! | [`broadcast`] | the broadcast ring: one publisher, per-subscriber cursors, `Block` or `Overwrite` |
+//! | [`claim`] | the multi-consumer claim ring (per-slot stamps), also the flight recorder's overwrite protocol |
+//! | [`recorder`] | the entry and error types both flight recorders share |
 //! | [`lifecycle`] | the channel lifecycle: closed flag, handle counts, who wakes whom on close |
 //! | [`endpoint`] | the endpoint API written once: `producer_api!`, `consumer_api!`, generic iterators |
 //! | [`builder`] | the one `Builder` and the `BuildChannel` trait families implement |
@@ -99,6 +101,8 @@ pub mod inbox;
 #[cfg(feature = "std")]
 pub mod lifecycle;
 pub mod raw;
+#[cfg(feature = "std")]
+pub mod recorder;
 mod seams;
 pub mod spsc;
 mod stats;

@@ -341,6 +341,65 @@ impl<T> RingRef<T> {
         self.close(CONSUMER_CLOSED);
     }
 
+    /// Closes the ring as its producer would (the consumer drains, then
+    /// sees the end) and wakes both sides. Safe from any thread.
+    pub fn close_as_producer(&self) {
+        self.close(PRODUCER_CLOSED);
+    }
+
+    /// Whether the producer side closed: an Acquire load, so a claim or a
+    /// refresh after it sees every commit made before that close.
+    pub fn producer_closed(&self) -> bool {
+        // ORDERING: Acquire; pairs with the Release RMW in `close`.
+        self.closed_flags(Ordering::Acquire) & PRODUCER_CLOSED != 0
+    }
+
+    /// Whether the consumer side closed (a Relaxed hint, as the producer's
+    /// per-send check).
+    #[inline(always)]
+    pub fn consumer_closed(&self) -> bool {
+        // ORDERING: Relaxed; see docs/memory-ordering.md §4 (a send racing the
+        // close may still go in).
+        self.closed_flags(Ordering::Relaxed) & CONSUMER_CLOSED != 0
+    }
+
+    /// Wakes the consumer if it sleeps or is armed: what a commit does after
+    /// it published (for protocols over this header other than
+    /// [`RawProducer`], such as a shared claim ring).
+    #[inline(always)]
+    pub fn wake_consumer_after_publish(&self) {
+        self.wake_consumer();
+    }
+
+    /// This header's head and tail as a claim ring's words
+    /// ([`ClaimWords`](crate::claim::ClaimWords)), with `evicted` and the
+    /// `capacity` stamp words at `stamps`: the claim protocol over a header
+    /// shared with another process (`P` says how far it is trusted).
+    ///
+    /// # Safety
+    ///
+    /// `stamps` points to `capacity()` initialised `AtomicU64`s that live as
+    /// long as `'a` (and the header does, contract of [`RingRef::new`]).
+    #[cfg(feature = "std")]
+    pub unsafe fn claim_words<'a, P: Policy>(
+        &'a self,
+        evicted: &'a crate::sync::AtomicU64,
+        stamps: NonNull<crate::sync::AtomicU64>,
+    ) -> crate::claim::ClaimWords<'a, P> {
+        let h = self.header();
+        // SAFETY: the caller's contract; the capacity is this side's own (a
+        // power of two, `new`), never read from the shared header.
+        unsafe {
+            crate::claim::ClaimWords::new(
+                &h.consumer.head,
+                &h.producer.tail,
+                evicted,
+                stamps,
+                self.capacity(),
+            )
+        }
+    }
+
     /// The doorbell the consumer sleeps on.
     #[cfg(feature = "std")]
     pub fn consumer_doorbell(&self) -> crate::wait::DoorbellRef<'_> {

@@ -74,6 +74,15 @@ pub enum ShmError {
         /// Version this build writes and reads.
         expected: u32,
     },
+    /// The file holds another kind of ring (a flight recorder attached as a
+    /// `SharedRing`, or the other way round).
+    #[error("the file holds ring kind {found}, not a {expected:?} ring")]
+    Kind {
+        /// The kind code in the header.
+        found: u32,
+        /// The kind this call attaches as.
+        expected: crate::RingKind,
+    },
     /// The ring's element size differs from `size_of::<T>()`.
     #[error("element size {found}, expected {expected}")]
     ElementSize {

@@ -145,7 +145,7 @@ impl Common {
         ))
     }
 
-    fn id(&self) -> &IdHeader {
+    pub(crate) fn id(&self) -> &IdHeader {
         self.region.id()
     }
 

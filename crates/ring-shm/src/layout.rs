@@ -2,11 +2,14 @@
 //! pointer and a length, so miri runs it over heap buffers).
 //!
 //! ```text
-//! offset 0            identification header (IdHeader, 128 bytes)
+//! offset 0            identification header (IdHeader, 128 bytes; its
+//!                     `kind` says which ring the file holds)
 //! offset 128          ring-core's RingHeader (384 bytes: producer line,
 //!                     consumer line, cold line with close flags and doorbells)
+//! offset 512          (flight recorders only) capacity stamp words (u64)
 //! offset slots_offset capacity * size_of::<T>() bytes of slots
-//!                     (slots_offset = 512 rounded up to align_of::<T>())
+//!                     (slots_offset = the end of the above rounded up to
+//!                     align_of::<T>())
 //! ```
 //!
 //! See `DOC-DRAFT-shm-protocol.md` for every field.
@@ -23,7 +26,36 @@ use crate::error::ShmError;
 pub const MAGIC: u64 = u64::from_le_bytes(*b"ringshm\0");
 
 /// Version of the layout described here; bumped on any change to its bytes.
-pub const LAYOUT_VERSION: u32 = 1;
+pub const LAYOUT_VERSION: u32 = 2;
+
+/// Which ring a shared file holds (the identification header's `kind`):
+/// attaching a file as another kind is an error
+/// ([`ShmError::Kind`](crate::ShmError::Kind)).
+///
+/// # Examples
+///
+/// ```
+/// use ring_shm::{RingKind, ShmLayout};
+/// assert_eq!(ShmLayout::new::<u64>(4)?.kind(), RingKind::Items);
+/// assert_eq!(ShmLayout::recorder::<u64>(4)?.kind(), RingKind::Recorder);
+/// # Ok::<(), ring_shm::ShmError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RingKind {
+    /// A [`SharedRing`](crate::SharedRing): the single-consumer protocol.
+    Items = 1,
+    /// A [`SharedRecorder`](crate::SharedRecorder): the claim protocol with
+    /// eviction (stamps before the slots).
+    Recorder = 2,
+}
+
+impl RingKind {
+    /// The value stored in the header.
+    pub fn code(self) -> u32 {
+        self as u32
+    }
+}
 
 /// Size (and alignment) of the identification header: 128 bytes (larger
 /// only in loom model builds, whose atomics are larger).
@@ -51,7 +83,8 @@ pub(crate) struct IdHeader {
     pub(crate) ring_offset: AtomicU64,
     pub(crate) slots_offset: AtomicU64,
     pub(crate) creator_pid: AtomicU32,
-    pub(crate) _reserved0: AtomicU32,
+    /// [`RingKind`] of the file.
+    pub(crate) kind: AtomicU32,
     pub(crate) generation: AtomicU64,
     /// Producer claim word: 0 free, otherwise the claimant's pid.
     pub(crate) producer_pid: AtomicU32,
@@ -70,7 +103,9 @@ pub(crate) struct IdHeader {
     pub(crate) producer_parked: AtomicU32,
     /// Non-zero while the consumer is parked in a blocking wait (diagnostic).
     pub(crate) consumer_parked: AtomicU32,
-    pub(crate) _reserved1: AtomicU64,
+    /// Flight recorders: entries evicted since the file was created
+    /// (written by the writer only).
+    pub(crate) evicted: AtomicU64,
 }
 
 #[cfg(not(ring_loom))]
@@ -103,11 +138,13 @@ const _: () = {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ShmLayout {
+    kind: RingKind,
     ring_bits: u32,
     capacity: usize,
     elem_size: usize,
     elem_align: usize,
     ring_offset: usize,
+    stamps_offset: usize,
     slots_offset: usize,
     total_size: usize,
 }
@@ -126,47 +163,83 @@ impl ShmLayout {
     /// [`ring_core::MAX_RING_BITS`], the size overflows, or `T`'s alignment
     /// exceeds a page ([`MAX_ELEM_ALIGN`]).
     pub fn new<T>(ring_bits: u32) -> Result<ShmLayout, ShmError> {
-        Self::compute(ring_bits, size_of::<T>(), align_of::<T>())
+        Self::compute(RingKind::Items, ring_bits, size_of::<T>(), align_of::<T>())
+    }
+
+    /// The layout of a shared flight recorder of `2^ring_bits` entries of
+    /// `T`: the stamp words come between the ring header and the slots.
+    ///
+    /// # Errors
+    ///
+    /// As [`new`](Self::new).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let l = ring_shm::ShmLayout::recorder::<u64>(4)?;
+    /// assert_eq!(l.stamps_offset(), 512);
+    /// assert_eq!(l.slots_offset(), 512 + 16 * 8);
+    /// assert_eq!(l.total_size(), 512 + 16 * 8 + 16 * 8);
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn recorder<T>(ring_bits: u32) -> Result<ShmLayout, ShmError> {
+        Self::compute(RingKind::Recorder, ring_bits, size_of::<T>(), align_of::<T>())
     }
 
     pub(crate) fn compute(
+        kind: RingKind,
         ring_bits: u32,
         elem_size: usize,
         elem_align: usize,
     ) -> Result<ShmLayout, ShmError> {
-        let too_large = ShmError::TooLarge {
+        let too_large = || ShmError::TooLarge {
             ring_bits,
             elem_size,
             elem_align,
         };
         if ring_bits > MAX_RING_BITS || elem_align > MAX_ELEM_ALIGN || !elem_align.is_power_of_two()
         {
-            return Err(too_large);
+            return Err(too_large());
         }
         let capacity = 1usize << ring_bits;
         let ring_offset = ID_HEADER_SIZE;
-        let after_header = ring_offset + size_of::<RingHeader>();
-        let slots_offset = round_up(after_header, elem_align.max(align_of::<RingHeader>())).ok_or(
-            ShmError::TooLarge {
-                ring_bits,
-                elem_size,
-                elem_align,
-            },
-        )?;
+        let stamps_offset = ring_offset + size_of::<RingHeader>();
+        let after_header = match kind {
+            RingKind::Items => Some(stamps_offset),
+            RingKind::Recorder => capacity
+                .checked_mul(size_of::<AtomicU64>())
+                .and_then(|b| b.checked_add(stamps_offset)),
+        }
+        .ok_or_else(too_large)?;
+        let slots_offset = round_up(after_header, elem_align.max(align_of::<RingHeader>()))
+            .ok_or_else(too_large)?;
         let total_size = capacity
             .checked_mul(elem_size)
             .and_then(|b| b.checked_add(slots_offset))
             .filter(|&t| t <= isize::MAX as usize && (t as u64) <= i64::MAX as u64)
-            .ok_or(too_large)?;
+            .ok_or_else(too_large)?;
         Ok(ShmLayout {
+            kind,
             ring_bits,
             capacity,
             elem_size,
             elem_align,
             ring_offset,
+            stamps_offset,
             slots_offset,
             total_size,
         })
+    }
+
+    /// Which ring the layout is for.
+    pub fn kind(&self) -> RingKind {
+        self.kind
+    }
+
+    /// Byte offset of the stamp words (flight recorders; for other kinds,
+    /// where they would start: the end of the ring header).
+    pub fn stamps_offset(&self) -> usize {
+        self.stamps_offset
     }
 
     /// `log2` of the capacity.
@@ -219,6 +292,7 @@ pub(crate) struct IdSnapshot {
     pub(crate) ring_offset: u64,
     pub(crate) slots_offset: u64,
     pub(crate) creator_pid: u32,
+    pub(crate) kind: u32,
     pub(crate) generation: u64,
 }
 
@@ -238,6 +312,7 @@ impl IdHeader {
             ring_offset: self.ring_offset.load(Ordering::Relaxed),
             slots_offset: self.slots_offset.load(Ordering::Relaxed),
             creator_pid: self.creator_pid.load(Ordering::Relaxed),
+            kind: self.kind.load(Ordering::Relaxed),
             generation: self.generation.load(Ordering::Relaxed),
         }
     }
@@ -255,7 +330,7 @@ impl IdHeader {
             ring_offset: AtomicU64::new(layout.ring_offset as u64),
             slots_offset: AtomicU64::new(layout.slots_offset as u64),
             creator_pid: AtomicU32::new(creator_pid),
-            _reserved0: AtomicU32::new(0),
+            kind: AtomicU32::new(layout.kind.code()),
             generation: AtomicU64::new(generation),
             producer_pid: AtomicU32::new(0),
             consumer_pid: AtomicU32::new(0),
@@ -265,7 +340,7 @@ impl IdHeader {
             consumer_heartbeat: AtomicU64::new(0),
             producer_parked: AtomicU32::new(0),
             consumer_parked: AtomicU32::new(0),
-            _reserved1: AtomicU64::new(0),
+            evicted: AtomicU64::new(0),
         }
     }
 }
@@ -291,6 +366,16 @@ pub(crate) unsafe fn init(
     let ring = unsafe { base.add(layout.ring_offset) }.cast::<RingHeader>();
     // SAFETY: as above; 128 is a multiple of RingHeader's alignment.
     unsafe { ring.write(RingHeader::new(layout.capacity as u64, 0)) };
+    if layout.kind == RingKind::Recorder {
+        // SAFETY: `stamps_offset` + `capacity` words end at or before
+        // `slots_offset`, inside the region; 512 is 8-aligned.
+        let stamps = unsafe { base.add(layout.stamps_offset) }.cast::<AtomicU64>();
+        for i in 0..layout.capacity {
+            // SAFETY: word `i < capacity` of the stamp array above; no one else
+            // sees the memory yet. Stamp `i` says "free for position `i`".
+            unsafe { stamps.add(i).write(AtomicU64::new(i as u64)) };
+        }
+    }
 }
 
 /// Checks a region of `len` bytes at `base` that claims to be a ring of `T`:
@@ -309,6 +394,7 @@ pub(crate) unsafe fn init(
 pub(crate) unsafe fn validate(
     base: NonNull<u8>,
     len: usize,
+    kind: RingKind,
     elem_size: usize,
     elem_align: usize,
 ) -> Result<ShmLayout, ShmError> {
@@ -322,7 +408,7 @@ pub(crate) unsafe fn validate(
     // valid `IdHeader` (all atomics), and it is only accessed through atomics.
     let id = unsafe { base.cast::<IdHeader>().as_ref() };
     let s = id.snapshot();
-    check_snapshot(&s, len as u64, elem_size, elem_align).and_then(|layout| {
+    check_snapshot(&s, len as u64, kind, elem_size, elem_align).and_then(|layout| {
         // SAFETY: `check_snapshot` verified that `len` == the layout's total
         // size, so the ring header lies inside the region, and it is aligned
         // (128 from an aligned base).
@@ -335,6 +421,7 @@ pub(crate) unsafe fn validate(
 pub(crate) fn check_snapshot(
     s: &IdSnapshot,
     file_len: u64,
+    kind: RingKind,
     elem_size: usize,
     elem_align: usize,
 ) -> Result<ShmLayout, ShmError> {
@@ -345,6 +432,12 @@ pub(crate) fn check_snapshot(
         return Err(ShmError::Version {
             found: s.layout_version,
             expected: LAYOUT_VERSION,
+        });
+    }
+    if s.kind != kind.code() {
+        return Err(ShmError::Kind {
+            found: s.kind,
+            expected: kind,
         });
     }
     if s.elem_size as usize != elem_size || elem_size > u32::MAX as usize {
@@ -365,7 +458,7 @@ pub(crate) fn check_snapshot(
             ring_bits: s.ring_bits,
         });
     }
-    let layout = ShmLayout::compute(s.ring_bits, elem_size, elem_align)?;
+    let layout = ShmLayout::compute(kind, s.ring_bits, elem_size, elem_align)?;
     let fields = [
         ("ring_offset", s.ring_offset, layout.ring_offset),
         ("slots_offset", s.slots_offset, layout.slots_offset),
@@ -444,7 +537,7 @@ mod tests {
         ));
         if usize::BITS == 64 {
             assert!(matches!(
-                ShmLayout::compute(32, usize::MAX / 2, 1),
+                ShmLayout::compute(RingKind::Items, 32, usize::MAX / 2, 1),
                 Err(ShmError::TooLarge { .. })
             ));
         }
@@ -461,9 +554,13 @@ mod tests {
     #[test]
     fn each_field_has_its_error() {
         let len = good().total_size;
-        assert!(check_snapshot(&good(), len, 4, 4).is_ok());
-        let cases: [Case; 9] = [
+        assert!(check_snapshot(&good(), len, RingKind::Items, 4, 4).is_ok());
+        let cases: [Case; 10] = [
             (|s| s.magic ^= 1, |e| matches!(e, ShmError::BadMagic { .. })),
+            (
+                |s| s.kind = RingKind::Recorder.code(),
+                |e| matches!(e, ShmError::Kind { found: 2, expected: RingKind::Items }),
+            ),
             (
                 |s| s.layout_version = 9,
                 |e| matches!(e, ShmError::Version { found: 9, .. }),
@@ -532,11 +629,11 @@ mod tests {
         for (i, (mutate, expect)) in cases.iter().enumerate() {
             let mut s = good();
             mutate(&mut s);
-            let e = check_snapshot(&s, len, 4, 4).unwrap_err();
+            let e = check_snapshot(&s, len, RingKind::Items, 4, 4).unwrap_err();
             assert!(expect(&e), "case {i}: {e:?}");
         }
         assert!(matches!(
-            check_snapshot(&good(), len - 1, 4, 4),
+            check_snapshot(&good(), len - 1, RingKind::Items, 4, 4),
             Err(ShmError::SizeMismatch { .. })
         ));
     }

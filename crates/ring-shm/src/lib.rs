@@ -133,13 +133,16 @@ linux_only! {
     mod layout;
     mod liveness;
     mod producer;
+    mod recorder;
     mod region;
     mod ring;
     pub use consumer::SharedConsumer;
     pub use error::ShmError;
-    pub use layout::{ID_HEADER_SIZE, LAYOUT_VERSION, MAGIC, MAX_ELEM_ALIGN, ShmLayout};
+    pub use layout::{ID_HEADER_SIZE, LAYOUT_VERSION, MAGIC, MAX_ELEM_ALIGN, RingKind, ShmLayout};
     pub use liveness::{DEFAULT_HEARTBEAT_TIMEOUT, DEFAULT_LIVENESS_INTERVAL};
     pub use producer::{Reservation, SharedProducer};
+    pub use recorder::{EVICT_WAIT, SharedReader, SharedRecorder, SharedWriter};
+    pub use ring_core::recorder::{Closed, Entry};
     pub use region::ShmImage;
     pub use ring::SharedRing;
 }

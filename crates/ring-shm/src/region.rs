@@ -9,7 +9,7 @@ use ring_core::Config;
 use ring_core::sync::Arc;
 
 use crate::error::ShmError;
-use crate::layout::{self, ID_HEADER_SIZE, IdHeader, MAX_ELEM_ALIGN, ShmLayout};
+use crate::layout::{self, ID_HEADER_SIZE, IdHeader, MAX_ELEM_ALIGN, RingKind, ShmLayout};
 use crate::{SharedConsumer, SharedProducer, ShmSafe};
 
 enum Backing {
@@ -104,10 +104,10 @@ impl Region {
     }
 
     /// Checks the region as a ring of `T`.
-    pub(crate) fn validate<T>(&self) -> Result<ShmLayout, ShmError> {
+    pub(crate) fn validate<T>(&self, kind: RingKind) -> Result<ShmLayout, ShmError> {
         // SAFETY: `base` is aligned to MAX_ELEM_ALIGN >= 128 (the `Region` invariant)
         // and valid for `len` bytes while `self` lives.
-        unsafe { layout::validate(self.base, self.len, size_of::<T>(), align_of::<T>()) }
+        unsafe { layout::validate(self.base, self.len, kind, size_of::<T>(), align_of::<T>()) }
     }
 }
 
@@ -157,14 +157,18 @@ impl ShmImage {
     ///
     /// [`ShmError::TooLarge`] if the ring cannot be laid out or allocated.
     pub fn new<T: ShmSafe>(config: Config) -> Result<ShmImage, ShmError> {
-        let layout = ShmLayout::new::<T>(config.ring_bits())?;
+        Self::with_layout(ShmLayout::new::<T>(config.ring_bits())?)
+    }
+
+    fn with_layout(layout: ShmLayout) -> Result<ShmImage, ShmError> {
         let region = Region::heap(layout.total_size()).ok_or(ShmError::TooLarge {
             ring_bits: layout.ring_bits(),
             elem_size: layout.elem_size(),
             elem_align: layout.elem_align(),
         })?;
         // SAFETY: a fresh, zeroed heap region of the layout's total size, aligned to
-        // MAX_ELEM_ALIGN (so to 128 and to `T`'s alignment); no one else sees it yet.
+        // MAX_ELEM_ALIGN (so to 128 and to the element's alignment); no one else
+        // sees it yet.
         unsafe {
             layout::init(
                 region.base(),
@@ -176,6 +180,27 @@ impl ShmImage {
         Ok(ShmImage {
             region: Arc::new(region),
         })
+    }
+
+
+    /// A flight recorder's image of `config.capacity()` entries of `T`
+    /// (see [`SharedRecorder`](crate::SharedRecorder)), on the heap.
+    ///
+    /// # Errors
+    ///
+    /// [`ShmError::TooLarge`] for an impossible size.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::recorder::<u64>(ring_core::Config::default())?;
+    /// let mut w = image.writer::<u64>()?;
+    /// w.record(1).unwrap();
+    /// assert_eq!(image.reader::<u64>()?.try_recv().map(|e| e.value), Ok(1));
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn recorder<T: ShmSafe>(config: Config) -> Result<ShmImage, ShmError> {
+        Self::with_layout(ShmLayout::recorder::<T>(config.ring_bits())?)
     }
 
     /// An image holding a copy of `bytes` (any content, any length), at an
@@ -312,7 +337,7 @@ impl ShmImage {
     /// # Ok::<(), ring_shm::ShmError>(())
     /// ```
     pub fn validate<T: ShmSafe>(&self) -> Result<ShmLayout, ShmError> {
-        self.region.validate::<T>()
+        self.region.validate::<T>(RingKind::Items)
     }
 
     /// Validates the image and takes its producer role.
@@ -353,5 +378,42 @@ impl ShmImage {
     pub fn consumer<T: ShmSafe>(&self) -> Result<SharedConsumer<T>, ShmError> {
         let layout = self.validate::<T>()?;
         SharedConsumer::claim(self.region.clone(), layout)
+    }
+
+    /// Takes the writer role of a flight recorder's image (validated as a
+    /// recorder of `T` first).
+    ///
+    /// # Errors
+    ///
+    /// As [`SharedRecorder::attach`](crate::SharedRecorder::attach) and
+    /// [`into_writer`](crate::SharedRecorder::into_writer).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::recorder::<u8>(ring_core::Config::default())?;
+    /// let _w = image.writer::<u8>()?;
+    /// assert!(image.writer::<u8>().is_err()); // the role is taken
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn writer<T: ShmSafe>(&self) -> Result<crate::SharedWriter<T>, ShmError> {
+        crate::recorder::writer(self.region.clone())
+    }
+
+    /// Takes the reader role of a flight recorder's image.
+    ///
+    /// # Errors
+    ///
+    /// As [`writer`](Self::writer).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+    /// assert!(matches!(image.reader::<u8>(), Err(ring_shm::ShmError::Kind { .. })));
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn reader<T: ShmSafe>(&self) -> Result<crate::SharedReader<T>, ShmError> {
+        crate::recorder::reader(self.region.clone())
     }
 }

@@ -12,7 +12,7 @@ use ring_core::Config;
 use ring_core::sync::Arc;
 
 use crate::error::ShmError;
-use crate::layout::{self, ID_HEADER_SIZE, ShmLayout};
+use crate::layout::{self, ID_HEADER_SIZE, RingKind, ShmLayout};
 use crate::region::Region;
 use crate::{SharedConsumer, SharedProducer, ShmSafe};
 
@@ -91,6 +91,57 @@ fn map(file: &File, len: usize) -> Result<Region, ShmError> {
     })
 }
 
+/// A sealed memfd of `layout`'s size, mapped and initialised: the file of
+/// a new shared ring of any kind.
+pub(crate) fn create_mapping(layout: &ShmLayout) -> Result<(Arc<Region>, File), ShmError> {
+    let fd = memfd_create(
+        c"ring-shm",
+        MFdFlags::MFD_CLOEXEC | MFdFlags::MFD_ALLOW_SEALING,
+    )
+    .map_err(|e| ShmError::io("memfd_create", e))?;
+    let file = File::from(fd);
+    file.set_len(layout.total_size() as u64)
+        .map_err(|e| ShmError::io("ftruncate", e))?;
+    fcntl(
+        &file,
+        FcntlArg::F_ADD_SEALS(SealFlag::F_SEAL_SHRINK | SealFlag::F_SEAL_GROW | SealFlag::F_SEAL_SEAL),
+    )
+    .map_err(|e| ShmError::io("fcntl(F_ADD_SEALS)", e))?;
+    let region = map(&file, layout.total_size())?;
+    // SAFETY: a fresh mapping (page aligned) of exactly the layout's size that
+    // no one else has seen: the fd has not left this function.
+    unsafe { layout::init(region.base(), layout, std::process::id(), generation()) };
+    Ok((Arc::new(region), file))
+}
+
+/// Maps a shared ring's file received from another process, after checking
+/// its seals and size (the caller validates the contents for its kind).
+pub(crate) fn attach_mapping(fd: OwnedFd) -> Result<(Arc<Region>, File), ShmError> {
+    let file = File::from(fd);
+    let seals = match fcntl(&file, FcntlArg::F_GET_SEALS) {
+        Ok(s) => s as u32,
+        // Not a memfd/tmpfs file: it cannot carry seals.
+        Err(nix::errno::Errno::EINVAL) => 0,
+        Err(e) => return Err(ShmError::io("fcntl(F_GET_SEALS)", e)),
+    };
+    let needed = (SealFlag::F_SEAL_SHRINK | SealFlag::F_SEAL_GROW).bits() as u32;
+    if seals & needed != needed {
+        return Err(ShmError::MissingSeals { seals });
+    }
+    let len = file.metadata().map_err(|e| ShmError::io("fstat", e))?.len();
+    if len < ID_HEADER_SIZE as u64 {
+        return Err(ShmError::Truncated {
+            len,
+            needed: ID_HEADER_SIZE as u64,
+        });
+    }
+    let map_len = usize::try_from(len).map_err(|_| ShmError::SizeMismatch {
+        header: 0,
+        file: len,
+    })?;
+    Ok((Arc::new(map(&file, map_len)?), file))
+}
+
 impl<T: ShmSafe> SharedRing<T> {
     /// Creates a ring of `config.capacity()` slots of `T` in a new memfd
     /// (close-on-exec, sealing allowed), sized, sealed against shrinking,
@@ -110,27 +161,9 @@ impl<T: ShmSafe> SharedRing<T> {
     /// ```
     pub fn create(config: Config) -> Result<SharedRing<T>, ShmError> {
         let layout = ShmLayout::new::<T>(config.ring_bits())?;
-        let fd = memfd_create(
-            c"ring-shm",
-            MFdFlags::MFD_CLOEXEC | MFdFlags::MFD_ALLOW_SEALING,
-        )
-        .map_err(|e| ShmError::io("memfd_create", e))?;
-        let file = File::from(fd);
-        file.set_len(layout.total_size() as u64)
-            .map_err(|e| ShmError::io("ftruncate", e))?;
-        fcntl(
-            &file,
-            FcntlArg::F_ADD_SEALS(
-                SealFlag::F_SEAL_SHRINK | SealFlag::F_SEAL_GROW | SealFlag::F_SEAL_SEAL,
-            ),
-        )
-        .map_err(|e| ShmError::io("fcntl(F_ADD_SEALS)", e))?;
-        let region = map(&file, layout.total_size())?;
-        // SAFETY: a fresh mapping (page aligned) of exactly the layout's size that
-        // no one else has seen: the fd has not left this function.
-        unsafe { layout::init(region.base(), &layout, std::process::id(), generation()) };
+        let (region, file) = create_mapping(&layout)?;
         Ok(SharedRing {
-            region: Arc::new(region),
+            region,
             file,
             layout,
             _marker: PhantomData,
@@ -168,37 +201,16 @@ impl<T: ShmSafe> SharedRing<T> {
     /// # Ok::<(), ring_shm::ShmError>(())
     /// ```
     pub fn attach(fd: OwnedFd) -> Result<SharedRing<T>, ShmError> {
-        let file = File::from(fd);
-        let seals = match fcntl(&file, FcntlArg::F_GET_SEALS) {
-            Ok(s) => s as u32,
-            // Not a memfd/tmpfs file: it cannot carry seals.
-            Err(nix::errno::Errno::EINVAL) => 0,
-            Err(e) => return Err(ShmError::io("fcntl(F_GET_SEALS)", e)),
-        };
-        let needed = (SealFlag::F_SEAL_SHRINK | SealFlag::F_SEAL_GROW).bits() as u32;
-        if seals & needed != needed {
-            return Err(ShmError::MissingSeals { seals });
-        }
-        let len = file.metadata().map_err(|e| ShmError::io("fstat", e))?.len();
-        if len < ID_HEADER_SIZE as u64 {
-            return Err(ShmError::Truncated {
-                len,
-                needed: ID_HEADER_SIZE as u64,
-            });
-        }
-        let map_len = usize::try_from(len).map_err(|_| ShmError::SizeMismatch {
-            header: 0,
-            file: len,
-        })?;
-        let region = map(&file, map_len)?;
-        let layout = region.validate::<T>()?;
+        let (region, file) = attach_mapping(fd)?;
+        let layout = region.validate::<T>(RingKind::Items)?;
         Ok(SharedRing {
-            region: Arc::new(region),
+            region,
             file,
             layout,
             _marker: PhantomData,
         })
     }
+
 
     /// Takes the producer role. Each role can be taken once across all
     /// processes; a role whose holder died stays taken (its claim word keeps

@@ -242,8 +242,15 @@ fn validation_errors_on_images() {
     ));
     assert!(matches!(check(&|b| b[0] = b'R'), ShmError::BadMagic { .. }));
     assert!(matches!(
-        check(&|b| b[8] = 2),
-        ShmError::Version { found: 2, .. }
+        check(&|b| b[8] = 9),
+        ShmError::Version { found: 9, .. }
+    ));
+    assert!(matches!(
+        check(&|b| b[60] = 2),
+        ShmError::Kind {
+            found: 2,
+            expected: ring_shm::RingKind::Items
+        }
     ));
     assert!(matches!(
         check(&|b| b[12] = 8),

@@ -95,6 +95,14 @@ pub mod broadcast {
     pub use ring_channels::broadcast::*;
 }
 
+/// The flight recorder: overwrite-oldest rings with exact loss counts
+/// (`ring-channels`).
+#[cfg(feature = "channels")]
+pub mod recorder {
+    #[doc(inline)]
+    pub use ring_channels::recorder::*;
+}
+
 /// Waiting and readiness (`ring-wait`): eventfd notifier, event loop, backoff.
 #[cfg(feature = "wait")]
 #[doc(inline)]

@@ -6,12 +6,13 @@
 //!   [`conformance_core!`] for every family, plus
 //!   [`conformance_single_consumer!`] (zero-copy reads: `readable`,
 //!   `advance`, `peek`), [`conformance_clone_producer!`] and
-//!   [`conformance_clone_consumer!`] for the families whose handles clone.
+//!   [`conformance_clone_consumer!`] for the families whose handles clone;
+//!   the families with their own shapes have their own macros
+//!   ([`conformance_recorder!`] for the flight recorder,
+//!   [`conformance_broadcast!`] for broadcast, whose every subscriber
+//!   receives every item).
 //!   The macros call the families' methods by name, so they check each
-//!   family's own public API, exactly as a user calls it. Broadcast, whose
-//!   every subscriber receives every item, has its own macro with the same
-//!   properties: [`conformance_broadcast!`]
-//!   (`crates/ringmpsc/tests/conformance_broadcast.rs`).
+//!   family's own public API, exactly as a user calls it.
 //! - **Shared helpers** for every crate's tests: [`watchdog`] (a hang
 //!   becomes a failure), [`scale`] (smaller loops under miri), [`Counted`]
 //!   items that count their drops (and their clones' drops), [`PanicOnDrop`],
@@ -35,6 +36,7 @@
 
 mod suite;
 mod suite_broadcast;
+mod suite_recorder;
 
 pub use ring_core;
 

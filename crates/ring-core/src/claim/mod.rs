@@ -59,6 +59,7 @@ use crossbeam_utils::CachePadded;
 
 use crate::error::{TryRecvError, TrySendError};
 use crate::header::Doorbell;
+use crate::raw::Trusted;
 use crate::seams::{Heap, Observer, RingMemory};
 use crate::spsc::BuildError;
 use crate::sync::{Arc, AtomicBool, AtomicU64, FenceMode, Ordering, fence};
@@ -66,9 +67,11 @@ use crate::wait::{DoorbellRef, WakeGroup};
 
 mod producer;
 mod reservation;
+mod words;
 
 pub use producer::Producer;
 pub use reservation::Reservation;
+pub use words::{ClaimWords, Eviction};
 
 /// A stamped ring's region from its memory seam: `capacity` stamp words,
 /// then the slots (see [`region_layout`]). Released (after the ring dropped
@@ -203,6 +206,9 @@ pub struct Ring<T, O: Observer = ()> {
     slots: NonNull<MaybeUninit<T>>,
     mask: usize,
     closed: AtomicBool,
+    /// Entries a recording producer evicted ([`Producer::record`]); written
+    /// by the producer side only, read for loss counts.
+    evicted: AtomicU64,
     producer_taken: AtomicBool,
     producer_bell: Doorbell,
     group: Arc<WakeGroup>,
@@ -315,6 +321,7 @@ impl<T, O: Observer> Ring<T, O> {
             slots,
             mask: capacity - 1,
             closed: AtomicBool::new(false),
+            evicted: AtomicU64::new(0),
             producer_taken: AtomicBool::new(false),
             producer_bell: Doorbell::new(),
             group,
@@ -343,6 +350,26 @@ impl<T, O: Observer> Ring<T, O> {
     /// ```
     pub fn observer(&self) -> &O {
         &self.observer
+    }
+
+    /// Entries evicted from this ring by [`Producer::record`] since it was
+    /// built (each was handed back to its recorder, never received).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(2, Arc::new(WakeGroup::new()))?;
+    /// let mut w = Ring::try_producer(&ring).unwrap();
+    /// for v in 0..5 {
+    ///     w.record(v).unwrap();
+    /// }
+    /// assert_eq!(ring.evicted(), 3); // 0, 1 and 2 made room for 2, 3 and 4
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn evicted(&self) -> u64 {
+        self.words().evicted()
     }
 
     /// Slots in the ring.
@@ -460,7 +487,7 @@ impl<T, O: Observer> Ring<T, O> {
     pub fn is_empty(&self) -> bool {
         // ORDERING: Relaxed; the stamp check below is the real test.
         let head = self.head.load(Ordering::Relaxed);
-        !self.stamp_ready(head)
+        !self.words().is_ready(head)
     }
 
     /// True once the ring is closed (items may remain). When this returns
@@ -588,11 +615,21 @@ impl<T, O: Observer> Ring<T, O> {
         }
     }
 
+    /// The protocol's words of this ring (its own fields; see
+    /// [`ClaimWords`]), trusted: both sides are this process's code.
     #[inline(always)]
-    fn stamp(&self, pos: u64) -> &AtomicU64 {
-        // SAFETY: `pos & mask < capacity`: one of the stamp words initialised in
-        // `with_seams`, which live as long as the ring (`region`).
-        unsafe { &*self.stamps.as_ptr().add(pos as usize & self.mask) }
+    pub(crate) fn words(&self) -> ClaimWords<'_, Trusted> {
+        // SAFETY: `stamps` holds `capacity` (a power of two) stamp words
+        // initialised in `with_seams`, living as long as the ring (`region`).
+        unsafe {
+            ClaimWords::new(
+                &self.head,
+                &self.tail,
+                &self.evicted,
+                self.stamps,
+                self.capacity(),
+            )
+        }
     }
 
     #[inline(always)]
@@ -601,56 +638,12 @@ impl<T, O: Observer> Ring<T, O> {
         unsafe { self.slots.as_ptr().add(pos as usize & self.mask) }
     }
 
-    #[inline(always)]
-    fn stamp_ready(&self, pos: u64) -> bool {
-        // ORDERING: Acquire; pairs with the Release stamp store in
-        // `Producer::publish`: the slot's write happens-before our read of it.
-        self.stamp(pos).load(Ordering::Acquire) == pos.wrapping_add(1)
-    }
-
     /// Claims up to `max` consecutive committed positions from the head:
     /// `(first position, count)`, count 0 when none is ready.
+    #[inline(always)]
     fn claim(&self, max: usize) -> (u64, usize) {
-        let max = max.min(self.capacity());
-        if max == 0 {
-            return (0, 0);
-        }
-        // ORDERING: Relaxed; the head only picks positions to look at, the stamps
-        // (Acquire) carry the data, and the CAS below validates the choice.
-        let mut head = self.head.load(Ordering::Relaxed);
-        loop {
-            // ORDERING: Acquire; as in `stamp_ready`.
-            let s = self.stamp(head).load(Ordering::Acquire);
-            let lag = s.wrapping_sub(head.wrapping_add(1)) as i64;
-            if lag < 0 {
-                // Not written yet: empty (seen from here).
-                return (head, 0);
-            }
-            if lag > 0 {
-                // Someone claimed `head` already: our head is stale.
-                // ORDERING: Relaxed; as above.
-                head = self.head.load(Ordering::Relaxed);
-                continue;
-            }
-            let mut k = 1;
-            while k < max && self.stamp_ready(head.wrapping_add(k as u64)) {
-                k += 1;
-            }
-            // ORDERING: Relaxed on success and failure. Nothing is published by
-            // the claim itself: the slots' contents were acquired through their
-            // stamps above, and while `head` still equals our value no one else
-            // can have claimed (hence released, hence let the producer refill)
-            // any of the `k` positions. `head` is a monotonic u64: no ABA.
-            match self.head.compare_exchange_weak(
-                head,
-                head.wrapping_add(k as u64),
-                Ordering::Relaxed,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => return (head, k),
-                Err(h) => head = h,
-            }
-        }
+        // Unchecked: the claim never reports corruption.
+        self.words().claim(max).unwrap_or_default()
     }
 
     /// Claims up to `max` items, moves each out, gives its slot back, and
@@ -676,6 +669,27 @@ impl<T, O: Observer> Ring<T, O> {
     /// ```
     #[inline]
     pub fn take(&self, max: usize, mut each: impl FnMut(T)) -> usize {
+        self.take_at(max, |_, v| each(v))
+    }
+
+    /// As [`take`](Self::take), handing `each` every item's position too
+    /// (the count of items committed to this ring before it, from 0).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<char>::new(4, Arc::new(WakeGroup::new()))?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// tx.send_slice(&['a', 'b']);
+    /// let mut got = Vec::new();
+    /// assert_eq!(ring.take_at(2, |pos, c| got.push((pos, c))), 2);
+    /// assert_eq!(got, [(0, 'a'), (1, 'b')]);
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    #[inline]
+    pub fn take_at(&self, max: usize, mut each: impl FnMut(u64, T)) -> usize {
         let (pos, k) = self.claim(max);
         if k == 0 {
             if max > 0 {
@@ -691,8 +705,8 @@ impl<T, O: Observer> Ring<T, O> {
             end: pos.wrapping_add(k as u64),
         };
         self.observer.on_consume(pos, k);
-        while let Some(v) = claimed.next_item() {
-            each(v);
+        while let Some((p, v)) = claimed.next_item() {
+            each(p, v);
         }
         k
     }
@@ -879,7 +893,7 @@ struct Claimed<'a, T, O: Observer> {
 
 impl<T, O: Observer> Claimed<'_, T, O> {
     #[inline(always)]
-    fn next_item(&mut self) -> Option<T> {
+    fn next_item(&mut self) -> Option<(u64, T)> {
         if self.pos == self.end {
             return None;
         }
@@ -891,20 +905,17 @@ impl<T, O: Observer> Claimed<'_, T, O> {
         // item is initialised), no one else reads it, and it is moved out once:
         // `self.pos` moved past it above.
         let v = unsafe { self.ring.slot(pos).read().assume_init() };
-        // ORDERING: Release; pairs with the Acquire stamp load in the producer's
-        // free check: our read of the slot happens-before it is overwritten.
-        self.ring.stamp(pos).store(
-            pos.wrapping_add(self.ring.capacity() as u64),
-            Ordering::Release,
-        );
-        Some(v)
+        // The slot goes back to the producer (a Release store of its stamp):
+        // our read happens-before it is overwritten.
+        self.ring.words().give_back(pos);
+        Some((pos, v))
     }
 }
 
 impl<T, O: Observer> Drop for Claimed<'_, T, O> {
     fn drop(&mut self) {
-        while let Some(v) = self.next_item() {
-            drop(v);
+        while let Some(item) = self.next_item() {
+            drop(item);
         }
         self.ring.wake_producer();
     }

@@ -1,6 +1,7 @@
 //! The claim ring's producer: one at a time, writes slots whose stamp says free, publishes by stamp.
 
 use super::*;
+use crate::sync::Backoff;
 
 // ----------------------------------------------------------------- producer
 
@@ -51,9 +52,7 @@ impl<T, O: Observer> Producer<T, O> {
 
     #[inline(always)]
     fn is_free(&self, pos: u64) -> bool {
-        // ORDERING: Acquire; pairs with the Release stamp store of the consumer
-        // that released the slot: its read happens-before our overwrite.
-        self.ring.stamp(pos).load(Ordering::Acquire) == pos
+        self.ring.words().is_free(pos)
     }
 
     /// Free slots contiguous from the tail, at most `n` (fewer at the wrap
@@ -81,19 +80,8 @@ impl<T, O: Observer> Producer<T, O> {
     pub(super) fn publish(&mut self, n: usize) {
         let first = self.tail;
         self.ring.observer.before_commit(first, n);
-        for i in 0..n as u64 {
-            let pos = self.tail.wrapping_add(i);
-            // ORDERING: Release; pairs with the consumers' Acquire stamp loads: the
-            // slot write happens-before a claim reads it.
-            self.ring
-                .stamp(pos)
-                .store(pos.wrapping_add(1), Ordering::Release);
-        }
+        self.ring.words().publish(self.tail, n);
         self.tail = self.tail.wrapping_add(n as u64);
-        // ORDERING: Release; a status word (len, hotness) and the hand-over point
-        // to the next producer (with the flag in `drop`). Items travel through
-        // the stamps.
-        self.ring.tail.store(self.tail, Ordering::Release);
         self.ring.wake_consumers();
         self.ring.observer.on_commit(first, n);
     }
@@ -146,6 +134,91 @@ impl<T, O: Observer> Producer<T, O> {
         unsafe { (*self.ring.slot(self.tail)).write(value) };
         self.publish(1);
         Ok(())
+    }
+
+    /// Records `value` without waiting for room (the flight recorder's
+    /// write): when the ring is full, the oldest entry nobody has claimed yet
+    /// is evicted and handed back as `Ok(Some(old))`; `Ok(None)` when there
+    /// was room.
+    ///
+    /// The eviction claims the oldest position with the same head CAS a
+    /// consumer claims with, so every entry is either received once or
+    /// evicted once, never both, and a slot is never written while a
+    /// consumer moves its item out. The one wait left: when a consumer has
+    /// claimed that oldest entry and is moving it out right now (a move of
+    /// one `T`), the producer waits for that move to finish, never for a
+    /// consumer to catch up. Consumers of a recording ring should claim one
+    /// entry at a time ([`Ring::take_at`] with `max == 1`), so that the slot
+    /// is given back before any handler runs.
+    ///
+    /// # Errors
+    ///
+    /// `Err(value)` once the ring is closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u32>::new(2, Arc::new(WakeGroup::new()))?;
+    /// let mut w = Ring::try_producer(&ring).unwrap();
+    /// assert_eq!(w.record(1), Ok(None));
+    /// assert_eq!(w.record(2), Ok(None));
+    /// assert_eq!(w.record(3), Ok(Some(1))); // full: the oldest goes
+    /// assert_eq!(ring.try_recv(), Ok(2));
+    /// ring.close();
+    /// assert_eq!(w.record(4), Err(4));
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    #[inline]
+    pub fn record(&mut self, value: T) -> Result<Option<T>, T> {
+        // The free check first, as in `try_send`.
+        let free = self.is_free(self.tail);
+        // ORDERING: Relaxed; as in `try_send`.
+        if self.ring.closed.load(Ordering::Relaxed) {
+            return Err(value);
+        }
+        let evicted = if free { None } else { self.evict() };
+        if self.fresh {
+            self.first_use();
+        }
+        #[cfg(ring_loom)]
+        self.ring.tracker.write(self.tail as usize & self.ring.mask);
+        // SAFETY: the slot is free for `tail`: its stamp said so (Acquire in
+        // `is_free`), or `evict` moved its entry out after claiming it by the
+        // head CAS, or saw a consumer give it back (Acquire); only this
+        // producer writes it until it is published.
+        unsafe { (*self.ring.slot(self.tail)).write(value) };
+        self.publish(1);
+        Ok(evicted)
+    }
+
+    /// Frees the slot of `tail` in a full ring: claims its entry (the oldest
+    /// position, `tail - capacity`) and moves it out, or waits while a
+    /// consumer that claimed it moves it out. `None` when a consumer gave the
+    /// slot back.
+    #[inline]
+    fn evict(&mut self) -> Option<T> {
+        let backoff = Backoff::new();
+        loop {
+            match self.ring.words().evict(self.tail) {
+                Eviction::Free => return None,
+                Eviction::Claimed(old) => {
+                    #[cfg(ring_loom)]
+                    self.ring.tracker.read(old as usize & self.ring.mask);
+                    // SAFETY: the head CAS in `evict` claimed `old` (its stamp read
+                    // `old + 1`, so the slot holds an initialised entry); no
+                    // consumer reads a position it did not claim, and the slot is
+                    // rewritten only by us, after this move.
+                    let v = unsafe { self.ring.slot(old).read().assume_init() };
+                    self.ring.words().count_eviction();
+                    return Some(v);
+                }
+                // A consumer claimed the oldest entry and is moving it out: a
+                // bounded move.
+                Eviction::Busy => backoff.snooze(),
+            }
+        }
     }
 
     /// Sends as many of `items` as fit now (contiguous run), without blocking;
