@@ -94,6 +94,7 @@
 
 pub mod broadcast;
 pub mod claim_producer;
+mod claim_rings;
 pub mod mpmc;
 pub mod mpsc;
 pub mod recorder;

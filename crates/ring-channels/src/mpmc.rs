@@ -48,7 +48,6 @@ use ring_core::claim;
 use ring_core::lifecycle::Lifecycle;
 use ring_core::spsc::BuildError;
 use ring_core::sync::{Arc, AtomicUsize, Ordering};
-use ring_core::table::GrowTable;
 use ring_core::wait::{self, Closer, DoorbellRef, TimedOut, Waitable};
 use ring_core::{
     ChannelStats, Config, Heap, Observer, RecvTimeoutError, RingMemory, Side, TryRecvError,
@@ -56,28 +55,22 @@ use ring_core::{
 };
 
 use crate::TooManyConsumers;
+use crate::claim_rings::ClaimRings;
 
 struct Chan<T, O: Observer> {
-    table: GrowTable<Arc<claim::Ring<T, O>>>,
-    /// Closed flag, handle counts, and the consumers' doorbell (every ring's
-    /// group); each ring's producer sleeps on the ring's own bell, which the
-    /// ring's close rings.
+    rings: ClaimRings<T, O>,
     life: Lifecycle,
     next_id: AtomicUsize,
-    config: Config,
-    /// Builds a new ring with the channel's memory seam and observer.
-    factory: Box<Factory<T, O>>,
-    /// The observer the consumers' wait hooks report to.
-    observer: O,
 }
 
-type Factory<T, O> = dyn Fn() -> Result<Arc<claim::Ring<T, O>>, BuildError> + Send + Sync;
+impl<T, O: Observer> core::ops::Deref for Chan<T, O> {
+    type Target = ClaimRings<T, O>;
+    fn deref(&self) -> &ClaimRings<T, O> {
+        &self.rings
+    }
+}
 
 impl<T, O: Observer> Chan<T, O> {
-    /// Closes the channel (idempotent): wakes every consumer (and an armed
-    /// notifier), then closes every ring, which wakes its producer. A ring
-    /// registered meanwhile and not seen here is closed by its registrar
-    /// (`Lifecycle::closed_after_register`).
     fn close(&self) {
         self.life.close();
         for ring in self.table.iter() {
@@ -85,7 +78,6 @@ impl<T, O: Observer> Chan<T, O> {
         }
     }
 
-    /// True once nothing more can arrive (closed, or every producer gone).
     fn closing(&self) -> bool {
         self.life.closing()
     }
@@ -95,10 +87,7 @@ impl<T, O: Observer> Chan<T, O> {
         if let Some(p) = self.table.iter().find_map(claim::Ring::try_producer) {
             return Ok(p);
         }
-        let ring = (self.factory)()?;
-        let p = claim::Ring::try_producer(&ring).expect("invariant: a fresh ring has no producer");
-        self.table.push(ring);
-        Ok(p)
+        Ok(self.rings.push_new()?.0)
     }
 }
 
@@ -171,24 +160,12 @@ impl<M: RingMemory + Clone> ring_core::builder::BuildChannel<M> for Mpmc {
     type Channel<T, O: Observer> = Channel<T, O>;
 
     fn build_channel<T, O: Observer>(self, p: Parts<M, O>) -> Result<Channel<T, O>, BuildError> {
-        let (config, memory, observer) = (p.config, p.memory, p.observer);
         let life = Lifecycle::new(1);
-        let (g, ring_observer) = (life.consumer_group().clone(), observer.clone());
-        let factory: Box<Factory<T, O>> = Box::new(move || {
-            claim::Ring::with_seams(
-                config.capacity(),
-                g.clone(),
-                memory.clone(),
-                ring_observer.clone(),
-            )
-        });
+        let rings = ClaimRings::new(p, life.consumer_group().clone());
         let chan = Arc::new(Chan {
-            table: GrowTable::new(),
+            rings,
             life,
             next_id: AtomicUsize::new(1),
-            config,
-            factory,
-            observer,
         });
         let inner = chan.register()?;
         Ok((
@@ -273,9 +250,7 @@ impl<T, O: Observer> Producer<T, O> {
             // Closed (the consumers may be gone): a ring of its own that is never
             // registered goes with this producer, so nothing is kept for the
             // channel's life; its sends get `Closed`.
-            let ring = (self.link.0.factory)()?;
-            let mut inner =
-                claim::Ring::try_producer(&ring).expect("invariant: a fresh ring has no producer");
+            let mut inner = self.link.0.make()?;
             inner.close();
             self.link.0.life.add_producer();
             return Ok(Producer {
@@ -348,9 +323,7 @@ impl<T, O: Observer> Drop for Consumer<T, O> {
         // rings, now (producers may live on for long).
         if self.chan.life.drop_consumer() {
             self.chan.close();
-            for ring in self.chan.table.iter() {
-                ring.drop_pending();
-            }
+            self.chan.drop_pending();
         }
     }
 }

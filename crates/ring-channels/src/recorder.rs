@@ -43,12 +43,12 @@ use core::marker::PhantomData;
 use core::time::Duration;
 use std::collections::VecDeque;
 
+use crate::claim_rings::ClaimRings;
 use ring_core::builder::Parts;
 use ring_core::claim;
 use ring_core::lifecycle::Lifecycle;
 use ring_core::spsc::BuildError;
 use ring_core::sync::Arc;
-use ring_core::table::GrowTable;
 use ring_core::wait::{Closer, DoorbellRef, Waitable};
 use ring_core::{Config, Heap, Observer, RingMemory, Side, TryRecvError};
 
@@ -61,28 +61,23 @@ pub use ring_core::recorder::{Closed, Entry};
 const TAKE_BATCH: usize = 16;
 
 struct Chan<T, O: Observer> {
-    table: GrowTable<Arc<claim::Ring<T, O>>>,
+    rings: ClaimRings<T, O>,
     /// Shared on its own so that a [`Closer`] needs no `T: Send`: closing
     /// the channel is closing its lifecycle (writers check its flag; the
     /// rings' own flags stay unset).
     life: Arc<Lifecycle>,
-    config: Config,
-    factory: Box<Factory<T, O>>,
-    observer: O,
 }
 
-type Factory<T, O> = dyn Fn() -> Result<Arc<claim::Ring<T, O>>, BuildError> + Send + Sync;
+impl<T, O: Observer> core::ops::Deref for Chan<T, O> {
+    type Target = ClaimRings<T, O>;
+    fn deref(&self) -> &ClaimRings<T, O> {
+        &self.rings
+    }
+}
 
 impl<T, O: Observer> Chan<T, O> {
     fn close(&self) {
         self.life.close();
-    }
-
-    /// A new writer: a ring of its own, appended to the table.
-    fn register(&self) -> Result<(claim::Producer<T, O>, usize), BuildError> {
-        let ring = (self.factory)()?;
-        let p = claim::Ring::try_producer(&ring).expect("invariant: a fresh ring has no producer");
-        Ok((p, self.table.push(ring)))
     }
 }
 
@@ -146,25 +141,10 @@ impl<M: RingMemory + Clone> ring_core::builder::BuildChannel<M> for Recording {
     type Channel<T, O: Observer> = Channel<T, O>;
 
     fn build_channel<T, O: Observer>(self, p: Parts<M, O>) -> Result<Channel<T, O>, BuildError> {
-        let (config, memory, observer) = (p.config, p.memory, p.observer);
         let life = Arc::new(Lifecycle::new(1));
-        let (g, ring_observer) = (life.consumer_group().clone(), observer.clone());
-        let factory: Box<Factory<T, O>> = Box::new(move || {
-            claim::Ring::with_seams(
-                config.capacity(),
-                g.clone(),
-                memory.clone(),
-                ring_observer.clone(),
-            )
-        });
-        let chan = Arc::new(Chan {
-            table: GrowTable::new(),
-            life,
-            config,
-            factory,
-            observer,
-        });
-        let (inner, writer) = chan.register()?;
+        let rings = ClaimRings::new(p, life.consumer_group().clone());
+        let chan = Arc::new(Chan { rings, life });
+        let (inner, writer) = chan.push_new()?;
         let reader = Reader {
             chan: chan.clone(),
             next: Vec::new(),
@@ -243,7 +223,7 @@ impl<T, O: Observer> Recorder<T, O> {
     pub fn try_clone(&self) -> Result<Self, BuildError> {
         let chan = &self.chan;
         chan.life.add_producer();
-        let (inner, writer) = match chan.register() {
+        let (inner, writer) = match chan.push_new() {
             Ok(p) => p,
             Err(e) => {
                 // (never the last: we hold a writer)
@@ -446,9 +426,7 @@ impl<T, O: Observer> Drop for Reader<T, O> {
         // now (writers may live on for long).
         if self.chan.life.drop_consumer() {
             self.chan.close();
-            for ring in self.chan.table.iter() {
-                ring.drop_pending();
-            }
+            self.chan.drop_pending();
         }
     }
 }

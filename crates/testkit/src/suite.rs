@@ -247,22 +247,7 @@ macro_rules! conformance_core {
         }
 
         /// An armed consumer's notifier is signalled by `close`.
-        fn armed_notifier_signalled(
-            close: impl FnOnce(&mut Option<family::Producer<u64>>, &mut family::Consumer<u64>),
-        ) {
-            let (tx, mut rx) = family::channel::<u64>(small(2));
-            let n = CountingNotify::default();
-            rx.set_notifier(Some(n.clone()));
-            assert!(!rx.arm(), "nothing waiting: the event loop may sleep");
-            let mut tx = Some(tx);
-            close(&mut tx, &mut rx);
-            assert!(
-                n.count() >= 1,
-                "the close did not signal the armed notifier"
-            );
-            assert!(rx.is_closed());
-            rx.disarm();
-        }
+        $crate::armed_notifier_fn!(family::Producer<u64>, family::Consumer<u64>);
 
         #[test]
         fn a_closer_signals_an_armed_notifier() {
@@ -786,6 +771,32 @@ macro_rules! conformance_basic {
                     });
                 }
             }
+        }
+    };
+}
+
+/// Defines `armed_notifier_signalled(close)` in a suite: a channel of
+/// `small(2)` from `family::channel`, its consumer armed with a
+/// `CountingNotify`, then `close(&mut Some(producer), &mut consumer)`; the
+/// notifier must have been signalled and the consumer closed. For the
+/// suites' own use (`family`, `small` and `CountingNotify` in scope).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! armed_notifier_fn {
+    ($tx:ty, $rx:ty) => {
+        fn armed_notifier_signalled(close: impl FnOnce(&mut Option<$tx>, &mut $rx)) {
+            let (tx, mut rx) = family::channel::<u64>(small(2));
+            let n = CountingNotify::default();
+            rx.set_notifier(Some(n.clone()));
+            assert!(!rx.arm(), "nothing waiting: the event loop may sleep");
+            let mut tx = Some(tx);
+            close(&mut tx, &mut rx);
+            assert!(
+                n.count() >= 1,
+                "the close did not signal the armed notifier"
+            );
+            assert!(rx.is_closed());
+            rx.disarm();
         }
     };
 }

@@ -23,9 +23,7 @@ macro_rules! conformance_recorder {
         use std::thread;
         use std::time::Duration;
         use $crate::ring_core::{RecvError, RecvTimeoutError, TryRecvError, WaitStrategy};
-        use $crate::{
-            Counted, CountingNotify, PanicOnDrop, PanicOnce, counted, let_it_block, small, watchdog,
-        };
+        use $crate::{Counted, CountingNotify, PanicOnce, counted, let_it_block, small, watchdog};
         use $f as family;
 
         fn drops() -> Arc<AtomicUsize> {
@@ -182,17 +180,10 @@ macro_rules! conformance_recorder {
         }
 
         #[test]
-        fn a_closer_wakes_a_blocked_recv() {
+        fn every_close_wakes_a_blocked_recv() {
+            // A `Closer`, a writer's close, the last writer's drop.
             blocked_recv_ends(|_, closer| closer.close());
-        }
-
-        #[test]
-        fn a_writers_close_wakes_a_blocked_recv() {
             blocked_recv_ends(|tx, _| tx.as_mut().unwrap().close());
-        }
-
-        #[test]
-        fn the_last_writers_drop_wakes_a_blocked_recv() {
             blocked_recv_ends(|tx, _| *tx = None);
         }
 
@@ -209,22 +200,7 @@ macro_rules! conformance_recorder {
             });
         }
 
-        fn armed_notifier_signalled(
-            close: impl FnOnce(&mut Option<family::Recorder<u64>>, &mut family::Reader<u64>),
-        ) {
-            let (tx, mut rx) = family::channel::<u64>(small(2));
-            let n = CountingNotify::default();
-            rx.set_notifier(Some(n.clone()));
-            assert!(!rx.arm(), "nothing waiting: the event loop may sleep");
-            let mut tx = Some(tx);
-            close(&mut tx, &mut rx);
-            assert!(
-                n.count() >= 1,
-                "the close did not signal the armed notifier"
-            );
-            assert!(rx.is_closed());
-            rx.disarm();
-        }
+        $crate::armed_notifier_fn!(family::Recorder<u64>, family::Reader<u64>);
 
         #[test]
         fn every_close_signals_an_armed_notifier() {
@@ -318,13 +294,7 @@ macro_rules! conformance_recorder {
         fn entries_go_exactly_once_when_every_handle_goes() {
             for writer_first in [false, true] {
                 let (d, tx, rx) = holding(7);
-                if writer_first {
-                    drop(tx);
-                    drop(rx);
-                } else {
-                    drop(rx);
-                    drop(tx);
-                }
+                assert!(!$crate::drop_both_catching(tx, rx, writer_first));
                 assert_eq!(n(&d), 7);
             }
         }
@@ -333,27 +303,17 @@ macro_rules! conformance_recorder {
         fn a_panicking_drop_in_the_ring_stops_no_other_drop() {
             for writer_first in [false, true] {
                 let d = drops();
-                let (mut tx, rx) = family::channel(small(2));
-                for i in 0..4 {
-                    let item = PanicOnDrop {
-                        item: counted(i, &d),
-                        panics: i == 1,
-                    };
+                let (mut tx, rx) = family::channel(small(3));
+                for item in $crate::five_with_a_panicking_drop(&d) {
                     assert!(tx.record(item).unwrap().is_none());
                 }
-                let r = catch_unwind(AssertUnwindSafe(move || {
-                    if writer_first {
-                        drop(tx);
-                        drop(rx);
-                    } else {
-                        drop(rx);
-                        drop(tx);
-                    }
-                }));
-                assert!(r.is_err(), "the panic reaches the dropping thread");
+                assert!(
+                    $crate::drop_both_catching(tx, rx, writer_first),
+                    "the panic reaches the dropping thread"
+                );
                 assert_eq!(
                     n(&d),
-                    4,
+                    5,
                     "every entry dropped once (writer first: {writer_first})"
                 );
             }

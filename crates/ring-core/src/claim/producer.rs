@@ -124,16 +124,28 @@ impl<T, O: Observer> Producer<T, O> {
             self.ring.observer.on_full();
             return Err(TrySendError::Full(value));
         }
+        // SAFETY: the stamp says the slot is free for `tail` (Acquire above).
+        unsafe { self.write_one(value) };
+        Ok(())
+    }
+
+    /// Writes `value` into the slot of the tail and publishes it.
+    ///
+    /// # Safety
+    ///
+    /// The slot of `tail` is free for this producer: its stamp said so
+    /// (Acquire), or this producer moved its entry out after claiming it.
+    #[inline(always)]
+    unsafe fn write_one(&mut self, value: T) {
         if self.fresh {
             self.first_use();
         }
         #[cfg(ring_loom)]
         self.ring.tracker.write(self.tail as usize & self.ring.mask);
-        // SAFETY: the stamp says the slot is free for `tail` (Acquire above), and
-        // only this producer writes it until it is published.
+        // SAFETY: the slot is free for `tail` (the caller's contract), and only
+        // this producer writes it until it is published.
         unsafe { (*self.ring.slot(self.tail)).write(value) };
         self.publish(1);
-        Ok(())
     }
 
     /// Records `value` without waiting for room (the flight recorder's
@@ -179,17 +191,10 @@ impl<T, O: Observer> Producer<T, O> {
             return Err(value);
         }
         let evicted = if free { None } else { self.evict() };
-        if self.fresh {
-            self.first_use();
-        }
-        #[cfg(ring_loom)]
-        self.ring.tracker.write(self.tail as usize & self.ring.mask);
         // SAFETY: the slot is free for `tail`: its stamp said so (Acquire in
         // `is_free`), or `evict` moved its entry out after claiming it by the
-        // head CAS, or saw a consumer give it back (Acquire); only this
-        // producer writes it until it is published.
-        unsafe { (*self.ring.slot(self.tail)).write(value) };
-        self.publish(1);
+        // head CAS, or saw a consumer give it back (Acquire).
+        unsafe { self.write_one(value) };
         Ok(evicted)
     }
 
