@@ -53,6 +53,7 @@
 //! |---|---|
 //! | [`raw`] | the single-consumer index protocol with trust policies: the only copy of the index arithmetic |
 //! | [`claim`] | the multi-consumer claim ring (per-slot stamps) |
+//! | [`bytes`] | byte records framed in a byte ring: `ByteWriter`, `ByteGrant`, `ByteRecord`, the framing in [`bytes::frame`] |
 //! | [`lifecycle`] | the channel lifecycle: closed flag, handle counts, who wakes whom on close |
 //! | [`endpoint`] | the endpoint API written once: `producer_api!`, `consumer_api!`, generic iterators |
 //! | [`builder`] | the one `Builder` and the `BuildChannel` trait families implement |
@@ -85,6 +86,7 @@
 extern crate alloc;
 
 pub mod builder;
+pub mod bytes;
 #[cfg(feature = "std")]
 pub mod claim;
 mod config;
