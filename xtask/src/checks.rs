@@ -172,8 +172,8 @@ pub(crate) fn miri(quick: bool) -> Outcome {
         &args,
         &[("MIRIFLAGS", &tree), ("CARGO_TARGET_DIR", "target/miri")],
     );
-    // The conformance suite (every family, through the umbrella), under both
-    // borrow models: about 20 s each.
+    // The conformance suites (every family, the byte records' own suite too,
+    // through the umbrella), under both borrow models.
     let conformance = [
         "+nightly",
         "miri",
@@ -182,6 +182,8 @@ pub(crate) fn miri(quick: bool) -> Outcome {
         "ringmpsc",
         "--test",
         "conformance",
+        "--test",
+        "conformance_bytes",
     ];
     for flags in [base, tree.as_str()] {
         ok &= run(

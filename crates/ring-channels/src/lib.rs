@@ -10,6 +10,7 @@
 //! | [`mpsc`] | one SPSC ring per producer, one shared doorbell | `Clone`: registers a ring | not `Clone` |
 //! | [`spmc`] | one multi-consumer claim ring ([`ring_core::claim`]) | not `Clone` | `Clone` (up to `max_consumers`) |
 //! | [`mpmc`] | one claim ring per producer, work-stealing consumers | `Clone` | `Clone` (up to `max_consumers`) |
+//! | [`bytes`] | one framed byte ring per producer (variable-length records, in place), one shared doorbell | `Clone`: registers a ring | not `Clone` |
 //!
 //! ## Guarantees
 //!
@@ -91,6 +92,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod bytes;
 pub mod claim_producer;
 pub mod mpmc;
 pub mod mpsc;

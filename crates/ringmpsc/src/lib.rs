@@ -8,6 +8,7 @@
 //! | [`primitives`] | `ring-core` | always | the SPSC ring, `Config`, errors, `WaitStrategy`, the seams |
 //! | [`spsc`] | `ring-core` | always | the SPSC channel family: the core ring, zero overhead |
 //! | [`mpsc`], [`spmc`], [`mpmc`], [`channels`] | `ring-channels` | `channels` | MPSC by ring decomposition, SPMC and MPMC on the claim ring |
+//! | [`bytes`] | `ring-channels` | `channels` | variable-length byte records framed in byte rings, read and written in place (MPSC) |
 //! | [`wait`] | `ring-wait` | `wait` | `EventNotifier` (eventfd), `EventLoop`, `Waiter`, `Backoff`, `WaitStrategy` |
 //! | [`pool`] | `ring-pool` | `pool` | `BufferPool`: zero-copy large messages through any ring |
 //! | [`metrics`] | `ring-metrics` | `metrics` | `Metrics`: counters and commit-to-consume latency |
@@ -85,6 +86,14 @@ pub mod spmc {
 pub mod mpmc {
     #[doc(inline)]
     pub use ring_channels::mpmc::*;
+}
+
+/// Byte records: variable-length records framed in one byte ring per
+/// producer, written and read in place (`ring-channels`).
+#[cfg(feature = "channels")]
+pub mod bytes {
+    #[doc(inline)]
+    pub use ring_channels::bytes::*;
 }
 
 /// Waiting and readiness (`ring-wait`): eventfd notifier, event loop, backoff.

@@ -29,6 +29,18 @@ macro_rules! send_error {
                 max: usize,
             },
         }
+
+        impl $name {
+            /// True for `Closed`.
+            pub fn is_closed(&self) -> bool {
+                matches!(self, $name::Closed)
+            }
+
+            /// True for `TooLarge`.
+            pub fn is_too_large(&self) -> bool {
+                matches!(self, $name::TooLarge { .. })
+            }
+        }
     };
 }
 
@@ -44,6 +56,9 @@ send_error! {
     /// w.try_send(&[0; 8]).unwrap();
     /// w.try_send(&[0; 8]).unwrap();
     /// assert_eq!(w.try_send(&[0; 8]), Err(TrySendError::Full));
+    /// assert!(w.try_send(&[0; 9]).unwrap_err().is_too_large());
+    /// drop(_rx);
+    /// assert!(w.try_send(&[0; 8]).unwrap_err().is_closed());
     /// ```
     TrySendError {
         /// The ring has no room for the record now.
@@ -66,6 +81,9 @@ send_error! {
     /// w.try_send(&[0; 8]).unwrap();
     /// let brief = WaitStrategy::TimedBlocking(Duration::from_millis(1));
     /// assert_eq!(w.send_with(&[0; 8], brief), Err(SendTimeoutError::Timeout));
+    /// assert!(w.send_with(&[0; 9], brief).unwrap_err().is_too_large());
+    /// drop(_rx);
+    /// assert!(w.send_with(&[0; 8], brief).unwrap_err().is_closed());
     /// ```
     SendTimeoutError {
         /// No room appeared before the deadline (only under `TimedBlocking`).
@@ -81,7 +99,8 @@ send_error! {
     ///
     /// ```
     /// use ring_core::bytes::{SendError, SendTimeoutError};
-    /// assert_eq!(SendError::from(SendTimeoutError::Closed), SendError::Closed);
+    /// let e = SendError::from(SendTimeoutError::Closed);
+    /// assert!(e.is_closed() && !e.is_too_large());
     /// ```
     SendError {}
 }

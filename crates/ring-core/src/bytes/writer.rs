@@ -280,10 +280,13 @@ impl<O: Observer> ByteWriter<O> {
         strategy: WaitStrategy,
         closed: impl Fn() -> bool,
     ) -> Result<ByteGrant<'_, O>, SendTimeoutError> {
+        let max = self.max;
+        if len > max {
+            return Err(SendTimeoutError::TooLarge { len, max });
+        }
         if !self.zeroed {
             self.zero_free();
         }
-        let max = self.max;
         let polled = wait::wait_until(&mut self.ring, strategy, |ring| {
             if closed() {
                 return Some(Err(SendTimeoutError::Closed));
@@ -346,7 +349,31 @@ impl<O: Observer> ByteWriter<O> {
         record: &[u8],
         strategy: WaitStrategy,
     ) -> Result<(), SendTimeoutError> {
-        let mut g = self.reserve_with(record.len(), strategy)?;
+        self.send_with_check(record, strategy, || false)
+    }
+
+    /// Copies `record` into the ring, waiting per `strategy` for room, with
+    /// the extra close check of [`reserve_with_check`](Self::reserve_with_check).
+    ///
+    /// # Errors
+    ///
+    /// As [`reserve_with_check`](Self::reserve_with_check).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{WaitStrategy, bytes::SendTimeoutError};
+    /// let (mut w, _rx) = ring_core::bytes::ring(ring_core::Config::default());
+    /// let r = w.send_with_check(b"x", WaitStrategy::Blocking, || true);
+    /// assert_eq!(r, Err(SendTimeoutError::Closed));
+    /// ```
+    pub fn send_with_check(
+        &mut self,
+        record: &[u8],
+        strategy: WaitStrategy,
+        closed: impl Fn() -> bool,
+    ) -> Result<(), SendTimeoutError> {
+        let mut g = self.reserve_with_check(record.len(), strategy, closed)?;
         g.copy_from_slice(record);
         g.commit();
         Ok(())
