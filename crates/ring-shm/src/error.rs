@@ -74,6 +74,16 @@ pub enum ShmError {
         /// Version this build writes and reads.
         expected: u32,
     },
+    /// The ring holds another kind of slots than the handle expects: a byte
+    /// ring attached as a ring of items, or the other way round
+    /// ([`RingKind::word`](crate::RingKind::word) values).
+    #[error("ring kind {found}, expected {expected}")]
+    Kind {
+        /// Kind recorded in the file.
+        found: u32,
+        /// Kind of the ring being attached.
+        expected: u32,
+    },
     /// The ring's element size differs from `size_of::<T>()`.
     #[error("element size {found}, expected {expected}")]
     ElementSize {

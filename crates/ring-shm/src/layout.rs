@@ -2,7 +2,8 @@
 //! pointer and a length, so miri runs it over heap buffers).
 //!
 //! ```text
-//! offset 0            identification header (IdHeader, 128 bytes)
+//! offset 0            identification header (IdHeader, 128 bytes; its `kind`
+//!                     says what the slots hold: items or byte records)
 //! offset 128          ring-core's RingHeader (384 bytes: producer line,
 //!                     consumer line, cold line with close flags and doorbells)
 //! offset slots_offset capacity * size_of::<T>() bytes of slots
@@ -22,8 +23,46 @@ use crate::error::ShmError;
 /// `b"ringshm\0"` as a little-endian `u64`: the first eight bytes of a ring.
 pub const MAGIC: u64 = u64::from_le_bytes(*b"ringshm\0");
 
-/// Version of the layout described here; bumped on any change to its bytes.
-pub const LAYOUT_VERSION: u32 = 1;
+/// Version of the layout described here; bumped on any change to its bytes
+/// (2: the `kind` word, so a byte ring is never attached as a ring of items
+/// or the other way round).
+pub const LAYOUT_VERSION: u32 = 2;
+
+/// What a shared ring's slots hold (the `kind` word of the identification
+/// header, checked by every attach).
+///
+/// # Examples
+///
+/// ```
+/// use ring_shm::{RingKind, ShmLayout};
+/// assert_eq!(ShmLayout::new::<u64>(4)?.kind(), RingKind::Items);
+/// assert_eq!(ShmLayout::bytes(6)?.kind(), RingKind::Bytes);
+/// # Ok::<(), ring_shm::ShmError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RingKind {
+    /// Items of one `ShmSafe` type, one per slot ([`SharedRing`](crate::SharedRing)).
+    Items,
+    /// Byte records framed in `u8` slots ([`SharedByteRing`](crate::SharedByteRing)).
+    Bytes,
+}
+
+impl RingKind {
+    /// The value of the header's `kind` word.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(ring_shm::RingKind::Bytes.word(), 1);
+    /// ```
+    pub const fn word(self) -> u32 {
+        match self {
+            RingKind::Items => 0,
+            RingKind::Bytes => 1,
+        }
+    }
+}
 
 /// Size (and alignment) of the identification header: 128 bytes (larger
 /// only in loom model builds, whose atomics are larger).
@@ -51,7 +90,8 @@ pub(crate) struct IdHeader {
     pub(crate) ring_offset: AtomicU64,
     pub(crate) slots_offset: AtomicU64,
     pub(crate) creator_pid: AtomicU32,
-    pub(crate) _reserved0: AtomicU32,
+    /// [`RingKind::word`]: what the slots hold.
+    pub(crate) kind: AtomicU32,
     pub(crate) generation: AtomicU64,
     /// Producer claim word: 0 free, otherwise the claimant's pid.
     pub(crate) producer_pid: AtomicU32,
@@ -77,6 +117,7 @@ pub(crate) struct IdHeader {
 const _: () = {
     assert!(ID_HEADER_SIZE == 128);
     assert!(align_of::<IdHeader>() == 128);
+    assert!(core::mem::offset_of!(IdHeader, kind) == 60);
     assert!(core::mem::offset_of!(IdHeader, generation) == 64);
     assert!(core::mem::offset_of!(IdHeader, producer_pid) == 72);
     assert!(core::mem::offset_of!(IdHeader, producer_heartbeat) == 96);
@@ -103,6 +144,7 @@ const _: () = {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ShmLayout {
+    kind: RingKind,
     ring_bits: u32,
     capacity: usize,
     elem_size: usize,
@@ -126,10 +168,22 @@ impl ShmLayout {
     /// [`ring_core::MAX_RING_BITS`], the size overflows, or `T`'s alignment
     /// exceeds a page ([`MAX_ELEM_ALIGN`]).
     pub fn new<T>(ring_bits: u32) -> Result<ShmLayout, ShmError> {
-        Self::compute(ring_bits, size_of::<T>(), align_of::<T>())
+        Self::compute(RingKind::Items, ring_bits, size_of::<T>(), align_of::<T>())
+    }
+
+    /// The layout of a byte ring of `2^ring_bits` bytes (slots of `u8`,
+    /// [`RingKind::Bytes`]).
+    ///
+    /// # Errors
+    ///
+    /// [`ShmError::TooLarge`] if `ring_bits` exceeds
+    /// [`ring_core::MAX_RING_BITS`].
+    pub fn bytes(ring_bits: u32) -> Result<ShmLayout, ShmError> {
+        Self::compute(RingKind::Bytes, ring_bits, 1, 1)
     }
 
     pub(crate) fn compute(
+        kind: RingKind,
         ring_bits: u32,
         elem_size: usize,
         elem_align: usize,
@@ -159,6 +213,7 @@ impl ShmLayout {
             .filter(|&t| t <= isize::MAX as usize && (t as u64) <= i64::MAX as u64)
             .ok_or(too_large)?;
         Ok(ShmLayout {
+            kind,
             ring_bits,
             capacity,
             elem_size,
@@ -167,6 +222,11 @@ impl ShmLayout {
             slots_offset,
             total_size,
         })
+    }
+
+    /// What the slots hold.
+    pub fn kind(&self) -> RingKind {
+        self.kind
     }
 
     /// `log2` of the capacity.
@@ -219,6 +279,7 @@ pub(crate) struct IdSnapshot {
     pub(crate) ring_offset: u64,
     pub(crate) slots_offset: u64,
     pub(crate) creator_pid: u32,
+    pub(crate) kind: u32,
     pub(crate) generation: u64,
 }
 
@@ -238,6 +299,7 @@ impl IdHeader {
             ring_offset: self.ring_offset.load(Ordering::Relaxed),
             slots_offset: self.slots_offset.load(Ordering::Relaxed),
             creator_pid: self.creator_pid.load(Ordering::Relaxed),
+            kind: self.kind.load(Ordering::Relaxed),
             generation: self.generation.load(Ordering::Relaxed),
         }
     }
@@ -255,7 +317,7 @@ impl IdHeader {
             ring_offset: AtomicU64::new(layout.ring_offset as u64),
             slots_offset: AtomicU64::new(layout.slots_offset as u64),
             creator_pid: AtomicU32::new(creator_pid),
-            _reserved0: AtomicU32::new(0),
+            kind: AtomicU32::new(layout.kind.word()),
             generation: AtomicU64::new(generation),
             producer_pid: AtomicU32::new(0),
             consumer_pid: AtomicU32::new(0),
@@ -309,8 +371,7 @@ pub(crate) unsafe fn init(
 pub(crate) unsafe fn validate(
     base: NonNull<u8>,
     len: usize,
-    elem_size: usize,
-    elem_align: usize,
+    expected: ShmLayout,
 ) -> Result<ShmLayout, ShmError> {
     if len < ID_HEADER_SIZE {
         return Err(ShmError::Truncated {
@@ -322,7 +383,7 @@ pub(crate) unsafe fn validate(
     // valid `IdHeader` (all atomics), and it is only accessed through atomics.
     let id = unsafe { base.cast::<IdHeader>().as_ref() };
     let s = id.snapshot();
-    check_snapshot(&s, len as u64, elem_size, elem_align).and_then(|layout| {
+    check_snapshot(&s, len as u64, expected).and_then(|layout| {
         // SAFETY: `check_snapshot` verified that `len` == the layout's total
         // size, so the ring header lies inside the region, and it is aligned
         // (128 from an aligned base).
@@ -331,13 +392,15 @@ pub(crate) unsafe fn validate(
     })
 }
 
-/// The pure part of [`validate`]: a snapshot against `T` and the file size.
+/// The pure part of [`validate`]: a snapshot against what the caller expects
+/// (the kind and element of `expected`; its capacity is ignored: the file
+/// says it) and the file size.
 pub(crate) fn check_snapshot(
     s: &IdSnapshot,
     file_len: u64,
-    elem_size: usize,
-    elem_align: usize,
+    expected: ShmLayout,
 ) -> Result<ShmLayout, ShmError> {
+    let (elem_size, elem_align) = (expected.elem_size, expected.elem_align);
     if s.magic != MAGIC {
         return Err(ShmError::BadMagic { found: s.magic });
     }
@@ -345,6 +408,12 @@ pub(crate) fn check_snapshot(
         return Err(ShmError::Version {
             found: s.layout_version,
             expected: LAYOUT_VERSION,
+        });
+    }
+    if s.kind != expected.kind.word() {
+        return Err(ShmError::Kind {
+            found: s.kind,
+            expected: expected.kind.word(),
         });
     }
     if s.elem_size as usize != elem_size || elem_size > u32::MAX as usize {
@@ -365,7 +434,7 @@ pub(crate) fn check_snapshot(
             ring_bits: s.ring_bits,
         });
     }
-    let layout = ShmLayout::compute(s.ring_bits, elem_size, elem_align)?;
+    let layout = ShmLayout::compute(expected.kind, s.ring_bits, elem_size, elem_align)?;
     let fields = [
         ("ring_offset", s.ring_offset, layout.ring_offset),
         ("slots_offset", s.slots_offset, layout.slots_offset),
@@ -444,7 +513,7 @@ mod tests {
         ));
         if usize::BITS == 64 {
             assert!(matches!(
-                ShmLayout::compute(32, usize::MAX / 2, 1),
+                ShmLayout::compute(RingKind::Items, 32, usize::MAX / 2, 1),
                 Err(ShmError::TooLarge { .. })
             ));
         }
@@ -458,12 +527,20 @@ mod tests {
 
     type Case = (fn(&mut IdSnapshot), fn(&ShmError) -> bool);
 
+    fn u32_ring() -> ShmLayout {
+        ShmLayout::new::<u32>(4).unwrap()
+    }
+
     #[test]
     fn each_field_has_its_error() {
         let len = good().total_size;
-        assert!(check_snapshot(&good(), len, 4, 4).is_ok());
-        let cases: [Case; 9] = [
+        assert!(check_snapshot(&good(), len, u32_ring()).is_ok());
+        let cases: [Case; 10] = [
             (|s| s.magic ^= 1, |e| matches!(e, ShmError::BadMagic { .. })),
+            (
+                |s| s.kind = RingKind::Bytes.word(),
+                |e| matches!(e, ShmError::Kind { found: 1, expected: 0 }),
+            ),
             (
                 |s| s.layout_version = 9,
                 |e| matches!(e, ShmError::Version { found: 9, .. }),
@@ -532,11 +609,11 @@ mod tests {
         for (i, (mutate, expect)) in cases.iter().enumerate() {
             let mut s = good();
             mutate(&mut s);
-            let e = check_snapshot(&s, len, 4, 4).unwrap_err();
+            let e = check_snapshot(&s, len, u32_ring()).unwrap_err();
             assert!(expect(&e), "case {i}: {e:?}");
         }
         assert!(matches!(
-            check_snapshot(&good(), len - 1, 4, 4),
+            check_snapshot(&good(), len - 1, u32_ring()),
             Err(ShmError::SizeMismatch { .. })
         ));
     }

@@ -137,7 +137,7 @@ linux_only! {
     mod ring;
     pub use consumer::SharedConsumer;
     pub use error::ShmError;
-    pub use layout::{ID_HEADER_SIZE, LAYOUT_VERSION, MAGIC, MAX_ELEM_ALIGN, ShmLayout};
+    pub use layout::{ID_HEADER_SIZE, LAYOUT_VERSION, MAGIC, MAX_ELEM_ALIGN, RingKind, ShmLayout};
     pub use liveness::{DEFAULT_HEARTBEAT_TIMEOUT, DEFAULT_LIVENESS_INTERVAL};
     pub use producer::{Reservation, SharedProducer};
     pub use region::ShmImage;

@@ -103,11 +103,12 @@ impl Region {
         unsafe { self.base.cast::<IdHeader>().as_ref() }
     }
 
-    /// Checks the region as a ring of `T`.
-    pub(crate) fn validate<T>(&self) -> Result<ShmLayout, ShmError> {
+    /// Checks the region as a ring of `expected`'s kind and element (any
+    /// capacity: the header says it).
+    pub(crate) fn validate(&self, expected: ShmLayout) -> Result<ShmLayout, ShmError> {
         // SAFETY: `base` is aligned to MAX_ELEM_ALIGN >= 128 (the `Region` invariant)
         // and valid for `len` bytes while `self` lives.
-        unsafe { layout::validate(self.base, self.len, size_of::<T>(), align_of::<T>()) }
+        unsafe { layout::validate(self.base, self.len, expected) }
     }
 }
 
@@ -312,7 +313,7 @@ impl ShmImage {
     /// # Ok::<(), ring_shm::ShmError>(())
     /// ```
     pub fn validate<T: ShmSafe>(&self) -> Result<ShmLayout, ShmError> {
-        self.region.validate::<T>()
+        self.region.validate(ShmLayout::new::<T>(0)?)
     }
 
     /// Validates the image and takes its producer role.

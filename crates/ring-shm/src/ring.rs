@@ -191,7 +191,7 @@ impl<T: ShmSafe> SharedRing<T> {
             file: len,
         })?;
         let region = map(&file, map_len)?;
-        let layout = region.validate::<T>()?;
+        let layout = region.validate(ShmLayout::new::<T>(0)?)?;
         Ok(SharedRing {
             region: Arc::new(region),
             file,

@@ -242,8 +242,15 @@ fn validation_errors_on_images() {
     ));
     assert!(matches!(check(&|b| b[0] = b'R'), ShmError::BadMagic { .. }));
     assert!(matches!(
-        check(&|b| b[8] = 2),
-        ShmError::Version { found: 2, .. }
+        check(&|b| b[8] = 1),
+        ShmError::Version { found: 1, .. }
+    ));
+    assert!(matches!(
+        check(&|b| b[60] = 1),
+        ShmError::Kind {
+            found: 1,
+            expected: 0
+        }
     ));
     assert!(matches!(
         check(&|b| b[12] = 8),
