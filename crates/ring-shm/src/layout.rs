@@ -428,7 +428,12 @@ pub(crate) fn check_snapshot(
             expected: elem_align as u32,
         });
     }
-    if s.ring_bits > MAX_RING_BITS || s.capacity != 1u64 << s.ring_bits {
+    // A byte ring holds at least ring-core's smallest framing ring.
+    let min_bits = match expected.kind {
+        RingKind::Items => 0,
+        RingKind::Bytes => ring_core::bytes::frame::MIN_CAPACITY.trailing_zeros(),
+    };
+    if s.ring_bits > MAX_RING_BITS || s.ring_bits < min_bits || s.capacity != 1u64 << s.ring_bits {
         return Err(ShmError::Capacity {
             capacity: s.capacity,
             ring_bits: s.ring_bits,

@@ -126,6 +126,7 @@ macro_rules! linux_only {
 }
 
 linux_only! {
+    mod bytes;
     mod consumer;
     mod error;
     pub mod fd_passing;
@@ -135,6 +136,7 @@ linux_only! {
     mod producer;
     mod region;
     mod ring;
+    pub use bytes::{SharedByteConsumer, SharedByteGrant, SharedByteProducer, SharedByteRing};
     pub use consumer::SharedConsumer;
     pub use error::ShmError;
     pub use layout::{ID_HEADER_SIZE, LAYOUT_VERSION, MAGIC, MAX_ELEM_ALIGN, RingKind, ShmLayout};

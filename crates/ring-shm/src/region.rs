@@ -10,7 +10,7 @@ use ring_core::sync::Arc;
 
 use crate::error::ShmError;
 use crate::layout::{self, ID_HEADER_SIZE, IdHeader, MAX_ELEM_ALIGN, ShmLayout};
-use crate::{SharedConsumer, SharedProducer, ShmSafe};
+use crate::{SharedByteConsumer, SharedByteProducer, SharedConsumer, SharedProducer, ShmSafe};
 
 enum Backing {
     Mapped(#[allow(dead_code)] memmap2::MmapRaw), // reason: kept only to unmap on drop
@@ -158,14 +158,41 @@ impl ShmImage {
     ///
     /// [`ShmError::TooLarge`] if the ring cannot be laid out or allocated.
     pub fn new<T: ShmSafe>(config: Config) -> Result<ShmImage, ShmError> {
-        let layout = ShmLayout::new::<T>(config.ring_bits())?;
+        Self::with_layout(ShmLayout::new::<T>(config.ring_bits())?)
+    }
+
+    /// A fresh byte ring of `config.capacity()` bytes (at least 32),
+    /// initialised as [`SharedByteRing::create`](crate::SharedByteRing::create)
+    /// does; take its roles with [`byte_producer`](Self::byte_producer) and
+    /// [`byte_consumer`](Self::byte_consumer).
+    ///
+    /// # Errors
+    ///
+    /// [`ShmError::TooLarge`] if the ring cannot be laid out or allocated.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new_bytes(ring_core::Config::default().with_ring_bits(2))?;
+    /// assert_eq!(image.validate_bytes()?.capacity(), 32);
+    /// assert!(image.validate::<u8>().is_err()); // not a ring of items
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn new_bytes(config: Config) -> Result<ShmImage, ShmError> {
+        Self::with_layout(ShmLayout::bytes(
+            ring_core::bytes::byte_config(config).ring_bits(),
+        )?)
+    }
+
+    fn with_layout(layout: ShmLayout) -> Result<ShmImage, ShmError> {
         let region = Region::heap(layout.total_size()).ok_or(ShmError::TooLarge {
             ring_bits: layout.ring_bits(),
             elem_size: layout.elem_size(),
             elem_align: layout.elem_align(),
         })?;
         // SAFETY: a fresh, zeroed heap region of the layout's total size, aligned to
-        // MAX_ELEM_ALIGN (so to 128 and to `T`'s alignment); no one else sees it yet.
+        // MAX_ELEM_ALIGN (so to 128 and to the element's alignment); no one else
+        // sees it yet.
         unsafe {
             layout::init(
                 region.base(),
@@ -314,6 +341,59 @@ impl ShmImage {
     /// ```
     pub fn validate<T: ShmSafe>(&self) -> Result<ShmLayout, ShmError> {
         self.region.validate(ShmLayout::new::<T>(0)?)
+    }
+
+    /// Validates the image as a byte ring, as
+    /// [`SharedByteRing::attach`](crate::SharedByteRing::attach) does (minus
+    /// the file checks).
+    ///
+    /// # Errors
+    ///
+    /// The first mismatch, as its [`ShmError`] variant.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+    /// assert!(matches!(image.validate_bytes(), Err(ring_shm::ShmError::Kind { .. })));
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn validate_bytes(&self) -> Result<ShmLayout, ShmError> {
+        self.region.validate(crate::bytes::expected_layout()?)
+    }
+
+    /// Validates the image as a byte ring and takes its producer role.
+    ///
+    /// # Errors
+    ///
+    /// As [`producer`](Self::producer).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new_bytes(ring_core::Config::default())?;
+    /// image.byte_producer()?.try_send(b"x").unwrap();
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn byte_producer(&self) -> Result<SharedByteProducer, ShmError> {
+        SharedByteProducer::claim(self.region.clone(), self.validate_bytes()?)
+    }
+
+    /// Validates the image as a byte ring and takes its consumer role.
+    ///
+    /// # Errors
+    ///
+    /// As [`producer`](Self::producer).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new_bytes(ring_core::Config::default())?;
+    /// assert!(image.byte_consumer()?.try_recv().is_err());
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn byte_consumer(&self) -> Result<SharedByteConsumer, ShmError> {
+        SharedByteConsumer::claim(self.region.clone(), self.validate_bytes()?)
     }
 
     /// Validates the image and takes its producer role.

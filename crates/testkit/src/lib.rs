@@ -35,7 +35,7 @@
 mod suite;
 mod suite_bytes;
 
-pub use suite_bytes::{STAMP_MIN, check_stamped, lengths, stamped_record};
+pub use suite_bytes::{STAMP_MIN, check_stamped, lengths, stamped_record, xorshift};
 
 pub use ring_core;
 

@@ -20,12 +20,9 @@ pub fn stamped_record(producer: u32, seq: u64, len: usize) -> Vec<u8> {
     let mut r = Vec::with_capacity(len);
     r.extend_from_slice(&producer.to_le_bytes());
     r.extend_from_slice(&seq.to_le_bytes());
-    let mut x = seq.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ u64::from(producer);
+    let mut next = xorshift(seq.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ u64::from(producer));
     while r.len() < len - 4 {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        r.push(x as u8);
+        r.push(next() as u8);
     }
     let sum = checksum(&r);
     r.extend_from_slice(&sum.to_le_bytes());
@@ -72,13 +69,30 @@ pub fn check_stamped(record: &[u8]) -> Option<(u32, u64)> {
 /// assert!(v.iter().all(|&n| (16..=300).contains(&n)));
 /// ```
 pub fn lengths(seed: u64, min: usize, max: usize) -> impl Iterator<Item = usize> {
-    let mut x = seed | 1;
-    core::iter::from_fn(move || {
+    let mut next = xorshift(seed);
+    core::iter::from_fn(move || Some(min + (next() % (max - min + 1) as u64) as usize))
+}
+
+/// A deterministic pseudo-random generator (xorshift64) for tests and
+/// small fuzz loops: each call returns the next value (a zero seed is
+/// taken as 1).
+///
+/// # Examples
+///
+/// ```
+/// let mut rnd = ringmpsc_testkit::xorshift(7);
+/// let (a, b) = (rnd(), rnd());
+/// assert_ne!(a, b);
+/// assert_eq!(ringmpsc_testkit::xorshift(7)(), a);
+/// ```
+pub fn xorshift(seed: u64) -> impl FnMut() -> u64 {
+    let mut x = seed.max(1);
+    move || {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
-        Some(min + (x % (max - min + 1) as u64) as usize)
-    })
+        x
+    }
 }
 
 /// The tests of the byte-record family: records in order exactly once,

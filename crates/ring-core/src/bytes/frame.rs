@@ -188,17 +188,25 @@ fn encode(len: usize, kind: u32) -> [u8; HEADER] {
 /// padding frame first, if any) and publishes the frame with one tail
 /// store, waking the consumer if it sleeps.
 ///
+/// # Panics
+///
+/// If `n > plan.len()` (before anything is written).
+///
 /// # Safety
 ///
 /// - `plan` was made by [`plan`] for this producer's current tail and
 ///   capacity, and `plan.need() <=` [`RawProducer::free_cached`] (the
 ///   room is vacant and only this producer writes it);
-/// - `n <= plan.len()`;
 /// - the `n` payload bytes (from [`payload`]) were written, or the slot
 ///   memory was initialised when the ring was made (every byte of a byte
 ///   ring must be initialised memory: the consumer reads them as `u8`).
 pub unsafe fn publish<P: Policy>(raw: &mut RawProducer<u8, P>, plan: Plan, n: usize) {
-    debug_assert!(n <= plan.len && plan.need() <= raw.free_cached());
+    assert!(
+        n <= plan.len,
+        "commit_len({n}) exceeds the {} reserved bytes",
+        plan.len
+    );
+    debug_assert!(plan.need() <= raw.free_cached());
     if plan.pad > 0 {
         let p = raw.slots_for_write(0, HEADER).cast::<[u8; HEADER]>();
         // SAFETY: the padding frame's header: 8 vacant bytes at the tail, inside
@@ -346,4 +354,35 @@ pub unsafe fn read<P: Policy>(
         len,
         end: start + footprint(len),
     })
+}
+
+/// Records committed now (walks their headers from the consumer's head;
+/// stops at the first frame [`read`] refuses). For status queries on the
+/// consumer's own thread.
+///
+/// # Examples
+///
+/// ```
+/// use ring_core::bytes::{self, frame};
+/// let (mut w, rx) = bytes::ring(ring_core::Config::default());
+/// w.try_send(b"a").unwrap();
+/// w.try_send(b"").unwrap();
+/// assert_eq!(frame::count(ring_core::bytes::raw_consumer(&rx)), 2);
+/// ```
+pub fn count<P: Policy>(raw: &RawConsumer<u8, P>) -> usize {
+    let avail = raw.refresh().unwrap_or(0);
+    let (mut at, mut n) = (0, 0);
+    while at < avail {
+        // SAFETY: `at` is a frame boundary below `avail`, the committed count the
+        // refresh above returned; nothing is released meanwhile (`&` of the only
+        // consumer, on its thread).
+        match unsafe { read(raw, at, avail) } {
+            Ok(f) => {
+                at = f.end;
+                n += 1;
+            }
+            Err(_) => break,
+        }
+    }
+    n
 }

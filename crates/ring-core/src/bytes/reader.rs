@@ -207,19 +207,18 @@ pub fn consume_up_to<O: Observer>(
 /// assert_eq!(bytes::records(&rx), 1);
 /// ```
 pub fn records<O: Observer>(rx: &spsc::Consumer<u8, O>) -> usize {
-    let avail = rx.raw.refresh().unwrap_or(0);
-    let (mut at, mut n) = (0, 0);
-    while at < avail {
-        // SAFETY: `at` is a frame boundary below `avail`, the committed count the
-        // refresh above returned; nothing is released meanwhile (`&self` of the
-        // only consumer).
-        match unsafe { frame::read(&rx.raw, at, avail) } {
-            Ok(f) => {
-                at = f.end;
-                n += 1;
-            }
-            Err(_) => break,
-        }
-    }
-    n
+    frame::count(&rx.raw)
+}
+
+/// The raw consumer side of an SPSC consumer of `u8`s, for the functions
+/// of [`frame`] that only look (such as [`frame::count`]).
+///
+/// # Examples
+///
+/// ```
+/// let (_w, rx) = ring_core::bytes::ring(ring_core::Config::default());
+/// assert_eq!(ring_core::bytes::raw_consumer(&rx).head(), 0);
+/// ```
+pub fn raw_consumer<O: Observer>(rx: &spsc::Consumer<u8, O>) -> &crate::raw::RawConsumer<u8> {
+    &rx.raw
 }

@@ -444,7 +444,7 @@ impl<O: Observer> ByteGrant<'_, O> {
     ///
     /// # Panics
     ///
-    /// If `n` exceeds the reserved length.
+    /// If `n` exceeds the reserved length (nothing is published).
     ///
     /// # Examples
     ///
@@ -461,11 +461,6 @@ impl<O: Observer> ByteGrant<'_, O> {
     /// assert_eq!(&*ring_core::bytes::try_recv(&mut rx).unwrap(), b"id=42");
     /// ```
     pub fn commit_len(self, n: usize) {
-        assert!(
-            n <= self.plan.len(),
-            "ByteGrant::commit_len({n}) exceeds the {} reserved bytes",
-            self.plan.len()
-        );
         let ring = &mut self.writer.ring;
         let pos = ring
             .raw
@@ -474,7 +469,7 @@ impl<O: Observer> ByteGrant<'_, O> {
         ring.observer.before_commit(pos, 1);
         // SAFETY: the plan was made by `poll` for this tail and capacity, with
         // `need() <=` the free count, and nothing was published since (the grant
-        // borrows the writer); `n <= len` (asserted); every byte of the ring is
+        // borrows the writer); `publish` asserts `n <= len`; every byte of the ring is
         // initialised (zeroed at the first reserve, written since).
         unsafe { frame::publish(&mut ring.raw, self.plan, n) };
         ring.observer.on_commit(pos, 1);
