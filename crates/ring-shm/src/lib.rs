@@ -6,6 +6,10 @@
 //! another process. Linux only; on other targets the crate holds only the
 //! [`ShmSafe`] trait.
 //!
+//! [`SharedByteRing`] does the same for variable-length byte records
+//! (ring-core's framing, `ring_core::bytes`): its consumer checks every frame
+//! header before it copies a record out.
+//!
 //! There is no second copy of the ring protocol here: the mapping holds
 //! ring-core's [`RingHeader`](ring_core::RingHeader) after an identification
 //! header, and the handles are ring-core's raw producer and consumer with the
