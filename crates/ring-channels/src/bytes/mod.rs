@@ -60,7 +60,7 @@ use ring_core::{
     Config, Heap, Observer, RecvError, RecvTimeoutError, RingMemory, TryRecvError, WaitStrategy,
 };
 
-use crate::mpsc::{self, Mpsc, Registration};
+use crate::mpsc::{self, Chan, Mpsc, Registration};
 
 mod consumer;
 mod producer;

@@ -61,9 +61,10 @@ impl<O: Observer> ByteProducer<O> {
     /// # Ok::<(), ring_core::spsc::BuildError>(())
     /// ```
     pub fn try_clone(&self) -> Result<Self, BuildError> {
-        Ok(Self::framed(
-            self.chan.register(self.ring.observer().clone())?,
-        ))
+        Ok(Self::framed(Chan::register(
+            &self.chan,
+            self.ring.observer().clone(),
+        )?))
     }
 
     /// The largest record length accepted: at least a quarter of the

@@ -109,15 +109,16 @@ impl<T, O: Observer> Chan<T, O> {
     /// the producer (its ring and its hold on the channel). The
     /// ring of a channel that is closed is never registered (it goes with
     /// the producer, no memory kept for the channel's life) and is closed, so
-    /// its sends get `Closed`.
-    pub(crate) fn register(self: &Arc<Self>, observer: O) -> Result<Producer<T, O>, BuildError> {
-        let (ring, ring_rx) = (self.factory)(observer)?;
-        self.life.add_producer();
+    /// its sends get `Closed`. (An associated function: loom's `Arc` cannot
+    /// be a method receiver.)
+    pub(crate) fn register(chan: &Arc<Self>, observer: O) -> Result<Producer<T, O>, BuildError> {
+        let (ring, ring_rx) = (chan.factory)(observer)?;
+        chan.life.add_producer();
         let mut p = Producer {
-            chan: Registration(self.clone()),
+            chan: Registration(chan.clone()),
             ring,
         };
-        if self.life.is_closed() {
+        if chan.life.is_closed() {
             drop(ring_rx);
             p.ring.close();
             return Ok(p);
@@ -126,8 +127,8 @@ impl<T, O: Observer> Chan<T, O> {
         // inbox after the flag is set); then the flag is checked after a
         // `SeqCst` fence: either the consumer adopts (and, if closing, closes)
         // this ring, or we see the flag and close it ourselves.
-        self.inbox.push(ring_rx);
-        if self.life.closed_after_register() {
+        chan.inbox.push(ring_rx);
+        if chan.life.closed_after_register() {
             p.ring.close();
         }
         Ok(p)

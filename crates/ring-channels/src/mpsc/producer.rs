@@ -65,7 +65,7 @@ impl<T, O: Observer> Producer<T, O> {
     /// # Ok::<(), ring_core::spsc::BuildError>(())
     /// ```
     pub fn try_clone(&self) -> Result<Self, BuildError> {
-        self.chan.register(self.ring.observer().clone())
+        Chan::register(&self.chan, self.ring.observer().clone())
     }
 
     /// Sends without blocking.
