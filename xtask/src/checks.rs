@@ -133,6 +133,49 @@ fn nightly_has(component: &str) -> bool {
     }
 }
 
+/// The fuzz targets of `fuzz/` (cargo-fuzz, so nightly): the readers of
+/// untrusted bytes.
+const FUZZ_TARGETS: &[&str] = &["byte_frames", "shm_attach"];
+
+/// Runs each fuzz target for `secs` seconds over its corpus in
+/// `fuzz/corpus/<target>` (libFuzzer adds the new inputs it finds there; a
+/// crash leaves its input in `fuzz/artifacts/` and fails the run).
+pub(crate) fn fuzz(secs: u64) -> Outcome {
+    let has_fuzz = Command::new("cargo")
+        .args(["+nightly", "fuzz", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_fuzz {
+        eprintln!("\n!!! xtask fuzz: SKIPPED: cargo-fuzz or the nightly toolchain is missing.");
+        eprintln!(
+            "!!! Install them with: rustup toolchain install nightly && cargo install cargo-fuzz"
+        );
+        return Outcome::Missing;
+    }
+    let time = format!("-max_total_time={secs}");
+    let mut ok = true;
+    for target in FUZZ_TARGETS {
+        let corpus = format!("fuzz/corpus/{target}");
+        ok &= run(
+            "cargo",
+            &[
+                "+nightly",
+                "fuzz",
+                "run",
+                "--fuzz-dir",
+                "fuzz",
+                "-O",
+                target,
+                &corpus,
+                "--",
+                &time,
+            ],
+            &[],
+        );
+    }
+    outcome(ok)
+}
+
 /// The unsafe crates and ring-channels under miri, then the conformance
 /// suite, each under stacked and then tree borrows. `quick` leaves out doc tests.
 pub(crate) fn miri(quick: bool) -> Outcome {

@@ -26,6 +26,7 @@ const STEPS: &[Step] = &[
     step("loom", || (checks::loom(), String::new())),
     step("miri", miri),
     step("tsan", tsan),
+    step("fuzz", fuzz),
     step("bench --quick", bench_quick),
 ];
 
@@ -173,6 +174,10 @@ fn miri() -> (Outcome, String) {
 
 fn tsan() -> (Outcome, String) {
     noting(checks::tsan(), "nightly rust-src not installed")
+}
+
+fn fuzz() -> (Outcome, String) {
+    noting(checks::fuzz(60), "cargo-fuzz or nightly not installed")
 }
 
 fn bench_quick() -> (Outcome, String) {

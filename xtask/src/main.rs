@@ -7,8 +7,9 @@
 //! | `miri` | `cargo +nightly miri test` on the unsafe crates, ring-channels and the conformance suite, stacked then tree borrows | `checks` |
 //! | `tidy` | the layering rule over `cargo metadata`, unsafe hygiene, forbid(unsafe), loom-shim use (also a `#[test]`) | `tidy` |
 //! | `tsan` | the stress tests under ThreadSanitizer (nightly + rust-src), fence fallback | `checks` |
+//! | `fuzz [--seconds N]` | each fuzz target of `fuzz/` (cargo-fuzz, nightly) for N seconds (default 60) over its corpus | `checks` |
 //! | `bench` | the side-by-side benchmark suite (see docs/benchmarks.md) | `bench` |
-//! | `ci` | fmt, clippy, tidy, test, doc, deny, loom, miri, tsan, bench --quick, and a summary | `ci` |
+//! | `ci` | fmt, clippy, tidy, test, doc, deny, loom, miri, tsan, fuzz (60 s a target), bench --quick, and a summary | `ci` |
 //!
 //! Every command is echoed before it runs. A tool that is missing (nightly
 //! miri, cargo-deny) is named loudly and reported as skipped, never silent.
@@ -31,7 +32,7 @@ pub(crate) enum Outcome {
     Missing,
 }
 
-const USAGE: &str = "usage: cargo xtask <test|ci|loom|miri [--quick]|tidy|tsan|bench [--quick] [--scenario NAME] [--compare OLD.json]>";
+const USAGE: &str = "usage: cargo xtask <test|ci|loom|miri [--quick]|tidy|tsan|fuzz [--seconds N]|bench [--quick] [--scenario NAME] [--compare OLD.json]>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -46,6 +47,15 @@ fn main() -> ExitCode {
         "miri" => checks::miri(quick) != Outcome::Failed,
         "tidy" => tidy::tidy() == Outcome::Passed,
         "tsan" => checks::tsan() != Outcome::Failed,
+        "fuzz" => {
+            let secs = rest
+                .iter()
+                .position(|a| a == "--seconds")
+                .and_then(|i| rest.get(i + 1))
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(60);
+            checks::fuzz(secs) != Outcome::Failed
+        }
         "bench" => bench::bench(rest) == Outcome::Passed,
         "ci" => ci::ci(),
         _ => {
