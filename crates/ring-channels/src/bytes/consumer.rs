@@ -163,7 +163,7 @@ impl<O: Observer> ByteConsumer<O> {
     }
 
     /// Hands every record available now, from every ring, to `f` in place,
-    /// then releases each ring's records with one index update; returns the
+    /// releasing each record's room as soon as `f` returns; returns the
     /// count. If `f` panics, the records before and the one it panicked on
     /// count as received.
     ///

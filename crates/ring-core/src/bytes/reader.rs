@@ -122,9 +122,10 @@ pub fn try_recv<O: Observer>(
     }
 }
 
-/// Hands every record available now (at most `max`) to `f` in place, then
-/// releases them with one index update; returns the count. If `f` panics,
-/// the records before and the one it panicked on count as received.
+/// Hands every record available now (at most `max`) to `f` in place,
+/// releasing each one's room as soon as `f` returns (so a producer waiting
+/// for room can go on while the batch runs); returns the count. If `f`
+/// panics, the records before and the one it panicked on count as received.
 ///
 /// # Examples
 ///
@@ -144,37 +145,35 @@ pub fn consume_up_to<O: Observer>(
     max: usize,
     mut f: impl FnMut(&[u8]),
 ) -> usize {
+    /// Releases the record being handed to `f` if `f` panics.
     struct Release<'a, O: Observer> {
         rx: &'a mut spsc::Consumer<u8, O>,
-        done: usize,
+        handing: usize,
     }
     impl<O: Observer> Drop for Release<'_, O> {
         fn drop(&mut self) {
-            if self.done > 0 {
-                // SAFETY: `done` bytes are whole frames validated below against the
-                // committed count, each handed to the handler (plain bytes: nothing
-                // to drop); no slice into them outlives the handler call.
-                unsafe { self.rx.raw.release(self.done) };
+            if self.handing > 0 {
+                // SAFETY: the frame being handed: validated against the committed
+                // count, plain bytes (nothing to drop); the handler that borrowed
+                // it has unwound.
+                unsafe { self.rx.raw.release(self.handing) };
             }
         }
     }
     if max == 0 {
         return 0;
     }
-    let Ok(avail) = rx.ready_all() else {
+    let Ok(mut avail) = rx.ready_all() else {
         return 0;
     };
-    let mut fin = Release { rx, done: 0 };
+    let mut fin = Release { rx, handing: 0 };
     let mut count = 0;
-    while count < max && fin.done < avail {
-        // SAFETY: `done` is a frame boundary (aligned) below `avail`, the committed
-        // count `ready_all` returned; nothing was released since.
-        let fr = match unsafe { frame::read(&fin.rx.raw, fin.done, avail) } {
+    while count < max && avail > 0 {
+        // SAFETY: offset 0 (the head: a frame boundary) below `avail`, the
+        // committed count `ready_all` returned minus what was released since.
+        let fr = match unsafe { frame::read(&fin.rx.raw, 0, avail) } {
             Ok(fr) => fr,
             Err(_) => {
-                let done = core::mem::take(&mut fin.done);
-                // SAFETY: as in `Release::drop`, for the frames before the bad one.
-                unsafe { fin.rx.raw.release(done) };
                 discard(fin.rx);
                 return count;
             }
@@ -182,12 +181,17 @@ pub fn consume_up_to<O: Observer>(
         let pos = fin.rx.raw.head().wrapping_add(fr.start() as u64);
         let p = fin.rx.raw.slots_for_read(fr.payload, fr.len);
         // SAFETY: a validated frame's payload: committed, initialised, contiguous,
-        // not released before the handler returns (`Release` runs after it).
+        // not released before the handler returns (or unwinds).
         let record = unsafe { slice::from_raw_parts(p, fr.len) };
-        fin.done = fr.end;
-        count += 1;
+        fin.handing = fr.end;
         f(record);
+        let done = core::mem::take(&mut fin.handing);
+        // SAFETY: the frame just handed: validated, plain bytes, and the handler's
+        // borrow of it has ended.
+        unsafe { fin.rx.raw.release(done) };
         fin.rx.observer.on_consume(pos, 1);
+        avail -= done;
+        count += 1;
     }
     count
 }
