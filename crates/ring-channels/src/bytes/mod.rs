@@ -4,7 +4,7 @@
 //!
 //! - Each [`ByteProducer`] writes into its own byte ring of
 //!   `config.capacity()` bytes (at least 32): MPSC by decomposition, as
-//!   [`mpsc`](crate::mpsc), whose ring table, registration, adaptive skip and
+//!   [`mpsc`], whose ring table, registration, adaptive skip and
 //!   single doorbell the consumer reuses. A clone registers a new ring.
 //! - A record is an 8-byte header plus the payload (8-byte aligned); a
 //!   record never wraps (a padding frame fills the end of the ring), so it
