@@ -9,6 +9,7 @@
 #![deny(unsafe_code)] // one module (`reference`) allows it, for the bare-handoff ceiling
 
 pub mod broadcast;
+pub mod bytes;
 pub mod harness;
 pub mod machine;
 pub mod recorder;

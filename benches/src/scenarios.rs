@@ -187,6 +187,10 @@ pub fn all(size: Size) -> Vec<Scenario> {
         recorder_scenario::<rec::LogEntry>("recorder-512B-4w", 4, rec::Reader::KeepingUp, s.single_items / 20),
         recorder_latency_scenario("recorder-latency-1w", 1, s.single_items / 5),
         recorder_latency_scenario("recorder-latency-4w", 4, s.single_items / 20),
+        bytes_scenario("bytes-16", 16, s.single_items / 2),
+        bytes_scenario("bytes-64", 64, s.single_items / 2),
+        bytes_scenario("bytes-256", 256, s.single_items / 4),
+        bytes_scenario("bytes-1500", 1500, s.single_items / 16),
     ]
 }
 
@@ -213,6 +217,44 @@ fn broadcast_scenario(id: &'static str, subs: usize, spinning: bool, items: u64)
         scheduler_placed(subs + 1),
         format!("broadcast: 1 publisher -> {subs} subscriber(s), u64 items one at a time, {how} (Mmsg/s per subscriber)"),
         rows,
+    )
+}
+
+/// Byte records of random lengths around `size` (`size / 2 ..= 1.5 * size`),
+/// the consumer summing every byte: one producer pinned beside the consumer,
+/// then 4 producers (scheduler-placed, oversubscribed on 2 CPUs).
+fn bytes_scenario(id: &'static str, size: usize, records: u64) -> Scenario {
+    use crate::bytes as b;
+    let two = Some(Placement::TwoCores);
+    Scenario::new(
+        (id, "Mrec/s", Better::Higher),
+        format!(
+            "1 producer: {}; 4 producers: {}",
+            Placement::TwoCores.describe(),
+            scheduler_placed(5)
+        ),
+        format!(
+            "byte records of {} to {} bytes, every byte summed by the consumer (records per second)",
+            size / 2,
+            size * 3 / 2
+        ),
+        vec![
+            Contender::new("ringmpsc bytes, 1 producer", Kind::Ours, move || {
+                b::ours(size, records, 1, two)
+            }),
+            Contender::new("bbqueue framed (SPSC)", Kind::Peer, move || {
+                b::bbqueue_framed(size, records, two)
+            }),
+            Contender::new("crossbeam Vec<u8>, 1 producer", Kind::Peer, move || {
+                b::crossbeam_vec(size, records, 1, two)
+            }),
+            Contender::new("ringmpsc bytes, 4 producers", Kind::Ours, move || {
+                b::ours(size, records, 4, None)
+            }),
+            Contender::new("crossbeam Vec<u8>, 4 producers", Kind::Peer, move || {
+                b::crossbeam_vec(size, records, 4, None)
+            }),
+        ],
     )
 }
 

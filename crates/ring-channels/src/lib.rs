@@ -11,6 +11,7 @@
 //! | [`spmc`] | one multi-consumer claim ring ([`ring_core::claim`]) | not `Clone` | `Clone` (up to `max_consumers`) |
 //! | [`mpmc`] | one claim ring per producer, work-stealing consumers | `Clone` | `Clone` (up to `max_consumers`) |
 //! | [`broadcast`] | one broadcast ring ([`ring_core::broadcast`]): every subscriber sees every item | not `Clone` | `Clone` (up to `max_consumers`), starts at the source's position |
+//! | [`bytes`] | one framed byte ring per producer (variable-length records, in place), one shared doorbell | `Clone`: registers a ring | not `Clone` |
 //!
 //! ## Guarantees
 //!
@@ -93,6 +94,7 @@
 #![forbid(unsafe_code)]
 
 pub mod broadcast;
+pub mod bytes;
 pub mod claim_producer;
 mod claim_rings;
 pub mod mpmc;

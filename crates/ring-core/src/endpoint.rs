@@ -466,6 +466,24 @@ macro_rules! consumer_api {
                 $crate::wait::recv_with(self, strategy)
             }
 
+        }
+
+        $crate::consumer_iter_api!(impl[$($g)*] $ty => $item);
+    };
+}
+
+/// Gives a consumer handle that implements [`TryRecv`] and
+/// [`RecvEndpoint`](crate::wait::RecvEndpoint) the iterators: the inherent
+/// methods `try_iter` and `iter`, and `IntoIterator` for the handle and for
+/// `&mut` the handle. Part of [`consumer_api!`](crate::consumer_api); used
+/// alone by a handle whose inherent `try_recv` returns something else than
+/// the iterators' items (the byte records' borrowed `ByteRecord`).
+///
+/// `ring_core::consumer_iter_api!(impl[O: Observer] ByteConsumer<O> => Vec<u8>);`
+#[macro_export]
+macro_rules! consumer_iter_api {
+    (impl[$($g:tt)*] $ty:ty => $item:ty) => {
+        impl<$($g)*> $ty {
             /// The items available now, without blocking
             /// (`ring_core::endpoint::TryIter`).
             pub fn try_iter(&mut self) -> $crate::endpoint::TryIter<'_, Self> {

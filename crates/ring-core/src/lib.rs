@@ -56,6 +56,7 @@
 //! | [`broadcast`] | the broadcast ring: one publisher, per-subscriber cursors, `Block` or `Overwrite` |
 //! | [`claim`] | the multi-consumer claim ring (per-slot stamps), also the flight recorder's overwrite protocol |
 //! | [`recorder`] | the entry and error types both flight recorders share |
+//! | [`bytes`] | byte records framed in a byte ring: `ByteWriter`, `ByteGrant`, `ByteRecord`, the framing in [`bytes::frame`] |
 //! | [`lifecycle`] | the channel lifecycle: closed flag, handle counts, who wakes whom on close |
 //! | [`endpoint`] | the endpoint API written once: `producer_api!`, `consumer_api!`, generic iterators |
 //! | [`builder`] | the one `Builder` and the `BuildChannel` trait families implement |
@@ -90,6 +91,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 pub mod broadcast;
 pub mod builder;
+pub mod bytes;
 #[cfg(feature = "std")]
 pub mod claim;
 mod config;

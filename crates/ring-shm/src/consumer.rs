@@ -4,13 +4,13 @@
 use core::ptr;
 use core::time::Duration;
 
-use ring_core::raw::{IndexCorrupt, RawConsumer, Untrusted};
+use ring_core::raw::{RawConsumer, Untrusted};
 use ring_core::sync::Arc;
 use ring_core::{RecvError, RecvTimeoutError, TryRecvError, WaitStrategy};
 
 use crate::ShmSafe;
 use crate::error::ShmError;
-use crate::handle::{self, Common, Role};
+use crate::handle::{self, Common};
 use crate::layout::ShmLayout;
 use crate::region::Region;
 
@@ -48,7 +48,7 @@ pub struct SharedConsumer<T: ShmSafe> {
 // alive; the memory is shared by design. Not `Sync` (cached index in a `Cell`).
 unsafe impl<T: ShmSafe + Send> Send for SharedConsumer<T> {}
 
-handle::handle_impls!(SharedConsumer, doorbell = consumer_doorbell);
+handle::handle_impls!(impl[T: ShmSafe] SharedConsumer<T>, doorbell = consumer_doorbell);
 
 /// Releases the items a batch has finished with, even if the handler panics.
 struct Finish<'a, T: ShmSafe> {
@@ -69,15 +69,7 @@ impl<T: ShmSafe> Drop for Finish<'_, T> {
 
 impl<T: ShmSafe> SharedConsumer<T> {
     pub(crate) fn claim(region: Arc<Region>, layout: ShmLayout) -> Result<Self, ShmError> {
-        let (common, ring) = Common::claim::<T>(region, &layout, Role::Consumer)?;
-        // SAFETY: the consumer claim word was just won: this is the ring's only
-        // consumer for as long as the handle lives.
-        let raw = unsafe { RawConsumer::<T, Untrusted>::new(ring) };
-        if let Err(e) = raw.refresh() {
-            // Impossible indices: refuse, but do not consume the role.
-            common.unclaim();
-            return Err(e.into());
-        }
+        let (common, raw) = Common::claim_consumer::<T>(region, &layout)?;
         Ok(SharedConsumer { raw, common })
     }
 
@@ -86,45 +78,16 @@ impl<T: ShmSafe> SharedConsumer<T> {
         self.raw.head().wrapping_add(self.raw.len() as u64)
     }
 
-    fn corrupt(&self, e: IndexCorrupt) -> TryRecvError {
-        self.common.poison(e);
-        self.raw.close();
-        TryRecvError::Closed
-    }
-
     /// Committed items (cached tail first), or why there are none.
     #[inline]
     fn ready(&self) -> Result<usize, TryRecvError> {
-        self.judge(self.raw.available())
+        self.common.judge(&self.raw, self.raw.available())
     }
 
     /// Every item committed now (one tail load per batch), or why none.
     #[inline]
     fn ready_all(&self) -> Result<usize, TryRecvError> {
-        self.judge(self.raw.refresh())
-    }
-
-    /// The committed count `found`, or why there is none.
-    #[inline]
-    fn judge(&self, found: Result<usize, IndexCorrupt>) -> Result<usize, TryRecvError> {
-        match found {
-            Ok(0) => self.ready_slow(),
-            Ok(n) => Ok(n),
-            Err(e) => Err(self.corrupt(e)),
-        }
-    }
-
-    #[cold]
-    fn ready_slow(&self) -> Result<usize, TryRecvError> {
-        if self.raw.is_closed() {
-            // Read with Acquire: this refresh sees every commit made before the close.
-            self.raw
-                .refresh()
-                .map_err(|e| self.corrupt(e))
-                .and_then(|n| if n == 0 { Err(TryRecvError::Closed) } else { Ok(n) })
-        } else {
-            Err(TryRecvError::Empty)
-        }
+        self.common.judge(&self.raw, self.raw.refresh())
     }
 
     /// Copies the item `offset` positions past the head out of the mapping.
@@ -243,12 +206,7 @@ impl<T: ShmSafe> SharedConsumer<T> {
     /// `consume_batch_with`. As ring-core's consumers wait, but on
     /// `handle::wait_until`, which re-checks the producer's liveness between slices.
     fn wait_ready(&mut self, strategy: WaitStrategy) -> Result<(), RecvTimeoutError> {
-        let polled = handle::wait_until(self, strategy, |c| match c.ready() {
-            Ok(_) => Some(Ok(())),
-            Err(TryRecvError::Closed) => Some(Err(RecvTimeoutError::Closed)),
-            Err(TryRecvError::Empty) => None,
-        });
-        polled.unwrap_or(Err(RecvTimeoutError::Timeout))
+        handle::wait_ready(self, strategy, Self::ready)
     }
 
     /// Copies up to `out.len()` items out without blocking; returns the count.

@@ -74,14 +74,15 @@ pub enum ShmError {
         /// Version this build writes and reads.
         expected: u32,
     },
-    /// The file holds another kind of ring (a flight recorder attached as a
-    /// `SharedRing`, or the other way round).
-    #[error("the file holds ring kind {found}, not a {expected:?} ring")]
+    /// The ring holds another kind of slots than the handle expects: a byte
+    /// ring attached as a ring of items, or the other way round
+    /// ([`RingKind::word`](crate::RingKind::word) values).
+    #[error("ring kind {found}, expected {expected}")]
     Kind {
-        /// The kind code in the header.
+        /// Kind recorded in the file.
         found: u32,
-        /// The kind this call attaches as.
-        expected: crate::RingKind,
+        /// Kind of the ring being attached.
+        expected: u32,
     },
     /// The ring's element size differs from `size_of::<T>()`.
     #[error("element size {found}, expected {expected}")]

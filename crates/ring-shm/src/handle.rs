@@ -9,7 +9,8 @@ use std::time::Instant;
 
 use ring_core::RingHeader;
 use ring_core::WaitStrategy;
-use ring_core::raw::{IndexCorrupt, RingRef, WakeConfig};
+use ring_core::TryRecvError;
+use ring_core::raw::{IndexCorrupt, RawConsumer, RawProducer, RingRef, Untrusted, WakeConfig};
 use ring_core::sync::{Arc, AtomicU32, AtomicU64, Ordering};
 use ring_core::wait::{DoorbellRef, Phase, TimedOut, Waiter};
 
@@ -145,6 +146,101 @@ impl Common {
         ))
     }
 
+    /// Takes the producer role in `region` and binds ring-core's raw
+    /// producer to it (the untrusted-index policy).
+    ///
+    /// # Errors
+    ///
+    /// [`ShmError::RoleTaken`]; [`ShmError::IndexCorrupt`] if the ring's
+    /// indices are impossible (the role is then given back).
+    pub(crate) fn claim_producer<T>(
+        region: Arc<Region>,
+        layout: &ShmLayout,
+    ) -> Result<(Common, RawProducer<T, Untrusted>), ShmError> {
+        let (common, ring) = Common::claim::<T>(region, layout, Role::Producer)?;
+        // SAFETY: the producer claim word was just won: this is the ring's only
+        // producer for as long as the handle lives (a role is never given back).
+        let mut raw = unsafe { RawProducer::<T, Untrusted>::new(ring) };
+        if let Err(e) = raw.refresh() {
+            // Impossible indices: refuse, but do not consume the role.
+            common.unclaim();
+            return Err(e.into());
+        }
+        Ok((common, raw))
+    }
+
+    /// Takes the consumer role (as [`claim_producer`](Self::claim_producer)).
+    ///
+    /// # Errors
+    ///
+    /// As [`claim_producer`](Self::claim_producer).
+    pub(crate) fn claim_consumer<T>(
+        region: Arc<Region>,
+        layout: &ShmLayout,
+    ) -> Result<(Common, RawConsumer<T, Untrusted>), ShmError> {
+        let (common, ring) = Common::claim::<T>(region, layout, Role::Consumer)?;
+        // SAFETY: the consumer claim word was just won: this is the ring's only
+        // consumer for as long as the handle lives.
+        let raw = unsafe { RawConsumer::<T, Untrusted>::new(ring) };
+        if let Err(e) = raw.refresh() {
+            // Impossible indices: refuse, but do not consume the role.
+            common.unclaim();
+            return Err(e.into());
+        }
+        Ok((common, raw))
+    }
+
+    /// Free slots of the producer `raw`, refreshing the cached head when
+    /// fewer than `want` are known; 0 once closed or corrupt (an index
+    /// violation is recorded and closes the ring).
+    #[inline]
+    pub(crate) fn free_for<T>(&self, raw: &mut RawProducer<T, Untrusted>, want: usize) -> usize {
+        let free = raw.free_cached();
+        if free >= want {
+            return free;
+        }
+        match raw.refresh() {
+            // Room freed by a consumer that closes is no room.
+            Ok(free) if !raw.is_closed() => free,
+            Ok(_) => 0,
+            Err(e) => {
+                self.poison(e);
+                raw.close();
+                0
+            }
+        }
+    }
+
+    /// The committed count `found` (from the consumer `raw`'s `available`
+    /// or `refresh`), or why there is none: `Empty`, or `Closed` once closed
+    /// and drained, or once the indices are found corrupt (recorded; the
+    /// ring is closed).
+    #[inline]
+    pub(crate) fn judge<T>(
+        &self,
+        raw: &RawConsumer<T, Untrusted>,
+        found: Result<usize, IndexCorrupt>,
+    ) -> Result<usize, TryRecvError> {
+        let corrupt = |e| {
+            self.poison(e);
+            raw.close();
+            TryRecvError::Closed
+        };
+        match found {
+            Ok(0) if raw.is_closed() => {
+                // Read with Acquire: this refresh sees every commit made before the close.
+                match raw.refresh() {
+                    Ok(0) => Err(TryRecvError::Closed),
+                    Ok(n) => Ok(n),
+                    Err(e) => Err(corrupt(e)),
+                }
+            }
+            Ok(0) => Err(TryRecvError::Empty),
+            Ok(n) => Ok(n),
+            Err(e) => Err(corrupt(e)),
+        }
+    }
+
     pub(crate) fn id(&self) -> &IdHeader {
         self.region.id()
     }
@@ -274,12 +370,13 @@ pub(crate) trait Side {
     fn peer_died(&mut self);
 }
 
-/// The methods both shared handles (a struct with fields `raw`, ring-core's
-/// raw side, and `common`, a [`Common`], implementing [`Side`]) have in
-/// common, written once with their docs: their ring state and their watch on
-/// the peer. `side` and `peer` name the two ends in the docs, the four idents
-/// name the peer-named methods, and the doc comments given before `close`
-/// and `is_closed` (whose meaning differs by side) become theirs.
+/// The methods both shared item handles (a struct with fields `raw`,
+/// ring-core's raw side, and `common`, a [`Common`], implementing [`Side`])
+/// have in common, written once with their docs: their ring state and (with
+/// [`peer_api!`]) their watch on the peer. `side` and `peer` name the two
+/// ends in the docs, the four idents name the peer-named methods, and the
+/// doc comments given before `close` and `is_closed` (whose meaning differs
+/// by side) become theirs.
 macro_rules! shared_api {
     (
         side = $side:literal, peer = $peer:literal;
@@ -287,27 +384,15 @@ macro_rules! shared_api {
         $(#[$close:meta])* close;
         $(#[$closed:meta])* is_closed;
     ) => {
-        $(#[$close])*
-        pub fn close(&mut self) {
-            self.raw.close();
+        $crate::handle::ring_api! {
+            image = "ring_shm::ShmImage::new::<u8>", this = $side, turbofish = "::<u8>";
+            $(#[$close])* close;
+            $(#[$closed])* is_closed;
         }
-
-        $(#[$closed])*
-        pub fn is_closed(&self) -> bool {
-            self.raw.is_closed()
-        }
-
-        /// Slots in the ring.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default().with_ring_bits(5))?;
-        #[doc = concat!("assert_eq!(image.", $side, "::<u8>()?.capacity(), 32);")]
-        /// # Ok::<(), ring_shm::ShmError>(())
-        /// ```
-        pub fn capacity(&self) -> usize {
-            self.raw.ring().capacity()
+        $crate::handle::peer_api! {
+            peer = $peer;
+            image = "ring_shm::ShmImage::new::<u8>", this = $side, other = $peer, turbofish = "::<u8>";
+            alive = $alive, check = $check, pid = $pid, parked = $parked;
         }
 
         /// Items in the ring now (clamped to the capacity).
@@ -338,7 +423,59 @@ macro_rules! shared_api {
         pub fn is_empty(&self) -> bool {
             self.len() == 0
         }
+    };
+}
+pub(crate) use shared_api;
 
+/// The ring state every shared handle (items and byte records) offers,
+/// written once: `close` and `is_closed` (with the doc comments given, whose
+/// meaning differs by side) and `capacity`. `image`, `this` and `turbofish`
+/// are as for [`peer_api!`].
+macro_rules! ring_api {
+    (
+        image = $image:literal, this = $this:literal, turbofish = $tf:literal;
+        $(#[$close:meta])* close;
+        $(#[$closed:meta])* is_closed;
+    ) => {
+        $(#[$close])*
+        pub fn close(&mut self) {
+            self.raw.close();
+        }
+
+        $(#[$closed])*
+        pub fn is_closed(&self) -> bool {
+            self.raw.is_closed()
+        }
+
+        /// Slots (bytes, for a byte ring) in the ring.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        #[doc = concat!("let image = ", $image, "(ring_core::Config::default().with_ring_bits(5))?;")]
+        #[doc = concat!("assert_eq!(image.", $this, $tf, "()?.capacity(), 32);")]
+        /// # Ok::<(), ring_shm::ShmError>(())
+        /// ```
+        pub fn capacity(&self) -> usize {
+            self.raw.ring().capacity()
+        }
+    };
+}
+pub(crate) use ring_api;
+
+/// The watch on the peer, written once with its docs for every shared
+/// handle (items and byte records): `peer` names the other end in the
+/// docs; `image` is the path of the function that makes a fresh image of
+/// this handle's ring from a `Config`, `this` and `other` the `ShmImage`
+/// methods that take this side's and the peer's role, with `turbofish`
+/// after their names (the examples call them); the four idents name the
+/// peer-named methods.
+macro_rules! peer_api {
+    (
+        peer = $peer:literal;
+        image = $image:literal, this = $this:literal, other = $other:literal, turbofish = $tf:literal;
+        alive = $alive:ident, check = $check:ident, pid = $pid:ident, parked = $parked:ident;
+    ) => {
         #[doc = concat!(" True unless the ", $peer, " process is known to be dead: a pidfd of it")]
         /// has become readable; or, without a pidfd, `/proc` shows its pid gone,
         /// reused or a zombie (when `/proc` showed the claimant itself at first
@@ -348,10 +485,10 @@ macro_rules! shared_api {
         /// # Examples
         ///
         /// ```
-        /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
-        #[doc = concat!("let this = image.", $side, "::<u8>()?;")]
+        #[doc = concat!("let image = ", $image, "(ring_core::Config::default())?;")]
+        #[doc = concat!("let this = image.", $this, $tf, "()?;")]
         #[doc = concat!("assert!(this.", stringify!($alive), "()); // no ", $peer, " yet")]
-        #[doc = concat!("let _peer = image.", $peer, "::<u8>()?; // this process: alive")]
+        #[doc = concat!("let _peer = image.", $other, $tf, "()?; // this process: alive")]
         #[doc = concat!("assert!(this.", stringify!($alive), "());")]
         /// # Ok::<(), ring_shm::ShmError>(())
         /// ```
@@ -368,8 +505,8 @@ macro_rules! shared_api {
         /// # Examples
         ///
         /// ```
-        /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
-        #[doc = concat!("image.", $side, "::<u8>()?.", stringify!($check), "()?;")]
+        #[doc = concat!("let image = ", $image, "(ring_core::Config::default())?;")]
+        #[doc = concat!("image.", $this, $tf, "()?.", stringify!($check), "()?;")]
         /// # Ok::<(), ring_shm::ShmError>(())
         /// ```
         pub fn $check(&self) -> Result<(), $crate::ShmError> {
@@ -381,10 +518,10 @@ macro_rules! shared_api {
         /// # Examples
         ///
         /// ```
-        /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
-        #[doc = concat!("let this = image.", $side, "::<u8>()?;")]
+        #[doc = concat!("let image = ", $image, "(ring_core::Config::default())?;")]
+        #[doc = concat!("let this = image.", $this, $tf, "()?;")]
         #[doc = concat!("assert_eq!(this.", stringify!($pid), "(), 0);")]
-        #[doc = concat!("let _peer = image.", $peer, "::<u8>()?;")]
+        #[doc = concat!("let _peer = image.", $other, $tf, "()?;")]
         #[doc = concat!("assert_eq!(this.", stringify!($pid), "(), std::process::id());")]
         /// # Ok::<(), ring_shm::ShmError>(())
         /// ```
@@ -398,8 +535,8 @@ macro_rules! shared_api {
         /// # Examples
         ///
         /// ```
-        /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
-        #[doc = concat!("assert!(!image.", $side, "::<u8>()?.", stringify!($parked), "());")]
+        #[doc = concat!("let image = ", $image, "(ring_core::Config::default())?;")]
+        #[doc = concat!("assert!(!image.", $this, $tf, "()?.", stringify!($parked), "());")]
         /// # Ok::<(), ring_shm::ShmError>(())
         /// ```
         pub fn $parked(&self) -> bool {
@@ -412,8 +549,8 @@ macro_rules! shared_api {
         /// # Examples
         ///
         /// ```
-        /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
-        #[doc = concat!("assert!(!image.", $side, "::<u8>()?.uses_pidfd()); // no ", $peer, " seen yet")]
+        #[doc = concat!("let image = ", $image, "(ring_core::Config::default())?;")]
+        #[doc = concat!("assert!(!image.", $this, $tf, "()?.uses_pidfd()); // no ", $peer, " seen yet")]
         /// # Ok::<(), ring_shm::ShmError>(())
         /// ```
         pub fn uses_pidfd(&self) -> bool {
@@ -429,8 +566,8 @@ macro_rules! shared_api {
         /// # Examples
         ///
         /// ```
-        /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
-        #[doc = concat!("image.", $side, "::<u8>()?.heartbeat();")]
+        #[doc = concat!("let image = ", $image, "(ring_core::Config::default())?;")]
+        #[doc = concat!("image.", $this, $tf, "()?.heartbeat();")]
         /// # Ok::<(), ring_shm::ShmError>(())
         /// ```
         pub fn heartbeat(&self) {
@@ -444,8 +581,8 @@ macro_rules! shared_api {
         /// # Examples
         ///
         /// ```
-        /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
-        #[doc = concat!("image.", $side, "::<u8>()?.set_liveness_interval(std::time::Duration::from_millis(10));")]
+        #[doc = concat!("let image = ", $image, "(ring_core::Config::default())?;")]
+        #[doc = concat!("image.", $this, $tf, "()?.set_liveness_interval(std::time::Duration::from_millis(10));")]
         /// # Ok::<(), ring_shm::ShmError>(())
         /// ```
         pub fn set_liveness_interval(&mut self, interval: ::core::time::Duration) {
@@ -459,8 +596,8 @@ macro_rules! shared_api {
         /// # Examples
         ///
         /// ```
-        /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
-        #[doc = concat!("image.", $side, "::<u8>()?.set_heartbeat_timeout(std::time::Duration::from_secs(5));")]
+        #[doc = concat!("let image = ", $image, "(ring_core::Config::default())?;")]
+        #[doc = concat!("image.", $this, $tf, "()?.set_heartbeat_timeout(std::time::Duration::from_secs(5));")]
         /// # Ok::<(), ring_shm::ShmError>(())
         /// ```
         pub fn set_heartbeat_timeout(&mut self, timeout: ::core::time::Duration) {
@@ -473,8 +610,8 @@ macro_rules! shared_api {
         /// # Examples
         ///
         /// ```
-        /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
-        #[doc = concat!("assert_eq!(image.", $side, "::<u8>()?.corruption(), None);")]
+        #[doc = concat!("let image = ", $image, "(ring_core::Config::default())?;")]
+        #[doc = concat!("assert_eq!(image.", $this, $tf, "()?.corruption(), None);")]
         /// # Ok::<(), ring_shm::ShmError>(())
         /// ```
         pub fn corruption(&self) -> Option<::ring_core::raw::IndexCorrupt> {
@@ -482,15 +619,17 @@ macro_rules! shared_api {
         }
     };
 }
-pub(crate) use shared_api;
+
+
+pub(crate) use peer_api;
 
 /// `Debug` (the raw side and the common state), `Drop` (closes this side)
 /// and [`Side`] for a shared handle, written once for both: `doorbell` names
 /// the ring's doorbell method for this side, and the handle has an inherent
 /// `peer_index(&self) -> u64` (the peer's index as this side sees it).
 macro_rules! handle_impls {
-    ($ty:ident, doorbell = $doorbell:ident) => {
-        impl<T: $crate::ShmSafe> ::core::fmt::Debug for $ty<T> {
+    (impl[$($g:tt)*] $ty:ty, doorbell = $doorbell:ident) => {
+        impl<$($g)*> ::core::fmt::Debug for $ty {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 f.debug_struct(stringify!($ty))
                     .field("raw", &self.raw)
@@ -499,13 +638,13 @@ macro_rules! handle_impls {
             }
         }
 
-        impl<T: $crate::ShmSafe> Drop for $ty<T> {
+        impl<$($g)*> Drop for $ty {
             fn drop(&mut self) {
                 self.raw.close();
             }
         }
 
-        impl<T: $crate::ShmSafe> $crate::handle::Side for $ty<T> {
+        impl<$($g)*> $crate::handle::Side for $ty {
             fn common(&self) -> &$crate::handle::Common {
                 &self.common
             }
@@ -524,6 +663,23 @@ macro_rules! handle_impls {
     };
 }
 pub(crate) use handle_impls;
+
+/// Waits per `strategy` until `ready` finds something to receive, or the
+/// ring is closed (or the peer died) and drained: the wait of every shared
+/// consumer's blocking receive.
+pub(crate) fn wait_ready<S: Side>(
+    s: &mut S,
+    strategy: WaitStrategy,
+    ready: impl Fn(&S) -> Result<usize, TryRecvError>,
+) -> Result<(), ring_core::RecvTimeoutError> {
+    use ring_core::RecvTimeoutError;
+    let polled = wait_until(s, strategy, |c| match ready(c) {
+        Ok(_) => Some(Ok(())),
+        Err(TryRecvError::Closed) => Some(Err(RecvTimeoutError::Closed)),
+        Err(TryRecvError::Empty) => None,
+    });
+    polled.unwrap_or(Err(RecvTimeoutError::Timeout))
+}
 
 /// Checks liveness only every this many spin or yield steps.
 const CHECK_EVERY_STEPS: u32 = 16;

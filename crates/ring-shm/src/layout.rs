@@ -2,8 +2,8 @@
 //! pointer and a length, so miri runs it over heap buffers).
 //!
 //! ```text
-//! offset 0            identification header (IdHeader, 128 bytes; its
-//!                     `kind` says which ring the file holds)
+//! offset 0            identification header (IdHeader, 128 bytes; its `kind`
+//!                     says what the slots hold: items or byte records)
 //! offset 128          ring-core's RingHeader (384 bytes: producer line,
 //!                     consumer line, cold line with close flags and doorbells)
 //! offset 512          (flight recorders only) capacity stamp words (u64)
@@ -25,35 +25,48 @@ use crate::error::ShmError;
 /// `b"ringshm\0"` as a little-endian `u64`: the first eight bytes of a ring.
 pub const MAGIC: u64 = u64::from_le_bytes(*b"ringshm\0");
 
-/// Version of the layout described here; bumped on any change to its bytes.
+/// Version of the layout described here; bumped on any change to its bytes
+/// (2: the `kind` word, so a byte ring is never attached as a ring of items
+/// or the other way round).
 pub const LAYOUT_VERSION: u32 = 2;
 
-/// Which ring a shared file holds (the identification header's `kind`):
-/// attaching a file as another kind is an error
-/// ([`ShmError::Kind`](crate::ShmError::Kind)).
+/// What a shared ring's slots hold (the `kind` word of the identification
+/// header, checked by every attach).
 ///
 /// # Examples
 ///
 /// ```
 /// use ring_shm::{RingKind, ShmLayout};
 /// assert_eq!(ShmLayout::new::<u64>(4)?.kind(), RingKind::Items);
-/// assert_eq!(ShmLayout::recorder::<u64>(4)?.kind(), RingKind::Recorder);
+/// assert_eq!(ShmLayout::bytes(6)?.kind(), RingKind::Bytes);
 /// # Ok::<(), ring_shm::ShmError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RingKind {
-    /// A [`SharedRing`](crate::SharedRing): the single-consumer protocol.
-    Items = 1,
-    /// A [`SharedRecorder`](crate::SharedRecorder): the claim protocol with
-    /// eviction (stamps before the slots).
-    Recorder = 2,
+    /// Items of one `ShmSafe` type, one per slot ([`SharedRing`](crate::SharedRing)).
+    Items,
+    /// Byte records framed in `u8` slots ([`SharedByteRing`](crate::SharedByteRing)).
+    Bytes,
+    /// A flight recorder's entries of one `ShmSafe` type, with a stamp word
+    /// per slot before the slots ([`SharedRecorder`](crate::SharedRecorder)).
+    Recorder,
 }
 
 impl RingKind {
-    /// The value stored in the header.
-    pub fn code(self) -> u32 {
-        self as u32
+    /// The value of the header's `kind` word.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(ring_shm::RingKind::Bytes.word(), 1);
+    /// ```
+    pub const fn word(self) -> u32 {
+        match self {
+            RingKind::Items => 0,
+            RingKind::Bytes => 1,
+            RingKind::Recorder => 2,
+        }
     }
 }
 
@@ -83,7 +96,7 @@ pub(crate) struct IdHeader {
     pub(crate) ring_offset: AtomicU64,
     pub(crate) slots_offset: AtomicU64,
     pub(crate) creator_pid: AtomicU32,
-    /// [`RingKind`] of the file.
+    /// [`RingKind::word`]: what the slots hold.
     pub(crate) kind: AtomicU32,
     pub(crate) generation: AtomicU64,
     /// Producer claim word: 0 free, otherwise the claimant's pid.
@@ -104,7 +117,7 @@ pub(crate) struct IdHeader {
     /// Non-zero while the consumer is parked in a blocking wait (diagnostic).
     pub(crate) consumer_parked: AtomicU32,
     /// Flight recorders: entries evicted since the file was created
-    /// (written by the writer only).
+    /// (written by the writer only; 0 for other kinds).
     pub(crate) evicted: AtomicU64,
 }
 
@@ -112,6 +125,7 @@ pub(crate) struct IdHeader {
 const _: () = {
     assert!(ID_HEADER_SIZE == 128);
     assert!(align_of::<IdHeader>() == 128);
+    assert!(core::mem::offset_of!(IdHeader, kind) == 60);
     assert!(core::mem::offset_of!(IdHeader, generation) == 64);
     assert!(core::mem::offset_of!(IdHeader, producer_pid) == 72);
     assert!(core::mem::offset_of!(IdHeader, producer_heartbeat) == 96);
@@ -166,6 +180,16 @@ impl ShmLayout {
         Self::compute(RingKind::Items, ring_bits, size_of::<T>(), align_of::<T>())
     }
 
+    /// The layout of a byte ring of `2^ring_bits` bytes (slots of `u8`,
+    /// [`RingKind::Bytes`]).
+    ///
+    /// # Errors
+    ///
+    /// [`ShmError::TooLarge`] if `ring_bits` exceeds
+    /// [`ring_core::MAX_RING_BITS`].
+    pub fn bytes(ring_bits: u32) -> Result<ShmLayout, ShmError> {
+        Self::compute(RingKind::Bytes, ring_bits, 1, 1)
+    }
     /// The layout of a shared flight recorder of `2^ring_bits` entries of
     /// `T`: the stamp words come between the ring header and the slots.
     ///
@@ -177,6 +201,7 @@ impl ShmLayout {
     ///
     /// ```
     /// let l = ring_shm::ShmLayout::recorder::<u64>(4)?;
+    /// assert_eq!(l.kind(), ring_shm::RingKind::Recorder);
     /// assert_eq!(l.stamps_offset(), 512);
     /// assert_eq!(l.slots_offset(), 512 + 16 * 8);
     /// assert_eq!(l.total_size(), 512 + 16 * 8 + 16 * 8);
@@ -186,38 +211,43 @@ impl ShmLayout {
         Self::compute(RingKind::Recorder, ring_bits, size_of::<T>(), align_of::<T>())
     }
 
+
     pub(crate) fn compute(
         kind: RingKind,
         ring_bits: u32,
         elem_size: usize,
         elem_align: usize,
     ) -> Result<ShmLayout, ShmError> {
-        let too_large = || ShmError::TooLarge {
+        let too_large = ShmError::TooLarge {
             ring_bits,
             elem_size,
             elem_align,
         };
         if ring_bits > MAX_RING_BITS || elem_align > MAX_ELEM_ALIGN || !elem_align.is_power_of_two()
         {
-            return Err(too_large());
+            return Err(too_large);
         }
         let capacity = 1usize << ring_bits;
         let ring_offset = ID_HEADER_SIZE;
         let stamps_offset = ring_offset + size_of::<RingHeader>();
         let after_header = match kind {
-            RingKind::Items => Some(stamps_offset),
             RingKind::Recorder => capacity
                 .checked_mul(size_of::<AtomicU64>())
                 .and_then(|b| b.checked_add(stamps_offset)),
-        }
-        .ok_or_else(too_large)?;
-        let slots_offset = round_up(after_header, elem_align.max(align_of::<RingHeader>()))
-            .ok_or_else(too_large)?;
+            RingKind::Items | RingKind::Bytes => Some(stamps_offset),
+        };
+        let slots_offset = after_header
+            .and_then(|a| round_up(a, elem_align.max(align_of::<RingHeader>())))
+            .ok_or(ShmError::TooLarge {
+                ring_bits,
+                elem_size,
+                elem_align,
+            })?;
         let total_size = capacity
             .checked_mul(elem_size)
             .and_then(|b| b.checked_add(slots_offset))
             .filter(|&t| t <= isize::MAX as usize && (t as u64) <= i64::MAX as u64)
-            .ok_or_else(too_large)?;
+            .ok_or(too_large)?;
         Ok(ShmLayout {
             kind,
             ring_bits,
@@ -231,12 +261,12 @@ impl ShmLayout {
         })
     }
 
-    /// Which ring the layout is for.
+    /// What the slots hold.
     pub fn kind(&self) -> RingKind {
         self.kind
     }
 
-    /// Byte offset of the stamp words (flight recorders; for other kinds,
+    /// Byte offset of the stamp words of a flight recorder (for other kinds,
     /// where they would start: the end of the ring header).
     pub fn stamps_offset(&self) -> usize {
         self.stamps_offset
@@ -330,7 +360,7 @@ impl IdHeader {
             ring_offset: AtomicU64::new(layout.ring_offset as u64),
             slots_offset: AtomicU64::new(layout.slots_offset as u64),
             creator_pid: AtomicU32::new(creator_pid),
-            kind: AtomicU32::new(layout.kind.code()),
+            kind: AtomicU32::new(layout.kind.word()),
             generation: AtomicU64::new(generation),
             producer_pid: AtomicU32::new(0),
             consumer_pid: AtomicU32::new(0),
@@ -394,9 +424,7 @@ pub(crate) unsafe fn init(
 pub(crate) unsafe fn validate(
     base: NonNull<u8>,
     len: usize,
-    kind: RingKind,
-    elem_size: usize,
-    elem_align: usize,
+    expected: ShmLayout,
 ) -> Result<ShmLayout, ShmError> {
     if len < ID_HEADER_SIZE {
         return Err(ShmError::Truncated {
@@ -408,7 +436,7 @@ pub(crate) unsafe fn validate(
     // valid `IdHeader` (all atomics), and it is only accessed through atomics.
     let id = unsafe { base.cast::<IdHeader>().as_ref() };
     let s = id.snapshot();
-    check_snapshot(&s, len as u64, kind, elem_size, elem_align).and_then(|layout| {
+    check_snapshot(&s, len as u64, expected).and_then(|layout| {
         // SAFETY: `check_snapshot` verified that `len` == the layout's total
         // size, so the ring header lies inside the region, and it is aligned
         // (128 from an aligned base).
@@ -417,14 +445,15 @@ pub(crate) unsafe fn validate(
     })
 }
 
-/// The pure part of [`validate`]: a snapshot against `T` and the file size.
+/// The pure part of [`validate`]: a snapshot against what the caller expects
+/// (the kind and element of `expected`; its capacity is ignored: the file
+/// says it) and the file size.
 pub(crate) fn check_snapshot(
     s: &IdSnapshot,
     file_len: u64,
-    kind: RingKind,
-    elem_size: usize,
-    elem_align: usize,
+    expected: ShmLayout,
 ) -> Result<ShmLayout, ShmError> {
+    let (elem_size, elem_align) = (expected.elem_size, expected.elem_align);
     if s.magic != MAGIC {
         return Err(ShmError::BadMagic { found: s.magic });
     }
@@ -434,10 +463,10 @@ pub(crate) fn check_snapshot(
             expected: LAYOUT_VERSION,
         });
     }
-    if s.kind != kind.code() {
+    if s.kind != expected.kind.word() {
         return Err(ShmError::Kind {
             found: s.kind,
-            expected: kind,
+            expected: expected.kind.word(),
         });
     }
     if s.elem_size as usize != elem_size || elem_size > u32::MAX as usize {
@@ -452,13 +481,18 @@ pub(crate) fn check_snapshot(
             expected: elem_align as u32,
         });
     }
-    if s.ring_bits > MAX_RING_BITS || s.capacity != 1u64 << s.ring_bits {
+    // A byte ring holds at least ring-core's smallest framing ring.
+    let min_bits = match expected.kind {
+        RingKind::Items | RingKind::Recorder => 0,
+        RingKind::Bytes => ring_core::bytes::frame::MIN_CAPACITY.trailing_zeros(),
+    };
+    if s.ring_bits > MAX_RING_BITS || s.ring_bits < min_bits || s.capacity != 1u64 << s.ring_bits {
         return Err(ShmError::Capacity {
             capacity: s.capacity,
             ring_bits: s.ring_bits,
         });
     }
-    let layout = ShmLayout::compute(kind, s.ring_bits, elem_size, elem_align)?;
+    let layout = ShmLayout::compute(expected.kind, s.ring_bits, elem_size, elem_align)?;
     let fields = [
         ("ring_offset", s.ring_offset, layout.ring_offset),
         ("slots_offset", s.slots_offset, layout.slots_offset),
@@ -551,15 +585,19 @@ mod tests {
 
     type Case = (fn(&mut IdSnapshot), fn(&ShmError) -> bool);
 
+    fn u32_ring() -> ShmLayout {
+        ShmLayout::new::<u32>(4).unwrap()
+    }
+
     #[test]
     fn each_field_has_its_error() {
         let len = good().total_size;
-        assert!(check_snapshot(&good(), len, RingKind::Items, 4, 4).is_ok());
+        assert!(check_snapshot(&good(), len, u32_ring()).is_ok());
         let cases: [Case; 10] = [
             (|s| s.magic ^= 1, |e| matches!(e, ShmError::BadMagic { .. })),
             (
-                |s| s.kind = RingKind::Recorder.code(),
-                |e| matches!(e, ShmError::Kind { found: 2, expected: RingKind::Items }),
+                |s| s.kind = RingKind::Bytes.word(),
+                |e| matches!(e, ShmError::Kind { found: 1, expected: 0 }),
             ),
             (
                 |s| s.layout_version = 9,
@@ -629,11 +667,11 @@ mod tests {
         for (i, (mutate, expect)) in cases.iter().enumerate() {
             let mut s = good();
             mutate(&mut s);
-            let e = check_snapshot(&s, len, RingKind::Items, 4, 4).unwrap_err();
+            let e = check_snapshot(&s, len, u32_ring()).unwrap_err();
             assert!(expect(&e), "case {i}: {e:?}");
         }
         assert!(matches!(
-            check_snapshot(&good(), len - 1, RingKind::Items, 4, 4),
+            check_snapshot(&good(), len - 1, u32_ring()),
             Err(ShmError::SizeMismatch { .. })
         ));
     }

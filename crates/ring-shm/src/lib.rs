@@ -6,6 +6,10 @@
 //! another process. Linux only; on other targets the crate holds only the
 //! [`ShmSafe`] trait.
 //!
+//! [`SharedByteRing`] does the same for variable-length byte records
+//! (ring-core's framing, `ring_core::bytes`): its consumer checks every frame
+//! header before it copies a record out.
+//!
 //! There is no second copy of the ring protocol here: the mapping holds
 //! ring-core's [`RingHeader`](ring_core::RingHeader) after an identification
 //! header, and the handles are ring-core's raw producer and consumer with the
@@ -126,6 +130,7 @@ macro_rules! linux_only {
 }
 
 linux_only! {
+    mod bytes;
     mod consumer;
     mod error;
     pub mod fd_passing;
@@ -136,6 +141,7 @@ linux_only! {
     mod recorder;
     mod region;
     mod ring;
+    pub use bytes::{SharedByteConsumer, SharedByteGrant, SharedByteProducer, SharedByteRing};
     pub use consumer::SharedConsumer;
     pub use error::ShmError;
     pub use layout::{ID_HEADER_SIZE, LAYOUT_VERSION, MAGIC, MAX_ELEM_ALIGN, RingKind, ShmLayout};

@@ -4,13 +4,13 @@ use core::fmt;
 use core::ptr;
 use core::time::Duration;
 
-use ring_core::raw::{IndexCorrupt, RawProducer, Untrusted};
+use ring_core::raw::{RawProducer, Untrusted};
 use ring_core::sync::Arc;
 use ring_core::{SendError, SendTimeoutError, TrySendError, WaitStrategy};
 
 use crate::ShmSafe;
 use crate::error::ShmError;
-use crate::handle::{self, Common, Role};
+use crate::handle::{self, Common};
 use crate::layout::ShmLayout;
 use crate::region::Region;
 
@@ -48,19 +48,11 @@ pub struct SharedProducer<T: ShmSafe> {
 // the raw side caches indices without synchronisation.
 unsafe impl<T: ShmSafe + Send> Send for SharedProducer<T> {}
 
-handle::handle_impls!(SharedProducer, doorbell = producer_doorbell);
+handle::handle_impls!(impl[T: ShmSafe] SharedProducer<T>, doorbell = producer_doorbell);
 
 impl<T: ShmSafe> SharedProducer<T> {
     pub(crate) fn claim(region: Arc<Region>, layout: ShmLayout) -> Result<Self, ShmError> {
-        let (common, ring) = Common::claim::<T>(region, &layout, Role::Producer)?;
-        // SAFETY: the producer claim word was just won: this is the ring's only
-        // producer for as long as the handle lives (a role is never given back).
-        let mut raw = unsafe { RawProducer::<T, Untrusted>::new(ring) };
-        if let Err(e) = raw.refresh() {
-            // Impossible indices: refuse, but do not consume the role.
-            common.unclaim();
-            return Err(e.into());
-        }
+        let (common, raw) = Common::claim_producer::<T>(region, &layout)?;
         Ok(SharedProducer { raw, common })
     }
 
@@ -69,28 +61,11 @@ impl<T: ShmSafe> SharedProducer<T> {
         self.raw.tail().wrapping_sub(self.raw.len() as u64)
     }
 
-    fn corrupt(&self, e: IndexCorrupt) {
-        self.common.poison(e);
-        self.raw.close();
-    }
-
     /// Free slots, refreshing the cached head when fewer than `want` are
     /// known; 0 once closed or corrupt.
     #[inline]
     fn free_for(&mut self, want: usize) -> usize {
-        let free = self.raw.free_cached();
-        if free >= want {
-            return free;
-        }
-        match self.raw.refresh() {
-            // Room freed by a consumer that closes is no room.
-            Ok(free) if !self.raw.is_closed() => free,
-            Ok(_) => 0,
-            Err(e) => {
-                self.corrupt(e);
-                0
-            }
-        }
+        self.common.free_for(&mut self.raw, want)
     }
 
     /// Sends without blocking.

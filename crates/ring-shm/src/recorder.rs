@@ -25,7 +25,6 @@ use core::fmt;
 use core::marker::PhantomData;
 use core::ptr::{self, NonNull};
 use core::time::Duration;
-use std::fs::File;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::time::Instant;
 
@@ -41,7 +40,7 @@ use crate::error::ShmError;
 use crate::handle::{self, Common, Role};
 use crate::layout::{RingKind, ShmLayout};
 use crate::region::Region;
-use crate::ring::{attach_mapping, create_mapping};
+use crate::ring::RingFile;
 
 /// How long a writer waits for a reader that claimed the oldest entry to
 /// give its slot back before it takes the slot back (the reader then drops
@@ -72,18 +71,13 @@ pub const EVICT_WAIT: Duration = Duration::from_millis(2);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct SharedRecorder<T: ShmSafe> {
-    region: Arc<Region>,
-    file: File,
-    layout: ShmLayout,
+    ring: RingFile,
     _marker: PhantomData<fn() -> T>,
 }
 
 impl<T: ShmSafe> fmt::Debug for SharedRecorder<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SharedRecorder")
-            .field("layout", &self.layout)
-            .field("fd", &self.file)
-            .finish()
+        f.debug_tuple("SharedRecorder").field(&self.ring).finish()
     }
 }
 
@@ -103,12 +97,8 @@ impl<T: ShmSafe> SharedRecorder<T> {
     /// # Ok::<(), ring_shm::ShmError>(())
     /// ```
     pub fn create(config: Config) -> Result<SharedRecorder<T>, ShmError> {
-        let layout = ShmLayout::recorder::<T>(config.ring_bits())?;
-        let (region, file) = create_mapping(&layout)?;
         Ok(SharedRecorder {
-            region,
-            file,
-            layout,
+            ring: RingFile::create(ShmLayout::recorder::<T>(config.ring_bits())?)?,
             _marker: PhantomData,
         })
     }
@@ -132,12 +122,8 @@ impl<T: ShmSafe> SharedRecorder<T> {
     /// # Ok::<(), ShmError>(())
     /// ```
     pub fn attach(fd: OwnedFd) -> Result<SharedRecorder<T>, ShmError> {
-        let (region, file) = attach_mapping(fd)?;
-        let layout = region.validate::<T>(RingKind::Recorder)?;
         Ok(SharedRecorder {
-            region,
-            file,
-            layout,
+            ring: RingFile::attach(fd, ShmLayout::recorder::<T>(0)?)?,
             _marker: PhantomData,
         })
     }
@@ -157,7 +143,7 @@ impl<T: ShmSafe> SharedRecorder<T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn into_writer(self) -> Result<SharedWriter<T>, ShmError> {
-        SharedWriter::claim(self.region, self.layout)
+        SharedWriter::claim(self.ring.region, self.ring.layout)
     }
 
     /// Takes the reader role (once across all processes); a reader may
@@ -176,7 +162,7 @@ impl<T: ShmSafe> SharedRecorder<T> {
     /// # Ok::<(), ring_shm::ShmError>(())
     /// ```
     pub fn into_reader(self) -> Result<SharedReader<T>, ShmError> {
-        SharedReader::claim(self.region, self.layout)
+        SharedReader::claim(self.ring.region, self.ring.layout)
     }
 
     /// Entries the recorder retains.
@@ -189,7 +175,7 @@ impl<T: ShmSafe> SharedRecorder<T> {
     /// # Ok::<(), ring_shm::ShmError>(())
     /// ```
     pub fn capacity(&self) -> usize {
-        self.layout.capacity()
+        self.ring.layout.capacity()
     }
 
     /// The validated layout.
@@ -202,13 +188,13 @@ impl<T: ShmSafe> SharedRecorder<T> {
     /// # Ok::<(), ring_shm::ShmError>(())
     /// ```
     pub fn layout(&self) -> ShmLayout {
-        self.layout
+        self.ring.layout
     }
 }
 
 impl<T: ShmSafe> AsFd for SharedRecorder<T> {
     fn as_fd(&self) -> BorrowedFd<'_> {
-        self.file.as_fd()
+        self.ring.as_fd()
     }
 }
 
@@ -795,12 +781,12 @@ impl<T: ShmSafe> handle::Side for SharedReader<T> {
 
 /// The writer of a recorder in `region` (validated as a recorder of `T`).
 pub(crate) fn writer<T: ShmSafe>(region: Arc<Region>) -> Result<SharedWriter<T>, ShmError> {
-    let layout = region.validate::<T>(RingKind::Recorder)?;
+    let layout = region.validate(ShmLayout::recorder::<T>(0)?)?;
     SharedWriter::claim(region, layout)
 }
 
 /// The reader of a recorder in `region` (validated as a recorder of `T`).
 pub(crate) fn reader<T: ShmSafe>(region: Arc<Region>) -> Result<SharedReader<T>, ShmError> {
-    let layout = region.validate::<T>(RingKind::Recorder)?;
+    let layout = region.validate(ShmLayout::recorder::<T>(0)?)?;
     SharedReader::claim(region, layout)
 }

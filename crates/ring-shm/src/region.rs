@@ -9,8 +9,8 @@ use ring_core::Config;
 use ring_core::sync::Arc;
 
 use crate::error::ShmError;
-use crate::layout::{self, ID_HEADER_SIZE, IdHeader, MAX_ELEM_ALIGN, RingKind, ShmLayout};
-use crate::{SharedConsumer, SharedProducer, ShmSafe};
+use crate::layout::{self, ID_HEADER_SIZE, IdHeader, MAX_ELEM_ALIGN, ShmLayout};
+use crate::{SharedByteConsumer, SharedByteProducer, SharedConsumer, SharedProducer, ShmSafe};
 
 enum Backing {
     Mapped(#[allow(dead_code)] memmap2::MmapRaw), // reason: kept only to unmap on drop
@@ -103,11 +103,12 @@ impl Region {
         unsafe { self.base.cast::<IdHeader>().as_ref() }
     }
 
-    /// Checks the region as a ring of `T`.
-    pub(crate) fn validate<T>(&self, kind: RingKind) -> Result<ShmLayout, ShmError> {
+    /// Checks the region as a ring of `expected`'s kind and element (any
+    /// capacity: the header says it).
+    pub(crate) fn validate(&self, expected: ShmLayout) -> Result<ShmLayout, ShmError> {
         // SAFETY: `base` is aligned to MAX_ELEM_ALIGN >= 128 (the `Region` invariant)
         // and valid for `len` bytes while `self` lives.
-        unsafe { layout::validate(self.base, self.len, kind, size_of::<T>(), align_of::<T>()) }
+        unsafe { layout::validate(self.base, self.len, expected) }
     }
 }
 
@@ -160,6 +161,50 @@ impl ShmImage {
         Self::with_layout(ShmLayout::new::<T>(config.ring_bits())?)
     }
 
+    /// A flight recorder's image of `config.capacity()` entries of `T`
+    /// (see [`SharedRecorder`](crate::SharedRecorder)), on the heap; take
+    /// its roles with [`writer`](Self::writer) and [`reader`](Self::reader).
+    ///
+    /// # Errors
+    ///
+    /// [`ShmError::TooLarge`] for an impossible size.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::recorder::<u64>(ring_core::Config::default())?;
+    /// let mut w = image.writer::<u64>()?;
+    /// w.record(1).unwrap();
+    /// assert_eq!(image.reader::<u64>()?.try_recv().map(|e| e.value), Ok(1));
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn recorder<T: ShmSafe>(config: Config) -> Result<ShmImage, ShmError> {
+        Self::with_layout(ShmLayout::recorder::<T>(config.ring_bits())?)
+    }
+
+    /// A fresh byte ring of `config.capacity()` bytes (at least 32),
+    /// initialised as [`SharedByteRing::create`](crate::SharedByteRing::create)
+    /// does; take its roles with [`byte_producer`](Self::byte_producer) and
+    /// [`byte_consumer`](Self::byte_consumer).
+    ///
+    /// # Errors
+    ///
+    /// [`ShmError::TooLarge`] if the ring cannot be laid out or allocated.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new_bytes(ring_core::Config::default().with_ring_bits(2))?;
+    /// assert_eq!(image.validate_bytes()?.capacity(), 32);
+    /// assert!(image.validate::<u8>().is_err()); // not a ring of items
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn new_bytes(config: Config) -> Result<ShmImage, ShmError> {
+        Self::with_layout(ShmLayout::bytes(
+            ring_core::bytes::byte_config(config).ring_bits(),
+        )?)
+    }
+
     fn with_layout(layout: ShmLayout) -> Result<ShmImage, ShmError> {
         let region = Region::heap(layout.total_size()).ok_or(ShmError::TooLarge {
             ring_bits: layout.ring_bits(),
@@ -180,27 +225,6 @@ impl ShmImage {
         Ok(ShmImage {
             region: Arc::new(region),
         })
-    }
-
-
-    /// A flight recorder's image of `config.capacity()` entries of `T`
-    /// (see [`SharedRecorder`](crate::SharedRecorder)), on the heap.
-    ///
-    /// # Errors
-    ///
-    /// [`ShmError::TooLarge`] for an impossible size.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let image = ring_shm::ShmImage::recorder::<u64>(ring_core::Config::default())?;
-    /// let mut w = image.writer::<u64>()?;
-    /// w.record(1).unwrap();
-    /// assert_eq!(image.reader::<u64>()?.try_recv().map(|e| e.value), Ok(1));
-    /// # Ok::<(), ring_shm::ShmError>(())
-    /// ```
-    pub fn recorder<T: ShmSafe>(config: Config) -> Result<ShmImage, ShmError> {
-        Self::with_layout(ShmLayout::recorder::<T>(config.ring_bits())?)
     }
 
     /// An image holding a copy of `bytes` (any content, any length), at an
@@ -337,7 +361,60 @@ impl ShmImage {
     /// # Ok::<(), ring_shm::ShmError>(())
     /// ```
     pub fn validate<T: ShmSafe>(&self) -> Result<ShmLayout, ShmError> {
-        self.region.validate::<T>(RingKind::Items)
+        self.region.validate(ShmLayout::new::<T>(0)?)
+    }
+
+    /// Validates the image as a byte ring, as
+    /// [`SharedByteRing::attach`](crate::SharedByteRing::attach) does (minus
+    /// the file checks).
+    ///
+    /// # Errors
+    ///
+    /// The first mismatch, as its [`ShmError`] variant.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u8>(ring_core::Config::default())?;
+    /// assert!(matches!(image.validate_bytes(), Err(ring_shm::ShmError::Kind { .. })));
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn validate_bytes(&self) -> Result<ShmLayout, ShmError> {
+        self.region.validate(crate::bytes::expected_layout()?)
+    }
+
+    /// Validates the image as a byte ring and takes its producer role.
+    ///
+    /// # Errors
+    ///
+    /// As [`producer`](Self::producer).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new_bytes(ring_core::Config::default())?;
+    /// image.byte_producer()?.try_send(b"x").unwrap();
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn byte_producer(&self) -> Result<SharedByteProducer, ShmError> {
+        SharedByteProducer::claim(self.region.clone(), self.validate_bytes()?)
+    }
+
+    /// Validates the image as a byte ring and takes its consumer role.
+    ///
+    /// # Errors
+    ///
+    /// As [`producer`](Self::producer).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new_bytes(ring_core::Config::default())?;
+    /// assert!(image.byte_consumer()?.try_recv().is_err());
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn byte_consumer(&self) -> Result<SharedByteConsumer, ShmError> {
+        SharedByteConsumer::claim(self.region.clone(), self.validate_bytes()?)
     }
 
     /// Validates the image and takes its producer role.
@@ -379,9 +456,8 @@ impl ShmImage {
         let layout = self.validate::<T>()?;
         SharedConsumer::claim(self.region.clone(), layout)
     }
-
-    /// Takes the writer role of a flight recorder's image (validated as a
-    /// recorder of `T` first).
+    /// Validates the image as a flight recorder of `T` and takes its writer
+    /// role.
     ///
     /// # Errors
     ///
@@ -400,7 +476,8 @@ impl ShmImage {
         crate::recorder::writer(self.region.clone())
     }
 
-    /// Takes the reader role of a flight recorder's image.
+    /// Validates the image as a flight recorder of `T` and takes its reader
+    /// role.
     ///
     /// # Errors
     ///
@@ -416,4 +493,5 @@ impl ShmImage {
     pub fn reader<T: ShmSafe>(&self) -> Result<crate::SharedReader<T>, ShmError> {
         crate::recorder::reader(self.region.clone())
     }
+
 }

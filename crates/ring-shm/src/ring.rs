@@ -12,7 +12,7 @@ use ring_core::Config;
 use ring_core::sync::Arc;
 
 use crate::error::ShmError;
-use crate::layout::{self, ID_HEADER_SIZE, RingKind, ShmLayout};
+use crate::layout::{self, ID_HEADER_SIZE, ShmLayout};
 use crate::region::Region;
 use crate::{SharedConsumer, SharedProducer, ShmSafe};
 
@@ -56,18 +56,103 @@ pub(crate) fn generation() -> u64 {
 /// # Ok::<(), ring_shm::ShmError>(())
 /// ```
 pub struct SharedRing<T: ShmSafe> {
-    region: Arc<Region>,
-    file: File,
-    layout: ShmLayout,
+    ring: RingFile,
     _marker: PhantomData<fn() -> T>,
 }
 
 impl<T: ShmSafe> fmt::Debug for SharedRing<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SharedRing")
-            .field("layout", &self.layout)
-            .field("fd", &self.file)
-            .finish()
+        f.debug_tuple("SharedRing").field(&self.ring).finish()
+    }
+}
+
+/// The file and the mapping of a shared ring of either kind, before a role
+/// is taken: what [`SharedRing`] and [`SharedByteRing`](crate::SharedByteRing)
+/// hold.
+#[derive(Debug)]
+pub(crate) struct RingFile {
+    pub(crate) region: Arc<Region>,
+    file: File,
+    pub(crate) layout: ShmLayout,
+}
+
+impl RingFile {
+    /// A new memfd (close-on-exec, sealing allowed) of `layout`'s size,
+    /// sealed against shrinking, growing and further sealing, mapped shared,
+    /// with both headers written.
+    pub(crate) fn create(layout: ShmLayout) -> Result<RingFile, ShmError> {
+        let fd = memfd_create(
+            c"ring-shm",
+            MFdFlags::MFD_CLOEXEC | MFdFlags::MFD_ALLOW_SEALING,
+        )
+        .map_err(|e| ShmError::io("memfd_create", e))?;
+        let file = File::from(fd);
+        file.set_len(layout.total_size() as u64)
+            .map_err(|e| ShmError::io("ftruncate", e))?;
+        fcntl(
+            &file,
+            FcntlArg::F_ADD_SEALS(
+                SealFlag::F_SEAL_SHRINK | SealFlag::F_SEAL_GROW | SealFlag::F_SEAL_SEAL,
+            ),
+        )
+        .map_err(|e| ShmError::io("fcntl(F_ADD_SEALS)", e))?;
+        let region = map(&file, layout.total_size())?;
+        // SAFETY: a fresh mapping (page aligned) of exactly the layout's size that
+        // no one else has seen: the fd has not left this function.
+        unsafe { layout::init(region.base(), &layout, std::process::id(), generation()) };
+        Ok(RingFile {
+            region: Arc::new(region),
+            file,
+            layout,
+        })
+    }
+
+    /// Maps the file of `fd` after checking its seals and size, and
+    /// validates it as a ring of `expected`'s kind and element.
+    pub(crate) fn attach(fd: OwnedFd, expected: ShmLayout) -> Result<RingFile, ShmError> {
+        let file = File::from(fd);
+        let seals = match fcntl(&file, FcntlArg::F_GET_SEALS) {
+            Ok(s) => s as u32,
+            // Not a memfd/tmpfs file: it cannot carry seals.
+            Err(nix::errno::Errno::EINVAL) => 0,
+            Err(e) => return Err(ShmError::io("fcntl(F_GET_SEALS)", e)),
+        };
+        let needed = (SealFlag::F_SEAL_SHRINK | SealFlag::F_SEAL_GROW).bits() as u32;
+        if seals & needed != needed {
+            return Err(ShmError::MissingSeals { seals });
+        }
+        let len = file.metadata().map_err(|e| ShmError::io("fstat", e))?.len();
+        if len < ID_HEADER_SIZE as u64 {
+            return Err(ShmError::Truncated {
+                len,
+                needed: ID_HEADER_SIZE as u64,
+            });
+        }
+        let map_len = usize::try_from(len).map_err(|_| ShmError::SizeMismatch {
+            header: 0,
+            file: len,
+        })?;
+        let region = map(&file, map_len)?;
+        let layout = region.validate(expected)?;
+        Ok(RingFile {
+            region: Arc::new(region),
+            file,
+            layout,
+        })
+    }
+
+    pub(crate) fn generation(&self) -> u64 {
+        self.region.id().snapshot().generation
+    }
+
+    pub(crate) fn creator_pid(&self) -> u32 {
+        self.region.id().snapshot().creator_pid
+    }
+}
+
+impl AsFd for RingFile {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.file.as_fd()
     }
 }
 
@@ -91,57 +176,6 @@ fn map(file: &File, len: usize) -> Result<Region, ShmError> {
     })
 }
 
-/// A sealed memfd of `layout`'s size, mapped and initialised: the file of
-/// a new shared ring of any kind.
-pub(crate) fn create_mapping(layout: &ShmLayout) -> Result<(Arc<Region>, File), ShmError> {
-    let fd = memfd_create(
-        c"ring-shm",
-        MFdFlags::MFD_CLOEXEC | MFdFlags::MFD_ALLOW_SEALING,
-    )
-    .map_err(|e| ShmError::io("memfd_create", e))?;
-    let file = File::from(fd);
-    file.set_len(layout.total_size() as u64)
-        .map_err(|e| ShmError::io("ftruncate", e))?;
-    fcntl(
-        &file,
-        FcntlArg::F_ADD_SEALS(SealFlag::F_SEAL_SHRINK | SealFlag::F_SEAL_GROW | SealFlag::F_SEAL_SEAL),
-    )
-    .map_err(|e| ShmError::io("fcntl(F_ADD_SEALS)", e))?;
-    let region = map(&file, layout.total_size())?;
-    // SAFETY: a fresh mapping (page aligned) of exactly the layout's size that
-    // no one else has seen: the fd has not left this function.
-    unsafe { layout::init(region.base(), layout, std::process::id(), generation()) };
-    Ok((Arc::new(region), file))
-}
-
-/// Maps a shared ring's file received from another process, after checking
-/// its seals and size (the caller validates the contents for its kind).
-pub(crate) fn attach_mapping(fd: OwnedFd) -> Result<(Arc<Region>, File), ShmError> {
-    let file = File::from(fd);
-    let seals = match fcntl(&file, FcntlArg::F_GET_SEALS) {
-        Ok(s) => s as u32,
-        // Not a memfd/tmpfs file: it cannot carry seals.
-        Err(nix::errno::Errno::EINVAL) => 0,
-        Err(e) => return Err(ShmError::io("fcntl(F_GET_SEALS)", e)),
-    };
-    let needed = (SealFlag::F_SEAL_SHRINK | SealFlag::F_SEAL_GROW).bits() as u32;
-    if seals & needed != needed {
-        return Err(ShmError::MissingSeals { seals });
-    }
-    let len = file.metadata().map_err(|e| ShmError::io("fstat", e))?.len();
-    if len < ID_HEADER_SIZE as u64 {
-        return Err(ShmError::Truncated {
-            len,
-            needed: ID_HEADER_SIZE as u64,
-        });
-    }
-    let map_len = usize::try_from(len).map_err(|_| ShmError::SizeMismatch {
-        header: 0,
-        file: len,
-    })?;
-    Ok((Arc::new(map(&file, map_len)?), file))
-}
-
 impl<T: ShmSafe> SharedRing<T> {
     /// Creates a ring of `config.capacity()` slots of `T` in a new memfd
     /// (close-on-exec, sealing allowed), sized, sealed against shrinking,
@@ -160,12 +194,8 @@ impl<T: ShmSafe> SharedRing<T> {
     /// # Ok::<(), ring_shm::ShmError>(())
     /// ```
     pub fn create(config: Config) -> Result<SharedRing<T>, ShmError> {
-        let layout = ShmLayout::new::<T>(config.ring_bits())?;
-        let (region, file) = create_mapping(&layout)?;
         Ok(SharedRing {
-            region,
-            file,
-            layout,
+            ring: RingFile::create(ShmLayout::new::<T>(config.ring_bits())?)?,
             _marker: PhantomData,
         })
     }
@@ -201,16 +231,11 @@ impl<T: ShmSafe> SharedRing<T> {
     /// # Ok::<(), ring_shm::ShmError>(())
     /// ```
     pub fn attach(fd: OwnedFd) -> Result<SharedRing<T>, ShmError> {
-        let (region, file) = attach_mapping(fd)?;
-        let layout = region.validate::<T>(RingKind::Items)?;
         Ok(SharedRing {
-            region,
-            file,
-            layout,
+            ring: RingFile::attach(fd, ShmLayout::new::<T>(0)?)?,
             _marker: PhantomData,
         })
     }
-
 
     /// Takes the producer role. Each role can be taken once across all
     /// processes; a role whose holder died stays taken (its claim word keeps
@@ -232,7 +257,7 @@ impl<T: ShmSafe> SharedRing<T> {
     /// # Ok::<(), ring_shm::ShmError>(())
     /// ```
     pub fn into_producer(self) -> Result<SharedProducer<T>, ShmError> {
-        SharedProducer::claim(self.region, self.layout)
+        SharedProducer::claim(self.ring.region, self.ring.layout)
     }
 
     /// Takes the consumer role (once across all processes; see
@@ -251,7 +276,7 @@ impl<T: ShmSafe> SharedRing<T> {
     /// # Ok::<(), ring_shm::ShmError>(())
     /// ```
     pub fn into_consumer(self) -> Result<SharedConsumer<T>, ShmError> {
-        SharedConsumer::claim(self.region, self.layout)
+        SharedConsumer::claim(self.ring.region, self.ring.layout)
     }
 
     /// Slots in the ring.
@@ -264,52 +289,66 @@ impl<T: ShmSafe> SharedRing<T> {
     /// # Ok::<(), ring_shm::ShmError>(())
     /// ```
     pub fn capacity(&self) -> usize {
-        self.layout.capacity()
-    }
-
-    /// The ring's byte layout.
-    ///
-    /// # Examples
-    ///
-    /// ```no_run
-    /// let ring = ring_shm::SharedRing::<u64>::create(ring_core::Config::default().with_ring_bits(3))?;
-    /// assert_eq!(ring.layout().total_size(), 512 + 64);
-    /// # Ok::<(), ring_shm::ShmError>(())
-    /// ```
-    pub fn layout(&self) -> ShmLayout {
-        self.layout
-    }
-
-    /// The creator's generation value (tells rings apart).
-    ///
-    /// # Examples
-    ///
-    /// ```no_run
-    /// let a = ring_shm::SharedRing::<u8>::create(ring_core::Config::default())?;
-    /// let b = ring_shm::SharedRing::<u8>::create(ring_core::Config::default())?;
-    /// assert_ne!(a.generation(), b.generation());
-    /// # Ok::<(), ring_shm::ShmError>(())
-    /// ```
-    pub fn generation(&self) -> u64 {
-        self.region.id().snapshot().generation
-    }
-
-    /// The pid of the process that created the ring.
-    ///
-    /// # Examples
-    ///
-    /// ```no_run
-    /// let ring = ring_shm::SharedRing::<u8>::create(ring_core::Config::default())?;
-    /// assert_eq!(ring.creator_pid(), std::process::id());
-    /// # Ok::<(), ring_shm::ShmError>(())
-    /// ```
-    pub fn creator_pid(&self) -> u32 {
-        self.region.id().snapshot().creator_pid
+        self.ring.layout.capacity()
     }
 }
 
-impl<T: ShmSafe> AsFd for SharedRing<T> {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.file.as_fd()
-    }
+ring_file_api!(impl[T: ShmSafe] SharedRing<T>, create = "ring_shm::SharedRing::<u8>::create");
+
+/// The methods of a shared ring before a role is taken that come from its
+/// [`RingFile`] (a field `ring`), written once for [`SharedRing`] and
+/// [`SharedByteRing`](crate::SharedByteRing): `layout`, `generation`,
+/// `creator_pid`, and `AsFd`. `create` is the path of the type's
+/// constructor (taking a `Config`), for the examples.
+macro_rules! ring_file_api {
+    (impl[$($g:tt)*] $ty:ty, create = $create:literal) => {
+        impl<$($g)*> $ty {
+            /// The ring's byte layout.
+            ///
+            /// # Examples
+            ///
+            /// ```no_run
+            #[doc = concat!("let ring = ", $create, "(ring_core::Config::default().with_ring_bits(6))?;")]
+            /// assert_eq!(ring.layout().total_size(), 512 + 64);
+            /// # Ok::<(), ring_shm::ShmError>(())
+            /// ```
+            pub fn layout(&self) -> $crate::ShmLayout {
+                self.ring.layout
+            }
+
+            /// The creator's generation value (tells rings apart).
+            ///
+            /// # Examples
+            ///
+            /// ```no_run
+            #[doc = concat!("let a = ", $create, "(ring_core::Config::default())?;")]
+            #[doc = concat!("let b = ", $create, "(ring_core::Config::default())?;")]
+            /// assert_ne!(a.generation(), b.generation());
+            /// # Ok::<(), ring_shm::ShmError>(())
+            /// ```
+            pub fn generation(&self) -> u64 {
+                self.ring.generation()
+            }
+
+            /// The pid of the process that created the ring.
+            ///
+            /// # Examples
+            ///
+            /// ```no_run
+            #[doc = concat!("let ring = ", $create, "(ring_core::Config::default())?;")]
+            /// assert_eq!(ring.creator_pid(), std::process::id());
+            /// # Ok::<(), ring_shm::ShmError>(())
+            /// ```
+            pub fn creator_pid(&self) -> u32 {
+                self.ring.creator_pid()
+            }
+        }
+
+        impl<$($g)*> ::std::os::fd::AsFd for $ty {
+            fn as_fd(&self) -> ::std::os::fd::BorrowedFd<'_> {
+                ::std::os::fd::AsFd::as_fd(&self.ring)
+            }
+        }
+    };
 }
+pub(crate) use ring_file_api;

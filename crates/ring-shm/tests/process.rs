@@ -4,7 +4,7 @@
 #![cfg(target_os = "linux")]
 
 use std::io::{Read, Write};
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::process::{Child, Command};
@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use ring_core::{Config, RecvError, RecvTimeoutError};
 use ring_shm::fd_passing::{FdServer, connect, recv_fd, send_fd};
-use ring_shm::{SharedRing, ShmSafe};
-use ringmpsc_testkit::watchdog;
+use ring_shm::{SharedByteRing, SharedRing, ShmSafe};
+use ringmpsc_testkit::{check_stamped, lengths, stamped_record, watchdog, xorshift};
 
 const ROLE_ENV: &str = "RING_SHM_TEST_CHILD";
 const SOCK_ENV: &str = "RING_SHM_TEST_SOCK";
@@ -42,17 +42,17 @@ fn spawn_peer(test: &str, ring: &impl AsFd) -> (Child, UnixStream) {
     (child, conn)
 }
 
+/// Child side: the fd of the ring served by the parent.
+fn fd_from_parent() -> (OwnedFd, UnixStream) {
+    let conn = connect(std::env::var_os(SOCK_ENV).unwrap()).unwrap();
+    let fd = recv_fd(&conn).unwrap();
+    (fd, conn)
+}
+
 /// Child side: the ring served by the parent.
 fn attach_to_parent<T: ShmSafe>() -> (SharedRing<T>, UnixStream) {
     let (fd, conn) = fd_from_parent();
     (SharedRing::attach(fd).unwrap(), conn)
-}
-
-/// Child side: the fd served by the parent, and the connection.
-fn fd_from_parent() -> (std::os::fd::OwnedFd, UnixStream) {
-    let conn = connect(std::env::var_os(SOCK_ENV).unwrap()).unwrap();
-    let fd = recv_fd(&conn).unwrap();
-    (fd, conn)
 }
 
 fn signal(conn: &mut UnixStream) {
@@ -486,4 +486,154 @@ fn recorder_read_after_the_writer_was_killed_mid_burst() {
             r.lost()
         );
     });
+}
+
+/// Byte records between two processes: the child sends stamped records of
+/// random lengths (copying forms and grants), the parent checks each one.
+#[test]
+#[cfg_attr(miri, ignore = "processes, memfd and sockets are system calls")]
+fn byte_records_cross_processes_in_order() {
+    const N: u64 = 200_000;
+    if is_child() {
+        let (fd, _conn) = fd_from_parent();
+        let mut tx = SharedByteRing::attach(fd).unwrap().into_producer().unwrap();
+        let mut lens = lengths(9, 16, 300);
+        for seq in 0..N {
+            let r = stamped_record(0, seq, lens.next().unwrap());
+            if seq.is_multiple_of(2) {
+                tx.send(&r).unwrap();
+            } else {
+                let mut g = tx
+                    .reserve_with(r.len(), ring_core::WaitStrategy::Blocking)
+                    .unwrap();
+                g.write(0, &r);
+                g.commit();
+            }
+        }
+        return; // dropping `tx` closes the ring
+    }
+    watchdog(120, || {
+        let ring = SharedByteRing::create(Config::default().with_ring_bits(12)).unwrap();
+        let (child, _conn) = spawn_peer("byte_records_cross_processes_in_order", &ring);
+        let mut rx = ring.into_consumer().unwrap();
+        let mut next = 0u64;
+        let mut check = |r: &[u8]| {
+            assert_eq!(check_stamped(r), Some((0, next)), "record {next}");
+            next += 1;
+        };
+        while let Ok(r) = rx.recv() {
+            check(&r);
+            rx.consume_batch(&mut check);
+        }
+        assert_eq!(next, N);
+        assert_eq!(rx.frame_corruption(), None);
+        assert_exit_ok(child);
+    });
+}
+
+/// Offsets in the mapping (docs/shm-protocol.md): the producer's tail, the
+/// consumer's head, the close flags, the byte slots.
+const TAIL: usize = 128;
+const HEAD: usize = 256;
+const CLOSED: usize = 384;
+const SLOTS: usize = 512;
+
+/// A hostile producer process: it writes frames and the tail itself, and
+/// keeps rewriting records it has published (headers and payloads) while
+/// the consumer may be copying them. The consumer must never read outside
+/// the ring or crash: it receives records of checked lengths (garbage or
+/// not) until it finds a bad frame, which closes it.
+#[test]
+#[cfg_attr(miri, ignore = "processes, memfd and sockets are system calls")]
+fn a_peer_rewriting_records_while_they_are_copied_never_breaks_the_consumer() {
+    if is_child() {
+        return hostile_byte_producer();
+    }
+    watchdog(120, || {
+        let ring = SharedByteRing::create(Config::default().with_ring_bits(12)).unwrap();
+        let max = ring.max_record();
+        let (child, _conn) = spawn_peer(
+            "a_peer_rewriting_records_while_they_are_copied_never_breaks_the_consumer",
+            &ring,
+        );
+        let mut rx = ring.into_consumer().unwrap();
+        let (mut got, mut intact) = (0u64, 0u64);
+        let mut buf = Vec::new();
+        loop {
+            match rx.try_recv_into(&mut buf) {
+                Ok(n) => {
+                    assert!(n <= max && n == buf.len());
+                    got += 1;
+                    intact += u64::from(check_stamped(&buf).is_some());
+                }
+                Err(ring_core::TryRecvError::Empty) => std::thread::yield_now(),
+                Err(ring_core::TryRecvError::Closed) => break,
+            }
+        }
+        assert!(got > 0 && intact > 0, "{got} records, {intact} intact");
+        drop(rx); // closes the consumer side: the child stops
+        assert_exit_ok(child);
+    });
+}
+
+/// The child of the test above: a producer that writes frames and the tail
+/// of the byte ring itself, through its own mapping, and rewrites what it
+/// published.
+fn hostile_byte_producer() {
+    use ring_core::sync::{AtomicU32, AtomicU64, Ordering};
+    const CAP: u64 = 4096;
+    let (fd, _conn) = fd_from_parent();
+    let file = std::fs::File::from(fd);
+    let map = memmap2::MmapOptions::new().map_raw(&file).unwrap();
+    let base = map.as_mut_ptr();
+    let at = |offset: usize| base.wrapping_add(offset);
+    // SAFETY: the mapping has the ring's size (more than SLOTS + CAP bytes);
+    // the tail is an 8-byte aligned atomic of the layout, shared with the
+    // parent only through atomics, and lives as long as `map`.
+    let tail = unsafe { AtomicU64::from_ptr(at(TAIL).cast()) };
+    // SAFETY: as for the tail: the head.
+    let head = unsafe { AtomicU64::from_ptr(at(HEAD).cast()) };
+    // SAFETY: as for the tail: the 4-byte close flags.
+    let closed = unsafe { AtomicU32::from_ptr(at(CLOSED).cast()) };
+    let write = |pos: u64, bytes: &[u8]| {
+        for (i, b) in bytes.iter().enumerate() {
+            let at = SLOTS + ((pos as usize + i) % CAP as usize);
+            // SAFETY: inside the slot array of the mapping; only this thread of
+            // this process writes it (the parent only reads), volatile because
+            // the parent reads it concurrently.
+            unsafe { base.wrapping_add(at).write_volatile(*b) };
+        }
+    };
+    let mut rnd = xorshift(77);
+    let mut t = 0u64;
+    for seq in 0..50_000u64 {
+        // ORDERING: Relaxed; this test's own flag word, read to stop early.
+        if closed.load(Ordering::Relaxed) != 0 {
+            break;
+        }
+        // ORDERING: Acquire; pairs with the consumer's Release of head.
+        while t - head.load(Ordering::Acquire) > CAP - 64 {
+            std::thread::yield_now();
+        }
+        let mut h = [0u8; 8];
+        h[..4].copy_from_slice(&24u32.to_ne_bytes());
+        h[4..].copy_from_slice(&0x5245_4331u32.to_ne_bytes());
+        write(t, &h);
+        write(t + 8, &stamped_record(2, seq, 24));
+        t += 32;
+        // ORDERING: Release; pairs with the consumer's Acquire of tail.
+        tail.store(t, Ordering::Release);
+        // Rewrite a published record: its payload, and after a while its header.
+        // ORDERING: Relaxed; any recent head will do for picking a victim.
+        let h0 = head.load(Ordering::Relaxed);
+        let victim = h0 + (rnd() % ((t - h0) / 32).max(1)) * 32;
+        let r = rnd().to_ne_bytes();
+        if seq > 20_000 && seq.is_multiple_of(97) {
+            write(victim, &r); // a garbage header
+        } else {
+            write(victim + 8 + rnd() % 24, &r[..1]);
+        }
+    }
+    // ORDERING: Release; the producer-closed bit, as a producer's close.
+    closed.fetch_or(1, Ordering::Release);
 }

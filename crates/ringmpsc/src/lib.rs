@@ -7,7 +7,8 @@
 //! |---|---|---|---|
 //! | [`primitives`] | `ring-core` | always | the SPSC ring, `Config`, errors, `WaitStrategy`, the seams |
 //! | [`spsc`] | `ring-core` | always | the SPSC channel family: the core ring, zero overhead |
-//! | [`mpsc`], [`spmc`], [`mpmc`], [`broadcast`], [`channels`] | `ring-channels` | `channels` | MPSC by ring decomposition, SPMC and MPMC on the claim ring, broadcast (every subscriber sees every item) |
+//! | [`mpsc`], [`spmc`], [`mpmc`], [`broadcast`], [`recorder`], [`channels`] | `ring-channels` | `channels` | MPSC by ring decomposition, SPMC and MPMC on the claim ring, broadcast (every subscriber sees every item), the flight recorder (overwrite-oldest, exact loss counts) |
+//! | [`bytes`] | `ring-channels` | `channels` | variable-length byte records framed in byte rings, read and written in place (MPSC) |
 //! | [`wait`] | `ring-wait` | `wait` | `EventNotifier` (eventfd), `EventLoop`, `Waiter`, `Backoff`, `WaitStrategy` |
 //! | [`pool`] | `ring-pool` | `pool` | `BufferPool`: zero-copy large messages through any ring |
 //! | [`metrics`] | `ring-metrics` | `metrics` | `Metrics`: counters and commit-to-consume latency |
@@ -101,6 +102,14 @@ pub mod broadcast {
 pub mod recorder {
     #[doc(inline)]
     pub use ring_channels::recorder::*;
+}
+
+/// Byte records: variable-length records framed in one byte ring per
+/// producer, written and read in place (`ring-channels`).
+#[cfg(feature = "channels")]
+pub mod bytes {
+    #[doc(inline)]
+    pub use ring_channels::bytes::*;
 }
 
 /// Waiting and readiness (`ring-wait`): eventfd notifier, event loop, backoff.

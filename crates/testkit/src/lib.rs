@@ -11,6 +11,9 @@
 //!   ([`conformance_recorder!`] for the flight recorder,
 //!   [`conformance_broadcast!`] for broadcast, whose every subscriber
 //!   receives every item).
+//!   [`conformance_bytes!`] for the byte-record family, whose
+//!   items are borrowed records (with [`stamped_record`] and
+//!   [`check_stamped`] to check each one).
 //!   The macros call the families' methods by name, so they check each
 //!   family's own public API, exactly as a user calls it.
 //! - **Shared helpers** for every crate's tests: [`watchdog`] (a hang
@@ -36,7 +39,10 @@
 
 mod suite;
 mod suite_broadcast;
+mod suite_bytes;
 mod suite_recorder;
+
+pub use suite_bytes::{STAMP_MIN, check_stamped, lengths, stamped_record, xorshift};
 
 pub use ring_core;
 
@@ -345,4 +351,44 @@ unsafe impl RingMemory for CountingHeap {
         // which came from `Heap.allocate(layout)`.
         unsafe { Heap.release(ptr, layout) }
     }
+}
+
+/// Builds a channel with `build` on a [`CountingHeap`], drops its consumer,
+/// then three times makes a producer from the one left with `send_refused`
+/// (which clones it, sends, and returns true if the send was refused), and
+/// checks that those late producers kept no ring memory.
+///
+/// # Panics
+///
+/// If a send was not refused or a region was kept.
+///
+/// # Examples
+///
+/// ```
+/// use ringmpsc_testkit::{late_producers_keep_no_memory, ring_core::spsc::Builder, small};
+/// // SPSC producers do not clone: the "late" producer is the one left.
+/// late_producers_keep_no_memory(
+///     |heap| Builder::new(small(2)).memory(heap).build::<u8>().unwrap(),
+///     |tx| tx.is_closed(),
+/// );
+/// ```
+pub fn late_producers_keep_no_memory<P, C>(
+    build: impl FnOnce(CountingHeap) -> (P, C),
+    mut send_refused: impl FnMut(&P) -> bool,
+) {
+    let heap = CountingHeap::default();
+    let (tx, rx) = build(heap.clone());
+    let base = heap.live();
+    drop(rx);
+    for _ in 0..3 {
+        assert!(
+            send_refused(&tx),
+            "a producer made after the consumer went could send"
+        );
+    }
+    assert!(
+        heap.live() <= base,
+        "{} regions live, {base} before",
+        heap.live()
+    );
 }

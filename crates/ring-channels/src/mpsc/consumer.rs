@@ -12,7 +12,7 @@ use super::*;
 /// clone_it(&rx); // one reader per MPSC channel
 /// ```
 pub struct Consumer<T, O: Observer = ()> {
-    pub(super) chan: Arc<Chan<T, O>>,
+    pub(crate) chan: Arc<Chan<T, O>>,
     pub(super) inbox: InboxReceiver<spsc::Consumer<T, O>>,
     pub(super) rings: Vec<RingEntry<T, O>>,
     /// Indices of empty entries, reused by the next registrations.
@@ -90,35 +90,7 @@ impl<T, O: Observer> Consumer<T, O> {
     #[cold]
     #[inline(never)]
     fn try_recv_slow(&mut self) -> Result<T, TryRecvError> {
-        let mut out = None;
-        let from = self.cur.get().wrapping_add(1);
-        let take_one = |rx: &mut spsc::Consumer<T, O>, out: &mut Option<T>| match rx.try_recv() {
-            Ok(v) => {
-                *out = Some(v);
-                1
-            }
-            Err(_) => 0,
-        };
-        if self.sweep(from, 1, |rx, _| take_one(rx, &mut out)) > 0 {
-            self.cur.set(self.last_hit);
-            self.burst = BURST - 1;
-            return out.ok_or(TryRecvError::Empty);
-        }
-        self.burst = 0;
-        if !self.closing() {
-            return Err(TryRecvError::Empty);
-        }
-        if self.sweep_all(|rx| {
-            if out.is_none() {
-                take_one(rx, &mut out)
-            } else {
-                0
-            }
-        }) > 0
-        {
-            return out.ok_or(TryRecvError::Empty);
-        }
-        Err(TryRecvError::Closed)
+        self.take_one(|rx| rx.try_recv().ok())
     }
 
     /// Copies up to `out.len()` items out of the rings without blocking;
@@ -477,13 +449,8 @@ impl<T, O: Observer> Consumer<T, O> {
     /// assert_eq!(rx.len(), 2);
     /// ```
     pub fn len(&self) -> usize {
-        let mut n: usize = self
-            .rings
-            .iter()
-            .filter_map(|s| s.rx.as_ref())
-            .map(|rx| rx.len())
-            .sum();
-        self.inbox.peek(|rx| n += rx.len());
+        let mut n = 0;
+        self.for_each_ring(|rx| n += rx.len());
         n
     }
 
@@ -501,12 +468,8 @@ impl<T, O: Observer> Consumer<T, O> {
     /// assert!(rx.is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
-        let mut empty = self
-            .rings
-            .iter()
-            .filter_map(|s| s.rx.as_ref())
-            .all(|rx| rx.is_empty());
-        self.inbox.peek(|rx| empty &= rx.is_empty());
+        let mut empty = true;
+        self.for_each_ring(|rx| empty &= rx.is_empty());
         empty
     }
 

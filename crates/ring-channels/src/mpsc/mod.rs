@@ -78,12 +78,12 @@ pub type Channel<T, O = ()> = (Producer<T, O>, Consumer<T, O>);
 type Factory<T, O> = dyn Fn(O) -> Result<spsc::Channel<T, O>, BuildError> + Send + Sync;
 
 /// What producers and the consumer share.
-struct Chan<T, O: Observer> {
+pub(crate) struct Chan<T, O: Observer> {
     /// Closed flag, producer count, and the two doorbells: the consumer's
     /// (every ring's commits ring it) and the producers' (every ring's
     /// consumer side rings it when it frees room), so a close wakes every
     /// sleeper on both sides with two rings.
-    life: Lifecycle,
+    pub(crate) life: Lifecycle,
     inbox: InboxSender<spsc::Consumer<T, O>>,
     factory: Box<Factory<T, O>>,
     config: Config,
@@ -94,14 +94,65 @@ impl<T, O: Observer> Chan<T, O> {
     /// and an armed consumer's notifier. The consumer closes each ring when
     /// it next looks (`Consumer::closing`); producers check the flag before
     /// every send.
-    fn close(&self) {
+    pub(crate) fn close(&self) {
         self.life.close();
     }
 
-    fn is_closed(&self) -> bool {
+    pub(crate) fn is_closed(&self) -> bool {
         // A hint for the producer's send path (a close racing a send may let
         // that item in; it is then received or dropped once).
         self.life.is_closed_hint()
+    }
+
+    /// Registers a new producer: builds its ring with the channel's factory,
+    /// counts it, and hands the ring's consumer end to the consumer; returns
+    /// the producer (its ring and its hold on the channel). The
+    /// ring of a channel that is closed is never registered (it goes with
+    /// the producer, no memory kept for the channel's life) and is closed, so
+    /// its sends get `Closed`. (An associated function: loom's `Arc` cannot
+    /// be a method receiver.)
+    pub(crate) fn register(chan: &Arc<Self>, observer: O) -> Result<Producer<T, O>, BuildError> {
+        let (ring, ring_rx) = (chan.factory)(observer)?;
+        chan.life.add_producer();
+        let mut p = Producer {
+            chan: Registration(chan.clone()),
+            ring,
+        };
+        if chan.life.is_closed() {
+            drop(ring_rx);
+            p.ring.close();
+            return Ok(p);
+        }
+        // Published where the consumer adopts rings (its `closing` swaps the
+        // inbox after the flag is set); then the flag is checked after a
+        // `SeqCst` fence: either the consumer adopts (and, if closing, closes)
+        // this ring, or we see the flag and close it ourselves.
+        chan.inbox.push(ring_rx);
+        if chan.life.closed_after_register() {
+            p.ring.close();
+        }
+        Ok(p)
+    }
+}
+
+/// A producer's hold on its channel: counted in the lifecycle while it
+/// lives. A producer handle keeps it as its first field, so that its drop
+/// (which publishes the producer's commits to a consumer that sees the
+/// count reach zero, and wakes the consumer for the last one) runs before
+/// the ring's drop closes the ring, whose close rings the consumer's
+/// doorbell: a consumer woken by it sees the new count.
+pub(crate) struct Registration<T, O: Observer>(Arc<Chan<T, O>>);
+
+impl<T, O: Observer> core::ops::Deref for Registration<T, O> {
+    type Target = Arc<Chan<T, O>>;
+    fn deref(&self) -> &Arc<Chan<T, O>> {
+        &self.0
+    }
+}
+
+impl<T, O: Observer> Drop for Registration<T, O> {
+    fn drop(&mut self) {
+        self.0.life.drop_producer();
     }
 }
 
@@ -167,8 +218,8 @@ impl<M: RingMemory + Clone> ring_core::builder::BuildChannel<M> for Mpsc {
         consumer.insert(ring_rx);
         Ok((
             Producer {
+                chan: Registration(chan),
                 ring: ring_tx,
-                chan,
             },
             consumer,
         ))

@@ -17,8 +17,9 @@ use super::*;
 /// share(&tx); // a handle is one thread's end: clone it instead
 /// ```
 pub struct Producer<T, O: Observer = ()> {
-    pub(super) ring: spsc::Producer<T, O>,
-    pub(super) chan: Arc<Chan<T, O>>,
+    // Dropped first: see `Registration`.
+    pub(crate) chan: Registration<T, O>,
+    pub(crate) ring: spsc::Producer<T, O>,
 }
 
 impl<T, O: Observer> fmt::Debug for Producer<T, O> {
@@ -44,17 +45,6 @@ impl<T, O: Observer> Clone for Producer<T, O> {
     }
 }
 
-impl<T, O: Observer> Drop for Producer<T, O> {
-    fn drop(&mut self) {
-        // Publishes our commits and registration to a consumer that sees the
-        // count reach zero; the last one wakes the consumer (and its notifier).
-        // The ring is closed (by the field's drop) *after* this, and that close
-        // rings the consumer's doorbell, so a consumer woken by it sees the new
-        // count.
-        self.chan.life.drop_producer();
-    }
-}
-
 impl<T, O: Observer> Producer<T, O> {
     /// Registers a new producer with its own ring.
     ///
@@ -75,29 +65,7 @@ impl<T, O: Observer> Producer<T, O> {
     /// # Ok::<(), ring_core::spsc::BuildError>(())
     /// ```
     pub fn try_clone(&self) -> Result<Self, BuildError> {
-        let (ring, ring_rx) = (self.chan.factory)(self.ring.observer().clone())?;
-        self.chan.life.add_producer();
-        let mut p = Producer {
-            ring,
-            chan: self.chan.clone(),
-        };
-        if p.chan.life.is_closed() {
-            // The consumer is gone or closed: the ring is never registered, so
-            // it goes with this producer (no memory kept for the channel's
-            // life); its sends get `Closed`.
-            drop(ring_rx);
-            p.ring.close();
-            return Ok(p);
-        }
-        // Published where the consumer adopts rings (its `closing` swaps the
-        // inbox after the flag is set); then the flag is checked after a
-        // `SeqCst` fence: either the consumer adopts (and, if closing, closes)
-        // this ring, or we see the flag and close it ourselves.
-        self.chan.inbox.push(ring_rx);
-        if p.chan.life.closed_after_register() {
-            p.ring.close();
-        }
-        Ok(p)
+        Chan::register(&self.chan, self.ring.observer().clone())
     }
 
     /// Sends without blocking.

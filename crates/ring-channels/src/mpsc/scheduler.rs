@@ -79,7 +79,7 @@ impl<T, O: Observer> Consumer<T, O> {
     /// Visits the rings from slot `from`, applying `op(ring, room)` to each
     /// ring not being skipped until `max` items were taken; if the rings
     /// visited gave nothing, visits the skipped ones too. Returns the count.
-    pub(super) fn sweep(
+    pub(crate) fn sweep(
         &mut self,
         from: usize,
         max: usize,
@@ -160,14 +160,85 @@ impl<T, O: Observer> Consumer<T, O> {
             };
             let got = op(rx);
             total += got;
-            if got == 0 && rx.is_closed() && rx.is_empty() {
+            if got > 0 {
+                self.last_hit = i;
+            } else if rx.is_closed() && rx.is_empty() {
                 self.reclaim(i);
             }
         }
         total
     }
 
-    pub(super) fn next_start(&mut self) -> usize {
+    /// Takes one item with `take` from the next ring that gives one, starting
+    /// after the current ring (the slow path of single-item receives), and
+    /// makes that ring the current one, with a new burst. Once nothing can
+    /// arrive any more, looks at every ring once more before reporting
+    /// `Closed`.
+    pub(crate) fn take_one<R>(
+        &mut self,
+        mut take: impl FnMut(&mut spsc::Consumer<T, O>) -> Option<R>,
+    ) -> Result<R, TryRecvError> {
+        let mut out = None;
+        let mut take_into = |rx: &mut spsc::Consumer<T, O>| match out {
+            Some(_) => 0,
+            None => {
+                out = take(rx);
+                usize::from(out.is_some())
+            }
+        };
+        let from = self.cur.get().wrapping_add(1);
+        if self.sweep(from, 1, |rx, _| take_into(rx)) > 0 {
+            self.cur.set(self.last_hit);
+            self.burst = BURST - 1;
+        } else {
+            self.burst = 0;
+            if !self.closing() {
+                return Err(TryRecvError::Empty);
+            }
+            if self.sweep_all(&mut take_into) == 0 {
+                return Err(TryRecvError::Closed);
+            }
+            self.cur.set(self.last_hit);
+        }
+        out.ok_or(TryRecvError::Empty)
+    }
+
+    /// The ring the next single-item receive takes from: the current one
+    /// while its burst lasts and it has items, else (as
+    /// [`take_one`](Self::take_one)) the next ring that has items, or why
+    /// there is none. For families that read a ring their own way (byte
+    /// records).
+    pub(crate) fn ready_ring(&mut self) -> Result<&mut spsc::Consumer<T, O>, TryRecvError> {
+        self.adopt();
+        let cur = self.cur.get();
+        let in_burst = self.burst > 0
+            && self
+                .rings
+                .get(cur)
+                .and_then(|s| s.rx.as_ref())
+                .is_some_and(|rx| !rx.is_empty());
+        if in_burst {
+            self.burst -= 1;
+        } else {
+            self.take_one(|rx| (!rx.is_empty()).then_some(()))?;
+        }
+        let cur = self.cur.get();
+        self.rings
+            .get_mut(cur)
+            .and_then(|s| s.rx.as_mut())
+            .ok_or(TryRecvError::Empty)
+    }
+
+    /// Applies `f` to every ring: the adopted ones in table order, then the
+    /// ones registered since the consumer last looked.
+    pub(crate) fn for_each_ring(&self, mut f: impl FnMut(&spsc::Consumer<T, O>)) {
+        for rx in self.rings.iter().filter_map(|s| s.rx.as_ref()) {
+            f(rx);
+        }
+        self.inbox.peek(f);
+    }
+
+    pub(crate) fn next_start(&mut self) -> usize {
         let s = self.start;
         self.start = self.start.wrapping_add(1);
         s

@@ -22,8 +22,8 @@ use super::*;
 /// let _ = s[0]; // the slice cannot outlive `advance`
 /// ```
 pub struct Consumer<T, O: Observer = ()> {
-    pub(super) raw: RawConsumer<T>,
-    pub(super) observer: O,
+    pub(crate) raw: RawConsumer<T>,
+    pub(crate) observer: O,
     #[cfg_attr(not(feature = "std"), allow(dead_code))]
     // reason: without std it only keeps the ring alive
     pub(super) shared: Arc<Shared<T>>,
@@ -78,7 +78,7 @@ impl<T, O: Observer> Drop for Finish<'_, T, O> {
 impl<T, O: Observer> Consumer<T, O> {
     /// Committed items now (from the cached tail), or why there are none.
     #[inline(always)]
-    fn ready(&self) -> Result<usize, TryRecvError> {
+    pub(crate) fn ready(&self) -> Result<usize, TryRecvError> {
         match self.raw.available().unwrap_or(0) {
             0 => self.ready_slow(),
             n => Ok(n),
@@ -88,7 +88,7 @@ impl<T, O: Observer> Consumer<T, O> {
     /// Every item committed now (re-reads the tail: one load per batch), or
     /// why there are none. Batch paths use this so a batch takes all there is.
     #[inline(always)]
-    fn ready_all(&self) -> Result<usize, TryRecvError> {
+    pub(crate) fn ready_all(&self) -> Result<usize, TryRecvError> {
         match self.raw.refresh().unwrap_or(0) {
             0 => self.ready_slow(),
             n => Ok(n),

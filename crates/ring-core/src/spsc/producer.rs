@@ -21,8 +21,8 @@ use super::*;
 /// share(&tx); // a handle is one thread's end
 /// ```
 pub struct Producer<T, O: Observer = ()> {
-    pub(super) raw: RawProducer<T>,
-    pub(super) observer: O,
+    pub(crate) raw: RawProducer<T>,
+    pub(crate) observer: O,
     pub(super) first_use: bool,
     pub(super) shared: Arc<Shared<T>>,
 }
@@ -90,7 +90,7 @@ impl<T, O: Observer> Producer<T, O> {
     /// Re-reads the head (and runs the memory seam's first-use hook once).
     #[cold]
     #[inline(never)]
-    fn refresh_slow(&mut self) -> usize {
+    pub(crate) fn refresh_slow(&mut self) -> usize {
         if self.first_use {
             self.first_use = false;
             self.shared
@@ -102,7 +102,7 @@ impl<T, O: Observer> Producer<T, O> {
 
     /// Free slots, refreshing the cached head when fewer than `want` are known.
     #[inline(always)]
-    fn free_for(&mut self, want: usize) -> usize {
+    pub(crate) fn free_for(&mut self, want: usize) -> usize {
         let free = self.raw.free_cached();
         if free >= want {
             return free;
