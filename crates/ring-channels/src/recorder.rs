@@ -424,8 +424,8 @@ impl<T, O: Observer> Drop for Reader<T, O> {
     fn drop(&mut self) {
         // The reader closes the channel and drops what is still in the rings
         // now (writers may live on for long).
+        // (The last consumer's count closes the lifecycle.)
         if self.chan.life.drop_consumer() {
-            self.chan.close();
             self.chan.drop_pending();
         }
     }
@@ -450,7 +450,8 @@ impl<T, O: Observer> Reader<T, O> {
             let (next, taken) = (&mut self.next[writer], &mut self.taken);
             // A batch is moved out of the ring (each slot given back at once)
             // before any of it reaches the caller, so a writer never waits
-            // on what the caller does with an entry.
+            // on what the caller does with an entry (only on the moves, and
+            // on the observer's `on_consume`, which runs before them).
             let k = ring.take_at(TAKE_BATCH, |seq, value| {
                 let lost_before = seq.saturating_sub(*next);
                 *next = seq + 1;

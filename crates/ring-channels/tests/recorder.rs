@@ -4,6 +4,8 @@
 //! reader sees equals the evictions between two of its entries, no entry
 //! is torn, duplicated or both received and evicted.
 
+#![allow(clippy::disallowed_types)] // reason: the test observer flags with std atomics; no protocol runs under loom here
+
 use std::collections::HashMap;
 use std::thread;
 use std::time::Duration;
@@ -85,5 +87,47 @@ fn fast_writers_and_a_sleepy_reader_account_for_every_entry() {
             total_evicted += gaps;
         }
         assert_eq!(reader.lost(), total_evicted);
+    });
+}
+
+/// An observer whose `before_commit` panics once, when armed.
+#[derive(Debug, Clone, Default)]
+struct PanicBeforeCommit(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl ring_core::Observer for PanicBeforeCommit {
+    fn before_commit(&self, _pos: u64, _n: usize) {
+        if self.0.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            panic!("PanicBeforeCommit");
+        }
+    }
+}
+
+/// A writer whose observer panics in `before_commit` right after an
+/// eviction still publishes what it wrote: the next records neither hang
+/// (on the position it evicted) nor lose the entry. Found in review.
+#[test]
+fn a_panicking_before_commit_after_an_eviction_wedges_nothing() {
+    watchdog(20, || {
+        let obs = PanicBeforeCommit::default();
+        let (mut log, mut reader) = recorder::Builder::new(Config::default().with_ring_bits(1))
+            .observer(obs.clone())
+            .build::<u64>()
+            .unwrap();
+        log.record(0).unwrap();
+        log.record(1).unwrap();
+        obs.0.store(true, std::sync::atomic::Ordering::SeqCst);
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| log.record(2)));
+        assert!(r.is_err(), "the hook's panic reaches the caller");
+        assert_eq!(
+            log.record(3).unwrap(),
+            Some(1),
+            "no hang, the next oldest goes"
+        );
+        let got: Vec<u64> = reader.try_iter().map(|e| e.value).collect();
+        assert_eq!(
+            got,
+            [2, 3],
+            "the entry written before the panic was published"
+        );
     });
 }

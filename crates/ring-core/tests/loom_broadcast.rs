@@ -170,3 +170,30 @@ fn lag_detection_racing_an_overwrite() {
         assert!(next <= 4);
     });
 }
+
+/// A lag found by a failed count-in CAS (the slot already shows a later
+/// position) is followed by the oldest retained item, never by a false
+/// `Empty`: the state the CAS failed on is read with Acquire, so the tail
+/// the lag computation reads is at least as new. (A Relaxed failure
+/// ordering fails this model: found in review.)
+#[test]
+fn no_false_empty_after_a_lag_found_by_a_failed_count_in() {
+    loom::model(|| {
+        let (mut tx, mut rx) = ring::<u64>(2, 1, Overflow::Overwrite).unwrap();
+        send_all(&mut tx, 0..1);
+        let t = thread::spawn(move || {
+            let first = rx.try_recv();
+            let second = rx.try_recv();
+            (first, second, rx)
+        });
+        send_all(&mut tx, 1..3);
+        let (first, second, _rx) = t.join().unwrap();
+        if matches!(first, Err(TryRecvError::Lagged(_))) {
+            assert_ne!(
+                second,
+                Err(TryRecvError::Empty),
+                "a false Empty after a lag"
+            );
+        }
+    });
+}

@@ -334,6 +334,14 @@ impl<T: ShmSafe> SharedWriter<T> {
                     return;
                 }
                 Eviction::Busy => {
+                    // An honest reader claims one entry at a time: holding the
+                    // oldest, it left the head just past it. Any other head is a
+                    // peer's garbage: take the slot back at once.
+                    let oldest = self.tail.wrapping_sub(words.capacity() as u64);
+                    if words.head() != oldest.wrapping_add(1) {
+                        words.force_evict(self.tail);
+                        return;
+                    }
                     if backoff.is_completed() {
                         let now = Instant::now();
                         match deadline {

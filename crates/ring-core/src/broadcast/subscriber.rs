@@ -197,20 +197,24 @@ impl<T, O: Observer> Subscriber<T, O> {
             // ORDERING: Acquire on success: the state we replace is "holds pos"
             // (possibly with other readers counted in, each an RMW continuing the
             // publisher's Release sequence), so its slot write happens-before our
-            // read. Relaxed on failure: we read nothing and look again.
-            match cell.compare_exchange_weak(s, s + 1, Ordering::Acquire, Ordering::Relaxed) {
+            // read. Acquire on failure too: the state read may be a later
+            // position, which the next look passes to `lagged`, and the tail
+            // that reads must then be at least as new as that state's publication
+            // (else a false `Empty` follows the `Lagged`).
+            match cell.compare_exchange_weak(s, s + 1, Ordering::Acquire, Ordering::Acquire) {
                 Ok(_) => break,
                 Err(now) => s = now,
             }
         }
         let reading = Reading(cell);
-        ring.observer.on_consume(pos, 1);
         #[cfg(ring_loom)]
         ring.tracker.read(pos as usize & ring.mask);
         // SAFETY: the slot holds `pos` and we are counted in: the publisher cannot
         // take it back (its CAS needs a zero count) until `reading` drops.
         let v = unsafe { &*ring.slot(pos).cast::<T>() }.clone();
         drop(reading);
+        // After counting out: the publisher never waits on the hook.
+        ring.observer.on_consume(pos, 1);
         self.pos = pos.wrapping_add(1);
         // ORDERING: Relaxed; under `Overwrite` the cursor gates nothing (it is
         // read for `Publisher::len` only).

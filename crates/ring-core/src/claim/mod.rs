@@ -854,7 +854,9 @@ impl<T, O: Observer> Ring<T, O> {
         let mut n = 0;
         loop {
             let guard = Continue(self);
-            let k = self.take(usize::MAX, drop);
+            // One at a time: each slot is given back before its `T::drop`
+            // runs, so a recording producer never waits on user code here.
+            let k = self.take(1, drop);
             mem::forget(guard);
             if k == 0 {
                 return n;

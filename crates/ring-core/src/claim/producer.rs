@@ -77,13 +77,29 @@ impl<T, O: Observer> Producer<T, O> {
     }
 
     /// Publishes `n` written slots from the tail and wakes a sleeping consumer.
+    /// The slots are published even if the observer's `before_commit` hook
+    /// unwinds: they are written, and a recording producer holds the oldest
+    /// position it evicted until its stamp is stored (an unpublished slot
+    /// would leak its item, and wedge the next `record` on itself).
     pub(super) fn publish(&mut self, n: usize) {
+        struct Publish<'a, T, O: Observer> {
+            producer: &'a mut Producer<T, O>,
+            n: usize,
+        }
+        impl<T, O: Observer> Drop for Publish<'_, T, O> {
+            fn drop(&mut self) {
+                let p = &mut *self.producer;
+                p.ring.words().publish(p.tail, self.n);
+                p.tail = p.tail.wrapping_add(self.n as u64);
+                p.ring.wake_consumers();
+            }
+        }
         let first = self.tail;
-        self.ring.observer.before_commit(first, n);
-        self.ring.words().publish(self.tail, n);
-        self.tail = self.tail.wrapping_add(n as u64);
-        self.ring.wake_consumers();
-        self.ring.observer.on_commit(first, n);
+        let publish = Publish { producer: self, n };
+        publish.producer.ring.observer.before_commit(first, n);
+        let ring = publish.producer.ring.clone();
+        drop(publish);
+        ring.observer.on_commit(first, n);
     }
 
     /// Sends without blocking.
@@ -157,11 +173,15 @@ impl<T, O: Observer> Producer<T, O> {
     /// consumer claims with, so every entry is either received once or
     /// evicted once, never both, and a slot is never written while a
     /// consumer moves its item out. The one wait left: when a consumer has
-    /// claimed that oldest entry and is moving it out right now (a move of
-    /// one `T`), the producer waits for that move to finish, never for a
-    /// consumer to catch up. Consumers of a recording ring should claim one
-    /// entry at a time ([`Ring::take_at`] with `max == 1`), so that the slot
-    /// is given back before any handler runs.
+    /// claimed that oldest entry and not given its slot back yet, the
+    /// producer waits for it, never for a consumer to catch up. A consumer
+    /// gives each slot back as soon as it moved the item out, but a batch
+    /// claim holds the later slots of the batch while its handler runs for
+    /// the earlier ones, and the observer's `on_consume` runs before any
+    /// slot of the batch is given back: consumers of a recording ring
+    /// should claim one entry at a time ([`Ring::take_at`] with `max ==
+    /// 1`), or move a batch out before running any code of their own (as
+    /// `ring_channels::recorder::Reader` does), and keep `on_consume` short.
     ///
     /// # Errors
     ///
@@ -219,8 +239,8 @@ impl<T, O: Observer> Producer<T, O> {
                     self.ring.words().count_eviction();
                     return Some(v);
                 }
-                // A consumer claimed the oldest entry and is moving it out: a
-                // bounded move.
+                // A consumer claimed the oldest entry and has not given its
+                // slot back yet (see `record` for how long that can be).
                 Eviction::Busy => backoff.snooze(),
             }
         }

@@ -178,14 +178,17 @@ impl<'a, P: Policy> ClaimWords<'a, P> {
             }
             if lag > 0 {
                 // Someone claimed `head` already: our head is stale.
+                // ORDERING: Relaxed; as above.
+                let now = self.head.load(Ordering::Relaxed);
                 if P::CHECKED {
-                    retries += 1;
+                    // Only a head that never catches up is corrupt: a live
+                    // peer moving it resets the count.
+                    retries = if now == head { retries + 1 } else { 0 };
                     if retries > CHECKED_RETRIES {
                         return Err(self.corrupt(head));
                     }
                 }
-                // ORDERING: Relaxed; as above.
-                head = self.head.load(Ordering::Relaxed);
+                head = now;
                 continue;
             }
             let mut k = 1;
@@ -224,13 +227,14 @@ impl<'a, P: Policy> ClaimWords<'a, P> {
         if P::CHECKED {
             // ORDERING: Release on success; pairs with the producer's Acquire
             // stamp load before it rewrites the slot (as the store below).
-            // Acquire on failure: the producer's rewrite happened; nothing read.
+            // Relaxed on failure: the producer took the slot back; the copy is
+            // dropped, nothing after depends on what the producer wrote.
             self.stamp(pos)
                 .compare_exchange(
                     pos.wrapping_add(1),
                     next,
                     Ordering::Release,
-                    Ordering::Acquire,
+                    Ordering::Relaxed,
                 )
                 .is_ok()
         } else {
@@ -300,6 +304,10 @@ impl<'a, P: Policy> ClaimWords<'a, P> {
     /// the producer's to write. Call only after [`evict`](Self::evict) said
     /// [`Eviction::Busy`].
     pub fn force_evict(&self, tail: u64) -> bool {
+        debug_assert!(
+            P::CHECKED,
+            "only a checked (cross-process) producer takes slots back"
+        );
         let old = tail.wrapping_sub(self.capacity() as u64);
         // ORDERING: a CAS from "written, claimed, not given back" to "free for
         // `tail`", so that a give-back racing it is seen (failure) rather than
