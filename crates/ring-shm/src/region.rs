@@ -397,7 +397,7 @@ impl ShmImage {
     /// # Ok::<(), ring_shm::ShmError>(())
     /// ```
     pub fn byte_producer(&self) -> Result<SharedByteProducer, ShmError> {
-        SharedByteProducer::claim(self.region.clone(), self.validate_bytes()?)
+        SharedByteProducer::claim(self.region.clone(), self.validate_bytes()?, None)
     }
 
     /// Validates the image as a byte ring and takes its consumer role.
@@ -414,7 +414,7 @@ impl ShmImage {
     /// # Ok::<(), ring_shm::ShmError>(())
     /// ```
     pub fn byte_consumer(&self) -> Result<SharedByteConsumer, ShmError> {
-        SharedByteConsumer::claim(self.region.clone(), self.validate_bytes()?)
+        SharedByteConsumer::claim(self.region.clone(), self.validate_bytes()?, None)
     }
 
     /// Validates the image and takes its producer role.
@@ -435,7 +435,7 @@ impl ShmImage {
     /// ```
     pub fn producer<T: ShmSafe>(&self) -> Result<SharedProducer<T>, ShmError> {
         let layout = self.validate::<T>()?;
-        SharedProducer::claim(self.region.clone(), layout)
+        SharedProducer::claim(self.region.clone(), layout, None)
     }
 
     /// Validates the image and takes its consumer role.
@@ -454,7 +454,7 @@ impl ShmImage {
     /// ```
     pub fn consumer<T: ShmSafe>(&self) -> Result<SharedConsumer<T>, ShmError> {
         let layout = self.validate::<T>()?;
-        SharedConsumer::claim(self.region.clone(), layout)
+        SharedConsumer::claim(self.region.clone(), layout, None)
     }
     /// Validates the image as a flight recorder of `T` and takes its writer
     /// role.
