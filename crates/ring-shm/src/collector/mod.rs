@@ -125,6 +125,31 @@ pub struct Bytes;
 impl<T: ShmSafe> sealed::Sealed for Items<T> {}
 impl sealed::Sealed for Bytes {}
 
+/// The [`CollectKind`] methods that only forward to the consumer handle
+/// (`Rx`), the same for both kinds.
+macro_rules! consumer_ops {
+    () => {
+        fn try_take(rx: &mut Self::Rx) -> Result<Self::Item, TryRecvError> {
+            rx.try_recv()
+        }
+        fn consume(rx: &mut Self::Rx, f: &mut dyn FnMut(&Self::View)) -> usize {
+            rx.consume_batch(f)
+        }
+        fn finished(rx: &Self::Rx) -> bool {
+            rx.is_closed() && rx.is_empty()
+        }
+        fn producer_alive(rx: &Self::Rx) -> bool {
+            rx.is_producer_alive()
+        }
+        fn close(rx: &mut Self::Rx) {
+            rx.close();
+        }
+        fn remote_close(rx: &Self::Rx) -> RingCloser {
+            RingCloser(rx.remote_close())
+        }
+    };
+}
+
 impl<T: ShmSafe + Send> CollectKind for Items<T> {
     type Item = T;
     type View = T;
@@ -139,24 +164,7 @@ impl<T: ShmSafe + Send> CollectKind for Items<T> {
         let file = RingFile::attach(fd, ShmLayout::new::<T>(0)?)?;
         SharedProducer::claim(file.region, file.layout, Some(bell.0))
     }
-    fn try_take(rx: &mut Self::Rx) -> Result<T, TryRecvError> {
-        rx.try_recv()
-    }
-    fn consume(rx: &mut Self::Rx, f: &mut dyn FnMut(&T)) -> usize {
-        rx.consume_batch(f)
-    }
-    fn finished(rx: &Self::Rx) -> bool {
-        rx.is_closed() && rx.is_empty()
-    }
-    fn producer_alive(rx: &Self::Rx) -> bool {
-        rx.is_producer_alive()
-    }
-    fn close(rx: &mut Self::Rx) {
-        rx.close();
-    }
-    fn remote_close(rx: &Self::Rx) -> RingCloser {
-        RingCloser(rx.remote_close())
-    }
+    consumer_ops!();
 }
 
 impl CollectKind for Bytes {
@@ -174,24 +182,7 @@ impl CollectKind for Bytes {
         let file = RingFile::attach(fd, crate::bytes::expected_layout()?)?;
         SharedByteProducer::claim(file.region, file.layout, Some(bell.0))
     }
-    fn try_take(rx: &mut Self::Rx) -> Result<Vec<u8>, TryRecvError> {
-        rx.try_recv()
-    }
-    fn consume(rx: &mut Self::Rx, f: &mut dyn FnMut(&[u8])) -> usize {
-        rx.consume_batch(f)
-    }
-    fn finished(rx: &Self::Rx) -> bool {
-        rx.is_closed() && rx.is_empty()
-    }
-    fn producer_alive(rx: &Self::Rx) -> bool {
-        rx.is_producer_alive()
-    }
-    fn close(rx: &mut Self::Rx) {
-        rx.close();
-    }
-    fn remote_close(rx: &Self::Rx) -> RingCloser {
-        RingCloser(rx.remote_close())
-    }
+    consumer_ops!();
 }
 
 /// One producer's ring, as the collector holds it.
