@@ -133,6 +133,14 @@ pub(crate) fn peer_pidfd(socket: &std::os::unix::net::UnixStream) -> (u32, Optio
     (pid, pidfd_open(pid))
 }
 
+/// Under miri (no sockets, no pidfds): no pidfd, pid unknown.
+#[cfg(miri)]
+pub(crate) fn peer_pidfd(
+    _socket: &std::os::unix::net::UnixStream,
+) -> (u32, Option<std::os::fd::OwnedFd>) {
+    (0, None)
+}
+
 /// A pidfd is readable once its process has exited.
 #[cfg(not(miri))]
 pub(crate) fn pidfd_exited(fd: &OwnedFd) -> bool {

@@ -385,7 +385,7 @@ fn mappings() -> usize {
 #[cfg_attr(miri, ignore = "processes, memfd and sockets are system calls")]
 fn short_lived_producers_leave_no_fd_or_mapping_behind() {
     const TEST: &str = "short_lived_producers_leave_no_fd_or_mapping_behind";
-    const ROUNDS: u64 = 40;
+    const ROUNDS: u64 = 200;
     if let Some(p) = child_role() {
         let mut tx = connect::<u64>(sock_from_env()).unwrap();
         tx.send(p).unwrap();
