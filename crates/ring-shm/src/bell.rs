@@ -8,6 +8,7 @@
 //! offset 8   version: u32
 //! offset 12  size: u32 (the file's size, 128)
 //! offset 16  Doorbell (seq: u32 futex word, waiters: u32)
+//! offset 24  reserved (zero) to offset 128
 //! ```
 //!
 //! The file is validated by each producer before it uses the doorbell (seals,
@@ -44,6 +45,9 @@ struct BellHeader {
     version: AtomicU32,
     size: AtomicU32,
     doorbell: Doorbell,
+    /// Zero; explicit so the header has no padding bytes (a write of the
+    /// header then leaves no byte of the file uninitialised).
+    reserved: [AtomicU64; 13],
 }
 
 /// Size of a doorbell file (128 bytes outside loom builds).
@@ -53,6 +57,7 @@ pub(crate) const BELL_FILE_SIZE: usize = size_of::<BellHeader>();
 const _: () = {
     assert!(BELL_FILE_SIZE == 128);
     assert!(offset_of!(BellHeader, doorbell) == 16);
+    assert!(offset_of!(BellHeader, reserved) == 24);
 };
 
 /// The doorbell inside a validated doorbell region.
@@ -132,6 +137,7 @@ pub(crate) unsafe fn init(base: NonNull<u8>) {
         version: AtomicU32::new(BELL_VERSION),
         size: AtomicU32::new(BELL_FILE_SIZE as u32),
         doorbell: Doorbell::new(),
+        reserved: core::array::from_fn(|_| AtomicU64::new(0)),
     };
     // SAFETY: aligned and valid for the header's size, unshared (caller).
     unsafe { base.cast::<BellHeader>().write(header) };

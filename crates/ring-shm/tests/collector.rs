@@ -298,6 +298,7 @@ fn a_collector_blocked_in_recv_takes_in_a_new_producer() {
     if child_role().is_some() {
         let mut tx = connect::<u64>(sock_from_env()).unwrap();
         tx.send(42).unwrap();
+        assert_eq!(tx.send_slice(&[1, 2, 3, 4]), 4);
         return;
     }
     watchdog(60, || {
@@ -311,6 +312,13 @@ fn a_collector_blocked_in_recv_takes_in_a_new_producer() {
         let child = spawn_producer(TEST, 0, &sock, Stdio::inherit());
         assert_eq!(rx.recv(), Ok(42)); // blocked before the producer connected
         assert_exit_ok(child);
+        // The rest, through `try_iter` and `consume_all` (copies).
+        assert_eq!(rx.try_iter().next(), Some(1));
+        let mut rest = Vec::new();
+        while rest.len() < 3 {
+            rx.consume_all(|&v| rest.push(v));
+        }
+        assert_eq!(rest, [2, 3, 4]);
         await_count(&mut rx, 0);
         // A closer from another thread wakes a blocked receive.
         let closer = rx.closer();
@@ -427,6 +435,9 @@ fn the_socket_path_is_created_safely() {
     if child_role().is_some() {
         return;
     }
+    fn send_not_sync<T: Send>() {}
+    send_not_sync::<Collector<u64>>();
+    send_not_sync::<ByteCollector>();
     let dir = test_dir("path");
     let sock = dir.join("c.sock");
     // A planted symlink (dangling) is refused and not followed.

@@ -299,6 +299,12 @@ impl<K: CollectKind> Shared<K> {
 /// assert_eq!(rx.recv(), Ok(7));
 /// # Ok::<(), ring_shm::ShmError>(())
 /// ```
+///
+/// ```compile_fail
+/// fn share<T: Sync>(_: &T) {}
+/// let rx = ring_shm::Collector::<u8>::bind("/tmp/c.sock", ring_core::Config::default()).unwrap();
+/// share(&rx); // one consumer thread's end
+/// ```
 pub struct CollectorOf<K: CollectKind> {
     rings: Vec<Conn<K>>,
     shared: Arc<Shared<K>>,
@@ -494,6 +500,11 @@ impl<K: CollectKind> CollectorOf<K> {
     /// of producers (their rings are closed: what they committed is still
     /// received, then the ring reports `Closed` and is reclaimed).
     fn absorb(&mut self) {
+        // ORDERING: Relaxed; only decides whether to look (no RMW on the receive
+        // path while nothing is new); the swap below orders what is taken.
+        if !self.shared.news.load(Ordering::Relaxed) {
+            return;
+        }
         // ORDERING: Acquire; pairs with the Release store in `notify`.
         if !self.shared.news.swap(false, Ordering::Acquire) {
             return;
