@@ -5,7 +5,11 @@
 //! pid of the process that sent it. Each client (`log_client`) gets a ring
 //! of its own: a slow or crashed client never holds up the others, and a
 //! crashed client's committed lines are still printed before its ring is
-//! reclaimed. Ctrl-C (or `--lines N`) stops it; the socket file is removed.
+//! reclaimed. `--lines N` stops it after N lines (the collector's drop
+//! removes the socket file). Ctrl-C kills it without that clean-up: the
+//! collector never removes or follows anything at its path, so this
+//! program, which knows the path is its own, removes a stale socket (one
+//! nobody listens on) before it binds.
 //!
 //! Run, in two terminals:
 //!
@@ -29,6 +33,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some("--lines") => Some(args.get(3).ok_or("--lines N")?.parse()?),
         _ => None,
     };
+    remove_stale_socket(path);
     let mut rx = Collector::<log_record::Record>::bind(path, Config::default().with_ring_bits(10))?;
     eprintln!("log_daemon: listening on {path}");
     let mut printed = 0u64;
@@ -44,6 +49,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     Ok(()) // dropping `rx` closes every client's ring and removes the socket
+}
+
+/// Removes `path` if it is a socket nobody listens on (left by a daemon
+/// that was killed); anything else there is left for `bind` to refuse.
+#[cfg(target_os = "linux")]
+fn remove_stale_socket(path: &str) {
+    use std::os::unix::fs::FileTypeExt;
+    let is_socket = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_socket());
+    let refused = matches!(
+        std::os::unix::net::UnixStream::connect(path),
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused
+    );
+    if is_socket && refused {
+        let _ = std::fs::remove_file(path);
+    }
 }
 
 #[cfg(not(target_os = "linux"))]
