@@ -75,6 +75,8 @@ pub trait CollectKind: sealed::Sealed + Sized + 'static {
     #[doc(hidden)]
     type Rx: Send + fmt::Debug;
     #[doc(hidden)]
+    fn layout(config: Config) -> Result<ShmLayout, ShmError>;
+    #[doc(hidden)]
     fn create(config: Config, bell: &BellMap) -> Result<(File, Self::Rx), ShmError>;
     #[doc(hidden)]
     fn attach(fd: OwnedFd, bell: BellMap) -> Result<Self::Producer, ShmError>;
@@ -155,8 +157,11 @@ impl<T: ShmSafe + Send> CollectKind for Items<T> {
     type View = T;
     type Producer = SharedProducer<T>;
     type Rx = SharedConsumer<T>;
+    fn layout(config: Config) -> Result<ShmLayout, ShmError> {
+        ShmLayout::new::<T>(config.ring_bits())
+    }
     fn create(config: Config, bell: &BellMap) -> Result<(File, Self::Rx), ShmError> {
-        let file = RingFile::create(ShmLayout::new::<T>(config.ring_bits())?)?;
+        let file = RingFile::create(Self::layout(config)?)?;
         let rx = SharedConsumer::claim(file.region.clone(), file.layout, Some(bell.0.clone()))?;
         Ok((file.file, rx))
     }
@@ -172,9 +177,11 @@ impl CollectKind for Bytes {
     type View = [u8];
     type Producer = SharedByteProducer;
     type Rx = SharedByteConsumer;
+    fn layout(config: Config) -> Result<ShmLayout, ShmError> {
+        ShmLayout::bytes(ring_core::bytes::byte_config(config).ring_bits())
+    }
     fn create(config: Config, bell: &BellMap) -> Result<(File, Self::Rx), ShmError> {
-        let layout = ShmLayout::bytes(ring_core::bytes::byte_config(config).ring_bits())?;
-        let file = RingFile::create(layout)?;
+        let file = RingFile::create(Self::layout(config)?)?;
         let rx = SharedByteConsumer::claim(file.region.clone(), file.layout, Some(bell.0.clone()))?;
         Ok((file.file, rx))
     }
@@ -443,7 +450,7 @@ impl<K: CollectKind> CollectorOf<K> {
     /// ```
     pub fn bind_with_mode(path: impl AsRef<Path>, config: Config, mode: u32) -> Result<Self, ShmError> {
         // Fail early, before anything exists, if the rings cannot be laid out.
-        ShmLayout::new::<u8>(config.ring_bits())?;
+        K::layout(config)?;
         let bell = BellFile::create()?;
         let (wake_tx, wake_rx) = UnixStream::pair().map_err(|e| ShmError::io("socketpair", e))?;
         for s in [&wake_tx, &wake_rx] {
