@@ -480,3 +480,48 @@ fn the_socket_path_is_created_safely() {
     // Nothing left behind (no socket, no private staging directory).
     std::fs::remove_dir(&dir).expect("the directory is empty again");
 }
+
+#[test]
+#[cfg_attr(miri, ignore = "processes, memfd and sockets are system calls")]
+fn a_producer_blocked_on_a_killed_collector_gets_an_error() {
+    const TEST: &str = "a_producer_blocked_on_a_killed_collector_gets_an_error";
+    if child_role().is_some() {
+        // The collector: binds, says so, and never receives.
+        let _rx =
+            Collector::<u64>::bind(sock_from_env(), Config::default().with_ring_bits(2)).unwrap();
+        println!("bound");
+        loop {
+            std::thread::park();
+        }
+    }
+    watchdog(60, || {
+        let dir = test_dir(TEST);
+        let sock = dir.join("c.sock");
+        let mut child = spawn_producer(TEST, 0, &sock, Stdio::piped());
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        while !line.contains("bound") {
+            line.clear();
+            assert_ne!(
+                out.read_line(&mut line).unwrap(),
+                0,
+                "the collector ended early"
+            );
+        }
+        let mut tx = connect::<u64>(&sock).unwrap();
+        assert_eq!(tx.send_slice(&[1, 2, 3, 4]), 4);
+        let killer = std::thread::spawn(move || {
+            let_it_block();
+            child.kill().unwrap(); // SIGKILL: no clean-up at all
+            child.wait().unwrap();
+        });
+        // Blocks on the full ring until the collector's death is seen.
+        assert!(tx.send(5).is_err());
+        killer.join().unwrap();
+        // The killed collector could not remove its socket file: the path is
+        // refused (never followed or removed) until someone removes it.
+        assert!(Collector::<u64>::bind(&sock, Config::default()).is_err());
+        std::fs::remove_file(&sock).unwrap();
+        std::fs::remove_dir(&dir).unwrap();
+    });
+}
