@@ -86,6 +86,20 @@ fn reap(children: Vec<Child>) -> Result<(), String> {
     Ok(())
 }
 
+/// Checks what the consumer got (`count` items summing to `sum`) against
+/// what [`PRODUCERS`] producers of `items` each sent; the rate if right.
+fn result(what: &str, count: u64, sum: u64, items: u64, took: Duration) -> RunResult {
+    let want = PRODUCERS * items;
+    verify(
+        what,
+        count,
+        sum,
+        want,
+        PRODUCERS.wrapping_mul(expected_sum(items)),
+    )?;
+    Ok(Sample::of(mmsgs(want, took)))
+}
+
 /// Kills every child (a failed run).
 fn kill(children: &mut [Child]) {
     for c in children {
@@ -133,14 +147,7 @@ pub fn collector_processes(exe: &Path, items: u64) -> RunResult {
     }
     let took = t0.elapsed();
     reap(children)?;
-    verify(
-        "collector",
-        count,
-        sum,
-        want,
-        PRODUCERS.wrapping_mul(expected_sum(items)),
-    )?;
-    Ok(Sample::of(mmsgs(want, took)))
+    result("collector", count, sum, items, took)
 }
 
 /// The in-process reference: [`PRODUCERS`] threads into one MPSC channel,
@@ -172,14 +179,7 @@ pub fn mpsc_threads(items: u64) -> RunResult {
     for p in producers {
         p.join().map_err(|_| "a producer thread panicked")?;
     }
-    verify(
-        "mpsc",
-        count,
-        sum,
-        want,
-        PRODUCERS.wrapping_mul(expected_sum(items)),
-    )?;
-    Ok(Sample::of(mmsgs(want, took)))
+    result("mpsc", count, sum, items, took)
 }
 
 /// Sends `0..items` in batches of [`BATCH`] through `send_slice`, spinning
@@ -240,14 +240,7 @@ pub fn datagram_processes(exe: &Path, items: u64) -> RunResult {
     }
     let took = t0.elapsed();
     reap(children)?;
-    verify(
-        "datagram",
-        count,
-        sum,
-        want,
-        PRODUCERS.wrapping_mul(expected_sum(items)),
-    )?;
-    Ok(Sample::of(mmsgs(want, took)))
+    result("datagram", count, sum, items, took)
 }
 
 /// The producer process: `ARGS = [TRANSPORT, PATH, ITEMS]`; connects, waits
