@@ -158,28 +158,32 @@ pub fn collector_processes(exe: &Path, items: u64) -> RunResult {
 /// A verification failure.
 pub fn mpsc_threads(items: u64) -> RunResult {
     let (tx, mut rx) = ringmpsc::mpsc::channel::<u64>(ring_config());
-    let t0 = Instant::now();
-    let producers: Vec<_> = (0..PRODUCERS)
-        .map(|_| {
+    // The producers start together once all exist (as the processes do on
+    // the go file), so spawning is not timed.
+    let go = std::sync::Barrier::new(PRODUCERS as usize + 1);
+    thread::scope(|scope| {
+        for _ in 0..PRODUCERS {
             let mut tx = tx.clone();
-            thread::spawn(move || send_batches(|b| tx.send_slice(b), items))
-        })
-        .collect();
-    drop(tx);
-    let (mut count, mut sum) = (0u64, 0u64);
-    let want = PRODUCERS * items;
-    while count < want {
-        let n = rx.consume_all(|&v| sum = sum.wrapping_add(v));
-        count += n as u64;
-        if n == 0 {
-            spin_loop();
+            let go = &go;
+            scope.spawn(move || {
+                go.wait();
+                send_batches(|b| tx.send_slice(b), items);
+            });
         }
-    }
-    let took = t0.elapsed();
-    for p in producers {
-        p.join().map_err(|_| "a producer thread panicked")?;
-    }
-    result("mpsc", count, sum, items, took)
+        drop(tx);
+        go.wait();
+        let t0 = Instant::now();
+        let (mut count, mut sum) = (0u64, 0u64);
+        let want = PRODUCERS * items;
+        while count < want {
+            let n = rx.consume_all(|&v| sum = sum.wrapping_add(v));
+            count += n as u64;
+            if n == 0 {
+                spin_loop();
+            }
+        }
+        result("mpsc", count, sum, items, t0.elapsed())
+    })
 }
 
 /// Sends `0..items` in batches of [`BATCH`] through `send_slice`, spinning
