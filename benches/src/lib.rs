@@ -10,6 +10,7 @@
 
 pub mod broadcast;
 pub mod bytes;
+pub mod collector;
 pub mod harness;
 pub mod machine;
 pub mod recorder;

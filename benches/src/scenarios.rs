@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use crate::broadcast as bc;
+use crate::collector as col;
 use crate::harness::{Better, Contender, Kind, NotBuilt, RunResult, Scenario};
 use crate::recorder as rec;
 use crate::reference;
@@ -122,6 +123,11 @@ pub fn all(size: Size) -> Vec<Scenario> {
             Contender::new("ringmpsc in-process pair (2 threads)", Kind::Reference, move || w::pingpong_ours(s.pingpong / 4, two)),
             shm_contender("pipe pair (2 processes)", Kind::Peer, &exe, Transport::Pipe, Shape::Echo, (s.pingpong / 20) as u64, two),
             shm_contender("unix stream socket (2 processes)", Kind::Peer, &exe, Transport::Socket, Shape::Echo, (s.pingpong / 20) as u64, two),
+        ]),
+        Scenario::new(("collector", "Mmsg/s", Better::Higher), format!("unpinned; {} producers, one consumer spinning on consume_all", col::PRODUCERS), format!("many producer processes into one shm::Collector vs as many threads into in-process MPSC (batches of 256) vs a Unix datagram socket shared by as many processes (one u64 per datagram, {SYSCALL_SHARE}x fewer items)"), vec![
+            collector_contender("ringmpsc shm::Collector (4 producer processes)", Kind::Ours, &exe, s.single_items, col::collector_processes),
+            Contender::new("ringmpsc mpsc (4 producer threads)", Kind::Reference, move || col::mpsc_threads(s.single_items)),
+            collector_contender("unix datagram socket (4 producer processes)", Kind::Peer, &exe, s.single_items / SYSCALL_SHARE, col::datagram_processes),
         ]),
         pool_scenario("pool-64B", 64, s.single_items / 4),
         pool_scenario("pool-4KiB", 4096, s.single_items / 64),
@@ -265,6 +271,18 @@ fn shm_placement(place: Placement) -> String {
          the child pinned through its command line; the in-process reference is two threads",
         place.describe()
     )
+}
+
+/// A many-process contender of the collector scenario: `run(exe, items)`.
+fn collector_contender(
+    name: &str,
+    kind: Kind,
+    exe: &Result<std::path::PathBuf, String>,
+    items: u64,
+    run: fn(&std::path::Path, u64) -> RunResult,
+) -> Contender {
+    let exe = exe.clone();
+    Contender::new(name, kind, move || run(exe.as_ref()?, items))
 }
 
 /// A two-process contender of the shm scenarios (see [`shm::two_process`]).

@@ -204,3 +204,31 @@ pub fn shm_patch(data: &[u8]) {
         let _ = tx.try_send(b"patched");
     }
 }
+
+/// A collector's doorbell file over arbitrary bytes: the input (after a
+/// first byte choosing how) either replaces the first bytes of a valid
+/// doorbell image or is the whole image (any length); validation must
+/// give a typed answer, accept only a 128-byte file with the right words,
+/// and never read outside the image.
+pub fn bell_attach(data: &[u8]) {
+    let Some((&how, rest)) = data.split_first() else {
+        return;
+    };
+    let image = if how % 2 == 0 {
+        let mut fresh = ShmImage::new_bell();
+        let Some(mut bytes) = fresh.to_vec() else {
+            return;
+        };
+        let n = rest.len().min(bytes.len());
+        bytes[..n].copy_from_slice(&rest[..n]);
+        ShmImage::from_bytes(&bytes)
+    } else {
+        ShmImage::from_bytes(rest)
+    };
+    if image.validate_bell().is_ok() {
+        assert_eq!(image.len(), 128);
+        let mut image = image;
+        let bytes = image.to_vec().unwrap_or_default();
+        assert_eq!(&bytes[..8], b"ringbel\0");
+    }
+}

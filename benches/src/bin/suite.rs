@@ -18,6 +18,10 @@ fn main() -> ExitCode {
     if args.first().map(String::as_str) == Some(ring_benches::shm::CHILD_CMD) {
         return ring_benches::shm::child_main(&args[1..]);
     }
+    // A producer process of the collector scenario (this binary, re-executed).
+    if args.first().map(String::as_str) == Some(ring_benches::collector::CHILD_CMD) {
+        return ring_benches::collector::child_main(&args[1..]);
+    }
     let quick = args.iter().any(|a| a == "--quick");
     let mut wanted = Vec::new();
     let mut compare = None;

@@ -68,9 +68,18 @@ impl<T: ShmSafe> Drop for Finish<'_, T> {
 }
 
 impl<T: ShmSafe> SharedConsumer<T> {
-    pub(crate) fn claim(region: Arc<Region>, layout: ShmLayout) -> Result<Self, ShmError> {
-        let (common, raw) = Common::claim_consumer::<T>(region, &layout)?;
+    pub(crate) fn claim(
+        region: Arc<Region>,
+        layout: ShmLayout,
+        bell: Option<Arc<Region>>,
+    ) -> Result<Self, ShmError> {
+        let (common, raw) = Common::claim_consumer::<T>(region, &layout, bell)?;
         Ok(SharedConsumer { raw, common })
+    }
+
+    /// A handle that closes this ring's consumer side from any thread.
+    pub(crate) fn remote_close(&self) -> handle::RemoteClose {
+        self.common.remote_close(*self.raw.ring())
     }
 
     /// The producer's tail, as far as the (clamped) length shows it.

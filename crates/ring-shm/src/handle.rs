@@ -68,13 +68,17 @@ pub(crate) struct Common {
     watch: RefCell<PeerWatch>,
     pub(crate) interval: Duration,
     corrupt: Cell<Option<IndexCorrupt>>,
+    /// The doorbell file the ring's consumer doorbell lives in (a collector's
+    /// one bell for all its rings), kept mapped as long as this side.
+    _bell: Option<Arc<Region>>,
     #[cfg(ring_loom)]
     tracker: NonNull<ring_core::sync::SlotTracker>,
 }
 
 impl Common {
     /// Takes `role` in `region` (validated as `layout`) and binds ring-core's
-    /// protocol to it.
+    /// protocol to it; with `bell` (a validated doorbell file), the ring's
+    /// consumer doorbell is the one in that file instead of the header's.
     ///
     /// # Errors
     ///
@@ -83,6 +87,7 @@ impl Common {
         region: Arc<Region>,
         layout: &ShmLayout,
         role: Role,
+        bell: Option<Arc<Region>>,
     ) -> Result<(Common, RingRef<T>), ShmError> {
         let f = role.fields(region.id());
         // ORDERING: AcqRel CAS: exactly one claimant across all processes wins the
@@ -120,13 +125,16 @@ impl Common {
         // which the Untrusted policy checks). `cross_process` picks this process's own
         // fence mode (global expedited membarrier if it could register, else SeqCst
         // fences) and a process-shared futex: docs/memory-ordering.md §3.
+        // A doorbell file was validated (`bell::validate`) and `Common` keeps its
+        // mapping alive as long as the ring's side (`_bell`).
+        let consumer_bell = bell.as_deref().map(crate::bell::doorbell_ptr);
         // SAFETY: as argued just above.
         let ring = unsafe {
             RingRef::new(
                 header,
                 slots,
                 layout.capacity(),
-                None,
+                consumer_bell,
                 WakeConfig::cross_process(),
                 #[cfg(ring_loom)]
                 tracker,
@@ -139,6 +147,7 @@ impl Common {
                 watch: RefCell::new(PeerWatch::new()),
                 interval: DEFAULT_LIVENESS_INTERVAL,
                 corrupt: Cell::new(None),
+                _bell: bell,
                 #[cfg(ring_loom)]
                 tracker,
             },
@@ -156,8 +165,9 @@ impl Common {
     pub(crate) fn claim_producer<T>(
         region: Arc<Region>,
         layout: &ShmLayout,
+        bell: Option<Arc<Region>>,
     ) -> Result<(Common, RawProducer<T, Untrusted>), ShmError> {
-        let (common, ring) = Common::claim::<T>(region, layout, Role::Producer)?;
+        let (common, ring) = Common::claim::<T>(region, layout, Role::Producer, bell)?;
         // SAFETY: the producer claim word was just won: this is the ring's only
         // producer for as long as the handle lives (a role is never given back).
         let mut raw = unsafe { RawProducer::<T, Untrusted>::new(ring) };
@@ -177,8 +187,9 @@ impl Common {
     pub(crate) fn claim_consumer<T>(
         region: Arc<Region>,
         layout: &ShmLayout,
+        bell: Option<Arc<Region>>,
     ) -> Result<(Common, RawConsumer<T, Untrusted>), ShmError> {
-        let (common, ring) = Common::claim::<T>(region, layout, Role::Consumer)?;
+        let (common, ring) = Common::claim::<T>(region, layout, Role::Consumer, bell)?;
         // SAFETY: the consumer claim word was just won: this is the ring's only
         // consumer for as long as the handle lives.
         let raw = unsafe { RawConsumer::<T, Untrusted>::new(ring) };
@@ -348,6 +359,55 @@ impl Common {
 
     pub(crate) fn corruption(&self) -> Option<IndexCorrupt> {
         self.corrupt.get()
+    }
+}
+
+impl Common {
+    /// A handle that closes `ring` (this side's ring) as its consumer from
+    /// any thread, keeping the mappings it touches alive.
+    pub(crate) fn remote_close<T: 'static>(&self, ring: RingRef<T>) -> RemoteClose {
+        let keep = HeaderCloser {
+            _region: self.region.clone(),
+            _bell: self._bell.clone(),
+            ring,
+        };
+        RemoteClose(Box::new(move || keep.close()))
+    }
+}
+
+/// What a [`RemoteClose`] holds: the ring and the mappings it lives in.
+struct HeaderCloser<T> {
+    _region: Arc<Region>,
+    _bell: Option<Arc<Region>>,
+    ring: RingRef<T>,
+}
+
+impl<T> HeaderCloser<T> {
+    fn close(&self) {
+        self.ring.close_as_consumer();
+    }
+}
+
+// SAFETY: the closer only calls `RingRef::close_as_consumer`, which touches the
+// header's atomics and futex words (safe from any thread: ring-core documents it),
+// and the two `Arc`s keep the ring's mapping and its doorbell's mapping alive as
+// long as the closer (the contract of `RingRef::new` that `claim` relied on).
+unsafe impl<T> Send for HeaderCloser<T> {}
+// SAFETY: as above; nothing is accessed through `&self` but atomics.
+unsafe impl<T> Sync for HeaderCloser<T> {}
+
+/// Closes one ring's consumer side from any thread (a collector's closer).
+pub(crate) struct RemoteClose(Box<dyn Fn() + Send + Sync>);
+
+impl RemoteClose {
+    pub(crate) fn close(&self) {
+        (self.0)();
+    }
+}
+
+impl core::fmt::Debug for RemoteClose {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("RemoteClose")
     }
 }
 
@@ -664,6 +724,46 @@ macro_rules! handle_impls {
 }
 pub(crate) use handle_impls;
 
+/// What [`wait_until`] needs of whoever waits: the doorbell to sleep on, how
+/// long one sleep may last, and what to do between sleeps. Every shared
+/// handle ([`Side`]) has it; so has a collector, which sleeps on the one
+/// doorbell of all its rings and judges its producers by their pidfds.
+pub(crate) trait Waiting {
+    /// The doorbell to sleep on.
+    fn bell(&self) -> DoorbellRef<'_>;
+    /// The longest single sleep (the liveness interval).
+    fn interval(&self) -> Duration;
+    /// A blocking wait starts.
+    fn begin_wait(&self) {}
+    /// This side parks (`true`) or wakes (`false`).
+    fn set_parked(&self, _parked: bool) {}
+    /// Between sleeps, at most once per interval: signs of life and the
+    /// judgement of peers (a dead one closes its ring, so the next poll
+    /// reports the end).
+    fn tick(&mut self);
+}
+
+impl<S: Side> Waiting for S {
+    fn bell(&self) -> DoorbellRef<'_> {
+        self.doorbell()
+    }
+    fn interval(&self) -> Duration {
+        self.common().interval
+    }
+    fn begin_wait(&self) {
+        self.common().begin_wait();
+    }
+    fn set_parked(&self, parked: bool) {
+        self.common().set_parked(parked);
+    }
+    fn tick(&mut self) {
+        self.common().beat();
+        if !self.common().peer_alive(self.peer_progress()) {
+            self.peer_died();
+        }
+    }
+}
+
 /// Waits per `strategy` until `ready` finds something to receive, or the
 /// ring is closed (or the peer died) and drained: the wait of every shared
 /// consumer's blocking receive.
@@ -685,14 +785,14 @@ pub(crate) fn wait_ready<S: Side>(
 const CHECK_EVERY_STEPS: u32 = 16;
 
 /// Waits per `strategy` until `poll` returns `Some`, like ring-core's
-/// `wait_until`, but parks in slices of the liveness interval and re-checks
-/// the peer between them; a dead peer closes this side (so `poll` then
-/// reports the end). Refreshes this side's heartbeat while it waits.
+/// `wait_until`, but parks in slices of the liveness interval and calls
+/// [`Waiting::tick`] between them (at most once per interval), which may
+/// close this side when a peer died (so `poll` then reports the end).
 ///
 /// Not `ring_core::wait::wait_until`: that one parks without a limit under
 /// `Blocking` and has no hook that may close this side, so a dead peer would
 /// mean an endless wait.
-pub(crate) fn wait_until<S: Side, R>(
+pub(crate) fn wait_until<S: Waiting, R>(
     s: &mut S,
     strategy: WaitStrategy,
     mut poll: impl FnMut(&mut S) -> Option<R>,
@@ -700,8 +800,8 @@ pub(crate) fn wait_until<S: Side, R>(
     if let Some(r) = poll(s) {
         return Ok(r);
     }
-    s.common().begin_wait();
-    let interval = s.common().interval;
+    s.begin_wait();
+    let interval = s.interval();
     let mut w = Waiter::new(strategy);
     let mut next_check = Instant::now();
     let mut steps: u32 = 0;
@@ -710,17 +810,17 @@ pub(crate) fn wait_until<S: Side, R>(
         let phase = w.phase();
         match phase {
             Phase::Park => {
-                s.common().set_parked(true);
-                let seq = s.doorbell().register();
+                s.set_parked(true);
+                let seq = s.bell().register();
                 if let Some(r) = poll(s) {
-                    s.doorbell().unregister();
-                    s.common().set_parked(false);
+                    s.bell().unregister();
+                    s.set_parked(false);
                     return Ok(r);
                 }
                 let slice = left.map_or(interval, |l| l.min(interval));
-                s.doorbell().sleep(seq, Some(slice));
-                s.doorbell().unregister();
-                s.common().set_parked(false);
+                s.bell().sleep(seq, Some(slice));
+                s.bell().unregister();
+                s.set_parked(false);
             }
             Phase::Sleep(d) => {
                 let d = d.min(interval);
@@ -737,12 +837,9 @@ pub(crate) fn wait_until<S: Side, R>(
             let now = Instant::now();
             if now >= next_check {
                 next_check = now + interval;
-                s.common().beat();
-                if !s.common().peer_alive(s.peer_progress()) {
-                    s.peer_died();
-                    if let Some(r) = poll(s) {
-                        return Ok(r);
-                    }
+                s.tick();
+                if let Some(r) = poll(s) {
+                    return Ok(r);
                 }
             }
         }

@@ -130,7 +130,9 @@ macro_rules! linux_only {
 }
 
 linux_only! {
+    mod bell;
     mod bytes;
+    pub mod collector;
     mod consumer;
     mod error;
     pub mod fd_passing;
@@ -141,6 +143,7 @@ linux_only! {
     mod recorder;
     mod region;
     mod ring;
+    pub use collector::{ByteCollector, Collector, connect, connect_bytes};
     pub use bytes::{SharedByteConsumer, SharedByteGrant, SharedByteProducer, SharedByteRing};
     pub use consumer::SharedConsumer;
     pub use error::ShmError;

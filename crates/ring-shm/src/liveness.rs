@@ -86,20 +86,64 @@ fn proc_verdict(pid: u32, start: u64) -> Option<bool> {
 /// that reused its pid.
 #[cfg(not(miri))]
 fn open_verified(pid: u32, start: u64) -> Option<OwnedFd> {
-    let pid_t = libc::pid_t::try_from(pid).ok()?;
+    let fd = pidfd_open(pid)?;
+    (proc_start_time(&pid.to_string()) == Some(start)).then_some(fd)
+}
+
+/// A pidfd of `pid`, if the kernel gives one.
+#[cfg(not(miri))]
+fn pidfd_open(pid: u32) -> Option<OwnedFd> {
+    let pid_t = libc::pid_t::try_from(pid).ok().filter(|&p| p > 0)?;
     // SAFETY: pidfd_open takes a pid and flags and returns a new fd or -1; it
     // touches no memory of ours.
     let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid_t, 0 as libc::c_uint) };
     let fd = libc::c_int::try_from(fd).ok().filter(|&fd| fd >= 0)?;
     // SAFETY: the kernel just returned this fd to us (close-on-exec by
     // definition of pidfds); nothing else owns it.
-    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-    (proc_start_time(&pid.to_string()) == Some(start)).then_some(fd)
+    Some(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// A pidfd of the process at the other end of a connected Unix socket, and
+/// its pid: `SO_PEERPIDFD` where the kernel has it (Linux 6.5: no race at
+/// all), else `pidfd_open` of the `SO_PEERCRED` pid (a race only if the peer
+/// died and its pid was reused between its `connect` and this call). `None`
+/// for the pidfd when neither works (the pid is 0 when the peer lives in a
+/// PID namespace this process cannot see).
+#[cfg(not(miri))]
+pub(crate) fn peer_pidfd(socket: &std::os::unix::net::UnixStream) -> (u32, Option<OwnedFd>) {
+    use nix::sys::socket::{getsockopt, sockopt::PeerCredentials};
+    let pid = getsockopt(socket, PeerCredentials).map_or(0, |c| c.pid().max(0) as u32);
+    let mut fd: libc::c_int = -1;
+    let mut len = core::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: getsockopt writes at most `len` bytes into `fd`, a c_int that lives
+    // across the call, and `len` says its size.
+    let rc = unsafe {
+        libc::getsockopt(
+            std::os::fd::AsRawFd::as_raw_fd(socket),
+            libc::SOL_SOCKET,
+            libc::SO_PEERPIDFD,
+            (&raw mut fd).cast(),
+            &raw mut len,
+        )
+    };
+    if rc == 0 && fd >= 0 {
+        // SAFETY: the kernel just installed this pidfd for us; nothing else owns it.
+        return (pid, Some(unsafe { OwnedFd::from_raw_fd(fd) }));
+    }
+    (pid, pidfd_open(pid))
+}
+
+/// Under miri (no sockets, no pidfds): no pidfd, pid unknown.
+#[cfg(miri)]
+pub(crate) fn peer_pidfd(
+    _socket: &std::os::unix::net::UnixStream,
+) -> (u32, Option<std::os::fd::OwnedFd>) {
+    (0, None)
 }
 
 /// A pidfd is readable once its process has exited.
 #[cfg(not(miri))]
-fn pidfd_exited(fd: &OwnedFd) -> bool {
+pub(crate) fn pidfd_exited(fd: &OwnedFd) -> bool {
     use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
     let mut fds = [PollFd::new(fd.as_fd(), PollFlags::POLLIN)];
     matches!(poll(&mut fds, PollTimeout::ZERO), Ok(n) if n > 0)

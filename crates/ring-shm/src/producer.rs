@@ -51,8 +51,12 @@ unsafe impl<T: ShmSafe + Send> Send for SharedProducer<T> {}
 handle::handle_impls!(impl[T: ShmSafe] SharedProducer<T>, doorbell = producer_doorbell);
 
 impl<T: ShmSafe> SharedProducer<T> {
-    pub(crate) fn claim(region: Arc<Region>, layout: ShmLayout) -> Result<Self, ShmError> {
-        let (common, raw) = Common::claim_producer::<T>(region, &layout)?;
+    pub(crate) fn claim(
+        region: Arc<Region>,
+        layout: ShmLayout,
+        bell: Option<Arc<Region>>,
+    ) -> Result<Self, ShmError> {
+        let (common, raw) = Common::claim_producer::<T>(region, &layout, bell)?;
         Ok(SharedProducer { raw, common })
     }
 

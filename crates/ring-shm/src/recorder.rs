@@ -217,7 +217,7 @@ impl<T: ShmSafe> Parts<T> {
         // SAFETY: as above for the slots (`slots_offset` .. `total_size`), aligned
         // for `T` by the validated layout.
         let slots = unsafe { base.add(layout.slots_offset()) }.cast::<T>();
-        let (common, ring) = Common::claim::<T>(region, layout, role)?;
+        let (common, ring) = Common::claim::<T>(region, layout, role, None)?;
         Ok(Parts {
             common,
             ring,

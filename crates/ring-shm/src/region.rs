@@ -364,6 +364,53 @@ impl ShmImage {
         self.region.validate(ShmLayout::new::<T>(0)?)
     }
 
+    /// A fresh collector doorbell file's image (as a [`Collector`] makes and
+    /// every producer maps), on the heap: validate it with
+    /// [`validate_bell`](Self::validate_bell).
+    ///
+    /// [`Collector`]: crate::Collector
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new_bell();
+    /// assert_eq!(image.len(), 128);
+    /// image.validate_bell()?;
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn new_bell() -> ShmImage {
+        let Some(region) = Region::heap(crate::bell::BELL_FILE_SIZE) else {
+            panic!("ShmImage::new_bell: a {}-byte allocation failed", crate::bell::BELL_FILE_SIZE)
+        };
+        // SAFETY: a fresh heap region of BELL_FILE_SIZE bytes aligned to
+        // MAX_ELEM_ALIGN (so to 128); no one else sees it yet.
+        unsafe { crate::bell::init(region.base()) };
+        ShmImage {
+            region: Arc::new(region),
+        }
+    }
+
+    /// Validates the image as a collector's doorbell file, as a producer
+    /// does before it rings the doorbell (minus the file checks: the image's
+    /// length plays the file size).
+    ///
+    /// # Errors
+    ///
+    /// [`ShmError::Truncated`] or [`ShmError::SizeMismatch`] for another
+    /// size, [`ShmError::BadMagic`], [`ShmError::Version`], or
+    /// [`ShmError::Layout`] for a wrong size word.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let image = ring_shm::ShmImage::new::<u64>(ring_core::Config::default())?;
+    /// assert!(image.validate_bell().is_err()); // a ring, not a doorbell file
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn validate_bell(&self) -> Result<(), ShmError> {
+        crate::bell::validate(&self.region)
+    }
+
     /// Validates the image as a byte ring, as
     /// [`SharedByteRing::attach`](crate::SharedByteRing::attach) does (minus
     /// the file checks).
@@ -397,7 +444,7 @@ impl ShmImage {
     /// # Ok::<(), ring_shm::ShmError>(())
     /// ```
     pub fn byte_producer(&self) -> Result<SharedByteProducer, ShmError> {
-        SharedByteProducer::claim(self.region.clone(), self.validate_bytes()?)
+        SharedByteProducer::claim(self.region.clone(), self.validate_bytes()?, None)
     }
 
     /// Validates the image as a byte ring and takes its consumer role.
@@ -414,7 +461,7 @@ impl ShmImage {
     /// # Ok::<(), ring_shm::ShmError>(())
     /// ```
     pub fn byte_consumer(&self) -> Result<SharedByteConsumer, ShmError> {
-        SharedByteConsumer::claim(self.region.clone(), self.validate_bytes()?)
+        SharedByteConsumer::claim(self.region.clone(), self.validate_bytes()?, None)
     }
 
     /// Validates the image and takes its producer role.
@@ -435,7 +482,7 @@ impl ShmImage {
     /// ```
     pub fn producer<T: ShmSafe>(&self) -> Result<SharedProducer<T>, ShmError> {
         let layout = self.validate::<T>()?;
-        SharedProducer::claim(self.region.clone(), layout)
+        SharedProducer::claim(self.region.clone(), layout, None)
     }
 
     /// Validates the image and takes its consumer role.
@@ -454,7 +501,7 @@ impl ShmImage {
     /// ```
     pub fn consumer<T: ShmSafe>(&self) -> Result<SharedConsumer<T>, ShmError> {
         let layout = self.validate::<T>()?;
-        SharedConsumer::claim(self.region.clone(), layout)
+        SharedConsumer::claim(self.region.clone(), layout, None)
     }
     /// Validates the image as a flight recorder of `T` and takes its writer
     /// role.

@@ -72,7 +72,7 @@ impl<T: ShmSafe> fmt::Debug for SharedRing<T> {
 #[derive(Debug)]
 pub(crate) struct RingFile {
     pub(crate) region: Arc<Region>,
-    file: File,
+    pub(crate) file: File,
     pub(crate) layout: ShmLayout,
 }
 
@@ -81,24 +81,9 @@ impl RingFile {
     /// sealed against shrinking, growing and further sealing, mapped shared,
     /// with both headers written.
     pub(crate) fn create(layout: ShmLayout) -> Result<RingFile, ShmError> {
-        let fd = memfd_create(
-            c"ring-shm",
-            MFdFlags::MFD_CLOEXEC | MFdFlags::MFD_ALLOW_SEALING,
-        )
-        .map_err(|e| ShmError::io("memfd_create", e))?;
-        let file = File::from(fd);
-        file.set_len(layout.total_size() as u64)
-            .map_err(|e| ShmError::io("ftruncate", e))?;
-        fcntl(
-            &file,
-            FcntlArg::F_ADD_SEALS(
-                SealFlag::F_SEAL_SHRINK | SealFlag::F_SEAL_GROW | SealFlag::F_SEAL_SEAL,
-            ),
-        )
-        .map_err(|e| ShmError::io("fcntl(F_ADD_SEALS)", e))?;
-        let region = map(&file, layout.total_size())?;
+        let (file, region) = create_sealed(c"ring-shm", layout.total_size())?;
         // SAFETY: a fresh mapping (page aligned) of exactly the layout's size that
-        // no one else has seen: the fd has not left this function.
+        // no one else has seen: the fd has not left `create_sealed`.
         unsafe { layout::init(region.base(), &layout, std::process::id(), generation()) };
         Ok(RingFile {
             region: Arc::new(region),
@@ -110,29 +95,7 @@ impl RingFile {
     /// Maps the file of `fd` after checking its seals and size, and
     /// validates it as a ring of `expected`'s kind and element.
     pub(crate) fn attach(fd: OwnedFd, expected: ShmLayout) -> Result<RingFile, ShmError> {
-        let file = File::from(fd);
-        let seals = match fcntl(&file, FcntlArg::F_GET_SEALS) {
-            Ok(s) => s as u32,
-            // Not a memfd/tmpfs file: it cannot carry seals.
-            Err(nix::errno::Errno::EINVAL) => 0,
-            Err(e) => return Err(ShmError::io("fcntl(F_GET_SEALS)", e)),
-        };
-        let needed = (SealFlag::F_SEAL_SHRINK | SealFlag::F_SEAL_GROW).bits() as u32;
-        if seals & needed != needed {
-            return Err(ShmError::MissingSeals { seals });
-        }
-        let len = file.metadata().map_err(|e| ShmError::io("fstat", e))?.len();
-        if len < ID_HEADER_SIZE as u64 {
-            return Err(ShmError::Truncated {
-                len,
-                needed: ID_HEADER_SIZE as u64,
-            });
-        }
-        let map_len = usize::try_from(len).map_err(|_| ShmError::SizeMismatch {
-            header: 0,
-            file: len,
-        })?;
-        let region = map(&file, map_len)?;
+        let (file, region) = open_sealed(fd)?;
         let layout = region.validate(expected)?;
         Ok(RingFile {
             region: Arc::new(region),
@@ -154,6 +117,57 @@ impl AsFd for RingFile {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.file.as_fd()
     }
+}
+
+/// A new memfd named `name` (close-on-exec, sealing allowed) of `len`
+/// bytes, sealed against shrinking, growing and further sealing, mapped
+/// shared (zeroed). The caller initialises it before the fd leaves.
+pub(crate) fn create_sealed(
+    name: &core::ffi::CStr,
+    len: usize,
+) -> Result<(File, Region), ShmError> {
+    let fd = memfd_create(name, MFdFlags::MFD_CLOEXEC | MFdFlags::MFD_ALLOW_SEALING)
+        .map_err(|e| ShmError::io("memfd_create", e))?;
+    let file = File::from(fd);
+    file.set_len(len as u64)
+        .map_err(|e| ShmError::io("ftruncate", e))?;
+    fcntl(
+        &file,
+        FcntlArg::F_ADD_SEALS(SealFlag::F_SEAL_SHRINK | SealFlag::F_SEAL_GROW | SealFlag::F_SEAL_SEAL),
+    )
+    .map_err(|e| ShmError::io("fcntl(F_ADD_SEALS)", e))?;
+    let region = map(&file, len)?;
+    Ok((file, region))
+}
+
+/// Maps the file of `fd` (whole) after checking that it is sealed against
+/// shrinking and growing (so no access inside the mapping can fault) and
+/// holds at least an identification header; the content is not validated.
+pub(crate) fn open_sealed(fd: OwnedFd) -> Result<(File, Region), ShmError> {
+    let file = File::from(fd);
+    let seals = match fcntl(&file, FcntlArg::F_GET_SEALS) {
+        Ok(s) => s as u32,
+        // Not a memfd/tmpfs file: it cannot carry seals.
+        Err(nix::errno::Errno::EINVAL) => 0,
+        Err(e) => return Err(ShmError::io("fcntl(F_GET_SEALS)", e)),
+    };
+    let needed = (SealFlag::F_SEAL_SHRINK | SealFlag::F_SEAL_GROW).bits() as u32;
+    if seals & needed != needed {
+        return Err(ShmError::MissingSeals { seals });
+    }
+    let len = file.metadata().map_err(|e| ShmError::io("fstat", e))?.len();
+    if len < ID_HEADER_SIZE as u64 {
+        return Err(ShmError::Truncated {
+            len,
+            needed: ID_HEADER_SIZE as u64,
+        });
+    }
+    let map_len = usize::try_from(len).map_err(|_| ShmError::SizeMismatch {
+        header: 0,
+        file: len,
+    })?;
+    let region = map(&file, map_len)?;
+    Ok((file, region))
 }
 
 fn map(file: &File, len: usize) -> Result<Region, ShmError> {
@@ -257,7 +271,7 @@ impl<T: ShmSafe> SharedRing<T> {
     /// # Ok::<(), ring_shm::ShmError>(())
     /// ```
     pub fn into_producer(self) -> Result<SharedProducer<T>, ShmError> {
-        SharedProducer::claim(self.ring.region, self.ring.layout)
+        SharedProducer::claim(self.ring.region, self.ring.layout, None)
     }
 
     /// Takes the consumer role (once across all processes; see
@@ -276,7 +290,7 @@ impl<T: ShmSafe> SharedRing<T> {
     /// # Ok::<(), ring_shm::ShmError>(())
     /// ```
     pub fn into_consumer(self) -> Result<SharedConsumer<T>, ShmError> {
-        SharedConsumer::claim(self.ring.region, self.ring.layout)
+        SharedConsumer::claim(self.ring.region, self.ring.layout, None)
     }
 
     /// Slots in the ring.

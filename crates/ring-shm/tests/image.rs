@@ -445,3 +445,50 @@ fn a_receive_before_any_producer_waits_for_one() {
     tx.try_send(4).unwrap();
     assert_eq!(rx.recv_timeout(Duration::from_secs(5)), Ok(4));
 }
+
+/// A collector's doorbell file: the fresh image validates; each word and
+/// the size have their typed error; garbage of any length is refused.
+#[test]
+fn doorbell_file_validation() {
+    let good = ShmImage::new_bell();
+    good.validate_bell().unwrap();
+    let mut copy = good.clone();
+    drop(good);
+    let bytes = copy.to_vec().unwrap();
+    let patched = |offset: usize, b: &[u8]| {
+        let image = ShmImage::from_bytes(&bytes);
+        // SAFETY: no handle of `image` exists.
+        unsafe { image.write_bytes(offset, b) };
+        image.validate_bell()
+    };
+    assert!(matches!(patched(0, b"x"), Err(ShmError::BadMagic { .. })));
+    assert!(matches!(
+        patched(8, &[2]),
+        Err(ShmError::Version { found: 2, .. })
+    ));
+    assert!(matches!(
+        patched(13, &[1]),
+        Err(ShmError::Layout { field: "size", .. })
+    ));
+    // The doorbell's own words are the producers' to write: still valid.
+    assert!(patched(16, &[0xFF; 8]).is_ok());
+    let mut longer = bytes.clone();
+    longer.extend_from_slice(&[0; 8]);
+    assert!(matches!(
+        ShmImage::from_bytes(&longer).validate_bell(),
+        Err(ShmError::SizeMismatch { .. })
+    ));
+    assert!(matches!(
+        ShmImage::from_bytes(&bytes[..100]).validate_bell(),
+        Err(ShmError::Truncated { .. })
+    ));
+    assert!(ShmImage::from_bytes(&[0xA5; 128]).validate_bell().is_err());
+    // A ring is not a doorbell file, and a doorbell file is not a ring.
+    assert!(
+        ShmImage::new::<u64>(small(2))
+            .unwrap()
+            .validate_bell()
+            .is_err()
+    );
+    assert!(ShmImage::from_bytes(&bytes).validate::<u64>().is_err());
+}

@@ -67,14 +67,23 @@ impl Drop for Finish<'_> {
 }
 
 impl SharedByteConsumer {
-    pub(crate) fn claim(region: Arc<Region>, layout: ShmLayout) -> Result<Self, ShmError> {
-        let (common, raw) = Common::claim_consumer::<u8>(region, &layout)?;
+    pub(crate) fn claim(
+        region: Arc<Region>,
+        layout: ShmLayout,
+        bell: Option<Arc<Region>>,
+    ) -> Result<Self, ShmError> {
+        let (common, raw) = Common::claim_consumer::<u8>(region, &layout, bell)?;
         Ok(SharedByteConsumer {
             raw,
             common,
             scratch: Vec::new(),
             bad_frame: Cell::new(None),
         })
+    }
+
+    /// A handle that closes this ring's consumer side from any thread.
+    pub(crate) fn remote_close(&self) -> handle::RemoteClose {
+        self.common.remote_close(*self.raw.ring())
     }
 
     /// The producer's tail, as far as the (clamped) length shows it.

@@ -144,7 +144,7 @@ impl SharedByteRing {
     /// # Ok::<(), ring_shm::ShmError>(())
     /// ```
     pub fn into_producer(self) -> Result<SharedByteProducer, ShmError> {
-        SharedByteProducer::claim(self.ring.region, self.ring.layout)
+        SharedByteProducer::claim(self.ring.region, self.ring.layout, None)
     }
 
     /// Takes the consumer role (once across all processes).
@@ -161,7 +161,7 @@ impl SharedByteRing {
     /// # Ok::<(), ring_shm::ShmError>(())
     /// ```
     pub fn into_consumer(self) -> Result<SharedByteConsumer, ShmError> {
-        SharedByteConsumer::claim(self.ring.region, self.ring.layout)
+        SharedByteConsumer::claim(self.ring.region, self.ring.layout, None)
     }
 
     /// Bytes in the ring.

@@ -35,8 +35,12 @@ unsafe impl Send for SharedByteProducer {}
 handle::handle_impls!(impl[] SharedByteProducer, doorbell = producer_doorbell);
 
 impl SharedByteProducer {
-    pub(crate) fn claim(region: Arc<Region>, layout: ShmLayout) -> Result<Self, ShmError> {
-        let (common, raw) = Common::claim_producer::<u8>(region, &layout)?;
+    pub(crate) fn claim(
+        region: Arc<Region>,
+        layout: ShmLayout,
+        bell: Option<Arc<Region>>,
+    ) -> Result<Self, ShmError> {
+        let (common, raw) = Common::claim_producer::<u8>(region, &layout, bell)?;
         if !raw.tail().is_multiple_of(frame::ALIGN as u64) {
             // Frames start at multiples of 8: a tail elsewhere is a corrupt file.
             // Refuse without consuming the role, as for impossible indices.

@@ -1,0 +1,299 @@
+//! The `collector` scenario: [`PRODUCERS`] producer processes into one
+//! `ringmpsc::shm::Collector` vs as many threads into the in-process MPSC
+//! channel vs a Unix datagram socket shared by as many processes (one `u64`
+//! per datagram).
+//!
+//! The suite re-executes itself (`suite __collector-child TRANSPORT PATH
+//! ITEMS`, see [`child_main`]) as each producer. Every producer connects
+//! first, then waits for a go file next to the socket, so process start-up
+//! is never timed: the clock starts when the parent creates the go file and
+//! stops at the last item. The consumer sums every item; count and checksum
+//! are verified (`harness::verify`).
+
+use std::hint::spin_loop;
+use std::os::unix::net::UnixDatagram;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use ringmpsc::primitives::Config;
+use ringmpsc::shm::Collector;
+
+use crate::harness::{RunResult, Sample, mmsgs, verify};
+use crate::reference::expected_sum;
+
+/// The hidden subcommand that runs one producer process.
+pub const CHILD_CMD: &str = "__collector-child";
+
+/// Producers (processes or threads) per run.
+pub const PRODUCERS: u64 = 4;
+
+/// Items per `send_slice` of the ring contenders.
+const BATCH: usize = 256;
+
+/// How long a run may take before it counts as hung.
+const LIMIT: Duration = Duration::from_secs(60);
+
+fn ring_config() -> Config {
+    Config::default().with_ring_bits(14)
+}
+
+/// A private directory for one run's socket and go file, removed on drop.
+struct RunDir(PathBuf);
+
+impl RunDir {
+    fn new(what: &str) -> Result<Self, String> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let p = std::env::temp_dir().join(format!("rb-{what}-{}-{nanos}", std::process::id()));
+        std::fs::create_dir(&p).map_err(|e| format!("mkdir: {e}"))?;
+        Ok(RunDir(p))
+    }
+}
+
+impl Drop for RunDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Spawns the producer processes, each sending `items` u64s over `transport`.
+fn spawn(exe: &Path, transport: &str, path: &Path, items: u64) -> Result<Vec<Child>, String> {
+    (0..PRODUCERS)
+        .map(|_| {
+            Command::new(exe)
+                .arg(CHILD_CMD)
+                .arg(transport)
+                .arg(path)
+                .arg(items.to_string())
+                .stdout(Stdio::null())
+                .spawn()
+                .map_err(|e| format!("spawn: {e}"))
+        })
+        .collect()
+}
+
+/// Waits for every child; an error if one failed.
+fn reap(children: Vec<Child>) -> Result<(), String> {
+    for mut c in children {
+        let status = c.wait().map_err(|e| format!("wait: {e}"))?;
+        if !status.success() {
+            return Err(format!("a producer process failed: {status}"));
+        }
+    }
+    Ok(())
+}
+
+/// Checks what the consumer got (`count` items summing to `sum`) against
+/// what [`PRODUCERS`] producers of `items` each sent; the rate if right.
+fn result(what: &str, count: u64, sum: u64, items: u64, took: Duration) -> RunResult {
+    let want = PRODUCERS * items;
+    verify(
+        what,
+        count,
+        sum,
+        want,
+        PRODUCERS.wrapping_mul(expected_sum(items)),
+    )?;
+    Ok(Sample::of(mmsgs(want, took)))
+}
+
+/// Kills every child (a failed run).
+fn kill(children: &mut [Child]) {
+    for c in children {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
+}
+
+/// [`PRODUCERS`] processes into one collector, `items` each, in batches.
+///
+/// # Errors
+///
+/// A verification failure, a producer that failed, or a system call that failed.
+pub fn collector_processes(exe: &Path, items: u64) -> RunResult {
+    let dir = RunDir::new("coll")?;
+    let sock = dir.0.join("c.sock");
+    let mut rx = Collector::<u64>::bind(&sock, ring_config()).map_err(|e| format!("bind: {e}"))?;
+    let mut children = spawn(exe, "ring", &sock, items)?;
+    let start = Instant::now();
+    while rx.producer_count() < PRODUCERS as usize {
+        let _ = rx.recv_timeout(Duration::from_millis(1));
+        if start.elapsed() > LIMIT {
+            kill(&mut children);
+            return Err("the producers did not connect".into());
+        }
+    }
+    std::fs::write(dir.0.join("go"), b"").map_err(|e| format!("go file: {e}"))?;
+    let t0 = Instant::now();
+    let (mut count, mut sum) = (0u64, 0u64);
+    let want = PRODUCERS * items;
+    let mut idle = 0u32;
+    while count < want {
+        let n = rx.consume_all(|&v| sum = sum.wrapping_add(v));
+        count += n as u64;
+        if n == 0 {
+            spin_loop();
+            idle += 1;
+            if idle.is_multiple_of(1 << 16) && t0.elapsed() > LIMIT {
+                kill(&mut children);
+                return Err(format!(
+                    "collector: {count} of {want} items after {LIMIT:?}"
+                ));
+            }
+        }
+    }
+    let took = t0.elapsed();
+    reap(children)?;
+    result("collector", count, sum, items, took)
+}
+
+/// The in-process reference: [`PRODUCERS`] threads into one MPSC channel,
+/// the same batches.
+///
+/// # Errors
+///
+/// A verification failure.
+pub fn mpsc_threads(items: u64) -> RunResult {
+    let (tx, mut rx) = ringmpsc::mpsc::channel::<u64>(ring_config());
+    // The producers start together once all exist (as the processes do on
+    // the go file), so spawning is not timed.
+    let go = std::sync::Barrier::new(PRODUCERS as usize + 1);
+    thread::scope(|scope| {
+        for _ in 0..PRODUCERS {
+            let mut tx = tx.clone();
+            let go = &go;
+            scope.spawn(move || {
+                go.wait();
+                send_batches(|b| tx.send_slice(b), items);
+            });
+        }
+        drop(tx);
+        go.wait();
+        let t0 = Instant::now();
+        let (mut count, mut sum) = (0u64, 0u64);
+        let want = PRODUCERS * items;
+        while count < want {
+            let n = rx.consume_all(|&v| sum = sum.wrapping_add(v));
+            count += n as u64;
+            if n == 0 {
+                spin_loop();
+            }
+        }
+        result("mpsc", count, sum, items, t0.elapsed())
+    })
+}
+
+/// Sends `0..items` in batches of [`BATCH`] through `send_slice`, spinning
+/// while full.
+fn send_batches(mut send_slice: impl FnMut(&[u64]) -> usize, items: u64) {
+    let mut buf = [0u64; BATCH];
+    let mut next = 0u64;
+    while next < items {
+        let k = BATCH.min((items - next) as usize);
+        for (i, b) in buf[..k].iter_mut().enumerate() {
+            *b = next + i as u64;
+        }
+        let mut sent = 0;
+        while sent < k {
+            let m = send_slice(&buf[sent..k]);
+            if m == 0 {
+                spin_loop();
+            }
+            sent += m;
+        }
+        next += k as u64;
+    }
+}
+
+/// [`PRODUCERS`] processes sending one `u64` per datagram to one Unix
+/// datagram socket.
+///
+/// # Errors
+///
+/// A verification failure, a producer that failed, or a system call that failed.
+pub fn datagram_processes(exe: &Path, items: u64) -> RunResult {
+    let dir = RunDir::new("dgram")?;
+    let sock = dir.0.join("d.sock");
+    let rx = UnixDatagram::bind(&sock).map_err(|e| format!("bind: {e}"))?;
+    rx.set_read_timeout(Some(LIMIT))
+        .map_err(|e| format!("setsockopt: {e}"))?;
+    let mut children = spawn(exe, "dgram", &sock, items)?;
+    std::fs::write(dir.0.join("go"), b"").map_err(|e| format!("go file: {e}"))?;
+    let t0 = Instant::now();
+    let (mut count, mut sum) = (0u64, 0u64);
+    let want = PRODUCERS * items;
+    let mut buf = [0u8; 8];
+    while count < want {
+        match rx.recv(&mut buf) {
+            Ok(8) => {
+                sum = sum.wrapping_add(u64::from_le_bytes(buf));
+                count += 1;
+            }
+            Ok(n) => {
+                kill(&mut children);
+                return Err(format!("a datagram of {n} bytes"));
+            }
+            Err(e) => {
+                kill(&mut children);
+                return Err(format!("recv: {e}"));
+            }
+        }
+    }
+    let took = t0.elapsed();
+    reap(children)?;
+    result("datagram", count, sum, items, took)
+}
+
+/// The producer process: `ARGS = [TRANSPORT, PATH, ITEMS]`; connects, waits
+/// for the go file next to `PATH`, sends `0..ITEMS`.
+pub fn child_main(args: &[String]) -> ExitCode {
+    match child(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("collector child: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn child(args: &[String]) -> Result<(), String> {
+    let [transport, path, items] = args else {
+        return Err("usage: TRANSPORT PATH ITEMS".into());
+    };
+    let path = Path::new(path);
+    let items: u64 = items.parse().map_err(|e| format!("ITEMS: {e}"))?;
+    let go = path.with_file_name("go");
+    let await_go = || {
+        let start = Instant::now();
+        while !go.exists() {
+            if start.elapsed() > LIMIT {
+                return Err("no go file".to_string());
+            }
+            thread::sleep(Duration::from_micros(200));
+        }
+        Ok(())
+    };
+    match transport.as_str() {
+        "ring" => {
+            let mut tx =
+                ringmpsc::shm::connect::<u64>(path).map_err(|e| format!("connect: {e}"))?;
+            await_go()?;
+            send_batches(|b| tx.send_slice(b), items);
+            Ok(())
+        }
+        "dgram" => {
+            let tx = UnixDatagram::unbound().map_err(|e| format!("socket: {e}"))?;
+            tx.connect(path).map_err(|e| format!("connect: {e}"))?;
+            await_go()?;
+            for i in 0..items {
+                tx.send(&i.to_le_bytes())
+                    .map_err(|e| format!("send: {e}"))?;
+            }
+            Ok(())
+        }
+        other => Err(format!("unknown transport {other}")),
+    }
+}
