@@ -39,7 +39,8 @@
 //!   reads a slot that is being written (there is no speculative read to
 //!   discard: a racy read of a `T` would be undefined behaviour, even if
 //!   thrown away). A publisher that finds a clone in progress spins until
-//!   that clone finishes: a subscriber can delay it by one `T::clone`, never
+//!   that clone finishes: a subscriber can delay it by one `T::clone` (and the
+//!   observer's `on_consume` hook that runs just before it), never
 //!   more. A subscriber whose slot holds a later position has **lagged**:
 //!   it learns exactly how many items it lost (`Lagged(n)`) and resumes at
 //!   the oldest item still retained.

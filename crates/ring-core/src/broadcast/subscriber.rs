@@ -207,14 +207,15 @@ impl<T, O: Observer> Subscriber<T, O> {
             }
         }
         let reading = Reading(cell);
+        // Before the clone (a panicking hook leaves the item for the next
+        // receive); the publisher may wait on it as on the clone.
+        ring.observer.on_consume(pos, 1);
         #[cfg(ring_loom)]
         ring.tracker.read(pos as usize & ring.mask);
         // SAFETY: the slot holds `pos` and we are counted in: the publisher cannot
         // take it back (its CAS needs a zero count) until `reading` drops.
         let v = unsafe { &*ring.slot(pos).cast::<T>() }.clone();
         drop(reading);
-        // After counting out: the publisher never waits on the hook.
-        ring.observer.on_consume(pos, 1);
         self.pos = pos.wrapping_add(1);
         // ORDERING: Relaxed; under `Overwrite` the cursor gates nothing (it is
         // read for `Publisher::len` only).
