@@ -12,7 +12,7 @@
 //!                     align_of::<T>())
 //! ```
 //!
-//! See `DOC-DRAFT-shm-protocol.md` for every field.
+//! See `docs/shm-protocol.md` for every field.
 
 use core::mem::{align_of, size_of};
 use core::ptr::NonNull;
