@@ -26,7 +26,7 @@ fn entry(writer: u64, i: u64) -> [u64; 4] {
 #[test]
 fn fast_writers_and_a_sleepy_reader_account_for_every_entry() {
     watchdog(120, || {
-        let per_writer = scale(200_000, 300) as u64;
+        let per_writer = scale(200_000, 150) as u64;
         let (first, mut reader) =
             recorder::channel::<[u64; 4]>(Config::default().with_ring_bits(6));
         let mut handles = Vec::new();

@@ -27,7 +27,7 @@ fn check(e: &[u64; 4]) -> u64 {
 #[test]
 fn a_fast_writer_and_a_slow_reader_account_for_every_entry() {
     watchdog(60, || {
-        let n = scale(200_000, 500) as u64;
+        let n = scale(200_000, 200) as u64;
         let image = ShmImage::recorder::<[u64; 4]>(Config::default().with_ring_bits(4)).unwrap();
         let mut w = image.writer::<[u64; 4]>().unwrap();
         let mut r = image.reader::<[u64; 4]>().unwrap();
