@@ -109,13 +109,13 @@ fn finish<C>(rx: C, dir: &Path) {
     std::fs::remove_dir(dir).expect("nothing left in the test's directory");
 }
 
-const PRODUCERS: u64 = 3;
-const N: u64 = 100_000;
+const PRODUCERS: u64 = 4;
+const N: u64 = 250_000;
 
 #[test]
 #[cfg_attr(miri, ignore = "processes, memfd and sockets are system calls")]
-fn three_producer_processes_each_in_order() {
-    const TEST: &str = "three_producer_processes_each_in_order";
+fn four_producer_processes_each_in_order() {
+    const TEST: &str = "four_producer_processes_each_in_order";
     if let Some(p) = child_role() {
         return send_numbered(p, N);
     }
