@@ -110,9 +110,14 @@ impl WakerNode {
                     }
                 }
             }
-            // A wake is in progress: it may have taken an older waker; make
-            // sure this poll's task runs again.
-            Err(_) => waker.wake_by_ref(),
+            // A wake is in progress (a few instructions: take, clear): it may
+            // have taken an older waker, so make sure this poll's task runs
+            // again; the hint lets the waking thread finish first (under
+            // loom it yields, so the model does not spin).
+            Err(_) => {
+                spin_loop();
+                waker.wake_by_ref();
+            }
         }
     }
 
