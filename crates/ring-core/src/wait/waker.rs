@@ -4,7 +4,7 @@
 //! *Implementor module*: the async adapters (ring-wait's `async` feature)
 //! build on it through [`DoorbellRef::poll_until`].
 //!
-//! The protocol (argued in `docs/memory-ordering.md` §7):
+//! The protocol (argued in `docs/memory-ordering.md` §9):
 //!
 //! - a pending future stores its waker in its own [`WakerNode`] (an atomic
 //!   waker: register and wake race without a lock), pushes the node onto the
