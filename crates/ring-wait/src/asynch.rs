@@ -353,7 +353,7 @@ pub trait AsyncSendExt: SendEndpoint + Sized {
     ///     poll_fn(|cx| sink.as_mut().poll_close(cx)).await.unwrap();
     /// });
     /// assert_eq!(rx.try_recv(), Ok(4));
-    /// assert!(rx.try_recv().unwrap_err().is_closed());
+    /// assert_eq!(rx.try_recv(), Err(ring_core::TryRecvError::Closed));
     /// ```
     fn into_sink(self) -> SendSink<Self> {
         SendSink {
