@@ -79,14 +79,17 @@ fn an_awaiting_consumer_uses_no_cpu() {
     }
     watchdog(60, || {
         let (mut tx, mut rx) = ringmpsc::spsc::channel::<u64>(small(4));
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let consumer = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .build()
                 .unwrap();
             let (cpu0, t0) = (thread_cpu(), Instant::now());
+            ready_tx.send(()).unwrap();
             let v = rt.block_on(rx.recv_async());
             (v, thread_cpu() - cpu0, t0.elapsed())
         });
+        ready_rx.recv().unwrap();
         // The wait to measure (not synchronisation: the test passes
         // whatever the interleaving, the item always arrives).
         std::thread::sleep(Duration::from_millis(300));
