@@ -397,3 +397,88 @@ impl Drop for AsyncWait {
         }
     }
 }
+
+#[cfg(all(test, not(ring_loom)))]
+mod tests {
+    use super::*;
+    use crate::sync::AtomicUsize;
+    use core::task::Waker;
+
+    /// Counts wake-ups.
+    struct Count(AtomicUsize);
+
+    impl alloc::task::Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref();
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            // ORDERING: Relaxed; a test counter read after the wakes on this thread.
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// The shim's `Arc` is std's outside loom, which `Waker::from` takes.
+    fn counting() -> (Arc<Count>, Waker) {
+        let c = Arc::new(Count(AtomicUsize::new(0)));
+        (c.clone(), Waker::from(c))
+    }
+
+    fn wakes(c: &Count) -> usize {
+        // ORDERING: Relaxed; single-threaded test.
+        c.0.load(Ordering::Relaxed)
+    }
+
+    fn queued(list: &WakerList) -> usize {
+        let mut n = 0;
+        // ORDERING: Relaxed; single-threaded test walking its own list.
+        let mut p = list.head.load(Ordering::Relaxed);
+        while !p.is_null() {
+            n += 1;
+            // SAFETY: a queued node, kept alive by the list's reference.
+            p = unsafe { &*p }.next.load(Ordering::Relaxed);
+        }
+        n
+    }
+
+    #[test]
+    fn a_node_is_queued_once_and_woken_through_its_latest_waker() {
+        let list = WakerList::new();
+        let node = Arc::new(WakerNode::new());
+        let (old, w_old) = counting();
+        let (new, w_new) = counting();
+        node.register(&w_old);
+        list.push(&node);
+        node.register(&w_new);
+        list.push(&node);
+        assert_eq!(queued(&list), 1);
+        list.wake_all();
+        assert_eq!((wakes(&old), wakes(&new)), (0, 1));
+        assert_eq!(queued(&list), 0);
+        list.wake_all(); // empty: nothing to wake
+        assert_eq!(wakes(&new), 1);
+    }
+
+    #[test]
+    fn cancelled_registrations_do_not_pile_up() {
+        let list = WakerList::new();
+        let (live_count, live_w) = counting();
+        let live = Arc::new(WakerNode::new());
+        live.register(&live_w);
+        list.push(&live);
+        for _ in 0..1000 {
+            let node = Arc::new(WakerNode::new());
+            node.register(Waker::noop());
+            list.push(&node);
+            drop(node.take());
+            // ORDERING: Relaxed; as `AsyncWait::release`.
+            list.dead.fetch_add(1, Ordering::Relaxed);
+        }
+        assert!(
+            queued(&list) <= 2 * COMPACT_LEN + 2,
+            "{} queued",
+            queued(&list)
+        );
+        // Compaction woke the live task (spuriously): it re-registers.
+        assert!(wakes(&live_count) >= 1);
+    }
+}
