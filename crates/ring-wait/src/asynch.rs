@@ -14,6 +14,7 @@ use core::task::{Context, Poll};
 
 use futures_core::Stream;
 use futures_sink::Sink;
+use ring_core::endpoint::Reserve;
 use ring_core::wait::{AsyncWait, RecvEndpoint, SendEndpoint};
 use ring_core::{RecvError, SendError, TryRecvError, TrySendError};
 
@@ -329,6 +330,39 @@ pub trait AsyncSendExt: SendEndpoint + Sized {
         }
     }
 
+    /// Reserves up to `n` contiguous slots (at least one; fewer at the wrap
+    /// point), waiting without a thread while the ring is full; resolves to
+    /// `None` once the channel is closed. Write and commit through the
+    /// family's `Reservation` as after `reserve`.
+    ///
+    /// **Cancel safety**: nothing is reserved until the future completes, so
+    /// dropping it loses nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_wait::AsyncSendExt;
+    /// let (mut tx, mut rx) = ring_core::spsc::channel::<u32>(ring_core::Config::default());
+    /// let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// rt.block_on(async {
+    ///     let r = tx.reserve_async(2).await.unwrap();
+    ///     assert_eq!(r.copy_from_slice(&[1, 2]), 2);
+    /// });
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// drop(rx);
+    /// assert!(rt.block_on(tx.reserve_async(1)).is_none()); // closed
+    /// ```
+    fn reserve_async(&mut self, n: usize) -> ReserveFuture<'_, Self>
+    where
+        Self: Reserve,
+    {
+        ReserveFuture {
+            ep: Some(self),
+            n,
+            wait: AsyncWait::new(),
+        }
+    }
+
     /// The producer as a `Sink` with room for one buffered item:
     /// `start_send` holds the item, `poll_ready`/`poll_flush` send it (waiting
     /// for room), `poll_close` flushes and then closes the channel from the
@@ -406,6 +440,60 @@ impl<E: SendEndpoint> Future for SendFuture<'_, E> {
 impl<E: SendEndpoint> Drop for SendFuture<'_, E> {
     fn drop(&mut self) {
         self.wait.release(self.ep);
+    }
+}
+
+/// The future of [`AsyncSendExt::reserve_async`]. `Send` when the producer is.
+#[must_use = "futures do nothing unless polled"]
+#[derive(Debug)]
+pub struct ReserveFuture<'a, E: Reserve> {
+    /// Taken when the future completes: the reservation borrows it.
+    ep: Option<&'a mut E>,
+    n: usize,
+    wait: AsyncWait,
+}
+
+// The future never pins its fields: it holds a `&mut` and its registration.
+impl<E: Reserve> Unpin for ReserveFuture<'_, E> {}
+
+impl<'a, E: Reserve> Future for ReserveFuture<'a, E> {
+    type Output = Option<E::Reservation<'a>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let Some(ep) = this.ep.as_deref_mut() else {
+            return Poll::Ready(None); // polled after completion
+        };
+        let room = this.wait.poll_until(ep, cx, |p| {
+            if p.is_closed() {
+                Some(false)
+            } else {
+                p.has_room().then_some(true)
+            }
+        });
+        match room {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(room) => {
+                let Some(ep) = this.ep.take() else {
+                    return Poll::Ready(None);
+                };
+                this.wait.release(ep);
+                // Room only grows while we hold `&mut`; `None` here is a close.
+                Poll::Ready(if room {
+                    ep.reserve_now(this.n.max(1))
+                } else {
+                    None
+                })
+            }
+        }
+    }
+}
+
+impl<E: Reserve> Drop for ReserveFuture<'_, E> {
+    fn drop(&mut self) {
+        if let Some(ep) = self.ep.as_deref() {
+            self.wait.release(ep);
+        }
     }
 }
 

@@ -102,7 +102,8 @@ mod notifier;
 
 #[cfg(feature = "async")]
 pub use asynch::{
-    AsyncRecvExt, AsyncSendExt, RecvFuture, RecvManyFuture, RecvStream, SendFuture, SendSink,
+    AsyncRecvExt, AsyncSendExt, RecvFuture, RecvManyFuture, RecvStream, ReserveFuture, SendFuture,
+    SendSink,
 };
 pub use backoff::Backoff;
 pub use event_loop::{EventLoop, EventLoopError};

@@ -196,6 +196,34 @@ macro_rules! conformance_async {
         }
 
         #[test]
+        fn reserve_async_waits_for_room_and_is_none_once_closed() {
+            let (mut tx, mut rx) = family::channel::<u64>(small(1));
+            tx.try_send(0).unwrap();
+            tx.try_send(1).unwrap();
+            let (c, w) = CountingWaker::new();
+            {
+                // Dropped while pending: nothing reserved, nothing lost.
+                let mut r = tx.reserve_async(2);
+                assert!(poll_once(&mut r, &w).is_pending());
+            }
+            let mut r = tx.reserve_async(2);
+            assert!(poll_once(&mut r, &w).is_pending());
+            assert_eq!(rx.try_recv(), Ok(0));
+            assert!(
+                c.wakes() >= 1,
+                "freeing a slot did not wake the pending reserve"
+            );
+            match poll_once(&mut r, &w) {
+                Poll::Ready(Some(res)) => assert_eq!(res.copy_from_slice(&[2]), 1),
+                other => panic!("room was freed: {:?}", other.map(|r| r.is_some())),
+            }
+            drop(r);
+            assert_eq!(rx.try_iter().collect::<Vec<_>>(), [1, 2]);
+            rx.close();
+            assert!(block_on(tx.reserve_async(1)).is_none());
+        }
+
+        #[test]
         fn cancelled_futures_lose_nothing_and_drop_only_their_value() {
             let d = Arc::new(AtomicUsize::new(0));
             let (mut tx, mut rx) = family::channel::<$crate::Counted>(small(1));
