@@ -282,15 +282,4 @@ impl<T, O: Observer, L: Link<T, O>> Waitable for Producer<T, O, L> {
 
 // The blocking API and `SendEndpoint`, written once in ring-core.
 ring_core::producer_api!(impl[T, O: Observer, L: Link<T, O>] Producer<T, O, L> => T);
-impl<T, O: Observer, L: Link<T, O>> ring_core::endpoint::Reserve for Producer<T, O, L> {
-    type Reservation<'a>
-        = Reservation<'a, T, O>
-    where
-        Self: 'a;
-    fn has_room(&self) -> bool {
-        !self.inner.is_full()
-    }
-    fn reserve_now(&mut self, n: usize) -> Option<Reservation<'_, T, O>> {
-        self.reserve(n)
-    }
-}
+ring_core::reserve_api!(impl[T, O: Observer, L: Link<T, O>] Producer<T, O, L> => Reservation<T, O>);

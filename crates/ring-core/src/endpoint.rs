@@ -352,6 +352,28 @@ impl<C: RecvEndpoint> Iterator for IntoIter<C> {
     }
 }
 
+/// Implements [`Reserve`] for a producer from its inherent `reserve` and
+/// `is_full`: `ring_core::reserve_api!(impl[T, O: Observer] Producer<T, O> => Reservation<T, O>);`
+/// (the reservation type is named without its lifetime).
+#[cfg(feature = "std")]
+#[macro_export]
+macro_rules! reserve_api {
+    (impl[$($g:tt)*] $ty:ty => $res:ident<$($a:ty),*>) => {
+        impl<$($g)*> $crate::endpoint::Reserve for $ty {
+            type Reservation<'a>
+                = $res<'a, $($a),*>
+            where
+                Self: 'a;
+            fn has_room(&self) -> bool {
+                !<$ty>::is_full(self)
+            }
+            fn reserve_now(&mut self, n: usize) -> ::core::option::Option<$res<'_, $($a),*>> {
+                <$ty>::reserve(self, n)
+            }
+        }
+    };
+}
+
 /// Gives a producer handle the blocking half of the public API: implements
 /// [`SendEndpoint`](crate::wait::SendEndpoint) over its inherent `try_send`,
 /// `is_closed` and `close`, and adds the inherent methods `send`,

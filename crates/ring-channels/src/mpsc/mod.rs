@@ -252,18 +252,7 @@ pub fn channel<T>(config: Config) -> (Producer<T>, Consumer<T>) {
 // The blocking API, `SendEndpoint`/`RecvEndpoint` and the iterators, written
 // once in ring-core (`ring_core::endpoint`) for every family.
 ring_core::producer_api!(impl[T, O: Observer] Producer<T, O> => T);
-impl<T, O: Observer> ring_core::endpoint::Reserve for Producer<T, O> {
-    type Reservation<'a>
-        = Reservation<'a, T, O>
-    where
-        Self: 'a;
-    fn has_room(&self) -> bool {
-        !self.ring.is_full()
-    }
-    fn reserve_now(&mut self, n: usize) -> Option<Reservation<'_, T, O>> {
-        self.reserve(n)
-    }
-}
+ring_core::reserve_api!(impl[T, O: Observer] Producer<T, O> => Reservation<T, O>);
 ring_core::consumer_api!(impl[T, O: Observer] Consumer<T, O> => T);
 ring_core::notifier_api!(impl[T, O: Observer] Consumer<T, O>, chan.life);
 

@@ -414,18 +414,7 @@ impl<T> Drop for Shared<T> {
 #[cfg(feature = "std")]
 crate::producer_api!(impl[T, O: Observer] Producer<T, O> => T);
 #[cfg(feature = "std")]
-impl<T, O: Observer> crate::endpoint::Reserve for Producer<T, O> {
-    type Reservation<'a>
-        = Reservation<'a, T, O>
-    where
-        Self: 'a;
-    fn has_room(&self) -> bool {
-        !self.is_full()
-    }
-    fn reserve_now(&mut self, n: usize) -> Option<Reservation<'_, T, O>> {
-        self.reserve(n)
-    }
-}
+crate::reserve_api!(impl[T, O: Observer] Producer<T, O> => Reservation<T, O>);
 #[cfg(feature = "std")]
 crate::consumer_api!(impl[T, O: Observer] Consumer<T, O> => T);
 
