@@ -2,7 +2,7 @@
 //! woken by the same committer that wakes futex sleepers and armed notifiers.
 //!
 //! *Implementor module*: the async adapters (ring-wait's `async` feature)
-//! build on it through [`DoorbellRef::poll_until`].
+//! build on it through [`AsyncWait::poll_until`].
 //!
 //! The protocol (argued in `docs/memory-ordering.md` §9):
 //!
