@@ -337,6 +337,16 @@ impl AsyncWait {
         if let Some(r) = poll(ep) {
             return Poll::Ready(r);
         }
+        // The spin phase of the blocking driver (a few exponential steps,
+        // well under a microsecond): a peer that is mid-burst usually
+        // publishes within it, sparing both sides the registration (its
+        // RMWs and heavy fence) and the wake-up.
+        for step in 0..SPIN_STEPS {
+            spin_step(step);
+            if let Some(r) = poll(ep) {
+                return Poll::Ready(r);
+            }
+        }
         let bell = ep.doorbell();
         match bell.local {
             Some(local) => {
