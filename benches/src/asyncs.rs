@@ -155,3 +155,59 @@ pub fn kanal_async(items: u64, producers: usize) -> RunResult {
         summing!(rx.recv().await.ok()),
     )
 }
+
+/// Async wake-up round trip: task A sends `i` and awaits the echo, task B
+/// awaits each item and echoes it, `rounds` times; both tasks find their
+/// channel empty before every message, so every message is a wake-up.
+/// Mean ns per round trip. `$pair()` makes one channel (sender, receiver);
+/// `$send` / `$recv` are the async calls.
+macro_rules! echo_rtt {
+    ($name:expr, $rounds:expr, $pair:expr, |$t:ident, $v:ident| $send:expr, |$r:ident| $recv:expr) => {{
+        let rounds: u64 = $rounds;
+        let (mut a_tx, mut b_rx) = $pair;
+        let (mut b_tx, mut a_rx) = $pair;
+        let rt = runtime()?;
+        let d = rt.block_on(async move {
+            let echo = tokio::spawn(async move {
+                let ($t, $r) = (&mut b_tx, &mut b_rx);
+                while let Some($v) = $recv {
+                    $send.expect("echo peer alive");
+                }
+            });
+            let t0 = Instant::now();
+            let ($t, $r) = (&mut a_tx, &mut a_rx);
+            for $v in 0..rounds {
+                $send.expect("echo task alive");
+                let back = $recv.expect("echo task alive");
+                debug_assert_eq!(back, $v);
+            }
+            let d = t0.elapsed();
+            drop(a_tx);
+            echo.await.map_err(|e| format!("{}: {e}", $name))?;
+            Ok::<Duration, String>(d)
+        })?;
+        Ok(Sample::of(d.as_nanos() as f64 / rounds as f64))
+    }};
+}
+
+/// Async round trip through two ringmpsc SPSC channels.
+pub fn wake_ours(rounds: u64) -> RunResult {
+    echo_rtt!(
+        "ringmpsc async rtt",
+        rounds,
+        ringmpsc::spsc::channel::<u64>(ring_config()),
+        |t, v| t.send_async(v).await,
+        |r| r.recv_async().await.ok()
+    )
+}
+
+/// Async round trip through two `tokio::sync::mpsc` channels.
+pub fn wake_tokio(rounds: u64) -> RunResult {
+    echo_rtt!(
+        "tokio mpsc rtt",
+        rounds,
+        tokio::sync::mpsc::channel::<u64>(SINGLE_CAP),
+        |t, v| t.send(v).await,
+        |r| r.recv().await
+    )
+}

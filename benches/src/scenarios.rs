@@ -81,6 +81,10 @@ pub fn all(size: Size) -> Vec<Scenario> {
         ]),
         async_scenario("async-1p", 1, s.single_items),
         async_scenario("async-4p", 4, s.single_items),
+        Scenario::new(("async-wake", "ns", Better::Lower), "tokio multi-thread runtime, 2 workers, unpinned", "async wake-up round trip: two tasks echo one u64 over two channels, each finding its channel empty before every message (mean)", vec![
+            Contender::new("ringmpsc spsc send_async/recv_async", Kind::Ours, move || asyncs::wake_ours(s.wake as u64 * 10)),
+            Contender::new("tokio::sync::mpsc", Kind::Peer, move || asyncs::wake_tokio(s.wake as u64 * 10)),
+        ]),
         Scenario::new(("pingpong", "ns", Better::Lower), two.describe(), "round trip of one item over two rings, both sides spinning (p50; p99/p99.9/max in the report)", vec![
             Contender::new("ringmpsc spsc", Kind::Ours, move || w::pingpong_ours(s.pingpong, two)),
             Contender::new("rtrb", Kind::Peer, move || w::pingpong_rtrb(s.pingpong, two)),
