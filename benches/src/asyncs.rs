@@ -156,6 +156,15 @@ pub fn kanal_async(items: u64, producers: usize) -> RunResult {
     )
 }
 
+/// `async-channel` bounded.
+pub fn async_channel(items: u64, producers: usize) -> RunResult {
+    let (tx, rx) = async_channel::bounded::<u64>(SINGLE_CAP);
+    let senders = sending!(tx, producers, items, |tx, v| tx.send(v).await);
+    drop(tx);
+    let recv = summing!(rx.recv().await.ok());
+    run("async-channel", items, producers, senders, recv)
+}
+
 /// Async wake-up round trip: task A sends `i` and awaits the echo, task B
 /// awaits each item and echoes it, `rounds` times; both tasks find their
 /// channel empty before every message, so every message is a wake-up.

@@ -472,6 +472,7 @@ fn async_scenario(id: &'static str, producers: usize, items: u64) -> Scenario {
             row("tokio::sync::mpsc", Kind::Peer, asyncs::tokio_mpsc),
             row("flume (async)", Kind::Peer, asyncs::flume_async),
             row("kanal (async)", Kind::Peer, asyncs::kanal_async),
+            row("async-channel", Kind::Peer, asyncs::async_channel),
             row(
                 "ringmpsc mpsc send/recv on threads (blocking)",
                 Kind::Reference,
