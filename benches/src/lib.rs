@@ -8,6 +8,7 @@
 //! only between figures of the same round (so of the same regime).
 #![deny(unsafe_code)] // one module (`reference`) allows it, for the bare-handoff ceiling
 
+pub mod asyncs;
 pub mod broadcast;
 pub mod bytes;
 pub mod collector;

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::asyncs;
 use crate::broadcast as bc;
 use crate::collector as col;
 use crate::harness::{Better, Contender, Kind, NotBuilt, RunResult, Scenario};
@@ -78,6 +79,12 @@ pub fn all(size: Size) -> Vec<Scenario> {
             Contender::new("rtrb write_chunk/read_chunk", Kind::Peer, move || w::spsc_batch_rtrb(s.batch_items, 4096, two)),
             Contender::new("bare two-thread handoff (ceiling)", Kind::Reference, move || reference::bare_handoff(s.batch_items, two)),
             Contender::new("memcpy in L2, one thread (context)", Kind::Reference, move || reference::memcpy_l2(s.batch_items * 8)),
+        ]),
+        async_scenario("async-1p", 1, s.single_items),
+        async_scenario("async-4p", 4, s.single_items),
+        Scenario::new(("async-wake", "ns", Better::Lower), "tokio multi-thread runtime, 2 workers, unpinned", "async wake-up round trip: two tasks echo one u64 over two channels, each finding its channel empty before every message (mean)", vec![
+            Contender::new("ringmpsc spsc send_async/recv_async", Kind::Ours, move || asyncs::wake_ours(s.wake as u64 * 10)),
+            Contender::new("tokio::sync::mpsc", Kind::Peer, move || asyncs::wake_tokio(s.wake as u64 * 10)),
         ]),
         Scenario::new(("pingpong", "ns", Better::Lower), two.describe(), "round trip of one item over two rings, both sides spinning (p50; p99/p99.9/max in the report)", vec![
             Contender::new("ringmpsc spsc", Kind::Ours, move || w::pingpong_ours(s.pingpong, two)),
@@ -456,6 +463,39 @@ fn pool_scenario(id: &'static str, size: usize, messages: u64) -> Scenario {
             Contender::new("copy through the ring", Kind::Reference, move || {
                 w::pool_copy(messages, size, two)
             }),
+        ],
+    )
+}
+
+/// Async throughput: `producers` tasks to one consumer task, u64 items, on
+/// a tokio multi-thread runtime (2 workers); our blocking API on threads as
+/// the reference.
+fn async_scenario(id: &'static str, producers: usize, items: u64) -> Scenario {
+    let row = |name: &str, kind, f: fn(u64, usize) -> RunResult| {
+        Contender::new(name, kind, move || f(items, producers))
+    };
+    Scenario::new(
+        (id, "Mmsg/s", Better::Higher),
+        "tokio multi-thread runtime, 2 workers, unpinned",
+        format!(
+            "async: {producers} producer task(s) -> 1 consumer task, u64 items, bounded {} slots",
+            w::SINGLE_CAP
+        ),
+        vec![
+            row(
+                "ringmpsc mpsc send_async/recv_async",
+                Kind::Ours,
+                asyncs::ours,
+            ),
+            row("tokio::sync::mpsc", Kind::Peer, asyncs::tokio_mpsc),
+            row("flume (async)", Kind::Peer, asyncs::flume_async),
+            row("kanal (async)", Kind::Peer, asyncs::kanal_async),
+            row("async-channel", Kind::Peer, asyncs::async_channel),
+            row(
+                "ringmpsc mpsc send/recv on threads (blocking)",
+                Kind::Reference,
+                asyncs::ours_blocking,
+            ),
         ],
     )
 }

@@ -17,6 +17,10 @@ const MIRI_EXTRA_CRATES: &[&str] = &["ring-channels"];
 pub(crate) fn test() -> Outcome {
     let cargo = cargo();
     let mut args = vec!["test", "--workspace"];
+    if member_exists("ring-wait") {
+        // The async adapters and their suite (`ringmpsc/async` turns on `ring-wait/async`).
+        args.extend(["--features", "ringmpsc/async"]);
+    }
     let hwloc = member_exists("ring-numa") && has_hwloc();
     if hwloc {
         args.extend(["--features", "ring-numa/hwloc"]);
@@ -190,7 +194,16 @@ pub(crate) fn miri(quick: bool) -> Outcome {
     );
     // The conformance suite (every family, through the umbrella: every
     // `tests/conformance*.rs` of ringmpsc), under both borrow models.
-    let mut conformance = vec!["+nightly", "miri", "test", "-p", "ringmpsc"];
+    // `async` adds the suite with async ends (`conformance_async.rs`).
+    let mut conformance = vec![
+        "+nightly",
+        "miri",
+        "test",
+        "-p",
+        "ringmpsc",
+        "--features",
+        "async",
+    ];
     let targets = conformance_targets();
     for t in &targets {
         conformance.extend(["--test", t.as_str()]);

@@ -282,3 +282,4 @@ impl<T, O: Observer, L: Link<T, O>> Waitable for Producer<T, O, L> {
 
 // The blocking API and `SendEndpoint`, written once in ring-core.
 ring_core::producer_api!(impl[T, O: Observer, L: Link<T, O>] Producer<T, O, L> => T);
+ring_core::reserve_api!(impl[T, O: Observer, L: Link<T, O>] Producer<T, O, L> => Reservation<T, O>);

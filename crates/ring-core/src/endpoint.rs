@@ -112,6 +112,35 @@ pub fn send_timeout<E: SendEndpoint + ?Sized>(
     wait::send_with(ep, value, WaitStrategy::TimedBlocking(timeout))
 }
 
+/// Zero-copy reservation through any producer that has it (SPSC, MPSC,
+/// SPMC, MPMC): what `reserve_with` and the async `reserve_async` are
+/// written over. A family implements it by naming its reservation type.
+///
+/// # Examples
+///
+/// ```
+/// use ring_core::{Config, endpoint::Reserve, spsc};
+/// let (mut tx, mut rx) = spsc::channel::<u32>(Config::default().with_ring_bits(1));
+/// assert!(tx.has_room());
+/// let r = Reserve::reserve_now(&mut tx, 2).unwrap();
+/// assert_eq!(r.copy_from_slice(&[1, 2]), 2);
+/// assert!(!tx.has_room());
+/// assert_eq!(rx.try_recv(), Ok(1));
+/// ```
+#[cfg(feature = "std")]
+pub trait Reserve: SendEndpoint {
+    /// The family's reservation, borrowing the producer.
+    type Reservation<'a>
+    where
+        Self: 'a;
+    /// At least one slot is free (room only grows while the one producer of
+    /// a ring holds `&mut self`).
+    fn has_room(&self) -> bool;
+    /// Up to `n` contiguous free slots; `None` when full or closed (the
+    /// family's `reserve`).
+    fn reserve_now(&mut self, n: usize) -> Option<Self::Reservation<'_>>;
+}
+
 /// Waits per `strategy` until the producer `ep` has room (`full` says it has
 /// none) or the channel is closed: what every family's `reserve_with` does
 /// before it reserves. Polls `is_closed` on every wake-up, so a close by any
@@ -321,6 +350,28 @@ impl<C: RecvEndpoint> Iterator for IntoIter<C> {
     fn next(&mut self) -> Option<C::Item> {
         recv(&mut self.rx).ok()
     }
+}
+
+/// Implements [`Reserve`] for a producer from its inherent `reserve` and
+/// `is_full`: `ring_core::reserve_api!(impl[T, O: Observer] Producer<T, O> => Reservation<T, O>);`
+/// (the reservation type is named without its lifetime).
+#[cfg(feature = "std")]
+#[macro_export]
+macro_rules! reserve_api {
+    (impl[$($g:tt)*] $ty:ty => $res:ident<$($a:ty),*>) => {
+        impl<$($g)*> $crate::endpoint::Reserve for $ty {
+            type Reservation<'a>
+                = $res<'a, $($a),*>
+            where
+                Self: 'a;
+            fn has_room(&self) -> bool {
+                !<$ty>::is_full(self)
+            }
+            fn reserve_now(&mut self, n: usize) -> ::core::option::Option<$res<'_, $($a),*>> {
+                <$ty>::reserve(self, n)
+            }
+        }
+    };
 }
 
 /// Gives a producer handle the blocking half of the public API: implements

@@ -42,9 +42,10 @@ pub(crate) struct ConsumerLine {
 /// A wake-up word that sleepers wait on; several rings may share one (an MPSC
 /// consumer sleeps on one doorbell for all its producers).
 ///
-/// `waiters` counts sleepers in its low 30 bits; bit 30 (`NEED_WAKE`) says a
-/// sleeper registered since the last wake-up; bit 31 says an event-loop
-/// consumer is armed. The hot path reads `waiters` once per commit or advance
+/// `waiters` counts sleepers in its low 29 bits; bit 29 (`WAKER`) says an
+/// async task queued its waker since the last wake-up; bit 30 (`NEED_WAKE`)
+/// says a sleeper registered since the last wake-up; bit 31 says an
+/// event-loop consumer is armed. The hot path reads `waiters` once per commit or advance
 /// and does nothing else unless it is non-zero.
 #[derive(Debug, Default)]
 #[repr(C)]
@@ -61,11 +62,17 @@ impl Doorbell {
     /// on, and cleared by the one waker that then bumps the sequence: one
     /// wake-up per sleep, not one per commit while the sleeper is being woken.
     pub(crate) const NEED_WAKE: u32 = 1 << 30;
-    /// `waiters` bits that count futex sleepers (diagnostics).
-    pub(crate) const SLEEPERS: u32 = Self::NEED_WAKE - 1;
-    /// The bits a waker's hot path looks at.
+    /// `waiters` bit set by an async endpoint after it queued its waker on
+    /// the doorbell's process-local waker list, and cleared by the one waker
+    /// that then wakes the list.
     #[cfg_attr(not(feature = "std"), allow(dead_code))] // reason: only blocking (std) rings wake anyone
-    pub(crate) const WAKE_BITS: u32 = Self::ARMED | Self::NEED_WAKE;
+    pub(crate) const WAKER: u32 = 1 << 29;
+    /// `waiters` bits that count futex sleepers (diagnostics).
+    pub(crate) const SLEEPERS: u32 = Self::WAKER - 1;
+    /// The bits a waker's hot path looks at: one load covers futex sleepers,
+    /// the armed notifier and registered task wakers.
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // reason: only blocking (std) rings wake anyone
+    pub(crate) const WAKE_BITS: u32 = Self::ARMED | Self::NEED_WAKE | Self::WAKER;
 
     /// A doorbell with no sleepers.
     ///

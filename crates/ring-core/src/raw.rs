@@ -74,6 +74,10 @@ pub struct WakeConfig {
     pub(crate) shared: bool,
     #[cfg(feature = "std")]
     pub(crate) notifier: Option<NonNull<crate::wait::NotifierSlot>>,
+    /// The producer doorbell's process-local side (task wakers of async
+    /// producers waiting for room).
+    #[cfg(feature = "std")]
+    pub(crate) producer_local: Option<NonNull<crate::wait::NotifierSlot>>,
 }
 
 impl fmt::Debug for WakeConfig {
@@ -82,7 +86,8 @@ impl fmt::Debug for WakeConfig {
         #[cfg(feature = "std")]
         d.field("mode", &self.mode)
             .field("shared", &self.shared)
-            .field("notifier", &self.notifier.is_some());
+            .field("notifier", &self.notifier.is_some())
+            .field("producer_local", &self.producer_local.is_some());
         d.finish()
     }
 }
@@ -95,6 +100,7 @@ impl WakeConfig {
             mode: FenceMode::detect(),
             shared: false,
             notifier: None,
+            producer_local: None,
         }
     }
 
@@ -116,6 +122,7 @@ impl WakeConfig {
             mode: FenceMode::detect_cross_process(),
             shared: true,
             notifier: None,
+            producer_local: None,
         }
     }
 }
@@ -164,7 +171,7 @@ impl<T> RingRef<T> {
     ///   `close_as_consumer` among them, read the header);
     /// - `capacity` is a power of two;
     /// - `consumer_bell` (if given) outlives all of those likewise, and so
-    ///   does `wake.notifier`;
+    ///   do `wake.notifier` and `wake.producer_local`;
     /// - at most one [`RawProducer`] and one [`RawConsumer`] use the header at
     ///   a time, across all processes.
     pub unsafe fn new(
@@ -303,7 +310,7 @@ impl<T> RingRef<T> {
             // heavy fence when it sleeps on a full ring (same argument as above).
             let w = bell.waiters.load(Ordering::Relaxed);
             if w & Doorbell::WAKE_BITS != 0 {
-                bell.ring(w, self.wake.shared, None);
+                bell.ring(w, self.wake.shared, self.producer_local());
             }
         }
     }
@@ -313,6 +320,13 @@ impl<T> RingRef<T> {
     fn notifier(&self) -> Option<&crate::wait::NotifierSlot> {
         // SAFETY: outlives every side (contract of `new`).
         self.wake.notifier.map(|n| unsafe { n.as_ref() })
+    }
+
+    #[cfg(feature = "std")]
+    #[inline(always)]
+    fn producer_local(&self) -> Option<&crate::wait::NotifierSlot> {
+        // SAFETY: outlives every side (contract of `new`).
+        self.wake.producer_local.map(|n| unsafe { n.as_ref() })
     }
 
     /// Sets a close bit and wakes everyone who could be waiting for it.
@@ -328,7 +342,8 @@ impl<T> RingRef<T> {
             fence(Ordering::SeqCst);
             self.consumer_bell()
                 .ring_always(self.wake.shared, self.notifier());
-            self.producer_bell().ring_always(self.wake.shared, None);
+            self.producer_bell()
+                .ring_always(self.wake.shared, self.producer_local());
         }
         #[cfg(not(feature = "std"))]
         let _ = prev;
@@ -403,13 +418,23 @@ impl<T> RingRef<T> {
     /// The doorbell the consumer sleeps on.
     #[cfg(feature = "std")]
     pub fn consumer_doorbell(&self) -> crate::wait::DoorbellRef<'_> {
-        crate::wait::DoorbellRef::new(self.consumer_bell(), self.wake.mode, self.wake.shared)
+        let r =
+            crate::wait::DoorbellRef::new(self.consumer_bell(), self.wake.mode, self.wake.shared);
+        match self.notifier() {
+            Some(local) => r.with_local(local),
+            None => r,
+        }
     }
 
     /// The doorbell the producer sleeps on.
     #[cfg(feature = "std")]
     pub fn producer_doorbell(&self) -> crate::wait::DoorbellRef<'_> {
-        crate::wait::DoorbellRef::new(self.producer_bell(), self.wake.mode, self.wake.shared)
+        let r =
+            crate::wait::DoorbellRef::new(self.producer_bell(), self.wake.mode, self.wake.shared);
+        match self.producer_local() {
+            Some(local) => r.with_local(local),
+            None => r,
+        }
     }
 
     /// Threads sleeping on the consumer's doorbell now (diagnostics, tests).

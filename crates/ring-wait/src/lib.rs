@@ -34,6 +34,7 @@
 //! | feature | default | what it adds |
 //! |---|---|---|
 //! | (none) | | [`EventNotifier`] is Linux-only (eventfd, epoll); [`EventLoop`], [`Backoff`], [`Waiter`] and [`WaitStrategy`] are portable. |
+//! | `async` | | [`AsyncRecvExt`] / [`AsyncSendExt`]: `Future`, `Stream` and `Sink` for every endpoint, woken through the doorbell's waker slot; no executor dependency. |
 //!
 //! ## Threading model
 //!
@@ -92,11 +93,18 @@
 //! ```
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "async")]
+mod asynch;
 mod backoff;
 mod event_loop;
 #[cfg(target_os = "linux")]
 mod notifier;
 
+#[cfg(feature = "async")]
+pub use asynch::{
+    AsyncRecvExt, AsyncSendExt, RecvFuture, RecvManyFuture, RecvStream, ReserveFuture, SendFuture,
+    SendSink,
+};
 pub use backoff::Backoff;
 pub use event_loop::{EventLoop, EventLoopError};
 #[cfg(target_os = "linux")]

@@ -16,7 +16,12 @@
 //! | [`numa`] | `ring-numa` | `numa` (`hwloc` for the hwloc backend) | topology, affinity, `NodeLocal` ring memory |
 //! | [`prelude`] | | always | the names most programs need |
 //!
-//! Every feature except `hwloc` is on by default; a user who wants one
+//! The `async` feature (off by default) adds `AsyncRecvExt` and
+//! `AsyncSendExt` to the [`prelude`]: cancel-safe `recv_async`,
+//! `recv_many_async`, `into_stream`, `send_async` and `into_sink` for every
+//! family, woken through the ring's doorbell, with no executor dependency.
+//!
+//! Every feature except `hwloc` and `async` is on by default; a user who wants one
 //! primitive can depend on that member crate alone and gets the same types.
 //!
 //! ## Guarantees
@@ -208,4 +213,12 @@ pub mod wiring {
 pub mod prelude {
     #[doc(inline)]
     pub use ring_core::prelude::*;
+    /// `recv_async`, `recv_many_async`, `into_stream` for every consumer (feature `async`).
+    #[cfg(feature = "async")]
+    #[doc(inline)]
+    pub use ring_wait::AsyncRecvExt;
+    /// `send_async`, `into_sink` for every producer (feature `async`).
+    #[cfg(feature = "async")]
+    #[doc(inline)]
+    pub use ring_wait::AsyncSendExt;
 }

@@ -23,6 +23,10 @@
 //!   [`CountingHeap`] (a memory seam that counts live regions), and
 //!   [`small`] configurations.
 //!
+//!   [`conformance_async!`] runs the behaviours with async ends (sync to
+//!   async, async to sync, async to async), with [`block_on`],
+//!   [`poll_once`] and [`CountingWaker`] as the executor and probes.
+//!
 //! A new family is done when it passes the suite: add one line per macro
 //! that applies to it.
 //!
@@ -38,6 +42,7 @@
 #![allow(clippy::disallowed_types)] // reason: test scaffolding counts with std atomics; no protocol runs under loom here
 
 mod suite;
+mod suite_async;
 mod suite_broadcast;
 mod suite_bytes;
 mod suite_recorder;
@@ -45,6 +50,13 @@ mod suite_recorder;
 pub use suite_bytes::{STAMP_MIN, check_stamped, lengths, stamped_record, xorshift};
 
 pub use ring_core;
+
+/// The `Sink` and `Stream` traits, for the async suite's expansions.
+#[doc(hidden)]
+pub mod __sink {
+    pub use futures_core::Stream;
+    pub use futures_sink::Sink;
+}
 
 use core::alloc::Layout;
 use core::ptr::NonNull;
@@ -391,4 +403,97 @@ pub fn late_producers_keep_no_memory<P, C>(
         "{} regions live, {base} before",
         heap.live()
     );
+}
+
+// ------------------------------------------------------------------ async ---
+
+/// A waker that counts its wake-ups and unparks the thread that made it:
+/// the executor of [`block_on`], and a probe for "was this future woken?".
+#[derive(Debug)]
+pub struct CountingWaker {
+    wakes: AtomicUsize,
+    thread: thread::Thread,
+}
+
+impl std::task::Wake for CountingWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.wakes.fetch_add(1, Ordering::SeqCst);
+        self.thread.unpark();
+    }
+}
+
+impl CountingWaker {
+    /// A counter at zero that unparks the calling thread, and its `Waker`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (count, waker) = ringmpsc_testkit::CountingWaker::new();
+    /// waker.wake_by_ref();
+    /// assert_eq!(count.wakes(), 1);
+    /// ```
+    pub fn new() -> (Arc<Self>, std::task::Waker) {
+        let w = Arc::new(Self {
+            wakes: AtomicUsize::new(0),
+            thread: thread::current(),
+        });
+        (w.clone(), std::task::Waker::from(w))
+    }
+
+    /// Wake-ups so far.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (count, _waker) = ringmpsc_testkit::CountingWaker::new();
+    /// assert_eq!(count.wakes(), 0);
+    /// ```
+    pub fn wakes(&self) -> usize {
+        self.wakes.load(Ordering::SeqCst)
+    }
+}
+
+/// Polls `fut` once with `waker`.
+///
+/// # Examples
+///
+/// ```
+/// use std::task::Poll;
+/// let (_c, w) = ringmpsc_testkit::CountingWaker::new();
+/// assert_eq!(ringmpsc_testkit::poll_once(&mut std::future::ready(3), &w), Poll::Ready(3));
+/// ```
+pub fn poll_once<F: core::future::Future + Unpin>(
+    fut: &mut F,
+    waker: &std::task::Waker,
+) -> std::task::Poll<F::Output> {
+    core::pin::Pin::new(fut).poll(&mut std::task::Context::from_waker(waker))
+}
+
+/// Runs a future to completion on this thread, parking between polls (a
+/// minimal executor with no timer: a future that is never woken hangs, which
+/// [`watchdog`] turns into a failure).
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(ringmpsc_testkit::block_on(async { 1 + 1 }), 2);
+/// ```
+pub fn block_on<F: core::future::Future>(fut: F) -> F::Output {
+    let mut fut = core::pin::pin!(fut);
+    let (count, waker) = CountingWaker::new();
+    let mut cx = std::task::Context::from_waker(&waker);
+    let mut seen = 0;
+    loop {
+        if let std::task::Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+            return v;
+        }
+        while count.wakes() == seen {
+            thread::park();
+        }
+        seen = count.wakes();
+    }
 }

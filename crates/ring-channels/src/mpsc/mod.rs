@@ -252,6 +252,7 @@ pub fn channel<T>(config: Config) -> (Producer<T>, Consumer<T>) {
 // The blocking API, `SendEndpoint`/`RecvEndpoint` and the iterators, written
 // once in ring-core (`ring_core::endpoint`) for every family.
 ring_core::producer_api!(impl[T, O: Observer] Producer<T, O> => T);
+ring_core::reserve_api!(impl[T, O: Observer] Producer<T, O> => Reservation<T, O>);
 ring_core::consumer_api!(impl[T, O: Observer] Consumer<T, O> => T);
 ring_core::notifier_api!(impl[T, O: Observer] Consumer<T, O>, chan.life);
 

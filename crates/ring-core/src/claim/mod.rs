@@ -211,6 +211,8 @@ pub struct Ring<T, O: Observer = ()> {
     evicted: AtomicU64,
     producer_taken: AtomicBool,
     producer_bell: Doorbell,
+    /// The producer doorbell's process-local side (an async producer's waker).
+    producer_local: crate::wait::NotifierSlot,
     group: Arc<WakeGroup>,
     mode: FenceMode,
     observer: O,
@@ -324,6 +326,7 @@ impl<T, O: Observer> Ring<T, O> {
             evicted: AtomicU64::new(0),
             producer_taken: AtomicBool::new(false),
             producer_bell: Doorbell::new(),
+            producer_local: crate::wait::NotifierSlot::new(),
             group,
             mode: FenceMode::detect(),
             observer,
@@ -540,7 +543,8 @@ impl<T, O: Observer> Ring<T, O> {
         fence(Ordering::SeqCst);
         let (bell, notifier) = self.group.parts();
         bell.ring_always(false, Some(notifier));
-        self.producer_bell.ring_always(false, None);
+        self.producer_bell
+            .ring_always(false, Some(&self.producer_local));
     }
 
     /// The doorbell consumers sleep on (the group's).
@@ -577,7 +581,7 @@ impl<T, O: Observer> Ring<T, O> {
     /// # Ok::<(), ring_core::spsc::BuildError>(())
     /// ```
     pub fn producer_doorbell(&self) -> DoorbellRef<'_> {
-        DoorbellRef::new(&self.producer_bell, self.mode, false)
+        DoorbellRef::new(&self.producer_bell, self.mode, false).with_local(&self.producer_local)
     }
 
     /// Whether an item is available now (`Ok`), or why not.
@@ -879,7 +883,8 @@ impl<T, O: Observer> Ring<T, O> {
         // fence when it sleeps on a full ring (same argument as above).
         let w = self.producer_bell.waiters.load(Ordering::Relaxed);
         if w & Doorbell::WAKE_BITS != 0 {
-            self.producer_bell.ring(w, false, None);
+            self.producer_bell
+                .ring(w, false, Some(&self.producer_local));
         }
     }
 }

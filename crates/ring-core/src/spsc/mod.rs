@@ -231,13 +231,23 @@ impl<M: RingMemory> crate::builder::BuildChannel<M> for Spsc {
                 (None, wake)
             }
         };
+        #[cfg(feature = "std")]
+        let producer_local = NonNull::from(Box::leak(Box::new(NotifierSlot::new())));
+        #[cfg(feature = "std")]
+        let wake = WakeConfig {
+            producer_local: Some(match &family.producer_group {
+                Some(g) => NonNull::from(g.parts().1),
+                None => producer_local,
+            }),
+            ..wake
+        };
         #[cfg(not(feature = "std"))]
         let (bell, wake) = (None, WakeConfig::local());
         #[cfg(ring_loom)]
         let tracker = NonNull::from(Box::leak(Box::new(crate::sync::SlotTracker::new(capacity))));
 
         // SAFETY: header initialised above and slots are `capacity` slots inside
-        // the region; the region, the notifier slot, the tracker and the wake
+        // the region; the region, the notifier slots, the tracker and the wake
         // group are owned by `Shared` below, which both handles keep alive; the
         // two handles built here are the ring's only producer and consumer.
         let ring = unsafe {
@@ -265,6 +275,8 @@ impl<M: RingMemory> crate::builder::BuildChannel<M> for Spsc {
             ring,
             #[cfg(feature = "std")]
             notifier,
+            #[cfg(feature = "std")]
+            producer_local,
             #[cfg(feature = "std")]
             _group: family.group,
             #[cfg(feature = "std")]
@@ -321,6 +333,9 @@ struct Shared<T> {
     ring: RingRef<T>,
     #[cfg(feature = "std")]
     notifier: NonNull<NotifierSlot>,
+    /// The header producer doorbell's process-local side (async producers).
+    #[cfg(feature = "std")]
+    producer_local: NonNull<NotifierSlot>,
     #[cfg(feature = "std")]
     _group: Option<Arc<WakeGroup>>,
     #[cfg(feature = "std")]
@@ -359,6 +374,9 @@ impl<T> Drop for Shared<T> {
                 #[cfg(feature = "std")]
                 // SAFETY: leaked in `build`; the last user is gone.
                 drop(unsafe { Box::from_raw(s.notifier.as_ptr()) });
+                #[cfg(feature = "std")]
+                // SAFETY: leaked in `build`; the last user is gone.
+                drop(unsafe { Box::from_raw(s.producer_local.as_ptr()) });
                 #[cfg(ring_loom)]
                 // SAFETY: leaked in `build`; the last user is gone.
                 drop(unsafe { Box::from_raw(s.tracker.as_ptr()) });
@@ -395,6 +413,8 @@ impl<T> Drop for Shared<T> {
 // once in `crate::endpoint` for every family.
 #[cfg(feature = "std")]
 crate::producer_api!(impl[T, O: Observer] Producer<T, O> => T);
+#[cfg(feature = "std")]
+crate::reserve_api!(impl[T, O: Observer] Producer<T, O> => Reservation<T, O>);
 #[cfg(feature = "std")]
 crate::consumer_api!(impl[T, O: Observer] Consumer<T, O> => T);
 

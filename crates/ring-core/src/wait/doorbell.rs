@@ -11,9 +11,12 @@ use super::*;
 /// futex is process-shared.
 #[derive(Clone, Copy)]
 pub struct DoorbellRef<'a> {
-    bell: &'a Doorbell,
-    mode: FenceMode,
+    pub(super) bell: &'a Doorbell,
+    pub(super) mode: FenceMode,
     shared: bool,
+    /// The process-local side (notifier, task wakers); `None` for a ring
+    /// shared with another process.
+    pub(super) local: Option<&'a NotifierSlot>,
 }
 
 impl fmt::Debug for DoorbellRef<'_> {
@@ -21,6 +24,7 @@ impl fmt::Debug for DoorbellRef<'_> {
         f.debug_struct("DoorbellRef")
             .field("mode", &self.mode)
             .field("shared", &self.shared)
+            .field("local", &self.local.is_some())
             .finish()
     }
 }
@@ -40,7 +44,42 @@ impl<'a> DoorbellRef<'a> {
     /// assert_eq!(bell.sleepers(), 0);
     /// ```
     pub fn new(bell: &'a Doorbell, mode: FenceMode, shared: bool) -> Self {
-        Self { bell, mode, shared }
+        Self {
+            bell,
+            mode,
+            shared,
+            local: None,
+        }
+    }
+
+    /// The same doorbell with its process-local side: the slot whose task
+    /// wakers (and notifier) the committing side wakes with this doorbell.
+    /// Async endpoints can wait only on a doorbell that has one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Doorbell, sync::FenceMode, wait::{DoorbellRef, NotifierSlot}};
+    /// let (bell, local) = (Doorbell::new(), NotifierSlot::new());
+    /// let r = DoorbellRef::new(&bell, FenceMode::detect(), false).with_local(&local);
+    /// assert!(r.has_local());
+    /// ```
+    pub fn with_local(mut self, local: &'a NotifierSlot) -> Self {
+        self.local = Some(local);
+        self
+    }
+
+    /// Whether task wakers can be registered on this doorbell.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Doorbell, sync::FenceMode, wait::DoorbellRef};
+    /// let bell = Doorbell::new();
+    /// assert!(!DoorbellRef::new(&bell, FenceMode::detect(), false).has_local());
+    /// ```
+    pub fn has_local(&self) -> bool {
+        self.local.is_some()
     }
 
     /// Registers this thread as a sleeper, pays the heavy fence and returns
@@ -137,14 +176,15 @@ impl<'a> DoorbellRef<'a> {
         // ORDERING: Relaxed after the fence above.
         let w = self.bell.waiters.load(Ordering::Relaxed);
         if w & Doorbell::WAKE_BITS != 0 {
-            self.bell.ring(w, self.shared, None);
+            self.bell.ring(w, self.shared, self.local);
         }
     }
 }
 
 impl Doorbell {
     /// Wakes sleepers (if `w` has `NEED_WAKE` and this caller is the one that
-    /// clears it) and the armed notifier (if `w` has the armed bit). The slow
+    /// clears it), registered task wakers (likewise with `WAKER`) and the
+    /// armed notifier (if `w` has the armed bit). The slow
     /// part of a commit: only runs when `w & WAKE_BITS != 0`.
     #[cold]
     #[inline(never)]
@@ -157,6 +197,15 @@ impl Doorbell {
             // ORDERING: Release; pairs with the Acquire load in `register`.
             self.seq.fetch_add(1, Ordering::Release);
             self.seq.wake_all(shared);
+        }
+        // ORDERING: Acquire RMW; pairs with the Release `fetch_or` of a
+        // registering task (`AsyncWait::poll_until`): clearing the bit it set
+        // makes its queued node visible to the list swap below.
+        if w & Self::WAKER != 0
+            && let Some(n) = notifier
+            && self.waiters.fetch_and(!Self::WAKER, Ordering::Acquire) & Self::WAKER != 0
+        {
+            n.wakers.wake_all();
         }
         if w & Self::ARMED != 0
             && let Some(n) = notifier
@@ -178,13 +227,28 @@ impl Doorbell {
         {
             n.notify();
         }
+        if let Some(n) = notifier {
+            // ORDERING: Relaxed RMW; close owes every task a wake-up, so the
+            // list is taken whatever the bit says (the swap in `wake_all` is
+            // Acquire, and the caller's SeqCst fence orders the close flag
+            // before it: a task whose push the swap misses sees the flag in
+            // its re-check).
+            self.waiters.fetch_and(!Self::WAKER, Ordering::Relaxed);
+            n.wakers.wake_all();
+        }
     }
 }
 
-/// The consumer's optional notifier, set by `set_notifier`. Read by a
-/// committing producer only while the consumer is armed.
+/// The process-local side of a doorbell: the consumer's optional notifier
+/// (set by `set_notifier`, read by a committing producer only while the
+/// consumer is armed) and the task wakers of async endpoints waiting on the
+/// doorbell (woken by the committer that sees the `WAKER` bit, all of them
+/// on close). Never placed in shared memory.
 #[derive(Default)]
-pub struct NotifierSlot(Mutex<Option<Box<dyn Notify>>>);
+pub struct NotifierSlot {
+    notifier: Mutex<Option<Box<dyn Notify>>>,
+    pub(super) wakers: WakerList,
+}
 
 impl fmt::Debug for NotifierSlot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -215,7 +279,10 @@ impl NotifierSlot {
     /// assert_eq!(hits.load(Ordering::Relaxed), 1);
     /// ```
     pub fn new() -> Self {
-        Self(Mutex::new(None))
+        Self {
+            notifier: Mutex::new(None),
+            wakers: WakerList::new(),
+        }
     }
 
     /// Replaces the notifier (`None` detaches).
@@ -241,7 +308,7 @@ impl NotifierSlot {
     /// assert_eq!(hits.load(Ordering::Relaxed), 1);
     /// ```
     pub fn set(&self, n: Option<Box<dyn Notify>>) {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = n;
+        *self.notifier.lock().unwrap_or_else(|e| e.into_inner()) = n;
     }
 
     /// Signals the notifier, if any.
@@ -266,7 +333,7 @@ impl NotifierSlot {
     /// assert_eq!(hits.load(Ordering::Relaxed), 2);
     /// ```
     pub fn notify(&self) {
-        if let Some(n) = &*self.0.lock().unwrap_or_else(|e| e.into_inner()) {
+        if let Some(n) = &*self.notifier.lock().unwrap_or_else(|e| e.into_inner()) {
             n.notify();
         }
     }
@@ -326,7 +393,7 @@ impl WakeGroup {
     /// # Ok::<(), ring_core::spsc::BuildError>(())
     /// ```
     pub fn doorbell(&self) -> DoorbellRef<'_> {
-        DoorbellRef::new(&self.bell, self.mode, false)
+        DoorbellRef::new(&self.bell, self.mode, false).with_local(&self.notifier)
     }
 
     /// Replaces the group's notifier.

@@ -20,9 +20,11 @@ use crate::sync::{FenceMode, Mutex, Ordering, fence, spin_loop, yield_now};
 
 mod doorbell;
 mod driver;
+mod waker;
 
 pub use doorbell::{DoorbellRef, NotifierSlot, WakeGroup};
 pub use driver::{Closer, RecvEndpoint, SendEndpoint, Waitable, recv_with, send_with, wait_until};
+pub use waker::{AsyncWait, WakerList, WakerNode};
 
 /// How a blocking call waits while the ring is empty (receive) or full (send).
 ///
