@@ -1,7 +1,8 @@
 //! The `collector` scenario: [`PRODUCERS`] producer processes into one
 //! `ringmpsc::shm::Collector` vs as many threads into the in-process MPSC
-//! channel vs a Unix datagram socket shared by as many processes (one `u64`
-//! per datagram).
+//! channel vs a Unix datagram socket and a pipe (a FIFO) shared by as many
+//! processes (one `u64` per datagram or write), and the CPU an idle
+//! collector uses.
 //!
 //! The suite re-executes itself (`suite __collector-child TRANSPORT PATH
 //! ITEMS`, see [`child_main`]) as each producer. Every producer connects
@@ -247,6 +248,95 @@ pub fn datagram_processes(exe: &Path, items: u64) -> RunResult {
     result("datagram", count, sum, items, took)
 }
 
+/// [`PRODUCERS`] processes writing one `u64` per `write` (8 bytes: atomic,
+/// never interleaved) to one pipe (a FIFO the consumer holds open).
+///
+/// # Errors
+///
+/// A verification failure, a producer that failed, or a system call that failed.
+pub fn pipe_processes(exe: &Path, items: u64) -> RunResult {
+    use std::io::Read;
+    let dir = RunDir::new("pipe")?;
+    let fifo = dir.0.join("p.fifo");
+    nix::unistd::mkfifo(
+        &fifo,
+        nix::sys::stat::Mode::S_IRUSR | nix::sys::stat::Mode::S_IWUSR,
+    )
+    .map_err(|e| format!("mkfifo: {e}"))?;
+    // Read and write: the open does not wait for a writer, and reads never
+    // see end-of-file while producers come and go.
+    let mut rx = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&fifo)
+        .map_err(|e| format!("open fifo: {e}"))?;
+    let mut children = spawn(exe, "pipe", &fifo, items)?;
+    std::fs::write(dir.0.join("go"), b"").map_err(|e| format!("go file: {e}"))?;
+    let t0 = Instant::now();
+    let (mut count, mut sum) = (0u64, 0u64);
+    let want = PRODUCERS * items;
+    let mut buf = vec![0u8; 8 * 512];
+    while count < want {
+        // Every write is 8 bytes and atomic, so a read of a multiple of 8
+        // returns whole messages.
+        let n = match rx.read(&mut buf) {
+            Ok(n) if n % 8 == 0 => n,
+            Ok(n) => {
+                kill(&mut children);
+                return Err(format!("a read of {n} bytes"));
+            }
+            Err(e) => {
+                kill(&mut children);
+                return Err(format!("read: {e}"));
+            }
+        };
+        for m in buf[..n].chunks_exact(8) {
+            sum = sum.wrapping_add(u64::from_le_bytes(m.try_into().expect("8 bytes")));
+            count += 1;
+        }
+    }
+    let took = t0.elapsed();
+    reap(children)?;
+    result("pipe", count, sum, items, took)
+}
+
+/// CPU used by an idle collector (its receiving thread blocked in
+/// `recv_timeout` for `wait`, one producer connected, nothing sent), as a
+/// percentage of one core: every thread of this process counted (the
+/// collector's acceptor too), from `/proc/self/task/*/schedstat`.
+///
+/// # Errors
+///
+/// A system call that failed, or an item that arrived.
+pub fn collector_idle_cpu(wait: Duration) -> RunResult {
+    let dir = RunDir::new("idle")?;
+    let sock = dir.0.join("c.sock");
+    let mut rx = Collector::<u64>::bind(&sock, ring_config()).map_err(|e| format!("bind: {e}"))?;
+    let _tx = ringmpsc::shm::connect::<u64>(&sock).map_err(|e| format!("connect: {e}"))?;
+    // Let the hand-over finish before measuring.
+    let _ = rx.recv_timeout(Duration::from_millis(50));
+    let c0 = process_cpu_ns().ok_or("no /proc/self/task/*/schedstat")?;
+    let t0 = Instant::now();
+    if rx.recv_timeout(wait).is_ok() {
+        return Err("an item arrived on an idle collector".into());
+    }
+    let took = t0.elapsed();
+    let c1 = process_cpu_ns().ok_or("no /proc/self/task/*/schedstat")?;
+    Ok(Sample::of(
+        100.0 * c1.saturating_sub(c0) as f64 / took.as_nanos() as f64,
+    ))
+}
+
+/// Nanoseconds of CPU used by every thread of this process.
+fn process_cpu_ns() -> Option<u64> {
+    let mut total = 0u64;
+    for task in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
+        let s = std::fs::read_to_string(task.path().join("schedstat")).ok()?;
+        total += s.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(total)
+}
+
 /// The producer process: `ARGS = [TRANSPORT, PATH, ITEMS]`; connects, waits
 /// for the go file next to `PATH`, sends `0..ITEMS`.
 pub fn child_main(args: &[String]) -> ExitCode {
@@ -291,6 +381,19 @@ fn child(args: &[String]) -> Result<(), String> {
             for i in 0..items {
                 tx.send(&i.to_le_bytes())
                     .map_err(|e| format!("send: {e}"))?;
+            }
+            Ok(())
+        }
+        "pipe" => {
+            use std::io::Write;
+            let mut tx = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(|e| format!("open fifo: {e}"))?;
+            await_go()?;
+            for i in 0..items {
+                tx.write_all(&i.to_le_bytes())
+                    .map_err(|e| format!("write: {e}"))?;
             }
             Ok(())
         }

@@ -131,10 +131,14 @@ pub fn all(size: Size) -> Vec<Scenario> {
             shm_contender("pipe pair (2 processes)", Kind::Peer, &exe, Transport::Pipe, Shape::Echo, (s.pingpong / 20) as u64, two),
             shm_contender("unix stream socket (2 processes)", Kind::Peer, &exe, Transport::Socket, Shape::Echo, (s.pingpong / 20) as u64, two),
         ]),
-        Scenario::new(("collector", "Mmsg/s", Better::Higher), format!("unpinned; {} producers, one consumer spinning on consume_all", col::PRODUCERS), format!("many producer processes into one shm::Collector vs as many threads into in-process MPSC (batches of 256) vs a Unix datagram socket shared by as many processes (one u64 per datagram, {SYSCALL_SHARE}x fewer items)"), vec![
+        Scenario::new(("collector", "Mmsg/s", Better::Higher), format!("unpinned; {} producers, one consumer spinning on consume_all", col::PRODUCERS), format!("many producer processes into one shm::Collector vs as many threads into in-process MPSC (batches of 256) vs a Unix datagram socket and a pipe shared by as many processes (one u64 per datagram or write, {SYSCALL_SHARE}x fewer items)"), vec![
             collector_contender("ringmpsc shm::Collector (4 producer processes)", Kind::Ours, &exe, s.single_items, col::collector_processes),
             Contender::new("ringmpsc mpsc (4 producer threads)", Kind::Reference, move || col::mpsc_threads(s.single_items)),
             collector_contender("unix datagram socket (4 producer processes)", Kind::Peer, &exe, s.single_items / SYSCALL_SHARE, col::datagram_processes),
+            collector_contender("pipe (4 producer processes, 8-byte writes)", Kind::Peer, &exe, s.single_items / SYSCALL_SHARE, col::pipe_processes),
+        ]),
+        Scenario::new(("collector-idle-cpu", "% of a core", Better::Lower), "unpinned", format!("CPU used by an idle shm::Collector (every thread of the process, the acceptor included), blocked {} ms in recv_timeout with one producer connected", s.idle.as_millis()), vec![
+            Contender::new("ringmpsc shm::Collector recv_timeout", Kind::Ours, move || col::collector_idle_cpu(s.idle)),
         ]),
         pool_scenario("pool-64B", 64, s.single_items / 4),
         pool_scenario("pool-4KiB", 4096, s.single_items / 64),

@@ -794,12 +794,23 @@ impl<K: CollectKind> CollectorOf<K> {
     }
 }
 
+/// The longest sleep of a collector whose producers are all watched by
+/// pidfd (half the default heartbeat timeout).
+const WATCHED_SLICE: Duration = Duration::from_millis(500);
+
 impl<K: CollectKind> Waiting for CollectorOf<K> {
     fn bell(&self) -> DoorbellRef<'_> {
         self.shared.doorbell()
     }
     fn interval(&self) -> Duration {
-        self.interval
+        // With every producer watched by the acceptor's pidfds, slices only
+        // keep this side's heartbeat fresh: sleep longer (well inside the
+        // heartbeat timeout) so that an idle collector costs almost nothing.
+        if self.rings.iter().all(|c| c.watched) {
+            self.interval.max(WATCHED_SLICE)
+        } else {
+            self.interval
+        }
     }
     fn tick(&mut self) {
         // Producers with a pidfd are judged by the acceptor; the others from
