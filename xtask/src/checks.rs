@@ -154,7 +154,8 @@ fn nightly_has(component: &str) -> bool {
 }
 
 /// The unsafe crates and ring-channels under miri, then the conformance
-/// suite, each under stacked and then tree borrows. `quick` leaves out doc tests.
+/// suite: stacked borrows and tree borrows as two lanes running at once.
+/// `quick` leaves out doc tests.
 pub(crate) fn miri(quick: bool) -> Outcome {
     if !nightly_has("miri") {
         eprintln!(
@@ -181,20 +182,10 @@ pub(crate) fn miri(quick: bool) -> Outcome {
         args.extend(["--lib", "--tests"]);
     }
     let base = "-Zmiri-strict-provenance -Zmiri-symbolic-alignment-check";
-    ok &= run(
-        "cargo",
-        &args,
-        &[("MIRIFLAGS", base), ("CARGO_TARGET_DIR", "target/miri")],
-    );
     let tree = format!("{base} -Zmiri-tree-borrows");
-    ok &= run(
-        "cargo",
-        &args,
-        &[("MIRIFLAGS", &tree), ("CARGO_TARGET_DIR", "target/miri")],
-    );
     // The conformance suite (every family, through the umbrella: every
-    // `tests/conformance*.rs` of ringmpsc), under both borrow models.
-    // `async` adds the suite with async ends (`conformance_async.rs`).
+    // `tests/conformance*.rs` of ringmpsc). `async` adds the suite with
+    // async ends (`conformance_async.rs`).
     let mut conformance = vec![
         "+nightly",
         "miri",
@@ -208,12 +199,34 @@ pub(crate) fn miri(quick: bool) -> Outcome {
     for t in &targets {
         conformance.extend(["--test", t.as_str()]);
     }
-    for flags in [base, tree.as_str()] {
-        ok &= run(
-            "cargo",
-            &conformance,
-            &[("MIRIFLAGS", flags), ("CARGO_TARGET_DIR", "target/miri")],
-        );
+    // One lane per borrow model, both at once (miri interprets on one core;
+    // each lane has its own target directory so neither waits on the
+    // other's build lock); each lane's output is printed when it ends.
+    let lanes = [
+        ("stacked borrows", base, "target/miri"),
+        ("tree borrows", tree.as_str(), "target/miri-tree"),
+    ];
+    let results: Vec<(bool, String)> = std::thread::scope(|s| {
+        let handles: Vec<_> = lanes
+            .iter()
+            .map(|&(name, flags, dir)| {
+                let (args, conformance) = (&args, &conformance);
+                s.spawn(move || {
+                    let env = [("MIRIFLAGS", flags), ("CARGO_TARGET_DIR", dir)];
+                    let (a, out_a) = run_captured("cargo", args, &env);
+                    let (b, out_b) = run_captured("cargo", conformance, &env);
+                    (a && b, format!("==== miri, {name} ====\n{out_a}{out_b}"))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a miri lane panicked"))
+            .collect()
+    });
+    for (lane_ok, out) in results {
+        eprintln!("{out}");
+        ok &= lane_ok;
     }
     outcome(ok)
 }
@@ -340,4 +353,35 @@ fn fuzz_targets() -> Vec<String> {
         }
     }
     out
+}
+
+/// Runs a command with its output captured (echoed first, like [`run`]);
+/// success and the output (stdout then stderr).
+fn run_captured(program: &str, args: &[&str], envs: &[(&str, &str)]) -> (bool, String) {
+    let shown: Vec<String> = envs
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .chain([program.to_string()])
+        .chain(args.iter().map(|s| s.to_string()))
+        .collect();
+    let mut c = Command::new(program);
+    c.args(args);
+    for (k, v) in envs {
+        c.env(k, v);
+    }
+    let head = format!("\n$ {}\n", shown.join(" "));
+    match c.output() {
+        Ok(o) => (
+            o.status.success(),
+            format!(
+                "{head}{}{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            ),
+        ),
+        Err(e) => (
+            false,
+            format!("{head}xtask: could not start {program}: {e}\n"),
+        ),
+    }
 }
