@@ -358,18 +358,12 @@ fn fuzz_targets() -> Vec<String> {
 /// Runs a command with its output captured (echoed first, like [`run`]);
 /// success and the output (stdout then stderr).
 fn run_captured(program: &str, args: &[&str], envs: &[(&str, &str)]) -> (bool, String) {
-    let shown: Vec<String> = envs
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .chain([program.to_string()])
-        .chain(args.iter().map(|s| s.to_string()))
-        .collect();
     let mut c = Command::new(program);
     c.args(args);
     for (k, v) in envs {
         c.env(k, v);
     }
-    let head = format!("\n$ {}\n", shown.join(" "));
+    let head = format!("\n$ {}\n", crate::shown(program, args, envs));
     match c.output() {
         Ok(o) => (
             o.status.success(),

@@ -92,20 +92,25 @@ pub(crate) fn run(program: &str, args: &[&str], envs: &[(&str, &str)]) -> bool {
     run_in(".", program, args, envs)
 }
 
-/// [`run`] in the directory `dir` (relative to the workspace root).
-pub(crate) fn run_in(dir: &str, program: &str, args: &[&str], envs: &[(&str, &str)]) -> bool {
-    let shown: Vec<String> = envs
+/// A command line as echoed before it runs: `K=V ... program args ...`.
+pub(crate) fn shown(program: &str, args: &[&str], envs: &[(&str, &str)]) -> String {
+    let words: Vec<String> = envs
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
         .chain([program.to_string()])
         .chain(args.iter().map(|s| s.to_string()))
         .collect();
+    words.join(" ")
+}
+
+/// [`run`] in the directory `dir` (relative to the workspace root).
+pub(crate) fn run_in(dir: &str, program: &str, args: &[&str], envs: &[(&str, &str)]) -> bool {
     let place = if dir == "." {
         String::new()
     } else {
         format!("(in {dir}) ")
     };
-    eprintln!("\n$ {place}{}", shown.join(" "));
+    eprintln!("\n$ {place}{}", shown(program, args, envs));
     let mut c = Command::new(program);
     c.args(args).current_dir(dir);
     for (k, v) in envs {
