@@ -22,9 +22,10 @@
 
 use core::fmt;
 
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 use crate::seams::{Heap, MemoryError, Observer, RingMemory};
 use crate::spsc::BuildError;
+use crate::watermark::{Marks, Watermarks};
 
 /// How a family builds its channel from a [`Builder`]'s parts. Implemented
 /// by each family's marker type, for the memory seams it accepts (MPSC and
@@ -55,6 +56,34 @@ pub struct Parts<M, O> {
     pub memory: M,
     /// What the rings report to.
     pub observer: O,
+    /// The watermarks asked for (`low < high` checked; `high` against the
+    /// ring's capacity by [`marks`](Self::marks)).
+    pub watermarks: Option<Watermarks>,
+}
+
+impl<M, O> Parts<M, O> {
+    /// The handles' thresholds for rings of `capacity` (items, or bytes for
+    /// a byte ring).
+    ///
+    /// # Errors
+    ///
+    /// [`BuildError::Config`] if the high watermark exceeds `capacity`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, Heap, Watermarks, builder::Parts};
+    /// let p = Parts { config: Config::default(), memory: Heap, observer: (), watermarks: Some(Watermarks::new(1, 9)?) };
+    /// assert!(p.marks(8).is_err());
+    /// assert!(p.marks(16)?.is_on());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn marks(&self, capacity: usize) -> Result<Marks, BuildError> {
+        match self.watermarks {
+            Some(w) => Ok(Marks::new(Some(w.fits(capacity)?))),
+            None => Ok(Marks::OFF),
+        }
+    }
 }
 
 /// Builds a channel of family `F` with a chosen memory seam (default: the
@@ -75,6 +104,7 @@ pub struct Builder<F, M = Heap, O = ()> {
     config: Config,
     memory: M,
     observer: O,
+    watermarks: Option<Result<Watermarks, ConfigError>>,
     family: F,
 }
 
@@ -82,6 +112,7 @@ impl<F: fmt::Debug, M, O> fmt::Debug for Builder<F, M, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Builder")
             .field("config", &self.config)
+            .field("watermarks", &self.watermarks)
             .field("family", &self.family)
             .finish_non_exhaustive()
     }
@@ -102,6 +133,7 @@ impl<F: Default> Builder<F> {
             config,
             memory: Heap,
             observer: (),
+            watermarks: None,
             family: F::default(),
         }
     }
@@ -125,6 +157,7 @@ impl<F, M, O> Builder<F, M, O> {
             config: self.config,
             memory,
             observer: self.observer,
+            watermarks: self.watermarks,
             family: self.family,
         }
     }
@@ -146,8 +179,44 @@ impl<F, M, O> Builder<F, M, O> {
             config: self.config,
             memory: self.memory,
             observer,
+            watermarks: self.watermarks,
             family: self.family,
         }
+    }
+
+    /// Reports fill crossings to the observer: `High` when a commit leaves
+    /// the fill at `high` or above, then `Low` when a consume leaves it at
+    /// `low` or below, each crossing once, by the call that crossed
+    /// ([`Observer::on_watermark`]); handles answer
+    /// `above_high_watermark()` and `fill()`. Counted in items (in bytes
+    /// for a byte ring), per ring: in MPSC and MPMC each producer's ring has
+    /// its own level. Without this call the hot path pays nothing for
+    /// watermarks.
+    ///
+    /// `low < high <= capacity` is checked by `build`, which returns
+    /// [`BuildError::Config`] otherwise (never a panic).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{BuildError, Config, spsc::Builder};
+    /// let (mut tx, mut rx) = Builder::new(Config::default().with_ring_bits(3))
+    ///     .watermarks(2, 6)
+    ///     .build::<u32>()?;
+    /// assert_eq!(tx.send_slice(&[1, 2, 3, 4, 5, 6]), 6);
+    /// assert!(tx.above_high_watermark());
+    /// assert_eq!(rx.fill(), 0.75);
+    /// for _ in 0..4 {
+    ///     rx.try_recv().unwrap();
+    /// }
+    /// assert!(!rx.above_high_watermark()); // fell to 2
+    /// let bad = Builder::new(Config::default().with_ring_bits(3)).watermarks(2, 9);
+    /// assert!(matches!(bad.build::<u32>(), Err(BuildError::Config(_))));
+    /// # Ok::<(), BuildError>(())
+    /// ```
+    pub fn watermarks(mut self, low: usize, high: usize) -> Self {
+        self.watermarks = Some(Watermarks::new(low, high));
+        self
     }
 
     /// The configuration the channel will be built with.
@@ -191,7 +260,8 @@ impl<F, M, O> Builder<F, M, O> {
     /// # Errors
     ///
     /// [`BuildError::CapacityOverflow`] when the ring's byte size overflows
-    /// for `T`; [`BuildError::Memory`] when the memory seam fails.
+    /// for `T`; [`BuildError::Memory`] when the memory seam fails;
+    /// [`BuildError::Config`] for impossible [`watermarks`](Self::watermarks).
     ///
     /// # Examples
     ///
@@ -209,10 +279,12 @@ impl<F, M, O> Builder<F, M, O> {
         F: BuildChannel<M>,
         O: Observer,
     {
+        let watermarks = self.watermarks.transpose()?;
         self.family.build_channel(Parts {
             config: self.config,
             memory: self.memory,
             observer: self.observer,
+            watermarks,
         })
     }
 }

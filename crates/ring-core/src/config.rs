@@ -259,6 +259,31 @@ pub enum ConfigError {
         /// The rejected value.
         n: usize,
     },
+    /// Watermarks that are not `low < high <= capacity`.
+    #[error(
+        "watermarks low = {low}, high = {high} are impossible: they need low < high <= capacity{}",
+        CapacityNote(*.capacity)
+    )]
+    Watermarks {
+        /// The low watermark given.
+        low: usize,
+        /// The high watermark given.
+        high: usize,
+        /// The ring's capacity, when the check was against it.
+        capacity: Option<usize>,
+    },
+}
+
+/// ` (capacity)` after a watermark error's rule, when the check knew it.
+struct CapacityNote(Option<usize>);
+
+impl core::fmt::Display for CapacityNote {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.0 {
+            Some(c) => write!(f, " ({c})"),
+            None => Ok(()),
+        }
+    }
 }
 
 #[cfg(test)]

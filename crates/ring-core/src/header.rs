@@ -5,7 +5,8 @@
 //! offset 128  consumer line  head: u64                     (written by the consumer)
 //! offset 256  cold line      closed: u32, version: u32, capacity: u64,
 //!                            consumer doorbell (seq, waiters),
-//!                            producer doorbell (seq, waiters)
+//!                            producer doorbell (seq, waiters),
+//!                            watermark crossing word: u32
 //! offset 384  slots          capacity * size_of::<T>() bytes
 //! ```
 //!
@@ -16,9 +17,10 @@
 //! other side's index lives in each handle, not here: it is never shared.
 
 use crate::sync::{AtomicU32, AtomicU64, Futex, Ordering};
+use crate::watermark::WatermarkState;
 
 /// Layout version of [`RingHeader`]; bumped on any change to its bytes.
-pub const HEADER_VERSION: u32 = 1;
+pub const HEADER_VERSION: u32 = 2;
 
 /// `closed` bit: the producer side closed (or was dropped).
 pub(crate) const PRODUCER_CLOSED: u32 = 1;
@@ -121,6 +123,8 @@ pub(crate) struct ColdLine {
     pub(crate) capacity: AtomicU64,
     pub(crate) consumer_bell: Doorbell,
     pub(crate) producer_bell: Doorbell,
+    /// The watermark crossing word (written only when a crossing is reported).
+    pub(crate) watermark: WatermarkState,
 }
 
 /// The shared state of one ring, placed at the start of its memory region.
@@ -167,6 +171,7 @@ impl RingHeader {
                 capacity: AtomicU64::new(capacity),
                 consumer_bell: Doorbell::new(),
                 producer_bell: Doorbell::new(),
+                watermark: WatermarkState::new(),
             },
         }
     }

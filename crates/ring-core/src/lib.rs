@@ -114,6 +114,7 @@ pub mod sync;
 pub mod table;
 #[cfg(feature = "std")]
 pub mod wait;
+pub mod watermark;
 
 /// The claim ring under its former name.
 #[cfg(feature = "std")]
@@ -124,7 +125,8 @@ pub use error::{
     RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
 };
 pub use header::{Doorbell, HEADER_VERSION, RingHeader};
-pub use seams::{Heap, MemoryError, Notify, Observer, RingMemory, Side};
+pub use seams::{Heap, MemoryError, Notify, Observer, RingMemory, Side, Watermark};
+pub use watermark::Watermarks;
 pub use spsc::BuildError;
 pub use stats::ChannelStats;
 #[cfg(feature = "std")]

@@ -449,6 +449,12 @@ impl<T> RingRef<T> {
         self.producer_bell().sleepers()
     }
 
+    /// The ring's watermark crossing word (see [`crate::watermark`]).
+    #[inline(always)]
+    pub fn watermark(&self) -> &crate::watermark::WatermarkState {
+        &self.header().cold.watermark
+    }
+
     /// Items in the ring now, as seen from outside either side (clamped).
     pub fn len(&self) -> usize {
         // ORDERING: Relaxed; a snapshot for status queries, orders no slot access.

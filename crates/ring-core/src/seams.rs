@@ -147,6 +147,68 @@ pub trait Observer: Clone + Send + Sync + 'static {
     fn on_wake(&self, side: Side, slept: Duration) {
         let _ = (side, slept);
     }
+    /// The fill crossed a watermark (see
+    /// [`Builder::watermarks`](crate::builder::Builder::watermarks)):
+    /// called once per crossing, with hysteresis, on the thread of the call
+    /// that crossed, before that call returns. Only rings built with
+    /// watermarks call it.
+    #[inline(always)]
+    fn on_watermark(&self, mark: Watermark) {
+        let _ = mark;
+    }
+    /// A flight recorder's writer evicted `n` unread entries to make room.
+    #[inline(always)]
+    fn on_evicted(&self, n: u64) {
+        let _ = n;
+    }
+    /// A broadcast subscriber found itself `n` items behind the oldest
+    /// retained one (`Lagged(n)`): those items are lost to it.
+    #[inline(always)]
+    fn on_lagged(&self, n: u64) {
+        let _ = n;
+    }
+}
+
+/// A watermark crossing, reported to [`Observer::on_watermark`].
+///
+/// `len` is the fill (items, or bytes for a byte ring) that the reporting
+/// call saw when it crossed.
+///
+/// # Examples
+///
+/// ```
+/// use ring_core::Watermark;
+/// let w = Watermark::High { len: 12 };
+/// assert!(w.is_high());
+/// assert_eq!(w.len(), 12);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Watermark {
+    /// The fill rose to the high watermark or above.
+    High {
+        /// The fill the call left.
+        len: usize,
+    },
+    /// The fill fell to the low watermark or below, after a `High`.
+    Low {
+        /// The fill the call left.
+        len: usize,
+    },
+}
+
+impl Watermark {
+    /// True for [`Watermark::High`].
+    pub fn is_high(self) -> bool {
+        matches!(self, Watermark::High { .. })
+    }
+
+    /// The fill the crossing call left.
+    #[allow(clippy::len_without_is_empty)] // reason: a report, not a container
+    pub fn len(self) -> usize {
+        match self {
+            Watermark::High { len } | Watermark::Low { len } => len,
+        }
+    }
 }
 
 impl Observer for () {

@@ -24,6 +24,7 @@ use super::*;
 pub struct Consumer<T, O: Observer = ()> {
     pub(crate) raw: RawConsumer<T>,
     pub(crate) observer: O,
+    pub(crate) marks: Marks,
     #[cfg_attr(not(feature = "std"), allow(dead_code))]
     // reason: without std it only keeps the ring alive
     pub(super) shared: Arc<Shared<T>>,
@@ -70,12 +71,32 @@ impl<T, O: Observer> Drop for Finish<'_, T, O> {
             // if `T` needs it (a drop that panicked included: never retried), and no
             // pointer into those slots is used after this.
             unsafe { self.consumer.raw.release(self.done) };
-            self.consumer.observer.on_consume(self.pos, self.done);
+            self.consumer.consumed(self.pos, self.done);
         }
     }
 }
 
 impl<T, O: Observer> Consumer<T, O> {
+    /// After a consume of `n` items at `pos`: the observer, then the low
+    /// watermark (one compare, and one load of the crossing word when at or
+    /// below it).
+    #[inline(always)]
+    pub(crate) fn consumed(&self, pos: u64, n: usize) {
+        self.observer.on_consume(pos, n);
+        self.watch_drain();
+    }
+
+    #[inline(always)]
+    fn watch_drain(&self) {
+        let ring = self.raw.ring();
+        self.marks.fell(
+            self.raw.available_cached(),
+            ring.watermark(),
+            || self.raw.len(),
+            |w| self.observer.on_watermark(w),
+        );
+    }
+
     /// Committed items now (from the cached tail), or why there are none.
     #[inline(always)]
     pub(crate) fn ready(&self) -> Result<usize, TryRecvError> {
@@ -107,6 +128,9 @@ impl<T, O: Observer> Consumer<T, O> {
             }
         } else {
             self.observer.on_empty();
+            // An empty ring is at or below any low watermark: a crossing the
+            // last consume could not see yet is reported here.
+            self.watch_drain();
             Err(TryRecvError::Empty)
         }
     }
@@ -138,7 +162,7 @@ impl<T, O: Observer> Consumer<T, O> {
         // SAFETY: the one item released was committed (`ready`) and was moved
         // out by the `read` just above.
         unsafe { self.raw.release(1) };
-        self.observer.on_consume(pos, 1);
+        self.consumed(pos, 1);
         Ok(value)
     }
 
@@ -180,7 +204,7 @@ impl<T, O: Observer> Consumer<T, O> {
         // SAFETY: `n <= avail`, the committed count `ready_all` just returned;
         // all `n` items were copied out above (`T: Copy`, so that moves them).
         unsafe { self.raw.release(n) };
-        self.observer.on_consume(pos, n);
+        self.consumed(pos, n);
         n
     }
 
@@ -222,7 +246,7 @@ impl<T, O: Observer> Consumer<T, O> {
         // SAFETY: `n <= avail`, the committed count `ready_all` just returned;
         // the `n` items were moved (bitwise) into `out` above.
         unsafe { self.raw.release(n) };
-        self.observer.on_consume(pos, n);
+        self.consumed(pos, n);
         n
     }
 
@@ -315,7 +339,7 @@ impl<T, O: Observer> Consumer<T, O> {
             // SAFETY: `n <= avail`, the committed count `ready_all` just returned;
             // `T` has no drop glue, so releasing the items unread drops them.
             unsafe { self.raw.release(n) };
-            self.observer.on_consume(pos, n);
+            self.consumed(pos, n);
             return n;
         }
         self.consume_up_to(n, |_| {})
@@ -500,6 +524,36 @@ impl<T, O: Observer> Consumer<T, O> {
     /// ```
     pub fn capacity(&self) -> usize {
         self.raw.ring().capacity()
+    }
+
+    /// How full the ring is: `len() / capacity()`, in `0.0..=1.0`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
+    /// tx.send_slice(&[1, 2]);
+    /// assert_eq!(rx.fill(), 0.5);
+    /// ```
+    pub fn fill(&self) -> f64 {
+        crate::watermark::fill(self.len(), self.capacity())
+    }
+
+    /// As the producer's
+    /// [`above_high_watermark`](Producer::above_high_watermark): the same
+    /// ring's crossing state.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, spsc::Builder};
+    /// let (mut tx, rx) = Builder::new(Config::default().with_ring_bits(2)).watermarks(0, 2).build::<u8>()?;
+    /// tx.send_slice(&[1, 2]);
+    /// assert!(rx.above_high_watermark());
+    /// # Ok::<(), ring_core::BuildError>(())
+    /// ```
+    pub fn above_high_watermark(&self) -> bool {
+        self.raw.ring().watermark().is_high()
     }
 
     /// The observer given to the builder.

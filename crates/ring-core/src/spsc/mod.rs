@@ -35,6 +35,7 @@ use crate::raw::{RawConsumer, RawProducer, RingRef, WakeConfig};
 use crate::seams::Side;
 use crate::seams::{Heap, MemoryError, Observer, RingMemory};
 use crate::sync::Arc;
+use crate::watermark::Marks;
 
 #[cfg(feature = "std")]
 use crate::error::{RecvTimeoutError, SendTimeoutError};
@@ -70,6 +71,9 @@ pub enum BuildError {
     /// The memory seam could not provide the region.
     #[error(transparent)]
     Memory(#[from] MemoryError),
+    /// An impossible option (watermarks outside `low < high <= capacity`).
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
 }
 
 /// The memory layout of a ring of `capacity` slots of `T`: the region's
@@ -199,6 +203,7 @@ impl<M: RingMemory> crate::builder::BuildChannel<M> for Spsc {
     type Channel<T, O: Observer> = Channel<T, O>;
 
     fn build_channel<T, O: Observer>(self, p: Parts<M, O>) -> Result<Channel<T, O>, BuildError> {
+        let marks = p.marks(p.config.capacity())?;
         let (config, memory, observer) = (p.config, p.memory, p.observer);
         let family = self;
         let capacity = config.capacity();
@@ -291,12 +296,14 @@ impl<M: RingMemory> crate::builder::BuildChannel<M> for Spsc {
         let producer = Producer {
             raw: raw_p,
             observer: observer.clone(),
+            marks,
             first_use: true,
             shared: shared.clone(),
         };
         let consumer = Consumer {
             raw: raw_c,
             observer,
+            marks,
             shared,
         };
         Ok((producer, consumer))

@@ -23,6 +23,7 @@ use super::*;
 pub struct Producer<T, O: Observer = ()> {
     pub(crate) raw: RawProducer<T>,
     pub(crate) observer: O,
+    pub(crate) marks: Marks,
     pub(super) first_use: bool,
     pub(super) shared: Arc<Shared<T>>,
 }
@@ -66,7 +67,7 @@ impl<T, O: Observer> Producer<T, O> {
         }
         if self.raw.free_cached() == 0 {
             if self.refresh_slow() == 0 {
-                self.observer.on_full();
+                self.full();
                 return Err(TrySendError::Full(value));
             }
             // Room may come from a consumer draining as it closes: the Acquire
@@ -83,8 +84,35 @@ impl<T, O: Observer> Producer<T, O> {
         // SAFETY: the one slot published was free (checked above) and was
         // initialised by the `write` just above; we keep no pointer to it.
         unsafe { self.raw.publish(1) };
-        self.observer.on_commit(pos, 1);
+        self.committed(pos, 1);
         Ok(())
+    }
+
+    /// After a commit of `n` items at `pos`: the observer, then the high
+    /// watermark (one compare when below it or not configured).
+    #[inline(always)]
+    pub(crate) fn committed(&self, pos: u64, n: usize) {
+        self.observer.on_commit(pos, n);
+        self.watch_fill();
+    }
+
+    /// A send found the ring full: the observer, and (a full ring is at or
+    /// above any high watermark) a crossing the last commit could not see.
+    #[inline(always)]
+    pub(crate) fn full(&self) {
+        self.observer.on_full();
+        self.watch_fill();
+    }
+
+    #[inline(always)]
+    fn watch_fill(&self) {
+        let ring = self.raw.ring();
+        self.marks.rose(
+            ring.capacity().saturating_sub(self.raw.free_cached()),
+            ring.watermark(),
+            || self.raw.len(),
+            |w| self.observer.on_watermark(w),
+        );
     }
 
     /// Re-reads the head (and runs the memory seam's first-use hook once).
@@ -133,7 +161,7 @@ impl<T, O: Observer> Producer<T, O> {
         let free = self.free_for(items.len());
         let n = items.len().min(free);
         if n == 0 {
-            self.observer.on_full();
+            self.full();
             return 0;
         }
         let first = self.raw.contiguous(free, n);
@@ -155,7 +183,7 @@ impl<T, O: Observer> Producer<T, O> {
         // SAFETY: `n <= free`, the free count `free_for` just returned; all `n`
         // slots were initialised by the two copies above (`T: Copy`).
         unsafe { self.raw.publish(n) };
-        self.observer.on_commit(pos, n);
+        self.committed(pos, n);
         n
     }
 
@@ -179,7 +207,7 @@ impl<T, O: Observer> Producer<T, O> {
         let free = self.free_for(n);
         let len = self.raw.contiguous(free, n);
         if len == 0 {
-            self.observer.on_full();
+            self.full();
             return None;
         }
         Some(Reservation {
@@ -230,6 +258,40 @@ impl<T, O: Observer> Producer<T, O> {
     /// ```
     pub fn capacity(&self) -> usize {
         self.raw.ring().capacity()
+    }
+
+    /// How full the ring is: `len() / capacity()`, in `0.0..=1.0`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, _rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
+    /// tx.send_slice(&[1, 2, 3]);
+    /// assert_eq!(tx.fill(), 0.75);
+    /// ```
+    pub fn fill(&self) -> f64 {
+        crate::watermark::fill(self.len(), self.capacity())
+    }
+
+    /// True once a commit left the ring at or above the high watermark, until
+    /// a consume leaves it at or below the low one (always false without
+    /// [`watermarks`](crate::builder::Builder::watermarks)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, spsc::Builder};
+    /// let (mut tx, mut rx) = Builder::new(Config::default().with_ring_bits(2)).watermarks(1, 3).build::<u8>()?;
+    /// tx.send_slice(&[1, 2, 3]);
+    /// assert!(tx.above_high_watermark());
+    /// rx.try_recv().unwrap(); // 2 left: above low, still "high"
+    /// assert!(tx.above_high_watermark());
+    /// rx.try_recv().unwrap();
+    /// assert!(!tx.above_high_watermark());
+    /// # Ok::<(), ring_core::BuildError>(())
+    /// ```
+    pub fn above_high_watermark(&self) -> bool {
+        self.raw.ring().watermark().is_high()
     }
 
     /// Items in the ring now.
@@ -345,7 +407,7 @@ impl<T, O: Observer> Producer<T, O> {
             } else if p.free_for(1) > 0 {
                 Some(true)
             } else {
-                p.observer.on_full();
+                p.full();
                 None
             }
         });

@@ -189,7 +189,7 @@ impl<'a, T, O: Observer> Reservation<'a, T, O> {
             // SAFETY: `n <= len` (asserted above), and `len` reserved slots were
             // free; the first `n` are initialised (this function's contract).
             unsafe { self.producer.raw.publish(n) };
-            self.producer.observer.on_commit(pos, n);
+            self.producer.committed(pos, n);
         }
     }
 }
