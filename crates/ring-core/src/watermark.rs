@@ -34,7 +34,7 @@
 //! ring: its next receive, including the one that finds the ring empty (and
 //! every blocking receive polls before it sleeps), or for a producer its
 //! next send, including one that finds the ring full. See
-//! `docs/memory-ordering.md` §7.
+//! `docs/memory-ordering.md` §10.
 //!
 //! # Examples
 //!

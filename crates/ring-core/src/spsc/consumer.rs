@@ -123,7 +123,10 @@ impl<T, O: Observer> Consumer<T, O> {
             // The close flag was read with Acquire: this refresh sees every commit
             // made before the close.
             match self.raw.refresh().unwrap_or(0) {
-                0 => Err(TryRecvError::Closed),
+                0 => {
+                    self.watch_drain();
+                    Err(TryRecvError::Closed)
+                }
                 n => Ok(n),
             }
         } else {
