@@ -29,7 +29,7 @@ fn check(seq: &[Watermark], low: usize, high: usize) {
     for (i, w) in seq.iter().enumerate() {
         match *w {
             Watermark::High { len } => {
-                assert_eq!(i % 2, 0, "High out of turn: {seq:?}");
+                assert!(i.is_multiple_of(2), "High out of turn: {seq:?}");
                 assert!(len >= high, "High below the mark: {seq:?}");
             }
             Watermark::Low { len } => {
@@ -72,7 +72,7 @@ fn model(items: u64, low: usize, high: usize) {
         assert!(!rx.above_high_watermark() && !tx.above_high_watermark());
         let seq = log.0.lock().unwrap().clone();
         check(&seq, low, high);
-        assert!(seq.len() % 2 == 0, "left high: {seq:?}");
+        assert!(seq.len().is_multiple_of(2), "left high: {seq:?}");
     });
 }
 

@@ -268,7 +268,7 @@ fn two_threads_free_running_never_miss_or_double_a_crossing() {
                 tx.send(i).unwrap();
                 i += 1;
             }
-            if x % 7 == 0 {
+            if x.is_multiple_of(7) {
                 thread::yield_now();
             }
         }
