@@ -95,7 +95,9 @@ fn main() {
     let (singles, batches, switches) = producer.join().expect("producer");
     assert_eq!(expected, items);
     println!("{items} items received in order");
-    println!("producer: {singles} single sends, {batches} reserved batches, {switches} mode switches");
+    println!(
+        "producer: {singles} single sends, {batches} reserved batches, {switches} mode switches"
+    );
     println!(
         "observer: {} high and {} low crossings reported",
         crossings.high.load(Ordering::Relaxed),
