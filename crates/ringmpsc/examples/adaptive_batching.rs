@@ -9,6 +9,7 @@
 //! The consumer stalls now and then (a slow disk, a GC pause downstream),
 //! so the ring fills and the producer changes mode; an observer counts the
 //! crossings as they are reported. Every item arrives once, in order.
+#![allow(clippy::disallowed_types)] // reason: an application's own counters, as a user writes them (the workspace lint is for the library's protocols)
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
