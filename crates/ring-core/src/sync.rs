@@ -52,6 +52,29 @@ mod imp {
 
     /// Exponential spin-then-yield backoff.
     pub type Backoff = crossbeam_utils::Backoff;
+
+    /// A small number for the calling thread, handed out round-robin on its
+    /// first call (consecutive threads get consecutive numbers): for picking
+    /// a per-thread shard of a shared structure. Not an identity: numbers
+    /// wrap and are reused.
+    #[cfg(feature = "std")]
+    #[allow(clippy::disallowed_types)] // reason: a process-wide counter of threads, no protocol for loom to model
+    pub fn thread_slot() -> usize {
+        use core::cell::Cell;
+        static NEXT: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+        std::thread_local! {
+            static SLOT: Cell<usize> = const { Cell::new(usize::MAX) };
+        }
+        SLOT.with(|s| {
+            let mut v = s.get();
+            if v == usize::MAX {
+                // ORDERING: Relaxed; only distinct values matter, the RMW gives them.
+                v = NEXT.fetch_add(1, core::sync::atomic::Ordering::Relaxed) & (usize::MAX >> 1);
+                s.set(v);
+            }
+            v
+        })
+    }
 }
 
 #[cfg(ring_loom)]
@@ -85,6 +108,17 @@ mod imp {
     #[inline]
     pub fn yield_now() {
         loom::thread::yield_now();
+    }
+
+    /// The model thread's number (0 for the model's main thread, then in
+    /// spawn order): deterministic across the model's executions, as loom
+    /// requires.
+    #[cfg(feature = "std")]
+    pub fn thread_slot() -> usize {
+        let id = alloc::format!("{:?}", loom::thread::current().id());
+        id.bytes().filter(u8::is_ascii_digit).fold(0usize, |n, d| {
+            n.wrapping_mul(10).wrapping_add(usize::from(d - b'0'))
+        })
     }
 
     /// A loom stand-in for `crossbeam_utils::Backoff` with the same API.

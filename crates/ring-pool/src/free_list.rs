@@ -95,7 +95,10 @@ mod tests {
     fn tag_changes_on_every_operation() {
         let pool = BufferPool::new(8, 2).unwrap();
         // ORDERING: Relaxed; single-threaded test.
-        let tag = |p: &BufferPool| head_tag(p.list.head.load(Ordering::Relaxed));
+        let tag = |p: &BufferPool| {
+            let home = ring_core::sync::thread_slot() & (p.shards.len() - 1);
+            head_tag(p.shards[home].head.load(Ordering::Relaxed))
+        };
         let t0 = tag(&pool);
         let a = pool.alloc().unwrap();
         assert_eq!(tag(&pool), t0.wrapping_add(1));

@@ -9,8 +9,18 @@
 //! ## Guarantees
 //!
 //! - **Lock-free** [`BufferPool::alloc`] and free (dropping a [`Slab`] or an
-//!   unpublished [`SlabMut`]): a Treiber stack whose head packs a 32-bit ABA
+//!   unpublished [`SlabMut`]): Treiber stacks whose heads pack a 32-bit ABA
 //!   tag with the slab index in one `AtomicU64`; every shared field is atomic.
+//! - **Scales with threads**: the free list is sharded, about one shard per
+//!   CPU (a power of two, at most 8), each on its own cache line. A thread
+//!   frees into its own shard and allocates from it, taking from the other
+//!   shards only when its own is empty, so threads that allocate and free
+//!   do not share a line (two threads cycling slabs through one pool cost
+//!   about what one does; `cargo xtask bench --scenario pool-alloc`). A
+//!   scan of the other shards can miss a slab freed into a shard it already
+//!   passed; it scans again while the counts show a free slab, so `alloc`
+//!   returns `None` only when every slab was in use at some moment of the
+//!   call or frees raced it twice.
 //!   [`BufferPool::claim`] is one compare-and-swap.
 //! - **Allocates once**: [`BufferPool::new`] makes one zeroed allocation of
 //!   `slab_size * slab_count` bytes (64-byte aligned) plus one metadata array;
@@ -66,7 +76,7 @@
 //! | module | what |
 //! |---|---|
 //! | `pool` | [`BufferPool`]: the slab memory, the per-slab metadata (state word, free-list link, length), `alloc`, `claim` and the free path that retires a slab at the last generation |
-//! | `free_list` | the Treiber stack of free slab indices with its ABA tag: `FreeList`, `pop`, `push` |
+//! | `free_list` | one shard of the free list: a Treiber stack of free slab indices with its ABA tag (`FreeList`, `pop`, `push`); `pool` keeps one per shard and picks the calling thread's with `ring_core::sync::thread_slot` |
 //! | `words` | the packed atomic words: a slab's state word (62-bit generation, 2-bit state) and the free list's head word (32-bit tag, 32-bit index), their constants and [`MAX_SLABS`] |
 //! | `slab` | the guards: [`SlabMut`] (writing, `publish`) and [`Slab`] (claimed) |
 //! | `handle` | [`Handle`], the 16-byte token, and its word encoding |

@@ -6,7 +6,7 @@ use core::fmt;
 use core::ptr::NonNull;
 
 use crossbeam_utils::CachePadded;
-use ring_core::sync::{AtomicU32, AtomicU64, AtomicUsize, Ordering, SlotTracker};
+use ring_core::sync::{AtomicU32, AtomicU64, AtomicUsize, Ordering, SlotTracker, thread_slot};
 
 use crate::error::{PoolError, classify};
 use crate::free_list::FreeList;
@@ -19,6 +19,9 @@ use crate::words::{
 
 /// Alignment of the slab memory (and of every slab whose size is a multiple).
 const ALIGN: usize = 64;
+
+/// Most free-list shards a pool has (fewer with fewer slabs or CPUs).
+const MAX_SHARDS: usize = 8;
 
 /// Per-slab metadata. Every field is atomic: other threads read `state` (a
 /// claim of a stale handle) and `next` (a pop that lost a race) while the
@@ -59,7 +62,11 @@ fn next_pool_id() -> u32 {
 /// # Ok::<(), ring_pool::PoolError>(())
 /// ```
 pub struct BufferPool {
-    pub(crate) list: CachePadded<FreeList>,
+    /// The free list, sharded: each thread frees to and allocates from its
+    /// own shard (by [`thread_slot`]) and takes from the others only when
+    /// its own is empty, so threads that each allocate and free do not
+    /// share a cache line. Each shard is a Treiber stack on its own line.
+    pub(crate) shards: Box<[CachePadded<FreeList>]>,
     pub(crate) meta: Box<[SlabMeta]>,
     memory: NonNull<u8>,
     layout: Layout,
@@ -142,7 +149,8 @@ impl BufferPool {
         // both at least 1, checked above).
         let raw = unsafe { std::alloc::alloc_zeroed(layout) };
         let memory = NonNull::new(raw).ok_or(PoolError::OutOfMemory { bytes })?;
-        let meta = match new_meta(slab_count) {
+        let shards = shard_count(slab_count);
+        let meta = match new_meta(slab_count, shards) {
             Ok(meta) => meta,
             Err(e) => {
                 // SAFETY: `memory` came from `alloc_zeroed(layout)` just above and was
@@ -151,11 +159,17 @@ impl BufferPool {
                 return Err(e);
             }
         };
+        let shards = (0..shards)
+            .map(|k| {
+                let (lo, hi) = shard_range(slab_count, shards, k);
+                CachePadded::new(FreeList {
+                    head: AtomicU64::new(head_word(0, if lo < hi { lo as u32 } else { NIL })),
+                    free: AtomicUsize::new(hi - lo),
+                })
+            })
+            .collect();
         Ok(BufferPool {
-            list: CachePadded::new(FreeList {
-                head: AtomicU64::new(head_word(0, 0)),
-                free: AtomicUsize::new(slab_count),
-            }),
+            shards,
             meta,
             memory,
             layout,
@@ -207,8 +221,43 @@ impl BufferPool {
     /// # Ok::<(), ring_pool::PoolError>(())
     /// ```
     pub fn available(&self) -> usize {
-        // ORDERING: Relaxed; a statistic, ordered with nothing else.
-        self.list.free.load(Ordering::Relaxed)
+        self.shards
+            .iter()
+            // ORDERING: Relaxed; a statistic, ordered with nothing else.
+            .map(|s| s.free.load(Ordering::Relaxed))
+            .sum::<usize>()
+            .min(self.capacity())
+    }
+
+    /// The calling thread's free-list shard (the shard count is a power of
+    /// two: a mask, not a division, on the hot path).
+    #[inline]
+    fn home(&self) -> usize {
+        thread_slot() & (self.shards.len() - 1)
+    }
+
+    /// Pops a free slab: from this thread's shard, else from the others in
+    /// turn. A slab freed into a shard the scan already passed can be
+    /// missed; the scan runs again while the counts say a slab is free (at
+    /// most twice), so `None` means every slab was in use at some moment of
+    /// the call, or frees raced the scan twice.
+    fn pop(&self) -> Option<u32> {
+        let mask = self.shards.len() - 1;
+        let home = self.home();
+        if let Some(index) = self.shards[home].pop(&self.meta) {
+            return Some(index);
+        }
+        for _ in 0..2 {
+            for i in 1..=mask + 1 {
+                if let Some(index) = self.shards[(home + i) & mask].pop(&self.meta) {
+                    return Some(index);
+                }
+            }
+            if self.available() == 0 {
+                break;
+            }
+        }
+        None
     }
 
     /// Takes a free slab for writing, or `None` when every slab is in use.
@@ -225,7 +274,7 @@ impl BufferPool {
     /// # Ok::<(), ring_pool::PoolError>(())
     /// ```
     pub fn alloc(&self) -> Option<SlabMut<'_>> {
-        let index = self.list.pop(&self.meta)?;
+        let index = self.pop()?;
         let meta = &self.meta[index as usize];
         // ORDERING: Relaxed; the slab is ours since the pop, whose Acquire made the
         // previous owner's `FREE` store (made before its Release push) visible, and
@@ -337,7 +386,7 @@ impl BufferPool {
             // nobody can own the slab again; claims of its handles see `FREE(GEN_MAX)`.
             return;
         }
-        self.list.push(&self.meta, index);
+        self.shards[self.home()].push(&self.meta, index);
     }
 }
 
@@ -349,9 +398,25 @@ impl Drop for BufferPool {
     }
 }
 
-/// The metadata of `count` free slabs, linked `0 -> 1 -> .. -> count - 1`.
-/// Allocated fallibly: [`PoolError::OutOfMemory`] rather than an abort.
-fn new_meta(count: usize) -> Result<Box<[SlabMeta]>, PoolError> {
+/// Free-list shards for a pool of `count` slabs: a power of two, about one
+/// per CPU, at most [`MAX_SHARDS`], at most one per slab.
+fn shard_count(count: usize) -> usize {
+    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+    let n = cpus.clamp(1, MAX_SHARDS).min(count).max(1);
+    // The largest power of two not above `n`.
+    1 << n.ilog2()
+}
+
+/// The slabs shard `k` of `shards` starts with: a contiguous block, so the
+/// threads of different shards touch different metadata lines.
+fn shard_range(count: usize, shards: usize, k: usize) -> (usize, usize) {
+    (count * k / shards, count * (k + 1) / shards)
+}
+
+/// The metadata of `count` free slabs, each shard's block linked in order
+/// (`lo -> lo + 1 -> .. -> hi - 1`). Allocated fallibly:
+/// [`PoolError::OutOfMemory`] rather than an abort.
+fn new_meta(count: usize, shards: usize) -> Result<Box<[SlabMeta]>, PoolError> {
     let mut meta: Vec<SlabMeta> = Vec::new();
     meta.try_reserve_exact(count)
         .map_err(|_| PoolError::OutOfMemory {
@@ -360,12 +425,15 @@ fn new_meta(count: usize) -> Result<Box<[SlabMeta]>, PoolError> {
     // `count <= MAX_SLABS < NIL` (checked by `BufferPool::new`), so every link
     // fits in u32 and none is `NIL`.
     debug_assert!(count <= MAX_SLABS);
-    for i in 1..=count {
-        meta.push(SlabMeta {
-            state: AtomicU64::new(state_word(0, FREE)),
-            next: AtomicU32::new(if i == count { NIL } else { i as u32 }),
-            len: AtomicUsize::new(0),
-        });
+    for k in 0..shards {
+        let (lo, hi) = shard_range(count, shards, k);
+        for i in lo + 1..=hi {
+            meta.push(SlabMeta {
+                state: AtomicU64::new(state_word(0, FREE)),
+                next: AtomicU32::new(if i == hi { NIL } else { i as u32 }),
+                len: AtomicUsize::new(0),
+            });
+        }
     }
     // The capacity is exactly `count` (reserved exactly, never grown), so this
     // does not reallocate.
@@ -427,7 +495,7 @@ mod tests {
         let pool = BufferPool::new(8, 2).unwrap();
         // ORDERING: Relaxed; single-threaded test. The top of the free list is
         // the slab the next `alloc` takes.
-        let index = head_index(pool.list.head.load(Ordering::Relaxed));
+        let index = head_index(pool.shards[pool.home()].head.load(Ordering::Relaxed));
         pool.set_generation(index, GEN_MAX - 1);
         let mut slab = pool.alloc().unwrap();
         assert_eq!(slab.index, index);
@@ -458,7 +526,7 @@ mod tests {
     fn metadata_allocation_failure_is_an_error() {
         // The size overflows: refused before any allocation.
         assert!(matches!(
-            new_meta(usize::MAX / 2),
+            new_meta(usize::MAX / 2, 1),
             Err(PoolError::OutOfMemory { bytes: usize::MAX })
         ));
     }
@@ -473,19 +541,44 @@ mod tests {
         // About 2^63 bytes: a valid size, beyond any address space.
         let count = (isize::MAX as usize - 64) / core::mem::size_of::<SlabMeta>();
         assert!(matches!(
-            new_meta(count),
+            new_meta(count, 1),
             Err(PoolError::OutOfMemory { .. })
         ));
     }
 
     #[test]
     fn metadata_links_every_slab() {
-        let meta = new_meta(3).unwrap();
         // ORDERING: Relaxed; single-threaded test.
-        let links: Vec<u32> = meta
-            .iter()
-            .map(|m| m.next.load(Ordering::Relaxed))
-            .collect();
-        assert_eq!(links, [1, 2, NIL]);
+        let links = |meta: &[SlabMeta]| -> Vec<u32> {
+            meta.iter()
+                .map(|m| m.next.load(Ordering::Relaxed))
+                .collect()
+        };
+        assert_eq!(links(&new_meta(3, 1).unwrap()), [1, 2, NIL]);
+        // Two shards: blocks 0..2 and 2..5, each linked in order.
+        assert_eq!(links(&new_meta(5, 2).unwrap()), [1, NIL, 3, 4, NIL]);
+        assert_eq!(shard_range(5, 2, 0), (0, 2));
+        assert_eq!(shard_range(5, 2, 1), (2, 5));
+    }
+
+    /// A thread whose shard is empty takes from the others, and every slab
+    /// can be had at once, whatever shard each thread lands on.
+    #[test]
+    fn an_empty_shard_takes_from_the_others() {
+        let pool = BufferPool::new(8, 5).unwrap();
+        let all: Vec<_> = (0..5).map(|_| pool.alloc().expect("a free slab")).collect();
+        assert!(pool.alloc().is_none());
+        assert_eq!(pool.available(), 0);
+        drop(all);
+        assert_eq!(pool.available(), 5);
+        std::thread::scope(|s| {
+            for _ in 0..3 {
+                s.spawn(|| {
+                    let two: Vec<_> = (0..5).filter_map(|_| pool.alloc()).collect();
+                    assert!(two.len() <= 5);
+                });
+            }
+        });
+        assert_eq!(pool.available(), 5, "every slab came back");
     }
 }

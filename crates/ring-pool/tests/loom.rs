@@ -164,3 +164,29 @@ fn publish_claim_across_threads_with_reuse() {
         assert_eq!(pool.claim(h2).unwrap()[0], 8);
     });
 }
+
+/// The sharded free list's hand-over: each thread frees into its own shard
+/// and a thread whose shard is empty takes from another's. Here the main
+/// thread holds the slab of its own shard and takes a second one from the
+/// other thread's shard while that thread allocates, writes and frees it:
+/// the take is ordered after the other owner's writes (the slab tracker
+/// reports otherwise), or finds the slab in use.
+#[test]
+fn an_empty_shard_takes_a_slab_another_thread_freed() {
+    loom::model(|| {
+        let pool = Arc::new(BufferPool::new(4, 2).unwrap());
+        let p = pool.clone();
+        let t = thread::spawn(move || {
+            cycle(&p, 1, 0);
+        });
+        let mine = pool.alloc().unwrap();
+        cycle(&pool, 2, 1);
+        t.join().unwrap();
+        drop(mine);
+        assert_eq!(pool.available(), 2);
+        // Both are still there to be taken at once.
+        let (a, b) = (pool.alloc().unwrap(), pool.alloc().unwrap());
+        assert!(pool.alloc().is_none());
+        drop((a, b));
+    });
+}
