@@ -10,6 +10,7 @@
 
 pub mod asyncs;
 pub mod broadcast;
+pub mod bursts;
 pub mod bytes;
 pub mod collector;
 pub mod harness;

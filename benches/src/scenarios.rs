@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use crate::asyncs;
 use crate::broadcast as bc;
+use crate::bursts;
 use crate::collector as col;
 use crate::harness::{Better, Contender, Kind, NotBuilt, RunResult, Scenario};
 use crate::recorder as rec;
@@ -196,6 +197,20 @@ pub fn all(size: Size) -> Vec<Scenario> {
         broadcast_scenario("broadcast-spin-3s", 3, true, s.single_items),
         broadcast_scenario("broadcast-1s", 1, false, s.single_items),
         broadcast_scenario("broadcast-3s", 3, false, s.single_items),
+        burst_scenario("spsc-burst-1", 1, None, s.single_items / 20),
+        burst_scenario("spsc-burst-10", 10, None, s.single_items / 4),
+        burst_scenario("spsc-burst-100", 100, None, s.single_items),
+        burst_scenario("broadcast-burst-1", 1, Some(3), s.single_items / 40),
+        burst_scenario("broadcast-burst-10", 10, Some(3), s.single_items / 8),
+        burst_scenario("broadcast-burst-100", 100, Some(3), s.single_items / 2),
+        Scenario::new(("mpsc-vs-disruptor-2p", "Mmsg/s", Better::Higher), scheduler_placed(3), "MPSC, 2 producers sending u64 one at a time into one consumer; ours blocks (spin, yield, futex) where the disruptor crate busy-spins", vec![
+            Contender::new("ringmpsc mpsc send/recv", Kind::Ours, move || bursts::mpsc_ours(s.single_items, 2)),
+            Contender::new("disruptor 4 multi producer, BusySpin (spins)", Kind::Peer, move || bursts::disruptor_mpsc(s.single_items, 2)),
+        ]),
+        Scenario::new(("mpsc-vs-disruptor-4p", "Mmsg/s", Better::Higher), scheduler_placed(5), "MPSC, 4 producers sending u64 one at a time into one consumer; ours blocks (spin, yield, futex) where the disruptor crate busy-spins", vec![
+            Contender::new("ringmpsc mpsc send/recv", Kind::Ours, move || bursts::mpsc_ours(s.single_items, 4)),
+            Contender::new("disruptor 4 multi producer, BusySpin (spins)", Kind::Peer, move || bursts::disruptor_mpsc(s.single_items, 4)),
+        ]),
         recorder_scenario::<u64>("recorder-8B", 1, rec::Reader::KeepingUp, s.single_items),
         recorder_scenario::<u64>("recorder-8B-stalled", 1, rec::Reader::Stalled, s.single_items),
         recorder_scenario::<u64>("recorder-8B-4w", 4, rec::Reader::KeepingUp, s.single_items / 4),
@@ -209,6 +224,31 @@ pub fn all(size: Size) -> Vec<Scenario> {
         bytes_scenario("bytes-256", 256, s.single_items / 4),
         bytes_scenario("bytes-1500", 1500, s.single_items / 16),
     ]
+}
+
+/// The `disruptor` crate's own benchmark shape: bursts of `burst` items
+/// into a 128-slot ring, the publisher waiting for every consumer after
+/// each; SPSC (`subs` = None: ours `send_slice` + `consume_batch_with`) or
+/// broadcast to `subs` subscribers (ours `send` + `recv`). Our consumers
+/// block (spin, yield, futex); the disruptor's handlers busy-spin.
+#[rustfmt::skip] // a table: one row per contender
+fn burst_scenario(id: &'static str, burst: u64, subs: Option<usize>, items: u64) -> Scenario {
+    let (what, rows) = match subs {
+        None => ("SPSC", vec![
+            Contender::new("ringmpsc spsc send_slice / consume_batch_with (Blocking)", Kind::Ours, move || bursts::spsc_ours(items, burst)),
+            Contender::new("disruptor 4, 1 handler, BusySpin (spins)", Kind::Peer, move || bursts::disruptor(items, burst, 1)),
+        ]),
+        Some(n) => ("broadcast to 3 subscribers", vec![
+            Contender::new("ringmpsc broadcast (Block) send / recv (Blocking)", Kind::Ours, move || bursts::broadcast_ours(items, burst, n)),
+            Contender::new("disruptor 4, 3 handlers, BusySpin (spins)", Kind::Peer, move || bursts::disruptor(items, burst, n)),
+        ]),
+    };
+    Scenario::new(
+        (id, "Mmsg/s", Better::Higher),
+        scheduler_placed(subs.unwrap_or(1) + 1),
+        format!("{what}: bursts of {burst} u64 into a {}-slot ring, the publisher waiting for every consumer after each burst (the disruptor crate's own benchmark; Mmsg/s per consumer)", bursts::BURST_RING),
+        rows,
+    )
 }
 
 /// Broadcast, 1 publisher -> `subs` subscribers: every thread spinning
