@@ -206,3 +206,10 @@ pub fn crossbeam_per_subscriber(items: u64, subs: usize) -> RunResult {
     let (d, got) = crew(vec![publish], sinks(rxs, |rx| rx.recv().ok()), None);
     per_subscriber("crossbeam-channel per subscriber", items, subs, d, got)
 }
+
+/// CPU used by a broadcast subscriber blocked for `wait` on an empty
+/// channel (`recv_timeout`), as a percentage of one core.
+pub fn idle_cpu_subscriber(wait: std::time::Duration) -> RunResult {
+    let (_tx, mut rx) = broadcast::channel::<u64>(config(), Overflow::Block);
+    crate::workloads::idle_cpu(move || rx.recv_timeout(wait).is_err(), wait)
+}

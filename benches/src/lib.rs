@@ -13,6 +13,7 @@ pub mod broadcast;
 pub mod bursts;
 pub mod bytes;
 pub mod collector;
+pub mod goals;
 pub mod harness;
 pub mod machine;
 pub mod recorder;

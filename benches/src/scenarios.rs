@@ -107,6 +107,7 @@ pub fn all(size: Size) -> Vec<Scenario> {
         ]),
         Scenario::new(("idle-cpu", "% of a core", Better::Lower), "unpinned", format!("CPU used by a consumer blocked {} ms on an empty channel", s.idle.as_millis()), vec![
             Contender::new("ringmpsc spsc recv_timeout", Kind::Ours, move || w::idle_cpu_ours(s.idle)),
+            Contender::new("ringmpsc broadcast subscriber recv_timeout", Kind::Ours, move || bc::idle_cpu_subscriber(s.idle)),
             Contender::new("crossbeam-channel recv_timeout", Kind::Peer, move || w::idle_cpu_crossbeam(s.idle)),
             Contender::new("std recv_timeout", Kind::Peer, move || w::idle_cpu_std(s.idle)),
         ]),

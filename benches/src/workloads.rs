@@ -590,7 +590,7 @@ pub fn idle_cpu_std(wait: Duration) -> RunResult {
     idle_cpu(move || rx.recv_timeout(wait).is_err(), wait)
 }
 
-fn idle_cpu(block: impl FnOnce() -> bool + Send, wait: Duration) -> RunResult {
+pub(crate) fn idle_cpu(block: impl FnOnce() -> bool + Send, wait: Duration) -> RunResult {
     let (timed_out, cpu) = thread::scope(|s| {
         s.spawn(|| {
             let c0 = thread_cpu_ns();

@@ -32,7 +32,7 @@ pub(crate) enum Outcome {
     Missing,
 }
 
-const USAGE: &str = "usage: cargo xtask <test|ci|loom|miri [--quick]|tidy|tsan|fuzz [--seconds N]|bench [--quick] [--scenario NAME] [--compare OLD.json]>";
+const USAGE: &str = "usage: cargo xtask <test|ci|loom|miri [--quick]|tidy|tsan|fuzz [--seconds N]|bench [--quick] [--scenario NAME] [--repeat N] [--compare OLD.json]>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();

@@ -1,7 +1,9 @@
 //! `cargo xtask bench`: the side-by-side suite.
 //!
 //! Options: `--quick` (every scenario small), `--scenario NAME` (one, may be
-//! repeated), `--compare OLD.json`, `--list`.
+//! repeated), `--repeat N` (the whole selection N times; the goals table
+//! then reports each goal's median and worst round over all of them),
+//! `--compare OLD.json`, `--list`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,7 +12,7 @@ use std::time::Instant;
 use indicatif::{ProgressBar, ProgressStyle};
 use ring_benches::harness::run_scenario;
 use ring_benches::scenarios::{self, Size};
-use ring_benches::{machine, report};
+use ring_benches::{goals, machine, report};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -25,11 +27,19 @@ fn main() -> ExitCode {
     let quick = args.iter().any(|a| a == "--quick");
     let mut wanted = Vec::new();
     let mut compare = None;
+    let mut repeat = 1usize;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--scenario" => wanted.extend(it.next().cloned()),
             "--compare" => compare = it.next().cloned(),
+            "--repeat" => match it.next().and_then(|n| n.parse().ok()) {
+                Some(n) if n >= 1 => repeat = n,
+                _ => {
+                    eprintln!("suite: --repeat needs a count of at least 1");
+                    return ExitCode::FAILURE;
+                }
+            },
             "--quick" => {}
             "--list" => {
                 for s in scenarios::all(Size::QUICK) {
@@ -42,7 +52,7 @@ fn main() -> ExitCode {
             }
             other => {
                 eprintln!(
-                    "suite: unknown argument {other}\nusage: cargo xtask bench [--quick] [--scenario NAME]... [--compare OLD.json] [--list]"
+                    "suite: unknown argument {other}\nusage: cargo xtask bench [--quick] [--scenario NAME]... [--repeat N] [--compare OLD.json] [--list]"
                 );
                 return ExitCode::FAILURE;
             }
@@ -62,7 +72,7 @@ fn main() -> ExitCode {
     if m.cpus < 2 {
         eprintln!("!!! only one CPU: every two-thread scenario is oversubscribed");
     }
-    let mut list = scenarios::all(size);
+    let list = scenarios::all(size);
     if !wanted.is_empty() {
         let known: Vec<&str> = list.iter().map(|s| s.head.id).collect();
         for w in &wanted {
@@ -79,9 +89,15 @@ fn main() -> ExitCode {
                 }
             }
         }
-        list.retain(|s| wanted.iter().any(|w| w == s.head.id));
     }
-    let total: u64 = (list.len() * size.rounds) as u64;
+    let selected = |all: Vec<ring_benches::harness::Scenario>| {
+        let mut all = all;
+        if !wanted.is_empty() {
+            all.retain(|s| wanted.iter().any(|w| w == s.head.id));
+        }
+        all
+    };
+    let total: u64 = (selected(list).len() * size.rounds * repeat) as u64;
     let bar = ProgressBar::new(total);
     bar.set_style(
         ProgressStyle::with_template("{prefix:>14} [{bar:30}] {pos}/{len} rounds {msg}")
@@ -89,23 +105,44 @@ fn main() -> ExitCode {
     );
     let t0 = Instant::now();
     let mut results = Vec::new();
-    for sc in list {
-        bar.set_prefix(sc.head.id);
-        bar.set_message(format!("({} contenders)", sc.contenders.len()));
-        // The bar is redrawn only here, between rounds: nothing ticks while one runs.
-        match run_scenario(sc, size.rounds, |_| bar.inc(1)) {
-            Ok(r) => {
-                bar.suspend(|| print!("{}", report::table(&r)));
-                results.push(r);
-            }
-            Err(e) => {
-                bar.abandon();
-                eprintln!("\n!!! VERIFICATION FAILED: {e}");
-                return ExitCode::FAILURE;
+    let mut every = Vec::new();
+    for pass in 1..=repeat {
+        if repeat > 1 {
+            bar.suspend(|| eprintln!("\n=== repeat {pass} of {repeat}"));
+        }
+        // Each pass gets fresh contenders (their closures run once per round).
+        results.clear();
+        for sc in selected(scenarios::all(size)) {
+            bar.set_prefix(sc.head.id);
+            bar.set_message(format!("({} contenders)", sc.contenders.len()));
+            // The bar is redrawn only here, between rounds: nothing ticks while one runs.
+            match run_scenario(sc, size.rounds, |_| bar.inc(1)) {
+                Ok(r) => {
+                    bar.suspend(|| print!("{}", report::table(&r)));
+                    every.push(r.clone());
+                    results.push(r);
+                }
+                Err(e) => {
+                    bar.abandon();
+                    eprintln!("\n!!! VERIFICATION FAILED: {e}");
+                    return ExitCode::FAILURE;
+                }
             }
         }
     }
     bar.finish_and_clear();
+    // A selective run reports the goals of the scenarios it ran.
+    let chosen: Vec<goals::Goal> = goals::all()
+        .into_iter()
+        .filter(|g| wanted.is_empty() || wanted.iter().any(|w| w == g.scenario))
+        .collect();
+    let outcomes = goals::evaluate(&chosen, &every);
+    let goal_table = goals::table(&outcomes);
+    println!(
+        "\n== goals ({} of {} met in every round; median and worst same-round figure over {repeat} repeat(s))\n{goal_table}",
+        outcomes.iter().filter(|o| o.status() == "met").count(),
+        outcomes.len()
+    );
     let nb = if wanted.is_empty() {
         scenarios::not_built()
     } else {
@@ -122,7 +159,10 @@ fn main() -> ExitCode {
         }
         std::fs::write(
             dir.join("report.md"),
-            report::markdown(&m, quick, &results, &nb),
+            format!(
+                "{}\n## Goals\n\nEvery goal of the open issues, over {repeat} repeat(s) of the selection: the median and the worst round's figure (ratios are ours against the best named row in the same round, >1 better); \"met\" only when every round held.\n\n{goal_table}",
+                report::markdown(&m, quick, &results, &nb)
+            ),
         )
         .map_err(|e| e.to_string())?;
         let json = report::to_json(&m, quick, &results, &nb);

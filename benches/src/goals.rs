@@ -1,0 +1,428 @@
+//! The performance goals the project has set itself, checked against a run.
+//!
+//! Each goal names a scenario and says what must hold in it: ours against
+//! the best of some rows (a ratio, >1 means ours is better, taken within
+//! each round so that both sides ran in the same machine state), or one
+//! row's figure against a bound. A goal is evaluated over every round of
+//! every repeat of its scenario (`--repeat N`), and reported with its
+//! median and its worst round: a goal that holds only in some rounds shows
+//! as "sometimes", and only a goal whose worst round holds is "met".
+
+use std::fmt::Write as _;
+
+use crate::harness::{Better, Kind, ScenarioResult, median};
+
+/// Which rows ours is compared with.
+#[derive(Debug, Clone, Copy)]
+pub enum Peers {
+    /// Every `Kind::Peer` row of the scenario.
+    All,
+    /// The rows whose names start with one of these.
+    Named(&'static [&'static str]),
+}
+
+/// What a goal measures.
+#[derive(Debug, Clone, Copy)]
+pub enum Measure {
+    /// Ours (the row whose name starts with `ours`) against the best of
+    /// `peers` in the same round, oriented so that >1 means ours is better;
+    /// the goal holds when the ratio is at least `at_least`.
+    Ratio {
+        /// Our row (name prefix).
+        ours: &'static str,
+        /// The rows compared with.
+        peers: Peers,
+        /// The ratio to reach.
+        at_least: f64,
+    },
+    /// A row's figure (`None`: the main one; `Some(name)`: an extra
+    /// figure) at most `bound`.
+    AtMost {
+        /// The row (name prefix).
+        row: &'static str,
+        /// The figure.
+        figure: Option<&'static str>,
+        /// The bound.
+        bound: f64,
+    },
+    /// A row's figure at least `bound`.
+    AtLeast {
+        /// The row (name prefix).
+        row: &'static str,
+        /// The figure.
+        figure: Option<&'static str>,
+        /// The bound.
+        bound: f64,
+    },
+}
+
+/// One goal.
+#[derive(Debug, Clone, Copy)]
+pub struct Goal {
+    /// The issue that set it.
+    pub issue: u32,
+    /// The goal in words.
+    pub what: &'static str,
+    /// The scenario it is measured in.
+    pub scenario: &'static str,
+    /// How.
+    pub measure: Measure,
+}
+
+const fn ratio(
+    issue: u32,
+    what: &'static str,
+    scenario: &'static str,
+    ours: &'static str,
+    peers: Peers,
+    at_least: f64,
+) -> Goal {
+    Goal {
+        issue,
+        what,
+        scenario,
+        measure: Measure::Ratio {
+            ours,
+            peers,
+            at_least,
+        },
+    }
+}
+
+const fn at_most(
+    issue: u32,
+    what: &'static str,
+    scenario: &'static str,
+    row: &'static str,
+    figure: Option<&'static str>,
+    bound: f64,
+) -> Goal {
+    Goal {
+        issue,
+        what,
+        scenario,
+        measure: Measure::AtMost { row, figure, bound },
+    }
+}
+
+const fn at_least(
+    issue: u32,
+    what: &'static str,
+    scenario: &'static str,
+    row: &'static str,
+    bound: f64,
+) -> Goal {
+    Goal {
+        issue,
+        what,
+        scenario,
+        measure: Measure::AtLeast {
+            row,
+            figure: None,
+            bound,
+        },
+    }
+}
+
+const RTRB_RINGBUF: Peers = Peers::Named(&["rtrb", "ringbuf"]);
+const DISRUPTOR: Peers = Peers::Named(&["disruptor"]);
+const TOKIO: Peers = Peers::Named(&["tokio"]);
+const OTHER_ASYNC: Peers = Peers::Named(&["flume", "kanal", "async-channel"]);
+const BBQUEUE: Peers = Peers::Named(&["bbqueue"]);
+const CROSSBEAM_VEC: Peers = Peers::Named(&["crossbeam Vec<u8>, 1 producer"]);
+
+/// Every goal, by issue.
+#[rustfmt::skip] // a table: one goal per line
+pub fn all() -> Vec<Goal> {
+    vec![
+        // Performance: SPSC, the disruptor crate, mpsc-idle, the pool.
+        ratio(20, "SPSC single item >= 1.2x the best of rtrb and ringbuf", "spsc-single", "ringmpsc", RTRB_RINGBUF, 1.2),
+        ratio(20, "ping-pong round trip no worse than rtrb", "pingpong", "ringmpsc", Peers::Named(&["rtrb"]), 1.0),
+        ratio(20, ">= 1x the disruptor crate at burst 1 (we block, it spins)", "spsc-burst-1", "ringmpsc", DISRUPTOR, 1.0),
+        ratio(20, ">= 1x the disruptor crate at burst 100", "spsc-burst-100", "ringmpsc", DISRUPTOR, 1.0),
+        ratio(20, "MPSC 64 registered, 1 active >= 0.9x 1 alone", "mpsc-idle", "64 registered", Peers::Named(&["1 producer"]), 0.9),
+        ratio(20, "pool: 2 threads at most 3x the uncontended cycle", "pool-alloc", "2 threads", Peers::Named(&["1 thread"]), 1.0 / 3.0),
+        // Flight recorder.
+        ratio(14, "recorder 8 B >= 2x the best peer, reader keeping up", "recorder-8B", "ringmpsc", Peers::All, 2.0),
+        ratio(14, "recorder 8 B >= 2x the best peer, reader stalled", "recorder-8B-stalled", "ringmpsc", Peers::All, 2.0),
+        ratio(14, "recorder 512 B >= 2x the best peer, reader keeping up", "recorder-512B", "ringmpsc", Peers::All, 2.0),
+        ratio(14, "recorder 512 B >= 2x the best peer, reader stalled", "recorder-512B-stalled", "ringmpsc", Peers::All, 2.0),
+        at_least(14, "recorder 512 B > 10 M writes/s, 1 writer", "recorder-512B", "ringmpsc", 10.0),
+        at_least(14, "recorder 512 B > 5 M writes/s, 4 writers", "recorder-512B-4w", "ringmpsc", 5.0),
+        at_most(14, "recorder overrun < 0.01 %, 512 B, reader keeping up", "recorder-512B", "ringmpsc", Some("lost %"), 0.01),
+        at_most(14, "recorder write p50 < 100 ns, 1 writer", "recorder-latency-1w", "ringmpsc", None, 100.0),
+        at_most(14, "recorder write p99 < 500 ns, 1 writer", "recorder-latency-1w", "ringmpsc", Some("p99"), 500.0),
+        at_most(14, "recorder write p50 < 200 ns, 4 writers", "recorder-latency-4w", "ringmpsc", None, 200.0),
+        at_most(14, "recorder write p99 < 2 us, 4 writers", "recorder-latency-4w", "ringmpsc", Some("p99"), 2000.0),
+        // Broadcast.
+        ratio(15, "broadcast 1 -> 3 spinning >= 1.5x the disruptor crate", "broadcast-spin-3s", "ringmpsc", DISRUPTOR, 1.5),
+        ratio(15, "broadcast 1 -> 3 blocking >= 5x tokio broadcast", "broadcast-3s", "ringmpsc", TOKIO, 5.0),
+        at_most(15, "an idle subscriber costs no CPU (< 1 % of a core)", "idle-cpu", "ringmpsc broadcast", None, 1.0),
+        // Byte records.
+        ratio(16, "bytes 16 B >= 2x bbqueue", "bytes-16", "ringmpsc bytes, 1", BBQUEUE, 2.0),
+        ratio(16, "bytes 64 B >= 2x bbqueue", "bytes-64", "ringmpsc bytes, 1", BBQUEUE, 2.0),
+        ratio(16, "bytes 256 B >= 2x bbqueue", "bytes-256", "ringmpsc bytes, 1", BBQUEUE, 2.0),
+        ratio(16, "bytes 1500 B >= 2x bbqueue", "bytes-1500", "ringmpsc bytes, 1", BBQUEUE, 2.0),
+        ratio(16, "bytes 16 B >= 3x crossbeam Vec<u8>", "bytes-16", "ringmpsc bytes, 1", CROSSBEAM_VEC, 3.0),
+        ratio(16, "bytes 64 B >= 3x crossbeam Vec<u8>", "bytes-64", "ringmpsc bytes, 1", CROSSBEAM_VEC, 3.0),
+        ratio(16, "bytes 256 B >= 3x crossbeam Vec<u8>", "bytes-256", "ringmpsc bytes, 1", CROSSBEAM_VEC, 3.0),
+        // Async.
+        ratio(17, "async 1 -> 1 >= 2x tokio mpsc", "async-1p", "ringmpsc", TOKIO, 2.0),
+        ratio(17, "async 1 -> 1 >= 1.5x the best other async channel", "async-1p", "ringmpsc", OTHER_ASYNC, 1.5),
+        ratio(17, "async 4 -> 1 >= 2x tokio mpsc", "async-4p", "ringmpsc", TOKIO, 2.0),
+        ratio(17, "async 4 -> 1 >= 1.5x the best other async channel", "async-4p", "ringmpsc", OTHER_ASYNC, 1.5),
+        ratio(17, "async wake-up round trip within 1.5x tokio mpsc", "async-wake", "ringmpsc", TOKIO, 1.0 / 1.5),
+        // Watermarks and metrics.
+        ratio(18, "watermarks on within noise of off (>= 0.95x)", "metrics", "watermarks on", Peers::Named(&["watermarks off"]), 0.95),
+        ratio(18, "sampled latency costs at most 1.25x no metrics", "metrics", "latency sampled", Peers::Named(&["no metrics"]), 1.0 / 1.25),
+    ]
+}
+
+/// A goal's outcome over a run.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The goal.
+    pub goal: Goal,
+    /// Its value in every round it could be measured in.
+    pub values: Vec<f64>,
+    /// Why it could not be measured, if it could not.
+    pub missing: Option<String>,
+}
+
+impl Outcome {
+    /// True if `v` meets the goal.
+    fn holds(&self, v: f64) -> bool {
+        match self.goal.measure {
+            Measure::Ratio { at_least, .. } => v >= at_least,
+            Measure::AtMost { bound, .. } => v <= bound,
+            Measure::AtLeast { bound, .. } => v >= bound,
+        }
+    }
+
+    /// The round furthest from meeting the goal.
+    pub fn worst(&self) -> f64 {
+        let it = self.values.iter().copied();
+        match self.goal.measure {
+            Measure::AtMost { .. } => it.fold(f64::NEG_INFINITY, f64::max),
+            _ => it.fold(f64::INFINITY, f64::min),
+        }
+    }
+
+    /// Rounds in which the goal held.
+    pub fn held(&self) -> usize {
+        self.values.iter().filter(|&&v| self.holds(v)).count()
+    }
+
+    /// `met` (every round), `sometimes`, `not met` or `not run`.
+    pub fn status(&self) -> &'static str {
+        if self.values.is_empty() {
+            "not run"
+        } else if self.held() == self.values.len() {
+            "met"
+        } else if self.held() > 0 {
+            "sometimes"
+        } else {
+            "not met"
+        }
+    }
+}
+
+/// Evaluates every goal against the results of a run (a scenario may
+/// appear once per repeat).
+pub fn evaluate(goals: &[Goal], results: &[ScenarioResult]) -> Vec<Outcome> {
+    goals
+        .iter()
+        .map(|g| {
+            let mut values = Vec::new();
+            let mut missing = None;
+            for r in results.iter().filter(|r| r.head.id == g.scenario) {
+                match per_round(g, r) {
+                    Ok(v) => values.extend(v),
+                    Err(e) => missing = Some(e),
+                }
+            }
+            if values.is_empty() && missing.is_none() {
+                missing = Some(format!("scenario {} not in this run", g.scenario));
+            }
+            Outcome {
+                goal: *g,
+                values,
+                missing,
+            }
+        })
+        .collect()
+}
+
+/// The goal's value in each round of one scenario result.
+fn per_round(g: &Goal, r: &ScenarioResult) -> Result<Vec<f64>, String> {
+    let find = |prefix: &str| {
+        r.rows
+            .iter()
+            .position(|row| row.name.starts_with(prefix))
+            .ok_or_else(|| format!("{}: no row {prefix:?}", r.head.id))
+    };
+    match g.measure {
+        Measure::Ratio { ours, peers, .. } => {
+            let o = find(ours)?;
+            let idx: Vec<usize> = match peers {
+                Peers::All => (0..r.rows.len())
+                    .filter(|&i| r.rows[i].kind == Kind::Peer)
+                    .collect(),
+                Peers::Named(names) => names.iter().map(|n| find(n)).collect::<Result<_, _>>()?,
+            };
+            if idx.is_empty() {
+                return Err(format!("{}: no peer rows", r.head.id));
+            }
+            Ok(r.rounds
+                .iter()
+                .map(|round| {
+                    let ours = round.samples[o].primary;
+                    let best = idx.iter().map(|&i| round.samples[i].primary);
+                    match r.head.better {
+                        Better::Higher => ours / best.fold(f64::NEG_INFINITY, f64::max),
+                        Better::Lower => best.fold(f64::INFINITY, f64::min) / ours,
+                    }
+                })
+                .collect())
+        }
+        Measure::AtMost { row, figure, .. } | Measure::AtLeast { row, figure, .. } => {
+            let i = find(row)?;
+            r.rounds
+                .iter()
+                .map(|round| {
+                    let s = &round.samples[i];
+                    match figure {
+                        None => Ok(s.primary),
+                        Some(name) => s
+                            .extra
+                            .iter()
+                            .find(|e| e.0 == name)
+                            .map(|e| e.1)
+                            .ok_or_else(|| format!("{}: no figure {name:?}", r.head.id)),
+                    }
+                })
+                .collect()
+        }
+    }
+}
+
+/// The goal in words with its threshold.
+fn target(g: &Goal) -> String {
+    match g.measure {
+        Measure::Ratio { at_least, .. } => format!(">= {at_least:.2}x"),
+        Measure::AtMost { bound, .. } => format!("<= {bound}"),
+        Measure::AtLeast { bound, .. } => format!(">= {bound}"),
+    }
+}
+
+/// The goals as a Markdown table (also readable on a terminal): issue,
+/// goal, scenario, target, median, worst round, rounds held, status.
+pub fn table(outcomes: &[Outcome]) -> String {
+    let mut s = String::from(
+        "| issue | goal | scenario | target | median | worst | held | status |\n|---|---|---|---|---|---|---|---|\n",
+    );
+    for o in outcomes {
+        let g = &o.goal;
+        let (med, worst) = if o.values.is_empty() {
+            ("-".to_string(), "-".to_string())
+        } else {
+            (
+                format!("{:.3}", median(&o.values)),
+                format!("{:.3}", o.worst()),
+            )
+        };
+        let status = match (&o.missing, o.values.is_empty()) {
+            (Some(why), true) => format!("not run ({why})"),
+            _ => o.status().to_string(),
+        };
+        let _ = writeln!(
+            s,
+            "| #{} | {} | {} | {} | {} | {} | {}/{} | {} |",
+            g.issue,
+            g.what,
+            g.scenario,
+            target(g),
+            med,
+            worst,
+            o.held(),
+            o.values.len(),
+            status
+        );
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::harness::{Header, Regime, Round, RowStats, Sample};
+
+    fn result(
+        id: &'static str,
+        better: Better,
+        rows: &[(&str, Kind)],
+        rounds: &[&[f64]],
+    ) -> ScenarioResult {
+        ScenarioResult {
+            head: Header {
+                id,
+                title: String::new(),
+                unit: "x",
+                better,
+                placement: String::new(),
+            },
+            rounds: rounds
+                .iter()
+                .map(|v| Round {
+                    rtt_before: 0.0,
+                    rtt_after: 0.0,
+                    regime: Regime::Fast,
+                    samples: v.iter().map(|&x| Sample::of(x)).collect(),
+                })
+                .collect(),
+            rows: rows
+                .iter()
+                .map(|(n, k)| RowStats {
+                    name: n.to_string(),
+                    kind: *k,
+                    median: 0.0,
+                    min: 0.0,
+                    max: 0.0,
+                    extra: Vec::new(),
+                    ratios: Vec::new(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn ratios_are_same_round_against_the_best_peer() {
+        let rows = [("ours", Kind::Ours), ("a", Kind::Peer), ("b", Kind::Peer)];
+        let r = result(
+            "s",
+            Better::Higher,
+            &rows,
+            &[&[12.0, 10.0, 6.0], &[9.0, 5.0, 10.0]],
+        );
+        let g = ratio(1, "g", "s", "ours", Peers::All, 1.1);
+        let o = &evaluate(&[g], &[r])[0];
+        assert_eq!(o.values, [1.2, 0.9]);
+        assert_eq!((o.held(), o.status()), (1, "sometimes"));
+        assert_eq!(o.worst(), 0.9);
+    }
+
+    #[test]
+    fn lower_is_better_inverts_and_bounds_apply() {
+        let rows = [("ours", Kind::Ours), ("peer", Kind::Peer)];
+        let r = result("s", Better::Lower, &rows, &[&[50.0, 100.0]]);
+        let g = ratio(1, "g", "s", "ours", Peers::Named(&["peer"]), 1.5);
+        let b = at_most(1, "b", "s", "ours", None, 60.0);
+        let out = evaluate(&[g, b], &[r.clone(), r]);
+        assert_eq!(out[0].values, [2.0, 2.0], "two repeats, two rounds");
+        assert_eq!(out[0].status(), "met");
+        assert_eq!(out[1].status(), "met");
+        let missing = evaluate(&[ratio(1, "m", "absent", "x", Peers::All, 1.0)], &[]);
+        assert_eq!(missing[0].status(), "not run");
+        assert!(table(&missing).contains("not run"));
+    }
+}
