@@ -106,6 +106,49 @@ pub struct Header {
     pub placement: String,
 }
 
+/// A goal one row's cost is held to against another's, checked by the run
+/// and printed under the scenario's table.
+///
+/// The cost ratio of `row` against `base` is, in each round, the time per
+/// item of `row` over that of `base` (for a throughput, `base / row`; for a
+/// latency, `row / base`), so both come from the same round and machine
+/// state; the goal takes the median over every round and is met when it is
+/// at most `limit`. The table also shows the rounds' min..max of the ratio,
+/// the noise it has to be read against.
+#[derive(Debug, Clone)]
+pub struct Goal {
+    /// What is promised, in words ("sampled latency costs at most 1.25x none").
+    pub what: &'static str,
+    /// The row held to the goal (a contender's name).
+    pub row: &'static str,
+    /// The row it is compared with (a contender's name).
+    pub base: &'static str,
+    /// The largest cost ratio that meets the goal.
+    pub limit: f64,
+}
+
+/// A checked [`Goal`].
+#[derive(Debug, Clone)]
+pub struct GoalResult {
+    /// The goal.
+    pub goal: Goal,
+    /// Median over rounds of the same-round cost ratio.
+    pub ratio: f64,
+    /// Smallest per-round ratio.
+    pub min: f64,
+    /// Largest per-round ratio.
+    pub max: f64,
+    /// Rounds it is over.
+    pub rounds: usize,
+}
+
+impl GoalResult {
+    /// True if the median ratio is within the limit.
+    pub fn met(&self) -> bool {
+        self.ratio <= self.goal.limit
+    }
+}
+
 /// A scenario of docs/benchmarks.md, ready to run.
 #[derive(Debug)]
 pub struct Scenario {
@@ -113,6 +156,8 @@ pub struct Scenario {
     pub head: Header,
     /// The rows; the first `Ours` row is the one ratios are taken against.
     pub contenders: Vec<Contender>,
+    /// Goals between rows, checked after the run (most scenarios have none).
+    pub goals: Vec<Goal>,
 }
 
 impl Scenario {
@@ -133,7 +178,14 @@ impl Scenario {
                 placement: placement.into(),
             },
             contenders,
+            goals: Vec::new(),
         }
+    }
+
+    /// This scenario, also checking `goal` (see [`Goal`]).
+    pub fn with_goal(mut self, goal: Goal) -> Self {
+        self.goals.push(goal);
+        self
     }
 }
 
@@ -221,6 +273,8 @@ pub struct ScenarioResult {
     pub rounds: Vec<Round>,
     /// Rows.
     pub rows: Vec<RowStats>,
+    /// The scenario's goals, checked.
+    pub goals: Vec<GoalResult>,
 }
 
 /// Median of a slice (NaN if empty).
@@ -328,10 +382,50 @@ pub fn run_scenario(
             }
         })
         .collect();
+    let goals = sc
+        .goals
+        .iter()
+        .map(|g| check_goal(g, &sc.contenders, &out, sc.head.better))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("{}: {e}", sc.head.id))?;
     Ok(ScenarioResult {
         head: sc.head,
         rounds: out,
         rows,
+        goals,
+    })
+}
+
+/// The same-round cost ratios of `goal.row` against `goal.base`.
+fn check_goal(
+    goal: &Goal,
+    contenders: &[Contender],
+    rounds: &[Round],
+    better: Better,
+) -> Result<GoalResult, String> {
+    let index = |name: &str| {
+        contenders
+            .iter()
+            .position(|c| c.name == name)
+            .ok_or_else(|| format!("goal {:?} names no row {name:?}", goal.what))
+    };
+    let (row, base) = (index(goal.row)?, index(goal.base)?);
+    let per_round: Vec<f64> = rounds
+        .iter()
+        .map(|r| {
+            let (x, b) = (r.samples[row].primary, r.samples[base].primary);
+            match better {
+                Better::Higher => b / x,
+                Better::Lower => x / b,
+            }
+        })
+        .collect();
+    Ok(GoalResult {
+        goal: goal.clone(),
+        ratio: median(&per_round),
+        min: per_round.iter().copied().fold(f64::INFINITY, f64::min),
+        max: per_round.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        rounds: per_round.len(),
     })
 }
 

@@ -102,6 +102,25 @@ pub fn table(s: &ScenarioResult) -> String {
         o,
         "   ours x = median over rounds of the same-round ratio, >1 means ringmpsc is better (count of rounds in brackets)"
     );
+    for g in &s.goals {
+        let _ = writeln!(
+            o,
+            "   goal: {}: cost {:.2}x (rounds {:.2}..{:.2}, {}), limit {:.2}x -> {}",
+            g.goal.what,
+            g.ratio,
+            g.min,
+            g.max,
+            g.rounds,
+            g.goal.limit,
+            if g.met() { "met" } else { "MISSED" }
+        );
+    }
+    if !s.goals.is_empty() {
+        let _ = writeln!(
+            o,
+            "   cost = time per item of the row over that of the row it is held against, same round, median over rounds"
+        );
+    }
     o
 }
 
@@ -142,6 +161,10 @@ pub fn to_json(
                 "contender": r.name, "kind": r.kind.label(), "median": r.median, "min": r.min, "max": r.max,
                 "extra": r.extra.iter().map(|e| (e.0.to_string(), json!(e.1))).collect::<serde_json::Map<_,_>>(),
                 "ours_ratio": r.ratios.iter().map(|x| (x.0.label().to_string(), json!({"median": x.1, "rounds": x.2}))).collect::<serde_json::Map<_,_>>(),
+            })).collect::<Vec<_>>(),
+            "goals": s.goals.iter().map(|g| json!({
+                "what": g.goal.what, "row": g.goal.row, "base": g.goal.base, "limit": g.goal.limit,
+                "cost_ratio": g.ratio, "min": g.min, "max": g.max, "rounds": g.rounds, "met": g.met(),
             })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "not_built": nb.iter().map(|n| json!({"id": n.id, "why": n.why})).collect::<Vec<_>>(),

@@ -202,13 +202,10 @@ struct Stamps {
 }
 
 impl Stamps {
-    /// A table for a ring of `capacity` (rounded up to a power of two)
-    /// sampling one position in `2^shift`.
-    fn new(capacity: usize, shift: u32) -> Self {
-        let cap = capacity
-            .max(1)
-            .checked_next_power_of_two()
-            .unwrap_or(1 << 20);
+    /// A table covering `span` ring positions (rounded up to a power of
+    /// two) sampling one position in `2^shift`.
+    fn new(span: usize, shift: u32) -> Self {
+        let cap = span.max(1).checked_next_power_of_two().unwrap_or(1 << 20);
         let entries = (cap >> shift.min(usize::BITS - 1)).max(1);
         Stamps {
             slots: (0..entries).map(|_| AtomicU64::new(0)).collect(),
@@ -392,9 +389,9 @@ impl Metrics {
     /// `every` (rounded up to a power of two; 0 and 1 mean every item).
     ///
     /// `capacity` should be the ring's capacity (it is rounded up to a power
-    /// of two): the table keeps one 8-byte timestamp per sampled ring
-    /// position (`capacity / every` of them). A smaller table is safe but
-    /// loses samples.
+    /// of two): the table keeps one 8-byte timestamp per sampled position of
+    /// two laps of the ring (`2 * capacity / every` of them, at least one).
+    /// A smaller `capacity` is safe but loses samples.
     ///
     /// **Which items**: the item at ring position `pos` is sampled when
     /// `pos % every == 0`. The producer and the consumer both know an item's
@@ -420,10 +417,11 @@ impl Metrics {
     /// `std::time::Instant`. [`MetricsSnapshot::latency_clock`] says which.
     ///
     /// A sample whose stamp is not there is counted in
-    /// [`MetricsSnapshot::latency_missed`] and not measured (stamps are
-    /// written in `before_commit`, before the consumer can see the items,
-    /// so on one ring this means the table was lapped: it is smaller than
-    /// the ring).
+    /// [`MetricsSnapshot::latency_missed`] and not measured. Stamps are
+    /// written in `before_commit`, before the consumer can see the items, and
+    /// the table spans two laps, so on one SPSC ring with the right
+    /// `capacity` none is missed; a smaller table, or a ring shared with
+    /// other rings' positions, misses some.
     ///
     /// # Examples
     ///
@@ -446,7 +444,10 @@ impl Metrics {
             .checked_next_power_of_two()
             .map_or(63, u64::trailing_zeros);
         let latency = Latency {
-            stamps: Stamps::new(capacity, shift),
+            // Two laps of the ring: the consumer's hook runs after its
+            // consume freed the slots, so the producer may already be a lap
+            // further on; it cannot be two laps further.
+            stamps: Stamps::new(capacity.saturating_mul(2), shift),
             clock: Clock::calibrated(),
         };
         Self::make(Some(latency), false)
