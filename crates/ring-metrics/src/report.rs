@@ -153,7 +153,8 @@ impl fmt::Display for Report {
         write!(f, "              ")?;
         for (label, q) in [("p50", 0.5), ("p90", 0.9), ("p99", 0.99), ("p99.9", 0.999)] {
             if let Some(d) = s.latency_quantile(q) {
-                write!(f, " {label} <= {d:?} ")?;
+                let gap = if label == "p50" { " " } else { "  " };
+                write!(f, "{gap}{label} <= {d:?}")?;
             }
         }
         writeln!(f)
@@ -221,6 +222,10 @@ mod tests {
             assert!(on.contains(want), "{want:?} missing from\n{on}");
         }
         assert!(on.lines().count() <= 24, "one screen");
+        assert!(
+            on.lines().all(|l| !l.ends_with(' ')),
+            "no trailing blanks:\n{on}"
+        );
     }
 
     #[test]
