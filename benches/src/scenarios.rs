@@ -146,15 +146,7 @@ pub fn all(size: Size) -> Vec<Scenario> {
         pool_scenario("pool-4KiB", 4096, s.single_items / 64),
         pool_scenario("pool-64KiB", 65_536, s.single_items / 1024),
         pool_scenario("pool-1MiB", 1 << 20, (s.single_items / 16_384).max(16)),
-        Scenario::new(("metrics", "Mmsg/s", Better::Higher), two.describe(), "SPSC single-item throughput: no observer vs Metrics vs Metrics with latency stamps", vec![
-            Contender::new("no observer (`()`: no metrics code)", Kind::Ours, move || w::spsc_single_observed(s.single_items, two, ())),
-            Contender::new("Metrics (counters)", Kind::Ours, move || {
-                w::spsc_single_observed(s.single_items, two, ringmpsc::metrics::Metrics::new())
-            }),
-            Contender::new("Metrics::with_latency", Kind::Ours, move || {
-                w::spsc_single_observed(s.single_items, two, ringmpsc::metrics::Metrics::with_latency(w::SINGLE_CAP))
-            }),
-        ]),
+        metrics_scenario(s.single_items),
         Scenario::new(("numa", "GB/s", Better::Higher), format!("{}; this machine has one NUMA node, so the goal is no loss", two.describe()), "SPSC batched throughput: ring memory on the heap vs NodeLocal (mbind before first touch)", vec![
             Contender::new("heap (placement off)", Kind::Ours, move || w::spsc_batch_on(s.batch_items, two, ringmpsc::primitives::Heap)),
             Contender::new("NodeLocal::first_sender()", Kind::Ours, move || {
@@ -250,6 +242,35 @@ fn burst_scenario(id: &'static str, burst: u64, subs: Option<usize>, items: u64)
         format!("{what}: bursts of {burst} u64 into a {}-slot ring, the publisher waiting for every consumer after each burst (the disruptor crate's own benchmark; Mmsg/s per consumer)", bursts::BURST_RING),
         rows,
     )
+}
+
+/// The `metrics` scenario: SPSC single-item throughput with no observer,
+/// `Metrics` counters, counters on a ring with watermarks, sampled latency
+/// (the default, 1 in 64) and every-item latency. Its goals (watermarks on
+/// within noise of off, sampled latency at most 1.25x the cost of no
+/// metrics) are in `goals.rs`.
+#[rustfmt::skip] // a table: one row per contender
+fn metrics_scenario(items: u64) -> Scenario {
+    use ringmpsc::metrics::{DEFAULT_LATENCY_SAMPLING, Metrics};
+    const NONE: &str = "no observer (`()`: no metrics code)";
+    const COUNTERS: &str = "Metrics (counters)";
+    const WATERMARKS: &str = "Metrics + watermarks(cap/4, 3cap/4)";
+    const SAMPLED: &str = "Metrics::with_latency (1 in 64)";
+    const EVERY_ITEM: &str = "with_latency_sampled(cap, 1) (all)";
+    const _: () = assert!(DEFAULT_LATENCY_SAMPLING == 64, "the row name says 1 in 64");
+    let two = Placement::TwoCores;
+    let marks = Some((w::SINGLE_CAP / 4, 3 * w::SINGLE_CAP / 4));
+    Scenario::new(("metrics", "Mmsg/s", Better::Higher), two.describe(), "SPSC single-item throughput: no observer vs Metrics (counters, + watermarks, + sampled latency, + every-item latency)", vec![
+        Contender::new(NONE, Kind::Ours, move || w::spsc_single_metrics(items, two, None, None)),
+        Contender::new(COUNTERS, Kind::Ours, move || w::spsc_single_metrics(items, two, Some(Metrics::new()), None)),
+        Contender::new(WATERMARKS, Kind::Ours, move || w::spsc_single_metrics(items, two, Some(Metrics::new()), marks)),
+        Contender::new(SAMPLED, Kind::Ours, move || {
+            w::spsc_single_metrics(items, two, Some(Metrics::with_latency(w::SINGLE_CAP)), None)
+        }),
+        Contender::new(EVERY_ITEM, Kind::Ours, move || {
+            w::spsc_single_metrics(items, two, Some(Metrics::with_latency_sampled(w::SINGLE_CAP, 1)), None)
+        }),
+    ])
 }
 
 /// Broadcast, 1 publisher -> `subs` subscribers: every thread spinning

@@ -870,6 +870,61 @@ pub fn spsc_single_observed<O: ringmpsc::primitives::Observer>(
     spin_transfer("ringmpsc spsc", items, place, try_ends!(tx, rx))
 }
 
+/// The extra figures of the `metrics` scenario, in its column order:
+/// watermark crossings (high + low) and latency samples of one run.
+pub const METRICS_EXTRA: [&str; 2] = ["crossings", "lat.samp"];
+
+/// [`spsc_single_observed`] with a [`Metrics`](ringmpsc::metrics::Metrics)
+/// (`None`: no observer at all), the ring built with `watermarks`
+/// (`Some((low, high))`) or without. The sample carries [`METRICS_EXTRA`]
+/// (zeros without metrics), so every row of the scenario has the same columns.
+pub fn spsc_single_metrics(
+    items: u64,
+    place: Placement,
+    metrics: Option<ringmpsc::metrics::Metrics>,
+    watermarks: Option<(usize, usize)>,
+) -> RunResult {
+    let cfg = Config::default().with_ring_bits(SINGLE_CAP.trailing_zeros());
+    let mut sample = match &metrics {
+        None => {
+            let mut b = spsc::Builder::new(cfg);
+            if let Some((low, high)) = watermarks {
+                b = b.watermarks(low, high);
+            }
+            let (mut tx, mut rx) = b.build::<u64>().map_err(|e| e.to_string())?;
+            spin_transfer("ringmpsc spsc", items, place, try_ends!(tx, rx))?
+        }
+        Some(m) => {
+            let mut b = spsc::Builder::new(cfg).observer(m.clone());
+            if let Some((low, high)) = watermarks {
+                b = b.watermarks(low, high);
+            }
+            let (mut tx, mut rx) = b.build::<u64>().map_err(|e| e.to_string())?;
+            spin_transfer("ringmpsc spsc + Metrics", items, place, try_ends!(tx, rx))?
+        }
+    };
+    let s = metrics.map(|m| m.snapshot()).unwrap_or_default();
+    if metrics_counted_wrong(&s, items) {
+        return Err(format!(
+            "Metrics counted {} sent / {} received of {items}",
+            s.messages_sent, s.messages_received
+        ));
+    }
+    sample.extra = vec![
+        (
+            METRICS_EXTRA[0],
+            (s.watermark_high + s.watermark_low) as f64,
+        ),
+        (METRICS_EXTRA[1], s.latency_samples as f64),
+    ];
+    Ok(sample)
+}
+
+/// True if a snapshot with any counts disagrees with the `items` moved.
+fn metrics_counted_wrong(s: &ringmpsc::metrics::MetricsSnapshot, items: u64) -> bool {
+    s.messages_sent != 0 && (s.messages_sent != items || s.messages_received != items)
+}
+
 // -------------------------------------------------------------------- numa
 
 /// Batched SPSC throughput with the ring's memory from `memory`.

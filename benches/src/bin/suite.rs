@@ -165,7 +165,19 @@ fn main() -> ExitCode {
             ),
         )
         .map_err(|e| e.to_string())?;
-        let json = report::to_json(&m, quick, &results, &nb);
+        let mut json = report::to_json(&m, quick, &results, &nb);
+        json["goals"] = serde_json::Value::Array(
+            outcomes
+                .iter()
+                .map(|o| {
+                    serde_json::json!({
+                        "issue": o.goal.issue, "goal": o.goal.what, "scenario": o.goal.scenario,
+                        "values": o.values, "worst": (!o.values.is_empty()).then(|| o.worst()),
+                        "held": o.held(), "status": o.status(),
+                    })
+                })
+                .collect(),
+        );
         std::fs::write(
             dir.join("report.json"),
             serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?,

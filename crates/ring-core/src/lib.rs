@@ -61,6 +61,7 @@
 //! | [`endpoint`] | the endpoint API written once: `producer_api!`, `consumer_api!`, generic iterators |
 //! | [`builder`] | the one `Builder` and the `BuildChannel` trait families implement |
 //! | [`inbox`] | the lock-free registration hand-off (MPSC) |
+//! | [`tsc`] | the CPU's time-stamp counter (`ring-metrics`' cheap clock) |
 //! | [`table`] | the grow-only table readable without locks (MPMC) |
 //! | doorbells in [`wait`] | `DoorbellRef`, `WakeGroup`, `NotifierSlot`: the futex words sleepers register on |
 //!
@@ -112,6 +113,7 @@ mod stats;
 pub mod sync;
 #[cfg(feature = "std")]
 pub mod table;
+pub mod tsc;
 #[cfg(feature = "std")]
 pub mod wait;
 pub mod watermark;

@@ -7,16 +7,40 @@
 //!
 //! Counted: messages and batches sent and received, the largest batch each
 //! way, full events, empty polls, reserve spins, waits, wake-ups and time
-//! spent waiting, and, with [`Metrics::with_latency`], the commit-to-consume
-//! latency (min, average, max and a log2 histogram). Every counter in a
-//! [`MetricsSnapshot`] is written by some hook.
+//! spent waiting, watermark crossings (rings built with
+//! `Builder::watermarks(low, high)`), entries a flight recorder evicted and
+//! items broadcast subscribers lagged past, and, with
+//! [`Metrics::with_latency`], the commit-to-consume latency (min, average,
+//! max and a log2 histogram). Every counter in a [`MetricsSnapshot`] is
+//! written by some hook. [`Metrics::report`] lays them out on one screen
+//! ([`Report`]).
+//!
+//! ## Latency: sampled, on a cheap clock
+//!
+//! Measuring every item costs a clock read and a timestamp store per commit
+//! and a clock read per consume, plus a cache line the two sides share: 2x to
+//! 7x single-item throughput. So latency is **sampled by ring position**: the
+//! item at position `pos` is measured when `pos % every == 0`
+//! ([`DEFAULT_LATENCY_SAMPLING`], 64, for [`Metrics::with_latency`]; any
+//! power of two with [`Metrics::with_latency_sampled`], 1 for every item).
+//! Both sides know an item's position, so they agree on the sample without
+//! sharing anything, and an item is not chosen by how long it waited. A batch
+//! is stamped, and measured, at the sampled positions it holds. Counts are
+//! of measured items, reported with the rate next to them
+//! ([`MetricsSnapshot::latency_sampling`]), never scaled.
+//!
+//! The clock is [`Clock::calibrated`]: on x86_64 with an invariant TSC
+//! (CPUID says so; asked once) `RDTSC`, calibrated once per process against
+//! `std::time::Instant` to nanoseconds; elsewhere `Instant`
+//! ([`MetricsSnapshot::latency_clock`] says which).
 //!
 //! ## Guarantees
 //!
 //! - **Wait-free hooks, no allocation after creation**: each hook is a few
 //!   `Relaxed` atomic loads and stores on the calling side's own cache line
-//!   (or `Relaxed` read-modify-writes, see below); latency adds one clock read
-//!   per commit and per consumed batch.
+//!   (or `Relaxed` read-modify-writes, see below); latency adds one compare
+//!   per commit and per consumed batch, and a clock read and a stamp only
+//!   for batches that hold a sampled position.
 //! - **No false sharing between the two ends**: producer-side and
 //!   consumer-side counters live on separate cache lines
 //!   (`crossbeam_utils::CachePadded`); the rare wait counters on a third.
@@ -45,7 +69,7 @@
 //!
 //! | feature | default | what it adds |
 //! |---|---|---|
-//! | (none) | | The crate has no features; it needs `std` for the clock. |
+//! | (none) | | The crate has no features; it needs `std` for the clock (its one `unsafe` instruction, `RDTSC`, is `ring_core::tsc::read`). |
 //!
 //! ## Threading model
 //!
@@ -78,7 +102,9 @@
 //! assert_eq!(snap.messages_sent, 1000);
 //! assert_eq!(snap.messages_received, 1000);
 //! assert!(snap.latency_samples + snap.latency_missed >= 1);
+//! assert_eq!(snap.latency_sampling, 64); // one item in 64 measured
 //! assert!(snap.throughput(snap.uptime) > 0.0);
+//! println!("{}", metrics.report()); // a one-screen summary
 //! # Ok::<(), ring_core::spsc::BuildError>(())
 //! ```
 #![forbid(unsafe_code)]
@@ -90,17 +116,28 @@ use std::time::Instant;
 
 use crossbeam_utils::CachePadded;
 use ring_core::sync::{Arc, AtomicU64, Mutex, Ordering};
-use ring_core::{Observer, Side};
+use ring_core::{Observer, Side, Watermark};
+
+mod clock;
+mod report;
+
+pub use clock::{Clock, ClockSource};
+pub use report::Report;
 
 /// Buckets in the latency histogram: bucket 0 counts 0 ns, bucket `k >= 1`
 /// counts latencies in `[2^(k-1), 2^k)` ns (the last also takes anything larger).
 pub const HISTOGRAM_BUCKETS: usize = 64;
 
-/// Bits of a latency stamp that hold nanoseconds (wraps after ~39 hours;
-/// differences are taken modulo this, so only latencies over ~19 hours are
-/// misread).
-const STAMP_NS_BITS: u32 = 47;
-const STAMP_NS_MASK: u64 = (1 << STAMP_NS_BITS) - 1;
+/// One item in this many is measured by [`Metrics::with_latency`] (see
+/// [`Metrics::with_latency_sampled`]).
+pub const DEFAULT_LATENCY_SAMPLING: u64 = 64;
+
+/// Bits of a latency stamp that hold clock ticks (with the TSC at 3 GHz
+/// they wrap after ~13 hours; with `Instant`, nanoseconds, after ~39 hours;
+/// differences are taken modulo this, so only latencies over half of that
+/// are misread).
+const STAMP_TICK_BITS: u32 = 47;
+const STAMP_TICK_MASK: u64 = (1 << STAMP_TICK_BITS) - 1;
 const STAMP_LAP_MASK: u64 = 0xFFFF;
 
 /// The histogram bucket of a latency of `ns` nanoseconds.
@@ -116,6 +153,8 @@ struct ProducerSide {
     largest: AtomicU64,
     full: AtomicU64,
     spins: AtomicU64,
+    /// Entries a flight recorder's writer evicted (on the writer's thread).
+    evicted: AtomicU64,
 }
 
 #[derive(Debug)]
@@ -132,67 +171,113 @@ struct ConsumerSide {
     histogram: [AtomicU64; HISTOGRAM_BUCKETS],
 }
 
+/// Counters that change rarely and may be bumped from either end (or from
+/// several subscribers at once): always `fetch_add`.
 #[derive(Debug, Default)]
-struct WaitSide {
+struct RareSide {
     waits: AtomicU64,
     wakeups: AtomicU64,
     wait_ns: AtomicU64,
+    watermark_high: AtomicU64,
+    watermark_low: AtomicU64,
+    lagged: AtomicU64,
 }
 
-/// Commit timestamps, one per ring position (`pos & mask`).
+/// Commit timestamps, one per *sampled* ring position: with one item in
+/// `2^shift` sampled, position `pos` is sampled when `pos % 2^shift == 0`,
+/// and its stamp lives in slot `(pos >> shift) & mask`.
 ///
-/// A stamp is `ns << 17 | (lap & 0xFFFF) << 1 | 1`, with `lap = pos >> bits`:
-/// the consumer uses a stamp only if its lap matches the position it consumed,
-/// so a stamp not yet written (the consumer overtook the producer's hook) or
-/// already overwritten (the producer lapped the table) is never misread.
+/// A stamp is `ticks << 17 | (lap & 0xFFFF) << 1 | 1`, with
+/// `lap = (pos >> shift) >> bits`: the consumer uses a stamp only if its lap
+/// matches the position it consumed, so a stamp not yet written (the consumer
+/// overtook the producer's hook) or already overwritten (the producer lapped
+/// the table) is never misread.
 #[derive(Debug)]
 struct Stamps {
     slots: Box<[AtomicU64]>,
     mask: u64,
     bits: u32,
+    /// log2 of the sampling interval.
+    shift: u32,
 }
 
 impl Stamps {
-    fn new(capacity: usize) -> Self {
-        let cap = capacity
-            .max(1)
-            .checked_next_power_of_two()
-            .unwrap_or(1 << 20);
+    /// A table covering `span` ring positions (rounded up to a power of
+    /// two) sampling one position in `2^shift`.
+    fn new(span: usize, shift: u32) -> Self {
+        let cap = span.max(1).checked_next_power_of_two().unwrap_or(1 << 20);
+        let entries = (cap >> shift.min(usize::BITS - 1)).max(1);
         Stamps {
-            slots: (0..cap).map(|_| AtomicU64::new(0)).collect(),
-            mask: cap as u64 - 1,
-            bits: cap.trailing_zeros(),
+            slots: (0..entries).map(|_| AtomicU64::new(0)).collect(),
+            mask: entries as u64 - 1,
+            bits: entries.trailing_zeros(),
+            shift,
         }
     }
 
-    #[inline]
-    fn word(&self, pos: u64, ns: u64) -> u64 {
-        ((ns & STAMP_NS_MASK) << 17) | (((pos >> self.bits) & STAMP_LAP_MASK) << 1) | 1
+    /// The sampling interval minus one (a mask).
+    #[inline(always)]
+    fn every_mask(&self) -> u64 {
+        (1u64 << self.shift) - 1
+    }
+
+    /// The first sampled position in `[pos, pos + n)`, if any.
+    #[inline(always)]
+    fn first_sampled(&self, pos: u64, n: u64) -> Option<u64> {
+        let m = self.every_mask();
+        let first = pos.wrapping_add(m) & !m;
+        (first.wrapping_sub(pos) < n).then_some(first)
+    }
+
+    /// The last sampled position in `[pos, pos + n)`, given that there is one.
+    #[inline(always)]
+    fn last_sampled(&self, pos: u64, n: u64) -> u64 {
+        pos.wrapping_add(n - 1) & !self.every_mask()
     }
 
     #[inline]
-    fn stamp(&self, pos: u64, ns: u64) {
+    fn word(&self, pos: u64, ticks: u64) -> u64 {
+        let lap = (pos >> self.shift) >> self.bits;
+        ((ticks & STAMP_TICK_MASK) << 17) | ((lap & STAMP_LAP_MASK) << 1) | 1
+    }
+
+    #[inline]
+    fn slot(&self, pos: u64) -> &AtomicU64 {
+        &self.slots[((pos >> self.shift) & self.mask) as usize]
+    }
+
+    /// Stamps sampled position `pos` with `ticks`.
+    #[inline]
+    fn stamp(&self, pos: u64, ticks: u64) {
         // ORDERING: Relaxed; the word is self-describing (its lap tag says which
         // position it belongs to), nothing else is read through it.
-        self.slots[(pos & self.mask) as usize].store(self.word(pos, ns), Ordering::Relaxed);
+        self.slot(pos)
+            .store(self.word(pos, ticks), Ordering::Relaxed);
     }
 
-    /// The commit time of `pos`, if its stamp is there.
+    /// The commit time (ticks) of sampled position `pos`, if its stamp is there.
     #[inline]
     fn read(&self, pos: u64) -> Option<u64> {
         // ORDERING: Relaxed; see `stamp`.
-        let w = self.slots[(pos & self.mask) as usize].load(Ordering::Relaxed);
+        let w = self.slot(pos).load(Ordering::Relaxed);
         let want = self.word(pos, 0);
         (w & ((STAMP_LAP_MASK << 1) | 1) == want).then_some(w >> 17)
     }
+}
+
+/// What a latency-measuring `Metrics` needs: the stamp table and its clock.
+#[derive(Debug)]
+struct Latency {
+    stamps: Stamps,
+    clock: Clock,
 }
 
 #[derive(Debug)]
 struct Inner {
     producer: CachePadded<ProducerSide>,
     consumer: CachePadded<ConsumerSide>,
-    waits: CachePadded<WaitSide>,
-    stamps: Option<Stamps>,
+    waits: CachePadded<RareSide>,
+    latency: Option<Latency>,
     many_writers: bool,
     origin: Instant,
     /// Nanoseconds from `origin` to the last reset.
@@ -231,7 +316,7 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    fn make(stamps: Option<Stamps>, many_writers: bool) -> Self {
+    fn make(latency: Option<Latency>, many_writers: bool) -> Self {
         Metrics {
             inner: Arc::new(Inner {
                 producer: CachePadded::new(ProducerSide::default()),
@@ -247,8 +332,8 @@ impl Metrics {
                     lat_max: AtomicU64::new(0),
                     histogram: core::array::from_fn(|_| AtomicU64::new(0)),
                 }),
-                waits: CachePadded::new(WaitSide::default()),
-                stamps,
+                waits: CachePadded::new(RareSide::default()),
+                latency,
                 many_writers,
                 origin: Instant::now(),
                 reset_at: AtomicU64::new(0),
@@ -271,26 +356,15 @@ impl Metrics {
         Self::make(None, false)
     }
 
-    /// Counters for one ring plus commit-to-consume latency.
+    /// Counters for one ring plus commit-to-consume latency, **sampled**:
+    /// one item in [`DEFAULT_LATENCY_SAMPLING`] (64) is measured. The same as
+    /// [`with_latency_sampled(capacity, DEFAULT_LATENCY_SAMPLING)`](Self::with_latency_sampled),
+    /// which has the details; `with_latency_sampled(capacity, 1)` measures
+    /// every item.
     ///
-    /// `capacity` should be the ring's capacity (it is rounded up to a power
-    /// of two): the table keeps one 8-byte timestamp per ring position.
-    /// A smaller table is safe but loses samples.
-    ///
-    /// **Cost and method**: every commit reads the clock once and stores a
-    /// timestamp for each committed position (one `Relaxed` store per item,
-    /// like writing the item itself); every consumed batch reads the clock once
-    /// and measures its **first and last** item (one sample for a batch of
-    /// one), so a large batch costs two table reads, not one per item. The
-    /// first item is the oldest (the batch's worst latency), the last the
-    /// newest.
-    ///
-    /// A sample whose stamp is not there yet is counted in
-    /// [`MetricsSnapshot::latency_missed`] and not measured: ring-core calls
-    /// `on_commit` just after the commit becomes visible, so a consumer that
-    /// is already waiting can take the item before the producer's hook writes
-    /// the stamp. Those are the fastest deliveries, so with a hot consumer the
-    /// measured latencies lean high.
+    /// Until this crate's sampling, `with_latency` stamped every item, which
+    /// cost 2x-7x single-item throughput; sampled, it costs about what the
+    /// counters alone cost (the `metrics` benchmark scenario measures both).
     ///
     /// # Examples
     ///
@@ -298,8 +372,9 @@ impl Metrics {
     /// use ring_core::{Config, spsc::Builder};
     /// let cfg = Config::default().with_ring_bits(8);
     /// let m = ring_metrics::Metrics::with_latency(cfg.capacity());
+    /// assert_eq!(m.latency_sampling(), Some(ring_metrics::DEFAULT_LATENCY_SAMPLING));
     /// let (mut tx, mut rx) = Builder::new(cfg).observer(m.clone()).build::<u8>()?;
-    /// tx.try_send(1).unwrap();
+    /// tx.try_send(1).unwrap(); // position 0: sampled
     /// rx.try_recv().unwrap();
     /// let s = m.snapshot();
     /// assert_eq!(s.latency_samples, 1);
@@ -307,7 +382,75 @@ impl Metrics {
     /// # Ok::<(), ring_core::spsc::BuildError>(())
     /// ```
     pub fn with_latency(capacity: usize) -> Self {
-        Self::make(Some(Stamps::new(capacity)), false)
+        Self::with_latency_sampled(capacity, DEFAULT_LATENCY_SAMPLING)
+    }
+
+    /// Counters for one ring plus commit-to-consume latency of one item in
+    /// `every` (rounded up to a power of two; 0 and 1 mean every item).
+    ///
+    /// `capacity` should be the ring's capacity (it is rounded up to a power
+    /// of two): the table keeps one 8-byte timestamp per sampled position of
+    /// two laps of the ring (`2 * capacity / every` of them, at least one).
+    /// A smaller `capacity` is safe but loses samples.
+    ///
+    /// **Which items**: the item at ring position `pos` is sampled when
+    /// `pos % every == 0`. The producer and the consumer both know an item's
+    /// position, so they agree on which items are sampled without sharing
+    /// anything. A commit of `[pos, pos + n)` reads the clock once if the
+    /// batch holds a sampled position and stamps each sampled position in
+    /// it; a consume of `[pos, pos + n)` reads the clock once if the batch
+    /// holds one and measures the **first and last** sampled positions in it
+    /// (one sample if they are the same), so a large batch costs two table
+    /// reads, not one per sampled item. The first is the oldest (the batch's
+    /// worst latency), the last the newest. A batch without a sampled
+    /// position costs one compare on either side.
+    ///
+    /// **Counts are not scaled**: [`MetricsSnapshot::latency_samples`] and
+    /// the histogram count measured items, about one in `every` (fewer when
+    /// batches are large); [`MetricsSnapshot::latency_sampling`] says what
+    /// `every` was. Min, average, max and quantiles are of the measured
+    /// items, and sampling by position is not biased by latency.
+    ///
+    /// **Clock**: [`Clock::calibrated`]: the CPU's invariant TSC where
+    /// there is one (x86_64), calibrated to nanoseconds once per process (the
+    /// first latency-measuring `Metrics` takes about 2 ms to make), else
+    /// `std::time::Instant`. [`MetricsSnapshot::latency_clock`] says which.
+    ///
+    /// A sample whose stamp is not there is counted in
+    /// [`MetricsSnapshot::latency_missed`] and not measured. Stamps are
+    /// written in `before_commit`, before the consumer can see the items, and
+    /// the table spans two laps, so on one SPSC ring with the right
+    /// `capacity` none is missed; a smaller table, or a ring shared with
+    /// other rings' positions, misses some.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, spsc::Builder};
+    /// let cfg = Config::default().with_ring_bits(8);
+    /// let m = ring_metrics::Metrics::with_latency_sampled(cfg.capacity(), 4);
+    /// let (mut tx, mut rx) = Builder::new(cfg).observer(m.clone()).build::<u8>()?;
+    /// for i in 0..8 {
+    ///     tx.try_send(i).unwrap(); // positions 0 and 4 are stamped
+    /// }
+    /// assert_eq!(rx.consume_batch(|_| {}), 8); // measures 0 (first) and 4 (last)
+    /// let s = m.snapshot();
+    /// assert_eq!((s.latency_samples, s.latency_sampling), (2, 4));
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn with_latency_sampled(capacity: usize, every: u64) -> Self {
+        let shift = every
+            .max(1)
+            .checked_next_power_of_two()
+            .map_or(63, u64::trailing_zeros);
+        let latency = Latency {
+            // Two laps of the ring: the consumer's hook runs after its
+            // consume freed the slots, so the producer may already be a lap
+            // further on; it cannot be two laps further.
+            stamps: Stamps::new(capacity.saturating_mul(2), shift),
+            clock: Clock::calibrated(),
+        };
+        Self::make(Some(latency), false)
     }
 
     /// Counters that several writers may bump at once: for one `Metrics`
@@ -342,7 +485,35 @@ impl Metrics {
     /// assert!(ring_metrics::Metrics::with_latency(64).measures_latency());
     /// ```
     pub fn measures_latency(&self) -> bool {
-        self.inner.stamps.is_some()
+        self.inner.latency.is_some()
+    }
+
+    /// One item in how many is measured (a power of two), or `None` without
+    /// latency.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_metrics::Metrics;
+    /// assert_eq!(Metrics::with_latency_sampled(64, 100).latency_sampling(), Some(128));
+    /// assert_eq!(Metrics::with_latency_sampled(64, 1).latency_sampling(), Some(1));
+    /// assert_eq!(Metrics::new().latency_sampling(), None);
+    /// ```
+    pub fn latency_sampling(&self) -> Option<u64> {
+        self.inner.latency.as_ref().map(|l| 1 << l.stamps.shift)
+    }
+
+    /// The clock latency is measured with, or `None` without latency.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_metrics::Metrics;
+    /// assert!(Metrics::with_latency(64).latency_clock().is_some());
+    /// assert_eq!(Metrics::new().latency_clock(), None);
+    /// ```
+    pub fn latency_clock(&self) -> Option<ClockSource> {
+        self.inner.latency.as_ref().map(|l| l.clock.source())
     }
 
     /// Nanoseconds since this `Metrics` was made (monotonic clock).
@@ -397,22 +568,54 @@ impl Metrics {
         }
     }
 
-    /// Records one latency sample for position `pos` consumed at `now`.
+    /// Records one latency sample for sampled position `pos` consumed at
+    /// `now` (ticks of `lat.clock`).
     #[inline]
-    fn sample(&self, stamps: &Stamps, pos: u64, now: u64) {
+    fn sample(&self, lat: &Latency, pos: u64, now: u64) {
         let c = &self.inner.consumer;
-        let Some(at) = stamps.read(pos) else {
+        let Some(at) = lat.stamps.read(pos) else {
             self.add(&c.lat_missed, 1);
             return;
         };
-        let d = (now & STAMP_NS_MASK).wrapping_sub(at) & STAMP_NS_MASK;
-        // A "negative" difference cannot come from a monotonic clock; read as 0.
-        let ns = if d >> (STAMP_NS_BITS - 1) != 0 { 0 } else { d };
+        let d = (now & STAMP_TICK_MASK).wrapping_sub(at) & STAMP_TICK_MASK;
+        // A "negative" difference cannot come from a monotonic clock (or from
+        // TSCs in step across cores); read as 0.
+        let ticks = if d >> (STAMP_TICK_BITS - 1) != 0 {
+            0
+        } else {
+            d
+        };
+        let ns = lat.clock.ticks_to_ns(ticks);
         self.add(&c.lat_samples, 1);
         self.add(&c.lat_sum, ns);
         self.lower(&c.lat_min, ns);
         self.raise(&c.lat_max, ns);
         self.add(&c.histogram[bucket_of(ns)], 1);
+    }
+
+    /// Stamps the sampled positions of the batch `[pos, pos + n)`, the first
+    /// of which is `first`. Out of line: the hot path is the compare.
+    #[inline(never)]
+    fn stamp_batch(lat: &Latency, first: u64, pos: u64, n: u64) {
+        let now = lat.clock.now();
+        let step = lat.stamps.every_mask() + 1;
+        let mut p = first;
+        while p.wrapping_sub(pos) < n {
+            lat.stamps.stamp(p, now);
+            p = p.wrapping_add(step);
+        }
+    }
+
+    /// Measures the first and last sampled positions of the consumed batch
+    /// `[pos, pos + n)`, the first of which is `first`.
+    #[inline(never)]
+    fn measure_batch(&self, lat: &Latency, first: u64, pos: u64, n: u64) {
+        let now = lat.clock.now();
+        self.sample(lat, first, now);
+        let last = lat.stamps.last_sampled(pos, n);
+        if last != first {
+            self.sample(lat, last, now);
+        }
     }
 
     /// The counters since the last [`reset`](Self::reset) (or since creation).
@@ -445,6 +648,28 @@ impl Metrics {
         now.since(&baseline)
     }
 
+    /// A one-screen summary of the counters since the last reset, for a
+    /// person to read: `println!("{}", metrics.report())`. The same as
+    /// `self.snapshot().report()`; see [`Report`] for what it shows.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, spsc::Builder};
+    /// let cfg = Config::default().with_ring_bits(4);
+    /// let m = ring_metrics::Metrics::with_latency(cfg.capacity());
+    /// let (mut tx, mut rx) = Builder::new(cfg).observer(m.clone()).watermarks(2, 6).build::<u32>()?;
+    /// assert_eq!(tx.send_slice(&[1, 2, 3, 4, 5, 6]), 6); // crosses high
+    /// assert_eq!(rx.consume_batch(|_| {}), 6); // crosses low
+    /// let text = m.report().to_string();
+    /// assert!(text.contains("watermarks   1 high, 1 low"), "{text}");
+    /// assert!(text.contains("latency"), "{text}");
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn report(&self) -> Report {
+        Report::new(self.snapshot())
+    }
+
     /// Every counter as it stands, never reset.
     fn raw(&self) -> MetricsSnapshot {
         // ORDERING (whole function): Relaxed loads of statistics; no other memory
@@ -460,6 +685,7 @@ impl Metrics {
             largest_batch_sent: p.largest.load(r),
             full_events: p.full.load(r),
             reserve_spins: p.spins.load(r),
+            evicted: p.evicted.load(r),
             messages_received: c.messages.load(r),
             batches_received: c.batches.load(r),
             largest_batch_received: c.largest.load(r),
@@ -467,6 +693,11 @@ impl Metrics {
             waits: w.waits.load(r),
             wakeups: w.wakeups.load(r),
             wait_time: Duration::from_nanos(w.wait_ns.load(r)),
+            watermark_high: w.watermark_high.load(r),
+            watermark_low: w.watermark_low.load(r),
+            lagged: w.lagged.load(r),
+            latency_sampling: self.latency_sampling().unwrap_or(0),
+            latency_clock: self.latency_clock(),
             latency_samples: c.lat_samples.load(r),
             latency_missed: c.lat_missed.load(r),
             latency_sum_ns: c.lat_sum.load(r),
@@ -526,11 +757,10 @@ impl Observer for Metrics {
     fn before_commit(&self, pos: u64, n: usize) {
         // Stamped before the tail's Release store, so the consumer never sees
         // an item without its stamp.
-        if let Some(stamps) = &self.inner.stamps {
-            let now = self.now_ns();
-            for i in 0..n as u64 {
-                stamps.stamp(pos.wrapping_add(i), now);
-            }
+        if let Some(lat) = &self.inner.latency
+            && let Some(first) = lat.stamps.first_sampled(pos, n as u64)
+        {
+            Self::stamp_batch(lat, first, pos, n as u64);
         }
     }
 
@@ -550,14 +780,10 @@ impl Observer for Metrics {
         self.add(&c.messages, n64);
         self.add(&c.batches, 1);
         self.raise(&c.largest, n64);
-        if let Some(stamps) = &self.inner.stamps
-            && n > 0
+        if let Some(lat) = &self.inner.latency
+            && let Some(first) = lat.stamps.first_sampled(pos, n64)
         {
-            let now = self.now_ns();
-            self.sample(stamps, pos, now);
-            if n > 1 {
-                self.sample(stamps, pos.wrapping_add(n64 - 1), now);
-            }
+            self.measure_batch(lat, first, pos, n64);
         }
     }
 
@@ -590,6 +816,33 @@ impl Observer for Metrics {
         let ns = u64::try_from(slept.as_nanos()).unwrap_or(u64::MAX);
         // ORDERING: Relaxed; as above.
         w.wait_ns.fetch_add(ns, Ordering::Relaxed);
+    }
+
+    #[inline]
+    fn on_watermark(&self, mark: Watermark) {
+        let w = &self.inner.waits;
+        let c = if mark.is_high() {
+            &w.watermark_high
+        } else {
+            &w.watermark_low
+        };
+        // ORDERING: Relaxed; a counter. An RMW: `High` is reported on the
+        // producer's thread, `Low` on a consumer's, and a multi-consumer ring
+        // has several; crossings are rare.
+        c.fetch_add(1, Ordering::Relaxed);
+    }
+
+    #[inline]
+    fn on_evicted(&self, n: u64) {
+        // On the recorder's writer thread: a producer-side counter.
+        self.add(&self.inner.producer.evicted, n);
+    }
+
+    #[inline]
+    fn on_lagged(&self, n: u64) {
+        // ORDERING: Relaxed; a counter. An RMW: the subscribers of a broadcast
+        // ring share one observer and may lag at the same time.
+        self.inner.waits.lagged.fetch_add(n, Ordering::Relaxed);
     }
 }
 
@@ -624,6 +877,9 @@ pub struct MetricsSnapshot {
     pub full_events: u64,
     /// Spin or yield steps of blocking sends waiting for room.
     pub reserve_spins: u64,
+    /// Unread entries a flight recorder's writer evicted to make room
+    /// ([`Observer::on_evicted`]).
+    pub evicted: u64,
     /// Items consumed.
     pub messages_received: u64,
     /// Consume operations (a `try_recv` is a batch of one).
@@ -638,7 +894,22 @@ pub struct MetricsSnapshot {
     pub wakeups: u64,
     /// Total time blocking calls spent asleep.
     pub wait_time: Duration,
-    /// Latency samples measured ([`Metrics::with_latency`]).
+    /// Times the fill rose to the high watermark (rings built with
+    /// `Builder::watermarks`; [`Observer::on_watermark`]).
+    pub watermark_high: u64,
+    /// Times the fill fell back to the low watermark after a high crossing.
+    pub watermark_low: u64,
+    /// Items broadcast subscribers lost by falling a ring behind
+    /// (`Lagged(n)`; [`Observer::on_lagged`]).
+    pub lagged: u64,
+    /// One item in how many is measured for latency (a power of two; 1 is
+    /// every item, 0 is no latency measurement). The latency counts and the
+    /// histogram are **not** scaled by it: they count measured items.
+    pub latency_sampling: u64,
+    /// The clock latency is measured with (`None` without latency).
+    pub latency_clock: Option<ClockSource>,
+    /// Latency samples measured ([`Metrics::with_latency`]): about one item
+    /// in [`latency_sampling`](Self::latency_sampling).
     pub latency_samples: u64,
     /// Latency samples whose commit stamp was not there yet (not measured).
     pub latency_missed: u64,
@@ -663,6 +934,7 @@ impl Default for MetricsSnapshot {
             largest_batch_sent: 0,
             full_events: 0,
             reserve_spins: 0,
+            evicted: 0,
             messages_received: 0,
             batches_received: 0,
             largest_batch_received: 0,
@@ -670,6 +942,11 @@ impl Default for MetricsSnapshot {
             waits: 0,
             wakeups: 0,
             wait_time: Duration::ZERO,
+            watermark_high: 0,
+            watermark_low: 0,
+            lagged: 0,
+            latency_sampling: 0,
+            latency_clock: None,
             latency_samples: 0,
             latency_missed: 0,
             latency_sum_ns: 0,
@@ -685,6 +962,9 @@ impl MetricsSnapshot {
     /// Adds `other` into `self`: sums add, maxima take the larger, the latency
     /// minimum the smaller (of those with samples), histograms add bucket by
     /// bucket, `uptime` takes the longer. For the counters of several rings.
+    /// `latency_sampling` takes the larger and `latency_clock` is `self`'s if
+    /// it has one: merge snapshots sampled alike, or the counts of a densely
+    /// sampled ring outweigh the others'.
     ///
     /// # Examples
     ///
@@ -708,6 +988,7 @@ impl MetricsSnapshot {
         self.largest_batch_sent = self.largest_batch_sent.max(other.largest_batch_sent);
         self.full_events += other.full_events;
         self.reserve_spins += other.reserve_spins;
+        self.evicted += other.evicted;
         self.messages_received += other.messages_received;
         self.batches_received += other.batches_received;
         self.largest_batch_received = self
@@ -717,6 +998,11 @@ impl MetricsSnapshot {
         self.waits += other.waits;
         self.wakeups += other.wakeups;
         self.wait_time += other.wait_time;
+        self.watermark_high += other.watermark_high;
+        self.watermark_low += other.watermark_low;
+        self.lagged += other.lagged;
+        self.latency_sampling = self.latency_sampling.max(other.latency_sampling);
+        self.latency_clock = self.latency_clock.or(other.latency_clock);
         self.latency_samples += other.latency_samples;
         self.latency_missed += other.latency_missed;
         self.latency_sum_ns += other.latency_sum_ns;
@@ -735,7 +1021,8 @@ impl MetricsSnapshot {
     /// The counts between `earlier` and `self` (two snapshots of one
     /// `Metrics`): sums and the histogram are differences (saturating at 0),
     /// `uptime` is the interval; the maxima and the latency minimum are
-    /// `self`'s, since a running extreme cannot be split.
+    /// `self`'s, since a running extreme cannot be split; the sampling rate
+    /// and clock are `self`'s.
     ///
     /// # Examples
     ///
@@ -756,6 +1043,7 @@ impl MetricsSnapshot {
         d.batches_sent = d.batches_sent.saturating_sub(earlier.batches_sent);
         d.full_events = d.full_events.saturating_sub(earlier.full_events);
         d.reserve_spins = d.reserve_spins.saturating_sub(earlier.reserve_spins);
+        d.evicted = d.evicted.saturating_sub(earlier.evicted);
         d.messages_received = d
             .messages_received
             .saturating_sub(earlier.messages_received);
@@ -764,6 +1052,9 @@ impl MetricsSnapshot {
         d.waits = d.waits.saturating_sub(earlier.waits);
         d.wakeups = d.wakeups.saturating_sub(earlier.wakeups);
         d.wait_time = d.wait_time.saturating_sub(earlier.wait_time);
+        d.watermark_high = d.watermark_high.saturating_sub(earlier.watermark_high);
+        d.watermark_low = d.watermark_low.saturating_sub(earlier.watermark_low);
+        d.lagged = d.lagged.saturating_sub(earlier.lagged);
         d.latency_samples = d.latency_samples.saturating_sub(earlier.latency_samples);
         d.latency_missed = d.latency_missed.saturating_sub(earlier.latency_missed);
         d.latency_sum_ns = d.latency_sum_ns.saturating_sub(earlier.latency_sum_ns);
@@ -780,6 +1071,20 @@ impl MetricsSnapshot {
         }
         d.uptime = d.uptime.saturating_sub(earlier.uptime);
         d
+    }
+
+    /// A multi-line summary of these counters for a person to read (see
+    /// [`Report`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut s = ring_metrics::MetricsSnapshot::default();
+    /// s.messages_sent = 3;
+    /// assert!(s.report().to_string().contains("sent"));
+    /// ```
+    pub fn report(&self) -> Report {
+        Report::new(self.clone())
     }
 
     /// Messages received per second over `elapsed` (0 for a zero interval).
@@ -933,7 +1238,8 @@ impl fmt::Display for MetricsSnapshot {
         write!(
             f,
             "sent {} in {} batches (max {}), received {} in {} batches (max {}), \
-             full {}, empty {}, spins {}, waits {} / wake-ups {} ({:?} asleep)",
+             full {}, empty {}, spins {}, waits {} / wake-ups {} ({:?} asleep), \
+             watermark high {} / low {}, evicted {}, lagged {}",
             self.messages_sent,
             self.batches_sent,
             self.largest_batch_sent,
@@ -946,11 +1252,19 @@ impl fmt::Display for MetricsSnapshot {
             self.waits,
             self.wakeups,
             self.wait_time,
+            self.watermark_high,
+            self.watermark_low,
+            self.evicted,
+            self.lagged,
         )?;
         if let (Some(min), Some(avg), Some(max)) =
             (self.latency_min(), self.latency_avg(), self.latency_max())
         {
-            write!(f, ", latency min {min:?} avg {avg:?} max {max:?}")?;
+            write!(
+                f,
+                ", latency (1 in {}) min {min:?} avg {avg:?} max {max:?}",
+                self.latency_sampling
+            )?;
         }
         Ok(())
     }
@@ -974,7 +1288,7 @@ mod tests {
 
     #[test]
     fn stamps_match_only_their_lap() {
-        let s = Stamps::new(4);
+        let s = Stamps::new(4, 0);
         assert_eq!(s.read(1), None, "never written");
         s.stamp(1, 500);
         assert_eq!(s.read(1), Some(500));
@@ -983,7 +1297,105 @@ mod tests {
         assert_eq!(s.read(1), None, "overwritten by the next lap");
         assert_eq!(s.read(5), Some(700));
         // Capacity rounds up to a power of two.
-        assert_eq!(Stamps::new(5).slots.len(), 8);
-        assert_eq!(Stamps::new(0).slots.len(), 1);
+        assert_eq!(Stamps::new(5, 0).slots.len(), 8);
+        assert_eq!(Stamps::new(0, 0).slots.len(), 1);
+    }
+
+    #[test]
+    fn sampled_stamps_keep_one_slot_per_sampled_position() {
+        let s = Stamps::new(64, 3); // one in 8: 8 slots
+        assert_eq!(s.slots.len(), 8);
+        s.stamp(8, 100);
+        assert_eq!(s.read(8), Some(100));
+        assert_eq!(s.read(8 + 64), None, "same slot, next lap");
+        s.stamp(8 + 64, 200);
+        assert_eq!(s.read(8), None);
+        assert_eq!(s.read(8 + 64), Some(200));
+        // More sampling than capacity: one slot.
+        assert_eq!(Stamps::new(4, 6).slots.len(), 1);
+    }
+
+    #[test]
+    fn sampled_positions_of_a_batch() {
+        let s = Stamps::new(64, 2); // one in 4
+        assert_eq!(s.first_sampled(0, 1), Some(0));
+        assert_eq!(s.first_sampled(1, 1), None);
+        assert_eq!(s.first_sampled(1, 3), None, "1, 2, 3");
+        assert_eq!(s.first_sampled(1, 4), Some(4));
+        assert_eq!(s.first_sampled(5, 0), None, "an empty batch");
+        assert_eq!(s.last_sampled(1, 12), 12, "positions 1..=12");
+        assert_eq!(s.last_sampled(4, 4), 4);
+        // Every item.
+        let all = Stamps::new(8, 0);
+        assert_eq!(all.first_sampled(7, 1), Some(7));
+        assert_eq!(all.last_sampled(7, 3), 9);
+        // Near the end of the position space nothing overflows.
+        assert_eq!(s.first_sampled(u64::MAX - 1, 2), None);
+    }
+
+    #[test]
+    fn producer_and_consumer_agree_on_batches_of_any_shape() {
+        // Commits and consumes split the same positions differently; every
+        // sampled position the consumer measures was stamped.
+        let m = Metrics::with_latency_sampled(64, 4);
+        let commits = [1usize, 3, 5, 2, 7, 4, 9];
+        let mut pos = 0u64;
+        for n in commits {
+            m.before_commit(pos, n);
+            m.on_commit(pos, n);
+            pos += n as u64;
+        }
+        let mut at = 0u64;
+        for n in [2usize, 6, 1, 11, 3, 8] {
+            m.on_consume(at, n);
+            at += n as u64;
+        }
+        assert_eq!(at, pos);
+        let s = m.snapshot();
+        assert_eq!(s.latency_missed, 0);
+        // Consumes [0,2) [2,8) [8,9) [9,20) [20,23) [23,31): sampled
+        // positions 0 | 4 | 8 | 12, 16 | 20 | 24, 28.
+        assert_eq!(s.latency_samples, 8);
+        assert_eq!(s.latency_histogram.iter().sum::<u64>(), 8);
+        assert_eq!(s.latency_sampling, 4);
+    }
+
+    #[test]
+    fn every_counter_survives_merge_since_and_reset() {
+        let m = Metrics::new();
+        m.on_watermark(Watermark::High { len: 6 });
+        m.on_watermark(Watermark::Low { len: 2 });
+        m.on_watermark(Watermark::High { len: 7 });
+        m.on_evicted(5);
+        m.on_lagged(9);
+        let s = m.snapshot();
+        assert_eq!(
+            (s.watermark_high, s.watermark_low, s.evicted, s.lagged),
+            (2, 1, 5, 9)
+        );
+        let mut total = s.clone();
+        total.merge(&s);
+        assert_eq!(
+            (
+                total.watermark_high,
+                total.watermark_low,
+                total.evicted,
+                total.lagged
+            ),
+            (4, 2, 10, 18)
+        );
+        let d = total.since(&s);
+        assert_eq!(
+            (d.watermark_high, d.watermark_low, d.evicted, d.lagged),
+            (2, 1, 5, 9)
+        );
+        m.reset();
+        let s = m.snapshot();
+        assert_eq!(
+            (s.watermark_high, s.watermark_low, s.evicted, s.lagged),
+            (0, 0, 0, 0)
+        );
+        m.on_lagged(1);
+        assert_eq!(m.snapshot().lagged, 1);
     }
 }

@@ -17,10 +17,12 @@ fn ring(bits: u32, m: &Metrics) -> Pair {
         .unwrap()
 }
 
-/// An all-zero snapshot with `s`'s uptime.
+/// An all-zero snapshot with `s`'s uptime and latency settings.
 fn zero_but_uptime(s: &MetricsSnapshot) -> MetricsSnapshot {
     let mut z = MetricsSnapshot::default();
     z.uptime = s.uptime;
+    z.latency_sampling = s.latency_sampling;
+    z.latency_clock = s.latency_clock;
     z
 }
 
@@ -178,7 +180,7 @@ fn blocking_recv_timeout_counts_empty_polls() {
 
 #[test]
 fn latency_is_measured_with_lower_bounds() {
-    let m = Metrics::with_latency(16);
+    let m = Metrics::with_latency_sampled(16, 1); // every item
     assert!(m.measures_latency());
     let (mut tx, mut rx) = ring(4, &m);
     tx.try_send(1).unwrap();
@@ -213,7 +215,7 @@ fn latency_across_wrap_around_and_threads() {
     watchdog(60, || {
         let n: u64 = if cfg!(miri) { 200 } else { 50_000 };
         let cfg = small(3);
-        let m = Metrics::with_latency(cfg.capacity());
+        let m = Metrics::with_latency_sampled(cfg.capacity(), 1); // every item
         let (mut tx, mut rx) = ring(3, &m);
         let p = thread::spawn(move || {
             for i in 0..n {
@@ -229,8 +231,10 @@ fn latency_across_wrap_around_and_threads() {
         assert_eq!(next, n);
         let s = m.snapshot();
         assert_eq!(s.messages_received, n);
-        // Every consume produced one or two samples, measured or missed.
-        let taken = s.latency_samples + s.latency_missed;
+        // Every consume produced one or two samples, none missed: stamps are
+        // written before the commit and the table spans two laps.
+        assert_eq!(s.latency_missed, 0);
+        let taken = s.latency_samples;
         assert!(taken >= s.batches_received && taken <= 2 * s.batches_received);
         assert_eq!(s.latency_histogram.iter().sum::<u64>(), s.latency_samples);
         if s.latency_samples > 0 {
@@ -241,12 +245,13 @@ fn latency_across_wrap_around_and_threads() {
 
 #[test]
 fn missed_latency_samples_are_counted_not_measured() {
-    let m = Metrics::with_latency(4);
+    let m = Metrics::with_latency_sampled(4, 1); // a table of 2 * 4 stamps
     // A consume whose commit stamp was never written.
     m.on_consume(1000, 1);
     // A stamp from an earlier lap of the same table slot.
+    m.before_commit(0, 1);
     m.on_commit(0, 1);
-    m.on_consume(4, 1);
+    m.on_consume(8, 1);
     let s = m.snapshot();
     assert_eq!(s.latency_missed, 2);
     assert_eq!(s.latency_samples, 0);
@@ -277,7 +282,7 @@ fn shared_metrics_lose_nothing_with_many_writers() {
 
 #[test]
 fn reset_starts_from_zero() {
-    let m = Metrics::with_latency(8);
+    let m = Metrics::with_latency_sampled(8, 1);
     let (mut tx, mut rx) = ring(3, &m);
     tx.send_slice(&[1, 2, 3]);
     rx.consume_batch(|_| {});
@@ -367,4 +372,106 @@ fn clones_share_counters_and_display_works() {
     assert!(text.contains("empty 1"), "{text}");
     fn send_sync<T: Send + Sync + Clone>() {}
     send_sync::<Metrics>();
+}
+
+#[test]
+fn default_sampling_measures_one_item_in_64_across_threads() {
+    watchdog(60, || {
+        let n: u64 = if cfg!(miri) { 200 } else { 50_000 };
+        let cfg = small(3); // 8 slots: no batch holds two sampled positions
+        let m = Metrics::with_latency(cfg.capacity());
+        assert_eq!(
+            m.latency_sampling(),
+            Some(ring_metrics::DEFAULT_LATENCY_SAMPLING)
+        );
+        let (mut tx, mut rx) = ring(3, &m);
+        let p = thread::spawn(move || {
+            for i in 0..n {
+                tx.send(i).unwrap();
+            }
+        });
+        let mut next = 0;
+        while let Ok(v) = rx.recv() {
+            assert_eq!(v, next);
+            next += 1;
+        }
+        p.join().unwrap();
+        let s = m.snapshot();
+        assert_eq!(s.messages_received, n);
+        // Positions 0, 64, 128, ... below n: each measured once, never missed
+        // (stamps are written before the commit is visible).
+        assert_eq!(s.latency_samples, n.div_ceil(64));
+        assert_eq!(s.latency_missed, 0);
+        assert_eq!(s.latency_histogram.iter().sum::<u64>(), s.latency_samples);
+        assert_eq!(s.latency_sampling, 64);
+        assert!(s.latency_clock.is_some());
+        assert!(s.latency_min_ns <= s.latency_max_ns);
+    });
+}
+
+#[test]
+fn a_sampled_batch_is_measured_at_its_sampled_positions() {
+    let m = Metrics::with_latency_sampled(64, 8);
+    let (mut tx, mut rx) = ring(6, &m);
+    let v: Vec<u64> = (0..40).collect();
+    assert_eq!(tx.send_slice(&v[..20]), 20); // stamps 0, 8, 16
+    assert_eq!(tx.send_slice(&v[20..]), 20); // stamps 24, 32
+    let mut out = [0; 5];
+    assert_eq!(rx.recv_slice(&mut out), 5); // [0, 5): measures 0
+    assert_eq!(rx.recv_slice(&mut out), 5); // [5, 10): measures 8
+    assert_eq!(rx.recv_slice(&mut out), 5); // [10, 15): nothing sampled
+    assert_eq!(m.snapshot().latency_samples, 2);
+    assert_eq!(rx.consume_batch(|_| {}), 25); // [15, 40): measures 16 and 32
+    let s = m.snapshot();
+    assert_eq!((s.latency_samples, s.latency_missed), (4, 0));
+}
+
+#[test]
+fn watermark_crossings_are_counted_through_a_ring() {
+    let m = Metrics::new();
+    let (mut tx, mut rx) = Builder::new(small(3))
+        .observer(m.clone())
+        .watermarks(2, 6)
+        .build::<u64>()
+        .unwrap();
+    for round in 1..=3 {
+        assert_eq!(tx.send_slice(&[1, 2, 3, 4, 5, 6]), 6); // fill 6: high
+        assert_eq!(tx.send_slice(&[7]), 1); // still high: no second report
+        for _ in 0..5 {
+            rx.try_recv().unwrap(); // 2 left: low
+        }
+        rx.try_recv().unwrap();
+        rx.try_recv().unwrap();
+        let s = m.snapshot();
+        assert_eq!((s.watermark_high, s.watermark_low), (round, round), "{s}");
+    }
+    let text = m.report().to_string();
+    assert!(
+        text.contains("watermarks   3 high, 3 low crossings"),
+        "{text}"
+    );
+}
+
+#[test]
+fn report_is_a_readable_summary() {
+    let cfg = small(4);
+    let m = Metrics::with_latency_sampled(cfg.capacity(), 2);
+    let (mut tx, mut rx) = ring(4, &m);
+    assert_eq!(tx.send_slice(&[1, 2, 3, 4]), 4);
+    assert_eq!(rx.consume_batch(|_| {}), 4);
+    assert!(rx.try_recv().is_err());
+    let text = m.report().to_string();
+    for want in [
+        "sent         4 in 1 batches (avg 4.0, max 4)",
+        "received     4 in 1 batches (avg 4.0, max 4)",
+        "empty        1 receives found it empty",
+        "latency      2 measured (1 in 2 items,",
+        "min ",
+        "p50 <= ",
+        "p99.9 <= ",
+    ] {
+        assert!(text.contains(want), "{want:?} missing from\n{text}");
+    }
+    assert!(text.lines().count() <= 24, "one screen:\n{text}");
+    assert_eq!(m.report().snapshot().messages_sent, 4);
 }

@@ -11,7 +11,7 @@
 //! | [`bytes`] | `ring-channels` | `channels` | variable-length byte records framed in byte rings, read and written in place (MPSC) |
 //! | [`wait`] | `ring-wait` | `wait` | `EventNotifier` (eventfd), `EventLoop`, `Waiter`, `Backoff`, `WaitStrategy` |
 //! | [`pool`] | `ring-pool` | `pool` | `BufferPool`: zero-copy large messages through any ring |
-//! | [`metrics`] | `ring-metrics` | `metrics` | `Metrics`: counters and commit-to-consume latency |
+//! | [`metrics`] | `ring-metrics` | `metrics` | `Metrics`: counters, watermark crossings, sampled commit-to-consume latency, `report()` |
 //! | [`shm`] | `ring-shm` | `shm` | `SharedRing`: rings between processes, fd passing (Linux) |
 //! | [`numa`] | `ring-numa` | `numa` (`hwloc` for the hwloc backend) | topology, affinity, `NodeLocal` ring memory |
 //! | [`prelude`] | | always | the names most programs need |
