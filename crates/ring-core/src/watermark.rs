@@ -1,6 +1,6 @@
 //! Watermarks: seeing backpressure before it bites (implementor module;
 //! applications call `Builder::watermarks(low, high)` and read
-//! [`Observer::on_watermark`], `fill()` and `above_high_watermark()` on
+//! [`Observer::on_watermark`](crate::Observer::on_watermark), `fill()` and `above_high_watermark()` on
 //! their handles).
 //!
 //! A ring built with watermarks `low < high` keeps one crossing word

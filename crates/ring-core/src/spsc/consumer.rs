@@ -86,13 +86,15 @@ impl<T, O: Observer> Consumer<T, O> {
         self.watch_drain();
     }
 
+    /// The low watermark check. The exact fill re-reads the producer's tail
+    /// into the cached tail (a refresh), so the estimate is exact again.
     #[inline(always)]
     fn watch_drain(&self) {
         let ring = self.raw.ring();
         self.marks.fell(
             self.raw.available_cached(),
             ring.watermark(),
-            || self.raw.len(),
+            || self.raw.refresh().unwrap_or(0),
             |w| self.observer.on_watermark(w),
         );
     }

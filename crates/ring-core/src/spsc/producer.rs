@@ -91,7 +91,7 @@ impl<T, O: Observer> Producer<T, O> {
     /// After a commit of `n` items at `pos`: the observer, then the high
     /// watermark (one compare when below it or not configured).
     #[inline(always)]
-    pub(crate) fn committed(&self, pos: u64, n: usize) {
+    pub(crate) fn committed(&mut self, pos: u64, n: usize) {
         self.observer.on_commit(pos, n);
         self.watch_fill();
     }
@@ -99,19 +99,26 @@ impl<T, O: Observer> Producer<T, O> {
     /// A send found the ring full: the observer, and (a full ring is at or
     /// above any high watermark) a crossing the last commit could not see.
     #[inline(always)]
-    pub(crate) fn full(&self) {
+    pub(crate) fn full(&mut self) {
         self.observer.on_full();
         self.watch_fill();
     }
 
+    /// The high watermark check. The exact fill re-reads the consumer's
+    /// head into the cached limit (a refresh), so a stale estimate at or
+    /// above `high` costs one read of the consumer's line and then the
+    /// estimate is exact again: the sends after it are back on the one
+    /// compare.
     #[inline(always)]
-    fn watch_fill(&self) {
-        let ring = self.raw.ring();
+    fn watch_fill(&mut self) {
+        let ring = *self.raw.ring();
+        let raw = &mut self.raw;
+        let observer = &self.observer;
         self.marks.rose(
-            ring.capacity().saturating_sub(self.raw.free_cached()),
+            ring.capacity().saturating_sub(raw.free_cached()),
             ring.watermark(),
-            || self.raw.len(),
-            |w| self.observer.on_watermark(w),
+            || ring.capacity().saturating_sub(raw.refresh().unwrap_or(0)),
+            |w| observer.on_watermark(w),
         );
     }
 
