@@ -156,12 +156,13 @@ impl<M: RingMemory> ring_core::builder::BuildChannel<M> for Broadcast {
     type Channel<T, O: Observer> = Channel<T, O>;
 
     fn build_channel<T, O: Observer>(self, p: Parts<M, O>) -> Result<Channel<T, O>, BuildError> {
-        let (tx, rx) = core_ring::ring_with_seams(
+        let (tx, rx) = core_ring::ring_with_watermarks(
             p.config.capacity(),
             p.config.max_consumers(),
             self.overflow,
             p.memory,
             p.observer,
+            p.watermarks,
         )?;
         Ok((Publisher { inner: tx }, Subscriber::new(rx)))
     }
@@ -316,6 +317,8 @@ impl<T, O: Observer> Publisher<T, O> {
         fn overflow(&self) -> Overflow;
         fn subscriber_count(&self) -> usize;
         fn observer(&self) -> &O;
+        fn fill(&self) -> f64;
+        fn above_high_watermark(&self) -> bool;
     }
 }
 
@@ -596,6 +599,8 @@ impl<T, O: Observer> Subscriber<T, O> {
         fn capacity(&self) -> usize;
         fn overflow(&self) -> Overflow;
         fn observer(&self) -> &O;
+        fn fill(&self) -> f64;
+        fn above_high_watermark(&self) -> bool;
     }
 }
 

@@ -335,6 +335,39 @@ impl<O: Observer> ByteConsumer<O> {
         self.inner.len()
     }
 
+    /// How full the fullest producer ring is (bytes in use over the
+    /// capacity, in `0.0..=1.0`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, rx) = ring_channels::bytes::channel(ring_core::Config::default().with_ring_bits(6));
+    /// tx.try_send(b"12345").unwrap();
+    /// assert_eq!(rx.fill(), 0.25);
+    /// ```
+    pub fn fill(&self) -> f64 {
+        self.inner.fill()
+    }
+
+    /// True if any producer's byte ring is above its high watermark (see
+    /// [`ByteProducer::above_high_watermark`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_channels::bytes::Builder;
+    /// use ring_core::Config;
+    /// let (mut tx, mut rx) = Builder::new(Config::default().with_ring_bits(6)).watermarks(0, 16).build::<u8>()?;
+    /// tx.try_send(b"abc").unwrap();
+    /// assert!(rx.above_high_watermark());
+    /// assert_eq!(rx.consume_batch(|_| {}), 1);
+    /// assert!(!rx.above_high_watermark());
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn above_high_watermark(&self) -> bool {
+        self.inner.above_high_watermark()
+    }
+
     /// Bytes per producer ring.
     ///
     /// # Examples

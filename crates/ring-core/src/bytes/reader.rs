@@ -53,7 +53,8 @@ impl<O: Observer> Drop for ByteRecord<'_, O> {
         // `frame::read` against the available count) and are finished with (plain
         // bytes: nothing to drop); the slice borrowed from this record is gone.
         unsafe { self.rx.raw.release(self.end) };
-        self.rx.observer.on_consume(self.pos, 1);
+        // The observer, and the low watermark (counted in bytes).
+        self.rx.consumed(self.pos, 1);
     }
 }
 
@@ -189,7 +190,7 @@ pub fn consume_up_to<O: Observer>(
         // SAFETY: the frame just handed: validated, plain bytes, and the handler's
         // borrow of it has ended.
         unsafe { fin.rx.raw.release(done) };
-        fin.rx.observer.on_consume(pos, 1);
+        fin.rx.consumed(pos, 1);
         avail -= done;
         count += 1;
     }
