@@ -126,11 +126,11 @@ pub use error::{
 };
 pub use header::{Doorbell, HEADER_VERSION, RingHeader};
 pub use seams::{Heap, MemoryError, Notify, Observer, RingMemory, Side, Watermark};
-pub use watermark::Watermarks;
 pub use spsc::BuildError;
 pub use stats::ChannelStats;
 #[cfg(feature = "std")]
 pub use wait::WaitStrategy;
+pub use watermark::Watermarks;
 
 /// The items most programs need: `use ring_core::prelude::*;`.
 pub mod prelude {
