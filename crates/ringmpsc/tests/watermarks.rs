@@ -12,6 +12,44 @@ const CAP: usize = 1 << BITS;
 const LOW: usize = 16;
 const HIGH: usize = 48;
 
+/// `level`, `fills` and `above` of a [`WatermarkEnds`] over fields `$tx`
+/// and `$rx` (the level read from the producer with `$level`).
+macro_rules! queries {
+    ($tx:tt, $rx:tt, $level:ident) => {
+        fn level(&self) -> usize {
+            self.$tx.$level()
+        }
+        fn fills(&self) -> (f64, f64) {
+            (self.$tx.fill(), self.$rx.fill())
+        }
+        fn above(&self) -> (bool, bool) {
+            (
+                self.$tx.above_high_watermark(),
+                self.$rx.above_high_watermark(),
+            )
+        }
+    };
+}
+
+/// `build` refuses `low >= high` and `high > capacity` (a typed error, no
+/// panic) for the `Builder` in scope, with `bits`-bit rings of `capacity`.
+macro_rules! refuses_impossible {
+    ($bits:expr, $capacity:expr) => {
+        #[test]
+        fn impossible_watermarks_are_a_build_error() {
+            for (low, high) in [(4, 4), (5, 4), (1, $capacity + 1)] {
+                let r = Builder::new(small($bits))
+                    .watermarks(low, high)
+                    .build::<u8>();
+                assert!(
+                    matches!(r, Err(BuildError::Config(ConfigError::Watermarks { .. }))),
+                    "watermarks({low}, {high})"
+                );
+            }
+        }
+    };
+}
+
 /// The families whose ends share one shape (`try_send`, `try_recv`,
 /// `len`): each walk drives `tx`, with an idle second producer (a ring of
 /// its own) where producers clone.
@@ -34,18 +72,7 @@ macro_rules! item_family {
                 fn recv_one(&mut self) {
                     self.rx.try_recv().unwrap();
                 }
-                fn level(&self) -> usize {
-                    self.tx.len()
-                }
-                fn fills(&self) -> (f64, f64) {
-                    (self.tx.fill(), self.rx.fill())
-                }
-                fn above(&self) -> (bool, bool) {
-                    (
-                        self.tx.above_high_watermark(),
-                        self.rx.above_high_watermark(),
-                    )
-                }
+                queries!(tx, rx, len);
             }
 
             #[test]
@@ -73,18 +100,7 @@ macro_rules! item_family {
                 );
             }
 
-            #[test]
-            fn impossible_watermarks_are_a_build_error() {
-                for (low, high) in [(4, 4), (5, 4), (1, CAP + 1)] {
-                    let r = Builder::new(small(BITS))
-                        .watermarks(low, high)
-                        .build::<u64>();
-                    assert!(
-                        matches!(r, Err(BuildError::Config(ConfigError::Watermarks { .. }))),
-                        "watermarks({low}, {high})"
-                    );
-                }
-            }
+            refuses_impossible!(BITS, CAP);
 
             #[test]
             fn without_watermarks_nothing_is_reported() {
@@ -128,15 +144,7 @@ mod recorder {
                 self.1.try_recv().unwrap();
             }
         }
-        fn level(&self) -> usize {
-            self.0.len()
-        }
-        fn fills(&self) -> (f64, f64) {
-            (self.0.fill(), self.1.fill())
-        }
-        fn above(&self) -> (bool, bool) {
-            (self.0.above_high_watermark(), self.1.above_high_watermark())
-        }
+        queries!(0, 1, len);
     }
 
     #[test]
@@ -173,18 +181,7 @@ mod recorder {
         );
     }
 
-    #[test]
-    fn impossible_watermarks_are_a_build_error() {
-        for (low, high) in [(4, 4), (1, CAP + 1)] {
-            let r = Builder::new(small(BITS))
-                .watermarks(low, high)
-                .build::<u64>();
-            assert!(
-                matches!(r, Err(BuildError::Config(_))),
-                "watermarks({low}, {high})"
-            );
-        }
-    }
+    refuses_impossible!(BITS, CAP);
 }
 
 mod broadcast {
@@ -200,15 +197,7 @@ mod broadcast {
         fn recv_one(&mut self) {
             self.1.try_recv().unwrap();
         }
-        fn level(&self) -> usize {
-            self.0.len()
-        }
-        fn fills(&self) -> (f64, f64) {
-            (self.0.fill(), self.1.fill())
-        }
-        fn above(&self) -> (bool, bool) {
-            (self.0.above_high_watermark(), self.1.above_high_watermark())
-        }
+        queries!(0, 1, len);
     }
 
     #[test]
@@ -277,18 +266,7 @@ mod broadcast {
         assert_eq!(rx.lagged(), 3);
     }
 
-    #[test]
-    fn impossible_watermarks_are_a_build_error() {
-        for (low, high) in [(4, 4), (1, CAP + 1)] {
-            let r = Builder::new(small(BITS))
-                .watermarks(low, high)
-                .build::<u64>();
-            assert!(
-                matches!(r, Err(BuildError::Config(_))),
-                "watermarks({low}, {high})"
-            );
-        }
-    }
+    refuses_impossible!(BITS, CAP);
 }
 
 mod bytes {
@@ -308,15 +286,7 @@ mod bytes {
         fn recv_one(&mut self) {
             assert_eq!(self.1.try_recv().unwrap().len(), 8);
         }
-        fn level(&self) -> usize {
-            self.0.bytes_used()
-        }
-        fn fills(&self) -> (f64, f64) {
-            (self.0.fill(), self.1.fill())
-        }
-        fn above(&self) -> (bool, bool) {
-            (self.0.above_high_watermark(), self.1.above_high_watermark())
-        }
+        queries!(0, 1, bytes_used);
     }
 
     #[test]
@@ -331,14 +301,5 @@ mod bytes {
         check_watermark_levels(&mut Ends(tx, rx), &log, 32, 96, BYTES);
     }
 
-    #[test]
-    fn impossible_watermarks_are_a_build_error() {
-        for (low, high) in [(32, 32), (1, BYTES + 1)] {
-            let r = Builder::new(small(7)).watermarks(low, high).build::<u8>();
-            assert!(
-                matches!(r, Err(BuildError::Config(_))),
-                "watermarks({low}, {high})"
-            );
-        }
-    }
+    refuses_impossible!(7, BYTES);
 }
