@@ -523,11 +523,12 @@ impl<T, O: Observer> Ring<T, O> {
     }
 
     /// After a subscriber moved (or found the ring empty, or left) with
-    /// `own_lag` items still unread by it: the low watermark (see
+    /// `own_lag` items still unread by it: the low watermark, against the
+    /// subscriber's copy of the thresholds (see
     /// [`ring_with_watermarks`]).
     #[inline(always)]
-    fn watch_drain(&self, own_lag: u64) {
-        self.marks.fell(
+    fn watch_drain(&self, marks: &Marks, own_lag: u64) {
+        marks.fell(
             own_lag.min(self.cap()) as usize,
             &self.watermark,
             || self.fill_now(),

@@ -14,8 +14,12 @@ pub struct Publisher<T, O: Observer = ()> {
     /// The next position to write (the ring's tail, owned here).
     tail: u64,
     /// `Block`: positions below this are free to write (slowest cursor at the
-    /// last scan, plus the capacity).
+    /// last scan, plus the capacity). Both modes: `limit - capacity` is the
+    /// slowest cursor last seen, the watermark estimate's base.
     limit: u64,
+    /// The ring's watermark thresholds, copied here: the fast path compares
+    /// against a field of this handle.
+    marks: Marks,
     /// The memory seam's first-use hook has not run yet.
     fresh: bool,
     /// Not `Sync`: one thread's end.
@@ -41,6 +45,7 @@ impl<T, O: Observer> Publisher<T, O> {
     pub(super) fn new(ring: Arc<Ring<T, O>>) -> Self {
         Publisher {
             limit: ring.cap(),
+            marks: ring.marks,
             fresh: ring.region.fresh(),
             ring,
             tail: 0,
@@ -133,7 +138,7 @@ impl<T, O: Observer> Publisher<T, O> {
         let (tail, cap) = (self.tail, ring.cap());
         let estimate = tail.wrapping_sub(self.limit.wrapping_sub(cap)).min(cap) as usize;
         let limit = &mut self.limit;
-        ring.marks.rose(
+        self.marks.rose(
             estimate,
             &ring.watermark,
             || {

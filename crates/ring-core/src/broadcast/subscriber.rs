@@ -16,6 +16,9 @@ pub struct Subscriber<T, O: Observer = ()> {
     pos: u64,
     /// `Block`: the tail it last loaded (positions below it are readable).
     tail: u64,
+    /// The ring's watermark thresholds, copied here: the fast path compares
+    /// against a field of this handle.
+    marks: Marks,
     /// Not `Sync`: one thread's end.
     _not_sync: core::marker::PhantomData<core::cell::Cell<()>>,
 }
@@ -43,7 +46,7 @@ impl<T, O: Observer> Drop for Subscriber<T, O> {
             ring.life.producer_group().doorbell().ring();
         }
         // This may have been the slowest cursor: the fill may have fallen.
-        ring.watch_drain(0);
+        ring.watch_drain(&self.marks, 0);
     }
 }
 
@@ -62,6 +65,7 @@ impl Drop for Reading<'_> {
 impl<T, O: Observer> Subscriber<T, O> {
     pub(super) fn at(ring: Arc<Ring<T, O>>, index: usize, pos: u64) -> Self {
         Subscriber {
+            marks: ring.marks,
             ring,
             index,
             pos,
@@ -166,7 +170,7 @@ impl<T, O: Observer> Subscriber<T, O> {
         ring.cursor(self.index).store(self.pos, Ordering::Release);
         ring.wake_publisher();
         // Our lag from the tail we last loaded: never above the true fill.
-        ring.watch_drain(self.tail.wrapping_sub(self.pos));
+        ring.watch_drain(&self.marks, self.tail.wrapping_sub(self.pos));
         Ok(v)
     }
 
@@ -226,7 +230,7 @@ impl<T, O: Observer> Subscriber<T, O> {
         ring.cursor(self.index).store(self.pos, Ordering::Relaxed);
         // Under `Overwrite` we know no tail without loading it: estimate 0
         // (never above the true fill).
-        ring.watch_drain(0);
+        ring.watch_drain(&self.marks, 0);
         Ok(v)
     }
 
@@ -239,7 +243,7 @@ impl<T, O: Observer> Subscriber<T, O> {
             self.ring.observer.on_empty();
             // We read to the tail: the fill may have fallen to the low
             // watermark while a racing report could not see it.
-            self.ring.watch_drain(0);
+            self.ring.watch_drain(&self.marks, 0);
             Err(TryRecvError::Empty)
         }
     }
@@ -265,7 +269,7 @@ impl<T, O: Observer> Subscriber<T, O> {
         // ORDERING: Relaxed; as in `recv_lossy`.
         ring.cursor(self.index).store(self.pos, Ordering::Relaxed);
         ring.observer.on_lagged(n);
-        ring.watch_drain(tail.saturating_sub(self.pos));
+        ring.watch_drain(&self.marks, tail.saturating_sub(self.pos));
         TryRecvError::Lagged(n)
     }
 

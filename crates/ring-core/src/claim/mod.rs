@@ -504,6 +504,7 @@ impl<T, O: Observer> Ring<T, O> {
             ring: this.clone(),
             tail,
             head_seen,
+            marks: this.marks,
             // Only producers touch the flag, one at a time, handed over by the
             // Acquire CAS above.
             fresh: this.region.fresh(),

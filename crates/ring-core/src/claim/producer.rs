@@ -15,6 +15,9 @@ pub struct Producer<T, O: Observer = ()> {
     /// estimate `tail - head_seen` is never below the true fill. Refreshed
     /// only when that estimate reaches the high watermark.
     pub(super) head_seen: u64,
+    /// The ring's watermark thresholds, copied here: the fast path compares
+    /// against a field of this handle.
+    pub(super) marks: Marks,
     /// The memory seam's first-use hook has not run for this ring yet.
     pub(super) fresh: bool,
     /// Not `Sync`: one thread's end.
@@ -126,7 +129,7 @@ impl<T, O: Observer> Producer<T, O> {
         let (tail, cap) = (self.tail, ring.capacity());
         let estimate = (tail.wrapping_sub(self.head_seen) as usize).min(cap);
         let seen = &mut self.head_seen;
-        ring.marks.rose(
+        self.marks.rose(
             estimate,
             &ring.watermark,
             || {
