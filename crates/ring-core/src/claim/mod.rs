@@ -318,11 +318,12 @@ impl<T, O: Observer> Ring<T, O> {
     /// As [`with_seams`](Self::with_seams), reporting fill crossings of
     /// `watermarks` (counted in items of this ring) to the observer's
     /// [`on_watermark`](Observer::on_watermark): `High` from the producer
-    /// call that left the ring at or above `high`, then `Low` from the
-    /// consumer call (or the recording producer's eviction never lowers
-    /// it: an evicting `record` keeps the ring full) that left it at or
-    /// below `low`. See [`crate::watermark`] for the protocol; with several
-    /// consumers, the crossing word's CAS lets exactly one of them report.
+    /// call that left the ring at or above `high` (a recording producer's
+    /// evicting `record` keeps the ring full), then `Low` from the consumer
+    /// call that left it at or below `low`. See [`crate::watermark`] for the
+    /// protocol and `docs/memory-ordering.md` §10 for this ring's estimates;
+    /// with several consumers, the crossing word's CAS lets exactly one of
+    /// them report.
     ///
     /// # Errors
     ///
