@@ -30,7 +30,19 @@
 //! retained item), as tokio's broadcast does. The iterators (`try_iter`,
 //! `iter`, `for x in subscriber`) and the generic endpoint traits (event
 //! loops, async adapters) yield items only and skip the gaps; every gap,
-//! reported or skipped, is added to [`Subscriber::lagged`].
+//! reported or skipped, is added to [`Subscriber::lagged`], and reported
+//! to the observer's `on_lagged(n)`.
+//!
+//! **Watermarks** (`Builder::watermarks(low, high)`): the fill of a
+//! broadcast channel is what the slowest live subscriber has not read (at
+//! most the capacity under `Overwrite`), `fill()` on either end. The
+//! publisher reports `High`; a subscriber reports `Low` when, after it
+//! advances (or finds nothing new, or is dropped), its own lag is at most
+//! `low` and the channel is above its high watermark: it then scans the
+//! live cursors for the slowest one. So a subscriber that keeps up pays
+//! that scan on each receive while a slow one holds the channel above its
+//! high watermark, and one compare otherwise (details:
+//! [`ring_core::broadcast::ring_with_watermarks`]).
 //!
 //! # Threading model
 //!

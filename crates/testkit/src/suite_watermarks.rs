@@ -37,6 +37,15 @@ struct LogInner {
 
 impl WatermarkLog {
     /// The crossings reported so far, in order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Observer, Watermark};
+    /// let log = ringmpsc_testkit::WatermarkLog::default();
+    /// log.on_watermark(Watermark::Low { len: 1 });
+    /// assert_eq!(log.marks(), [Watermark::Low { len: 1 }]);
+    /// ```
     pub fn marks(&self) -> Vec<Watermark> {
         self.0
             .marks
@@ -46,11 +55,29 @@ impl WatermarkLog {
     }
 
     /// Entries reported through `on_evicted` so far.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::Observer;
+    /// let log = ringmpsc_testkit::WatermarkLog::default();
+    /// log.on_evicted(2);
+    /// assert_eq!(log.evicted(), 2);
+    /// ```
     pub fn evicted(&self) -> u64 {
         self.0.evicted.load(Ordering::SeqCst)
     }
 
     /// Items reported through `on_lagged` so far.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::Observer;
+    /// let log = ringmpsc_testkit::WatermarkLog::default();
+    /// log.on_lagged(3);
+    /// assert_eq!(log.lagged(), 3);
+    /// ```
     pub fn lagged(&self) -> u64 {
         self.0.lagged.load(Ordering::SeqCst)
     }
@@ -74,6 +101,25 @@ impl Observer for WatermarkLog {
 
 /// A channel's two ends as [`check_watermark_levels`] drives them: one
 /// watched ring (a family with a ring per producer watches one producer's).
+///
+/// # Examples
+///
+/// The SPSC ends (the other families are in
+/// `crates/ringmpsc/tests/watermarks.rs`):
+///
+/// ```
+/// use ringmpsc_testkit::{WatermarkEnds, WatermarkLog};
+/// use ring_core::spsc::{Consumer, Producer};
+/// struct Ends(Producer<u8, WatermarkLog>, Consumer<u8, WatermarkLog>);
+/// impl WatermarkEnds for Ends {
+///     fn send_one(&mut self) { self.0.try_send(0).unwrap() }
+///     fn recv_one(&mut self) { self.1.try_recv().unwrap(); }
+///     fn level(&self) -> usize { self.0.len() }
+///     fn fills(&self) -> (f64, f64) { (self.0.fill(), self.1.fill()) }
+///     fn above(&self) -> (bool, bool) { (self.0.above_high_watermark(), self.1.above_high_watermark()) }
+/// }
+/// assert_eq!(Ends::UNITS, (1, 1));
+/// ```
 pub trait WatermarkEnds {
     /// What one [`send_one`](Self::send_one) adds to the level, and what
     /// one [`recv_one`](Self::recv_one) takes off it (at most; less only
