@@ -4,7 +4,9 @@
 #![allow(clippy::disallowed_types)] // reason: the log observer uses std atomics; no protocol runs under loom here
 
 use ringmpsc::primitives::{BuildError, ConfigError, Watermark};
-use ringmpsc_testkit::{WatermarkEnds, WatermarkLog, check_watermark_levels, small};
+use ringmpsc_testkit::{
+    WatermarkEnds, WatermarkLog, check_alternating, check_watermark_levels, scale, small, watchdog,
+};
 
 /// 64 slots (bytes for the byte ring: 128), low 16, high 48.
 const BITS: u32 = 6;
@@ -302,4 +304,109 @@ mod bytes {
     }
 
     refuses_impossible!(7, BYTES);
+}
+
+/// Racing consumers (and a producer) on one ring: every crossing is
+/// reported once, reports alternate, and the last receive (or drop) on the
+/// drained ring leaves it below its high watermark (an even count).
+mod racing {
+    use super::*;
+    use std::thread;
+
+    /// Bursts of 13 items (the high watermark is 12), each drained before
+    /// the next: the two consumers race for most `Low` reports.
+    fn bursts() -> usize {
+        scale(500, 20)
+    }
+
+    /// Runs `consume` on two threads and `produce` on this one, then checks
+    /// the log.
+    fn race<C: Send + 'static>(
+        log: &WatermarkLog,
+        consumers: [C; 2],
+        consume: fn(C),
+        produce: impl FnOnce(),
+    ) {
+        let handles = consumers.map(|c| thread::spawn(move || consume(c)));
+        produce();
+        for h in handles {
+            h.join().unwrap();
+        }
+        let n = check_alternating(log, 4, 12);
+        assert_eq!(n % 2, 0, "drained, yet above high: {:?}", log.marks());
+    }
+
+    macro_rules! claim_family {
+        ($family:ident) => {
+            #[test]
+            fn $family() {
+                watchdog(60, || {
+                    use ringmpsc::primitives::TryRecvError;
+                    use ringmpsc::$family::Builder;
+                    let log = WatermarkLog::default();
+                    let (mut tx, rx) = Builder::new(small(4))
+                        .watermarks(4, 12)
+                        .observer(log.clone())
+                        .build::<u64>()
+                        .unwrap();
+                    let rx2 = rx.clone();
+                    let consume = |mut rx: ringmpsc::$family::Consumer<u64, WatermarkLog>| loop {
+                        match rx.try_recv() {
+                            Ok(_) => {}
+                            Err(TryRecvError::Empty) => thread::yield_now(),
+                            Err(TryRecvError::Closed) => return,
+                        }
+                    };
+                    race(&log, [rx, rx2], consume, move || {
+                        for _ in 0..bursts() {
+                            let mut sent = 0;
+                            while sent < 13 {
+                                sent += tx.send_slice(&[1; 13][sent..]);
+                            }
+                            while !tx.is_empty() {
+                                thread::yield_now();
+                            }
+                        }
+                    });
+                })
+            }
+        };
+    }
+
+    claim_family!(spmc);
+    claim_family!(mpmc);
+
+    #[test]
+    fn broadcast() {
+        watchdog(60, || {
+            use ringmpsc::broadcast::{Builder, Subscriber, TryRecvError};
+            let log = WatermarkLog::default();
+            let (mut tx, rx) = Builder::new(small(4))
+                .watermarks(4, 12)
+                .observer(log.clone())
+                .build::<u64>()
+                .unwrap();
+            let rx2 = rx.clone();
+            let consume = |mut rx: Subscriber<u64, WatermarkLog>| loop {
+                match rx.try_recv() {
+                    Ok(_) => {}
+                    Err(TryRecvError::Empty) => thread::yield_now(),
+                    Err(TryRecvError::Lagged(_)) => unreachable!("Block never lags"),
+                    Err(TryRecvError::Closed) => return,
+                }
+            };
+            race(&log, [rx, rx2], consume, move || {
+                for _ in 0..bursts() {
+                    for i in 0..13 {
+                        while tx.try_send(i).is_err() {
+                            thread::yield_now();
+                        }
+                    }
+                    while !tx.is_empty() {
+                        thread::yield_now();
+                    }
+                }
+            });
+        })
+    }
 }

@@ -53,7 +53,9 @@ mod suite_recorder;
 mod suite_watermarks;
 
 pub use suite_bytes::{STAMP_MIN, check_stamped, lengths, stamped_record, xorshift};
-pub use suite_watermarks::{WatermarkEnds, WatermarkLog, check_watermark_levels};
+pub use suite_watermarks::{
+    WatermarkEnds, WatermarkLog, check_alternating, check_watermark_levels,
+};
 
 pub use ring_core;
 

@@ -242,3 +242,41 @@ pub fn check_watermark_levels<E: WatermarkEnds>(
         "reached high again",
     );
 }
+
+/// Checks what `log` holds after any run, racing threads included: reports
+/// strictly alternate `High`, `Low`, `High`, ... (each crossing once, with
+/// hysteresis), every `High` at `high` or above, every `Low` at `low` or
+/// below; returns how many there were.
+///
+/// # Panics
+///
+/// On the first report out of order or out of bounds.
+///
+/// # Examples
+///
+/// ```
+/// use ring_core::{Observer, Watermark};
+/// let log = ringmpsc_testkit::WatermarkLog::default();
+/// log.on_watermark(Watermark::High { len: 9 });
+/// log.on_watermark(Watermark::Low { len: 0 });
+/// assert_eq!(ringmpsc_testkit::check_alternating(&log, 2, 8), 2);
+/// ```
+pub fn check_alternating(log: &WatermarkLog, low: usize, high: usize) -> usize {
+    let marks = log.marks();
+    for (i, m) in marks.iter().enumerate() {
+        match *m {
+            Watermark::High { len } => {
+                assert!(i % 2 == 0, "report {i}: a High after a High: {marks:?}");
+                assert!(len >= high, "report {i}: High at {len} < {high}");
+            }
+            Watermark::Low { len } => {
+                assert!(
+                    i % 2 == 1,
+                    "report {i}: a Low that follows no High: {marks:?}"
+                );
+                assert!(len <= low, "report {i}: Low at {len} > {low}");
+            }
+        }
+    }
+    marks.len()
+}
