@@ -12,7 +12,13 @@
 //! - The [`Reader`] gets [`Entry`]s: the value, its writer, its position in
 //!   that writer's stream (`seq`) and how many of that writer's entries were
 //!   evicted since the reader's previous entry from it (`lost_before`).
-//!   [`Reader::lost`] is the total evicted so far.
+//!   [`Reader::lost`] is the total evicted so far; each eviction is also
+//!   reported to the observer's `on_evicted(1)`.
+//! - Watermarks (`Builder::watermarks(low, high)`) are per writer ring:
+//!   records raise its fill, an evicting record keeps it full, the reader
+//!   lowers it. The reader moves up to 16 entries out of a ring at a time
+//!   (they wait in the reader until returned), so a `Low` report's `len`
+//!   may be up to 15 below `low`.
 //!
 //! Every entry ever recorded is received once, evicted once (counted, and
 //! handed back by `record`), or dropped once when the last handle goes.
