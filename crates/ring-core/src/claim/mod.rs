@@ -803,8 +803,7 @@ impl<T, O: Observer> Ring<T, O> {
         );
     }
 
-    /// How full the ring is: [`len`](Self::len)` / `[`capacity`](Self::capacity),
-    /// in `0.0..=1.0`.
+    /// How full the ring is: `len() / capacity()`, in `0.0..=1.0`.
     ///
     /// # Examples
     ///
