@@ -80,7 +80,7 @@ use crate::claim::{Region, Stamped, for_each_unwind_safe};
 use crate::lifecycle::Lifecycle;
 use crate::seams::{Heap, Observer, RingMemory};
 use crate::spsc::BuildError;
-use crate::sync::{Arc, AtomicU64, Ordering};
+use crate::sync::{Arc, AtomicU64, Ordering, fence};
 use crate::watermark::{Marks, WatermarkState, Watermarks};
 
 /// A handle's wait seam: the lifecycle group its side sleeps on, and the
@@ -531,7 +531,19 @@ impl<T, O: Observer> Ring<T, O> {
         marks.fell(
             own_lag.min(self.cap()) as usize,
             &self.watermark,
-            || self.fill_now(),
+            || {
+                // ORDERING: SeqCst fence (the cold path only: the word says
+                // `HIGH` and our lag is at most `low`). Two subscribers that
+                // finish together each store their cursor and then scan the
+                // other's: a store-buffering pair, in which Release/Acquire
+                // (and, under `Block`, the asymmetric light fence of
+                // `wake_publisher`) let both scans miss the other's store,
+                // and then neither reports `Low`. With a SeqCst fence between
+                // each one's store and its scan, the later fence's scan sees
+                // the earlier one's store.
+                fence(Ordering::SeqCst);
+                self.fill_now()
+            },
             |w| self.observer.on_watermark(w),
         );
     }
