@@ -52,7 +52,7 @@ impl<O: Observer> ByteConsumer<O> {
     /// ```
     #[inline]
     pub fn try_recv(&mut self) -> Result<ByteRecord<'_, O>, TryRecvError> {
-        let rx = self.inner.ready_ring()?;
+        let rx = self.inner.ready_ring(framing::poll_ready)?;
         // The ring has committed bytes, hence a whole record (producers
         // publish whole frames); a ring-level error here would be a ring that
         // is not a byte ring, which this channel never builds.
@@ -62,10 +62,12 @@ impl<O: Observer> ByteConsumer<O> {
     /// Waits per `strategy` until a record is there (or the channel is closed
     /// and drained).
     fn wait_ready(&mut self, strategy: WaitStrategy) -> Result<(), RecvTimeoutError> {
-        let polled = wait::wait_until(&mut self.inner, strategy, |c| match c.ready_ring() {
-            Ok(_) => Some(Ok(())),
-            Err(TryRecvError::Closed) => Some(Err(RecvTimeoutError::Closed)),
-            Err(TryRecvError::Empty) => None,
+        let polled = wait::wait_until(&mut self.inner, strategy, |c| {
+            match c.ready_ring(framing::poll_ready) {
+                Ok(_) => Some(Ok(())),
+                Err(TryRecvError::Closed) => Some(Err(RecvTimeoutError::Closed)),
+                Err(TryRecvError::Empty) => None,
+            }
         });
         polled.unwrap_or(Err(RecvTimeoutError::Timeout))
     }

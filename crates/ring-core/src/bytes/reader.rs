@@ -197,6 +197,25 @@ pub fn consume_up_to<O: Observer>(
     count
 }
 
+/// Whether a record waits in the byte ring now, as a receive would see it:
+/// when none does and the ring is open, the empty path of a receive runs
+/// (the observer's `on_empty`, and the low watermark, which reports a
+/// crossing a racing call could not; see [`crate::watermark`]). For a
+/// consumer that picks a ring before reading it (`ring_channels::bytes`).
+///
+/// # Examples
+///
+/// ```
+/// use ring_core::bytes;
+/// let (mut w, rx) = bytes::ring(ring_core::Config::default());
+/// assert!(!bytes::poll_ready(&rx));
+/// w.try_send(b"a").unwrap();
+/// assert!(bytes::poll_ready(&rx));
+/// ```
+pub fn poll_ready<O: Observer>(rx: &spsc::Consumer<u8, O>) -> bool {
+    rx.ready().is_ok()
+}
+
 /// Records waiting in the byte ring now (walks their headers; the
 /// consumer's own thread).
 ///
