@@ -30,7 +30,19 @@
 //! retained item), as tokio's broadcast does. The iterators (`try_iter`,
 //! `iter`, `for x in subscriber`) and the generic endpoint traits (event
 //! loops, async adapters) yield items only and skip the gaps; every gap,
-//! reported or skipped, is added to [`Subscriber::lagged`].
+//! reported or skipped, is added to [`Subscriber::lagged`], and reported
+//! to the observer's `on_lagged(n)`.
+//!
+//! **Watermarks** (`Builder::watermarks(low, high)`): the fill of a
+//! broadcast channel is what the slowest live subscriber has not read (at
+//! most the capacity under `Overwrite`), `fill()` on either end. The
+//! publisher reports `High`; a subscriber reports `Low` when, after it
+//! advances (or finds nothing new, or is dropped), its own lag is at most
+//! `low` and the channel is above its high watermark: it then scans the
+//! live cursors for the slowest one. So a subscriber that keeps up pays
+//! that scan on each receive while a slow one holds the channel above its
+//! high watermark, and one compare otherwise (details:
+//! [`ring_core::broadcast::ring_with_watermarks`]).
 //!
 //! # Threading model
 //!
@@ -156,12 +168,13 @@ impl<M: RingMemory> ring_core::builder::BuildChannel<M> for Broadcast {
     type Channel<T, O: Observer> = Channel<T, O>;
 
     fn build_channel<T, O: Observer>(self, p: Parts<M, O>) -> Result<Channel<T, O>, BuildError> {
-        let (tx, rx) = core_ring::ring_with_seams(
+        let (tx, rx) = core_ring::ring_with_watermarks(
             p.config.capacity(),
             p.config.max_consumers(),
             self.overflow,
             p.memory,
             p.observer,
+            p.watermarks,
         )?;
         Ok((Publisher { inner: tx }, Subscriber::new(rx)))
     }
@@ -316,6 +329,8 @@ impl<T, O: Observer> Publisher<T, O> {
         fn overflow(&self) -> Overflow;
         fn subscriber_count(&self) -> usize;
         fn observer(&self) -> &O;
+        fn fill(&self) -> f64;
+        fn above_high_watermark(&self) -> bool;
     }
 }
 
@@ -596,6 +611,8 @@ impl<T, O: Observer> Subscriber<T, O> {
         fn capacity(&self) -> usize;
         fn overflow(&self) -> Overflow;
         fn observer(&self) -> &O;
+        fn fill(&self) -> f64;
+        fn above_high_watermark(&self) -> bool;
     }
 }
 

@@ -171,6 +171,40 @@ impl<T, O: Observer, L: Link<T, O>> Producer<T, O, L> {
         self.inner.is_closed()
     }
 
+    /// How full this producer's ring is: its `len / capacity`, in
+    /// `0.0..=1.0` (in MPMC, each producer has its own ring).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, _rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
+    /// tx.send_slice(&[1, 2]);
+    /// assert_eq!(tx.fill(), 0.5);
+    /// ```
+    pub fn fill(&self) -> f64 {
+        self.inner.fill()
+    }
+
+    /// True once a send left this producer's ring at or above the high
+    /// watermark, until a receive leaves it at or below the low one (always
+    /// false without [`watermarks`](ring_core::builder::Builder::watermarks)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_channels::mpmc::Builder;
+    /// use ring_core::Config;
+    /// let (mut tx, _rx) = Builder::new(Config::default().with_ring_bits(2)).watermarks(1, 2).build::<u8>()?;
+    /// let mut tx2 = tx.clone(); // a ring of its own
+    /// tx.send_slice(&[1, 2]);
+    /// assert!(tx.above_high_watermark());
+    /// assert!(!tx2.above_high_watermark());
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn above_high_watermark(&self) -> bool {
+        self.inner.above_high_watermark()
+    }
+
     /// Slots in the ring.
     ///
     /// # Examples

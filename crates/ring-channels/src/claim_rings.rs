@@ -26,13 +26,16 @@ impl<T, O: Observer> ClaimRings<T, O> {
     /// No ring yet; rings made later wake readers through `group`.
     pub(crate) fn new<M: RingMemory + Clone>(p: Parts<M, O>, group: Arc<WakeGroup>) -> Self {
         let (config, memory, observer) = (p.config, p.memory, p.observer);
+        // Per ring: each producer's ring has its own level and crossing word.
+        let watermarks = p.watermarks;
         let ring_observer = observer.clone();
         let factory: Box<Factory<T, O>> = Box::new(move || {
-            claim::Ring::with_seams(
+            claim::Ring::with_watermarks(
                 config.capacity(),
                 group.clone(),
                 memory.clone(),
                 ring_observer.clone(),
+                watermarks,
             )
         });
         ClaimRings {
@@ -55,6 +58,16 @@ impl<T, O: Observer> ClaimRings<T, O> {
         let p = self.make()?;
         let i = self.table.push(p.ring().clone());
         Ok((p, i))
+    }
+
+    /// The fullest ring's fill (0.0 without rings).
+    pub(crate) fn fill(&self) -> f64 {
+        self.table.iter().map(|r| r.fill()).fold(0.0, f64::max)
+    }
+
+    /// True if any ring is above its high watermark.
+    pub(crate) fn above_high_watermark(&self) -> bool {
+        self.table.iter().any(|r| r.above_high_watermark())
     }
 
     /// Drops what is left in every ring (the last reader's drop).

@@ -12,7 +12,13 @@
 //! - The [`Reader`] gets [`Entry`]s: the value, its writer, its position in
 //!   that writer's stream (`seq`) and how many of that writer's entries were
 //!   evicted since the reader's previous entry from it (`lost_before`).
-//!   [`Reader::lost`] is the total evicted so far.
+//!   [`Reader::lost`] is the total evicted so far; each eviction is also
+//!   reported to the observer's `on_evicted(1)`.
+//! - Watermarks (`Builder::watermarks(low, high)`) are per writer ring:
+//!   records raise its fill, an evicting record keeps it full, the reader
+//!   lowers it. The reader moves up to 16 entries out of a ring at a time
+//!   (they wait in the reader until returned), so a `Low` report's `len`
+//!   may be up to 15 below `low`.
 //!
 //! Every entry ever recorded is received once, evicted once (counted, and
 //! handed back by `record`), or dropped once when the last handle goes.
@@ -330,6 +336,42 @@ impl<T, O: Observer> Recorder<T, O> {
         self.chan.life.is_closed()
     }
 
+    /// How full this writer's ring is (`len / capacity`, in `0.0..=1.0`):
+    /// records raise it, evictions keep it at 1.0, the reader lowers it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut log, _r) = ring_channels::recorder::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
+    /// for i in 0..6 {
+    ///     log.record(i).unwrap();
+    /// }
+    /// assert_eq!(log.fill(), 1.0);
+    /// ```
+    pub fn fill(&self) -> f64 {
+        self.inner.fill()
+    }
+
+    /// True once a record left this writer's ring at or above the high
+    /// watermark, until the reader takes it down to the low one (always
+    /// false without [`watermarks`](ring_core::builder::Builder::watermarks)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_channels::recorder::Builder;
+    /// use ring_core::Config;
+    /// let (mut log, _r) = Builder::new(Config::default().with_ring_bits(2)).watermarks(1, 3).build::<u8>()?;
+    /// for i in 0..3 {
+    ///     log.record(i).unwrap();
+    /// }
+    /// assert!(log.above_high_watermark());
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn above_high_watermark(&self) -> bool {
+        self.inner.above_high_watermark()
+    }
+
     /// Entries this writer's ring retains at most (`config.capacity()`).
     ///
     /// # Examples
@@ -586,6 +628,38 @@ impl<T, O: Observer> Reader<T, O> {
     /// ```
     pub fn is_empty(&self) -> bool {
         self.taken.is_empty() && self.chan.table.iter().all(|r| r.is_empty())
+    }
+
+    /// How full the fullest writer's ring is (its `len / capacity`, in
+    /// `0.0..=1.0`; entries the reader took but has not returned yet do not
+    /// count).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut log, reader) = ring_channels::recorder::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
+    /// log.record(1).unwrap();
+    /// assert_eq!(reader.fill(), 0.25);
+    /// ```
+    pub fn fill(&self) -> f64 {
+        self.chan.rings.fill()
+    }
+
+    /// True if any writer's ring is above its high watermark (see
+    /// [`Recorder::above_high_watermark`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_channels::recorder::Builder;
+    /// use ring_core::Config;
+    /// let (mut log, reader) = Builder::new(Config::default().with_ring_bits(2)).watermarks(0, 1).build::<u8>()?;
+    /// log.record(1).unwrap();
+    /// assert!(reader.above_high_watermark());
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn above_high_watermark(&self) -> bool {
+        self.chan.rings.above_high_watermark()
     }
 
     /// Entries each writer's ring retains at most.

@@ -120,11 +120,12 @@ impl<M: RingMemory> ring_core::builder::BuildChannel<M> for Spmc {
     fn build_channel<T, O: Observer>(self, p: Parts<M, O>) -> Result<Channel<T, O>, BuildError> {
         let (config, memory, observer) = (p.config, p.memory, p.observer);
         let life = Lifecycle::new(1);
-        let ring = claim::Ring::with_seams(
+        let ring = claim::Ring::with_watermarks(
             config.capacity(),
             life.consumer_group().clone(),
             memory,
             observer,
+            p.watermarks,
         )?;
         let inner =
             claim::Ring::try_producer(&ring).expect("invariant: a fresh ring has no producer");
@@ -514,6 +515,40 @@ impl<T, O: Observer> Consumer<T, O> {
     /// ```
     pub fn is_empty(&self) -> bool {
         self.ring.is_empty()
+    }
+
+    /// How full the ring is: [`len`](Self::len) over
+    /// [`capacity`](Self::capacity), in `0.0..=1.0`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
+    /// tx.send_slice(&[1, 2, 3]);
+    /// assert_eq!(rx.fill(), 0.75);
+    /// ```
+    pub fn fill(&self) -> f64 {
+        self.ring.fill()
+    }
+
+    /// True once a send left the ring at or above the high watermark, until
+    /// a receive (by any consumer) leaves it at or below the low one (always
+    /// false without [`watermarks`](ring_core::builder::Builder::watermarks)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_channels::spmc::Builder;
+    /// use ring_core::Config;
+    /// let (mut tx, mut rx) = Builder::new(Config::default().with_ring_bits(2)).watermarks(1, 3).build::<u8>()?;
+    /// tx.send_slice(&[1, 2, 3]);
+    /// assert!(rx.above_high_watermark() && tx.above_high_watermark());
+    /// assert_eq!(rx.skip(2), 2);
+    /// assert!(!rx.above_high_watermark());
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn above_high_watermark(&self) -> bool {
+        self.ring.above_high_watermark()
     }
 
     /// Slots in the ring.

@@ -1,7 +1,7 @@
 //! Watermarks: seeing backpressure before it bites (implementor module;
 //! applications call `Builder::watermarks(low, high)` and read
-//! [`Observer::on_watermark`](crate::Observer::on_watermark), `fill()` and `above_high_watermark()` on
-//! their handles).
+//! [`Observer::on_watermark`](crate::Observer::on_watermark), `fill()` and
+//! `above_high_watermark()` on their handles).
 //!
 //! A ring built with watermarks `low < high` keeps one crossing word
 //! ([`WatermarkState`], in its shared header) with four states:

@@ -197,3 +197,52 @@ fn no_false_empty_after_a_lag_found_by_a_failed_count_in() {
         }
     });
 }
+
+/// An observer that logs watermark reports (`true`: `High`) in order.
+#[derive(Clone, Default)]
+struct Marks(loom::sync::Arc<loom::sync::Mutex<Vec<bool>>>);
+
+impl ring_core::Observer for Marks {
+    fn on_watermark(&self, mark: ring_core::Watermark) {
+        self.0.lock().unwrap().push(mark.is_high());
+    }
+}
+
+/// Two subscribers read a ring above its high watermark to the end at the
+/// same time: each stores its cursor and then scans the other's (a
+/// store-buffering pair), and exactly one of them reports `Low`, never none
+/// (the scan's fence) and never two (the crossing word's CAS).
+#[test]
+fn two_subscribers_finishing_together_report_low_once() {
+    for overflow in [Overflow::Block, Overflow::Overwrite] {
+        finishing_together(overflow);
+    }
+}
+
+fn finishing_together(overflow: Overflow) {
+    loom::model(move || {
+        let marks = Marks::default();
+        let w = ring_core::Watermarks::new(0, 1).unwrap();
+        let (mut tx, a) = ring_core::broadcast::ring_with_watermarks::<u64, _, _>(
+            2,
+            2,
+            overflow,
+            ring_core::Heap,
+            marks.clone(),
+            Some(w),
+        )
+        .unwrap();
+        let b = a.try_clone().unwrap();
+        tx.try_send(0).unwrap(); // High
+        let read_one = |mut rx: Subscriber<u64, Marks>| {
+            thread::spawn(move || {
+                assert_eq!(rx.try_recv(), Ok(0));
+                rx // still subscribed: only the receives race
+            })
+        };
+        let (ta, tb) = (read_one(a), read_one(b));
+        let (a, b) = (ta.join().unwrap(), tb.join().unwrap());
+        assert_eq!(*marks.0.lock().unwrap(), [true, false]);
+        drop((a, b));
+    });
+}

@@ -196,3 +196,81 @@ fn table_append_races_reader() {
         assert_eq!(t.len(), 1);
     });
 }
+
+/// An observer that logs watermark reports (`true`: `High`) in order.
+#[derive(Clone, Default)]
+struct Marks(Arc<loom::sync::Mutex<Vec<bool>>>);
+
+impl ring_core::Observer for Marks {
+    fn on_watermark(&self, mark: ring_core::Watermark) {
+        self.0.lock().unwrap().push(mark.is_high());
+    }
+}
+
+impl Marks {
+    fn log(&self) -> Vec<bool> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+fn watermarked(cap: usize, low: usize, high: usize, marks: &Marks) -> Arc<Ring<u64, Marks>> {
+    let w = ring_core::Watermarks::new(low, high).unwrap();
+    Ring::with_watermarks(
+        cap,
+        Arc::new(WakeGroup::new()),
+        ring_core::Heap,
+        marks.clone(),
+        Some(w),
+    )
+    .unwrap()
+}
+
+/// Two consumers drain a ring above its high watermark at the same time:
+/// whichever claim leaves it at the low one, exactly one `Low` is reported
+/// (the crossing word's CAS), never none and never two.
+#[test]
+fn racing_consumers_report_low_once() {
+    loom::model(|| {
+        let marks = Marks::default();
+        let r = watermarked(2, 0, 2, &marks);
+        let mut p = Ring::try_producer(&r).unwrap();
+        p.send_slice(&[0, 1]);
+        assert_eq!(marks.log(), [true]);
+        let consumer = |r: Arc<Ring<u64, Marks>>| thread::spawn(move || r.try_recv().is_ok());
+        let (a, b) = (consumer(r.clone()), consumer(r.clone()));
+        assert!(a.join().unwrap() && b.join().unwrap());
+        assert_eq!(marks.log(), [true, false]);
+        assert!(!r.above_high_watermark());
+    });
+}
+
+/// A producer refilling while a consumer drains: reports alternate, and the
+/// consumer's next look at the drained ring (its empty path) settles it low.
+/// (Without the empty path's check, loom finds `[High, Low, High]` on a
+/// drained ring.)
+#[test]
+fn refill_racing_a_drain_alternates() {
+    loom::model(|| {
+        let marks = Marks::default();
+        let r = watermarked(2, 0, 1, &marks);
+        let mut p = Ring::try_producer(&r).unwrap();
+        p.try_send(0).unwrap(); // High
+        let r2 = r.clone();
+        // The second receive may take item 1 while the producer is still
+        // reporting its `High` (the word says `RISING`): no `Low` then.
+        let t = thread::spawn(move || {
+            let first = r2.try_recv().is_ok();
+            let _ = r2.try_recv();
+            first
+        });
+        let _ = p.try_send(1); // may cross again after the consumer's Low
+        assert!(t.join().unwrap());
+        while r.try_recv().is_ok() {}
+        let _ = r.try_recv(); // the empty path
+        let log = marks.log();
+        assert!(log.len() % 2 == 0, "drained but high: {log:?}");
+        for (i, high) in log.iter().enumerate() {
+            assert_eq!(*high, i % 2 == 0, "out of order: {log:?}");
+        }
+    });
+}

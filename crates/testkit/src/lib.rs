@@ -23,6 +23,10 @@
 //!   [`CountingHeap`] (a memory seam that counts live regions), and
 //!   [`small`] configurations.
 //!
+//!   [`check_watermark_levels`] walks one ring of any family through its
+//!   watermark levels (the family supplies its ends as [`WatermarkEnds`],
+//!   reporting to a [`WatermarkLog`]).
+//!
 //!   [`conformance_async!`] runs the behaviours with async ends (sync to
 //!   async, async to sync, async to async), with [`block_on`],
 //!   [`poll_once`] and [`CountingWaker`] as the executor and probes.
@@ -46,8 +50,12 @@ mod suite_async;
 mod suite_broadcast;
 mod suite_bytes;
 mod suite_recorder;
+mod suite_watermarks;
 
 pub use suite_bytes::{STAMP_MIN, check_stamped, lengths, stamped_record, xorshift};
+pub use suite_watermarks::{
+    WatermarkEnds, WatermarkLog, check_alternating, check_watermark_levels,
+};
 
 pub use ring_core;
 

@@ -52,7 +52,7 @@ impl<O: Observer> ByteConsumer<O> {
     /// ```
     #[inline]
     pub fn try_recv(&mut self) -> Result<ByteRecord<'_, O>, TryRecvError> {
-        let rx = self.inner.ready_ring()?;
+        let rx = self.inner.ready_ring(framing::poll_ready)?;
         // The ring has committed bytes, hence a whole record (producers
         // publish whole frames); a ring-level error here would be a ring that
         // is not a byte ring, which this channel never builds.
@@ -62,10 +62,12 @@ impl<O: Observer> ByteConsumer<O> {
     /// Waits per `strategy` until a record is there (or the channel is closed
     /// and drained).
     fn wait_ready(&mut self, strategy: WaitStrategy) -> Result<(), RecvTimeoutError> {
-        let polled = wait::wait_until(&mut self.inner, strategy, |c| match c.ready_ring() {
-            Ok(_) => Some(Ok(())),
-            Err(TryRecvError::Closed) => Some(Err(RecvTimeoutError::Closed)),
-            Err(TryRecvError::Empty) => None,
+        let polled = wait::wait_until(&mut self.inner, strategy, |c| {
+            match c.ready_ring(framing::poll_ready) {
+                Ok(_) => Some(Ok(())),
+                Err(TryRecvError::Closed) => Some(Err(RecvTimeoutError::Closed)),
+                Err(TryRecvError::Empty) => None,
+            }
         });
         polled.unwrap_or(Err(RecvTimeoutError::Timeout))
     }
@@ -333,6 +335,39 @@ impl<O: Observer> ByteConsumer<O> {
     /// ```
     pub fn bytes_used(&self) -> usize {
         self.inner.len()
+    }
+
+    /// How full the fullest producer ring is (bytes in use over the
+    /// capacity, in `0.0..=1.0`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, rx) = ring_channels::bytes::channel(ring_core::Config::default().with_ring_bits(6));
+    /// tx.try_send(b"12345").unwrap();
+    /// assert_eq!(rx.fill(), 0.25);
+    /// ```
+    pub fn fill(&self) -> f64 {
+        self.inner.fill()
+    }
+
+    /// True if any producer's byte ring is above its high watermark (see
+    /// [`ByteProducer::above_high_watermark`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_channels::bytes::Builder;
+    /// use ring_core::Config;
+    /// let (mut tx, mut rx) = Builder::new(Config::default().with_ring_bits(6)).watermarks(0, 16).build::<u8>()?;
+    /// tx.try_send(b"abc").unwrap();
+    /// assert!(rx.above_high_watermark());
+    /// assert_eq!(rx.consume_batch(|_| {}), 1);
+    /// assert!(!rx.above_high_watermark());
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn above_high_watermark(&self) -> bool {
+        self.inner.above_high_watermark()
     }
 
     /// Bytes per producer ring.

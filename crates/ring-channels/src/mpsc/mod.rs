@@ -184,15 +184,22 @@ impl<M: RingMemory + Clone> ring_core::builder::BuildChannel<M> for Mpsc {
 
     fn build_channel<T, O: Observer>(self, p: Parts<M, O>) -> Result<Channel<T, O>, BuildError> {
         let (config, memory, observer) = (p.config, p.memory, p.observer);
+        // Per ring: every producer's SPSC ring reports its own crossings (the
+        // first ring, built below, checks `high <= capacity` for `build`).
+        let watermarks = p.watermarks;
         let life = Lifecycle::new(1);
         let (consumers, producers) = (life.consumer_group().clone(), life.producer_group().clone());
         let factory: Box<Factory<T, O>> = Box::new(move |observer: O| {
-            spsc::Builder::new(config)
+            let ring = spsc::Builder::new(config)
                 .memory(memory.clone())
                 .observer(observer)
                 .wake_group(consumers.clone())
-                .producer_wake_group(producers.clone())
-                .build::<T>()
+                .producer_wake_group(producers.clone());
+            match watermarks {
+                Some(w) => ring.watermarks(w.low(), w.high()),
+                None => ring,
+            }
+            .build::<T>()
         });
         let (ring_tx, ring_rx) = factory(observer.clone())?;
         let (itx, irx) = inbox();

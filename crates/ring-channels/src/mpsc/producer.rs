@@ -192,6 +192,40 @@ impl<T, O: Observer> Producer<T, O> {
         self.chan.is_closed() || self.ring.is_closed()
     }
 
+    /// How full this producer's ring is: its `len / capacity`, in
+    /// `0.0..=1.0`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, _rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
+    /// tx.send_slice(&[1, 2]);
+    /// assert_eq!(tx.fill(), 0.5);
+    /// ```
+    pub fn fill(&self) -> f64 {
+        self.ring.fill()
+    }
+
+    /// True once a send left this producer's ring at or above the high
+    /// watermark, until the consumer takes it down to the low one (always
+    /// false without [`watermarks`](ring_core::builder::Builder::watermarks)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_channels::mpsc::Builder;
+    /// use ring_core::Config;
+    /// let (mut tx, mut rx) = Builder::new(Config::default().with_ring_bits(2)).watermarks(1, 3).build::<u8>()?;
+    /// tx.send_slice(&[1, 2, 3]);
+    /// assert!(tx.above_high_watermark());
+    /// assert_eq!(rx.skip(2), 2);
+    /// assert!(!tx.above_high_watermark());
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn above_high_watermark(&self) -> bool {
+        self.ring.above_high_watermark()
+    }
+
     /// Slots in this producer's ring.
     ///
     /// # Examples

@@ -207,8 +207,13 @@ impl<T, O: Observer> Consumer<T, O> {
     /// while its burst lasts and it has items, else (as
     /// [`take_one`](Self::take_one)) the next ring that has items, or why
     /// there is none. For families that read a ring their own way (byte
-    /// records).
-    pub(crate) fn ready_ring(&mut self) -> Result<&mut spsc::Consumer<T, O>, TryRecvError> {
+    /// records), whose `ready` probe says whether a ring has something (and
+    /// runs the ring's empty path when it has not: the observer's
+    /// `on_empty` and the low watermark's re-check, as a receive would).
+    pub(crate) fn ready_ring(
+        &mut self,
+        ready: impl Fn(&spsc::Consumer<T, O>) -> bool,
+    ) -> Result<&mut spsc::Consumer<T, O>, TryRecvError> {
         self.adopt();
         let cur = self.cur.get();
         let in_burst = self.burst > 0
@@ -220,7 +225,7 @@ impl<T, O: Observer> Consumer<T, O> {
         if in_burst {
             self.burst -= 1;
         } else {
-            self.take_one(|rx| (!rx.is_empty()).then_some(()))?;
+            self.take_one(|rx| ready(rx).then_some(()))?;
         }
         let cur = self.cur.get();
         self.rings

@@ -80,7 +80,8 @@ use crate::claim::{Region, Stamped, for_each_unwind_safe};
 use crate::lifecycle::Lifecycle;
 use crate::seams::{Heap, Observer, RingMemory};
 use crate::spsc::BuildError;
-use crate::sync::{Arc, AtomicU64, Ordering};
+use crate::sync::{Arc, AtomicU64, Ordering, fence};
+use crate::watermark::{Marks, WatermarkState, Watermarks};
 
 /// A handle's wait seam: the lifecycle group its side sleeps on, and the
 /// observer's hooks for that side.
@@ -228,6 +229,10 @@ pub struct Ring<T, O: Observer = ()> {
     /// `log2(capacity)`: a position's lap is `pos >> shift`.
     shift: u32,
     overflow: Overflow,
+    /// The watermark thresholds (read-only; [`Marks::OFF`] without watermarks).
+    marks: Marks,
+    /// The watermark crossing word (written only when a crossing is reported).
+    watermark: WatermarkState,
     /// One word per possible subscriber: its cursor, or `FREE`.
     cursors: Box<[CachePadded<AtomicU64>]>,
     /// Bumped after each registration (see the module docs).
@@ -326,6 +331,67 @@ pub fn ring_with_seams<T, O: Observer, M: RingMemory>(
     memory: M,
     observer: O,
 ) -> Result<Pair<T, O>, BuildError> {
+    ring_with_watermarks(capacity, max_subscribers, overflow, memory, observer, None)
+}
+
+/// As [`ring_with_seams`], reporting fill crossings of `watermarks` to the
+/// observer's [`on_watermark`](Observer::on_watermark).
+///
+/// The fill of a broadcast ring is what the slowest live subscriber has not
+/// read: `tail - min(cursor)`, at most the capacity (under
+/// [`Overflow::Overwrite`] a subscriber more than a ring behind counts as a
+/// full ring). The publisher reports `High`: its estimate is `tail` minus
+/// the slowest cursor it last saw (cursors only move forward, and a new
+/// subscriber starts at or after the slowest, so that is never below the
+/// true fill); only when the estimate reaches `high` does it scan the
+/// cursors. A subscriber reports `Low`, and only when it can tell the
+/// minimum fell: after it advances, if its own lag is at most `low` (its
+/// own lag is never above the slowest one's, so it is a valid estimate of
+/// the fill from below) and the crossing word says `HIGH`, it scans the
+/// live cursors for the true fill. So while the ring is above its high
+/// watermark, a subscriber that keeps up scans the registry on each
+/// receive; below it, a receive pays one compare (a `Relaxed` load of the
+/// crossing word when its own lag is at most `low`). A subscriber's drop
+/// (which may remove the slowest cursor) checks too.
+///
+/// # Errors
+///
+/// As [`ring`], and [`BuildError::Config`] if the high watermark exceeds
+/// `capacity`.
+///
+/// # Panics
+///
+/// As [`ring`].
+///
+/// # Examples
+///
+/// ```
+/// use ring_core::{Heap, Watermarks, broadcast::{Overflow, ring_with_watermarks}};
+/// let marks = Some(Watermarks::new(1, 3)?);
+/// let (mut tx, mut rx) = ring_with_watermarks::<u8, _, _>(4, 2, Overflow::Block, Heap, (), marks)?;
+/// for i in 0..3 {
+///     tx.try_send(i).unwrap();
+/// }
+/// assert!(tx.above_high_watermark());
+/// assert_eq!(rx.fill(), 0.75);
+/// rx.try_recv().unwrap();
+/// assert!(rx.above_high_watermark()); // 2 unread: above low
+/// rx.try_recv().unwrap();
+/// assert!(!rx.above_high_watermark());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn ring_with_watermarks<T, O: Observer, M: RingMemory>(
+    capacity: usize,
+    max_subscribers: usize,
+    overflow: Overflow,
+    memory: M,
+    observer: O,
+    watermarks: Option<Watermarks>,
+) -> Result<Pair<T, O>, BuildError> {
+    let marks = match watermarks {
+        Some(w) => Marks::new(Some(w.fits(capacity)?)),
+        None => Marks::OFF,
+    };
     assert!(
         capacity.is_power_of_two(),
         "broadcast ring capacity must be a power of two"
@@ -351,6 +417,8 @@ pub fn ring_with_seams<T, O: Observer, M: RingMemory>(
         mask: capacity - 1,
         shift: capacity.trailing_zeros(),
         overflow,
+        marks,
+        watermark: WatermarkState::new(),
         cursors,
         registrations: CachePadded::new(AtomicU64::new(0)),
         dropped_to: AtomicU64::new(0),
@@ -438,6 +506,46 @@ impl<T, O: Observer> Ring<T, O> {
                 return min;
             }
         }
+    }
+
+    /// The fill now: what the slowest live subscriber has not read, at most
+    /// the capacity (a scan of the cursor registry).
+    fn fill_now(&self) -> usize {
+        // ORDERING: Relaxed; a snapshot for the fill (the scan's Acquire loads
+        // order nothing we read here).
+        let tail = self.tail.load(Ordering::Relaxed);
+        (tail.wrapping_sub(self.min_cursor(tail)).min(self.cap())) as usize
+    }
+
+    /// The fill as a fraction of the capacity.
+    fn fill(&self) -> f64 {
+        crate::watermark::fill(self.fill_now(), self.capacity())
+    }
+
+    /// After a subscriber moved (or found the ring empty, or left) with
+    /// `own_lag` items still unread by it: the low watermark, against the
+    /// subscriber's copy of the thresholds (see
+    /// [`ring_with_watermarks`]).
+    #[inline(always)]
+    fn watch_drain(&self, marks: &Marks, own_lag: u64) {
+        marks.fell(
+            own_lag.min(self.cap()) as usize,
+            &self.watermark,
+            || {
+                // ORDERING: SeqCst fence (the cold path only: the word says
+                // `HIGH` and our lag is at most `low`). Two subscribers that
+                // finish together each store their cursor and then scan the
+                // other's: a store-buffering pair, in which Release/Acquire
+                // (and, under `Block`, the asymmetric light fence of
+                // `wake_publisher`) let both scans miss the other's store,
+                // and then neither reports `Low`. With a SeqCst fence between
+                // each one's store and its scan, the later fence's scan sees
+                // the earlier one's store.
+                fence(Ordering::SeqCst);
+                self.fill_now()
+            },
+            |w| self.observer.on_watermark(w),
+        );
     }
 
     /// Counts a new subscriber in and claims a registry word for its cursor,

@@ -14,8 +14,12 @@ pub struct Publisher<T, O: Observer = ()> {
     /// The next position to write (the ring's tail, owned here).
     tail: u64,
     /// `Block`: positions below this are free to write (slowest cursor at the
-    /// last scan, plus the capacity).
+    /// last scan, plus the capacity). Both modes: `limit - capacity` is the
+    /// slowest cursor last seen, the watermark estimate's base.
     limit: u64,
+    /// The ring's watermark thresholds, copied here: the fast path compares
+    /// against a field of this handle.
+    marks: Marks,
     /// The memory seam's first-use hook has not run yet.
     fresh: bool,
     /// Not `Sync`: one thread's end.
@@ -41,6 +45,7 @@ impl<T, O: Observer> Publisher<T, O> {
     pub(super) fn new(ring: Arc<Ring<T, O>>) -> Self {
         Publisher {
             limit: ring.cap(),
+            marks: ring.marks,
             fresh: ring.region.fresh(),
             ring,
             tail: 0,
@@ -88,6 +93,9 @@ impl<T, O: Observer> Publisher<T, O> {
         }
         if !room {
             ring.observer.on_full();
+            // A full ring is at or above any high watermark: a crossing the
+            // last commit could not see is reported here.
+            self.watch_fill();
             return Err(TrySendError::Full(value));
         }
         if self.fresh {
@@ -114,8 +122,32 @@ impl<T, O: Observer> Publisher<T, O> {
         ring.tail.store(self.tail, Ordering::Release);
         ring.life.consumer_group().wake_waiting();
         ring.observer.on_commit(t, 1);
+        self.watch_fill();
         drop(old);
         Ok(())
+    }
+
+    /// After a commit (or a send that found the ring full): the high
+    /// watermark. The estimate is the tail minus the slowest cursor last seen
+    /// (`limit - capacity`), never below the true fill; only when it reaches
+    /// `high` while the crossing word says `LOW` are the cursors scanned
+    /// (which refreshes `limit`, as a `Block` refresh would).
+    #[inline(always)]
+    fn watch_fill(&mut self) {
+        let ring = &*self.ring;
+        let (tail, cap) = (self.tail, ring.cap());
+        let estimate = tail.wrapping_sub(self.limit.wrapping_sub(cap)).min(cap) as usize;
+        let limit = &mut self.limit;
+        self.marks.rose(
+            estimate,
+            &ring.watermark,
+            || {
+                let min = ring.min_cursor(tail);
+                *limit = min.wrapping_add(cap);
+                tail.wrapping_sub(min).min(cap) as usize
+            },
+            |w| ring.observer.on_watermark(w),
+        );
     }
 
     /// Makes the slot of `t` the publisher's and moves out the value it
@@ -326,6 +358,39 @@ impl<T, O: Observer> Publisher<T, O> {
     /// ```
     pub fn is_full(&self) -> bool {
         self.ring.overflow == Overflow::Block && self.len() == self.capacity()
+    }
+
+    /// How full the ring is: what the slowest live subscriber has not read
+    /// ([`len`](Self::len)) over the capacity, in `0.0..=1.0`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::broadcast::{Overflow, ring};
+    /// let (mut tx, _rx) = ring::<u8>(4, 2, Overflow::Block)?;
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(tx.fill(), 0.25);
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn fill(&self) -> f64 {
+        self.ring.fill()
+    }
+
+    /// True once a send left the ring at or above the high watermark, until
+    /// a subscriber's receive (or drop) leaves it at or below the low one
+    /// (always false without watermarks, see [`ring_with_watermarks`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::broadcast::{Overflow, ring};
+    /// let (mut tx, _rx) = ring::<u8>(4, 2, Overflow::Block)?;
+    /// tx.try_send(1).unwrap();
+    /// assert!(!tx.above_high_watermark());
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn above_high_watermark(&self) -> bool {
+        self.ring.watermark.is_high()
     }
 
     /// Live subscribers now.

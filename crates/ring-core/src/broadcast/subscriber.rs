@@ -16,6 +16,9 @@ pub struct Subscriber<T, O: Observer = ()> {
     pos: u64,
     /// `Block`: the tail it last loaded (positions below it are readable).
     tail: u64,
+    /// The ring's watermark thresholds, copied here: the fast path compares
+    /// against a field of this handle.
+    marks: Marks,
     /// Not `Sync`: one thread's end.
     _not_sync: core::marker::PhantomData<core::cell::Cell<()>>,
 }
@@ -42,6 +45,8 @@ impl<T, O: Observer> Drop for Subscriber<T, O> {
             // A publisher may sleep waiting for this cursor (rare: a full fence).
             ring.life.producer_group().doorbell().ring();
         }
+        // This may have been the slowest cursor: the fill may have fallen.
+        ring.watch_drain(&self.marks, 0);
     }
 }
 
@@ -60,6 +65,7 @@ impl Drop for Reading<'_> {
 impl<T, O: Observer> Subscriber<T, O> {
     pub(super) fn at(ring: Arc<Ring<T, O>>, index: usize, pos: u64) -> Self {
         Subscriber {
+            marks: ring.marks,
             ring,
             index,
             pos,
@@ -163,6 +169,8 @@ impl<T, O: Observer> Subscriber<T, O> {
         // read happens-before the publisher reuses the slot.
         ring.cursor(self.index).store(self.pos, Ordering::Release);
         ring.wake_publisher();
+        // Our lag from the tail we last loaded: never above the true fill.
+        ring.watch_drain(&self.marks, self.tail.wrapping_sub(self.pos));
         Ok(v)
     }
 
@@ -220,6 +228,9 @@ impl<T, O: Observer> Subscriber<T, O> {
         // ORDERING: Relaxed; under `Overwrite` the cursor gates nothing (it is
         // read for `Publisher::len` only).
         ring.cursor(self.index).store(self.pos, Ordering::Relaxed);
+        // Under `Overwrite` we know no tail without loading it: estimate 0
+        // (never above the true fill).
+        ring.watch_drain(&self.marks, 0);
         Ok(v)
     }
 
@@ -230,6 +241,9 @@ impl<T, O: Observer> Subscriber<T, O> {
             Ok(())
         } else {
             self.ring.observer.on_empty();
+            // We read to the tail: the fill may have fallen to the low
+            // watermark while a racing report could not see it.
+            self.ring.watch_drain(&self.marks, 0);
             Err(TryRecvError::Empty)
         }
     }
@@ -254,6 +268,8 @@ impl<T, O: Observer> Subscriber<T, O> {
         self.pos = oldest;
         // ORDERING: Relaxed; as in `recv_lossy`.
         ring.cursor(self.index).store(self.pos, Ordering::Relaxed);
+        ring.observer.on_lagged(n);
+        ring.watch_drain(&self.marks, tail.saturating_sub(self.pos));
         TryRecvError::Lagged(n)
     }
 
@@ -276,6 +292,39 @@ impl<T, O: Observer> Subscriber<T, O> {
         // ORDERING: Relaxed; a snapshot.
         let tail = self.ring.tail.load(Ordering::Relaxed);
         tail.saturating_sub(self.pos).min(self.ring.cap()) as usize
+    }
+
+    /// How full the ring is (as [`Publisher::fill`]): what the slowest live
+    /// subscriber has not read, over the capacity (a scan of the cursors).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::broadcast::{Overflow, ring};
+    /// let (mut tx, rx) = ring::<u8>(4, 2, Overflow::Block)?;
+    /// tx.try_send(1).unwrap();
+    /// tx.try_send(2).unwrap();
+    /// assert_eq!(rx.fill(), 0.5);
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn fill(&self) -> f64 {
+        self.ring.fill()
+    }
+
+    /// As [`Publisher::above_high_watermark`]: the ring's crossing state.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Heap, Watermarks, broadcast::{Overflow, ring_with_watermarks}};
+    /// let marks = Some(Watermarks::new(0, 1)?);
+    /// let (mut tx, rx) = ring_with_watermarks::<u8, _, _>(4, 2, Overflow::Block, Heap, (), marks)?;
+    /// tx.try_send(1).unwrap();
+    /// assert!(rx.above_high_watermark());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn above_high_watermark(&self) -> bool {
+        self.ring.watermark.is_high()
     }
 
     /// True if there is nothing for this subscriber to receive now (a pending

@@ -57,7 +57,7 @@ mod writer;
 mod tests;
 
 pub use error::{SendError, SendTimeoutError, TrySendError};
-pub use reader::{ByteRecord, consume_up_to, raw_consumer, records, try_recv};
+pub use reader::{ByteRecord, consume_up_to, poll_ready, raw_consumer, records, try_recv};
 pub use writer::{ByteGrant, ByteWriter};
 
 use crate::config::Config;

@@ -53,7 +53,8 @@ impl<O: Observer> Drop for ByteRecord<'_, O> {
         // `frame::read` against the available count) and are finished with (plain
         // bytes: nothing to drop); the slice borrowed from this record is gone.
         unsafe { self.rx.raw.release(self.end) };
-        self.rx.observer.on_consume(self.pos, 1);
+        // The observer, and the low watermark (counted in bytes).
+        self.rx.consumed(self.pos, 1);
     }
 }
 
@@ -189,11 +190,30 @@ pub fn consume_up_to<O: Observer>(
         // SAFETY: the frame just handed: validated, plain bytes, and the handler's
         // borrow of it has ended.
         unsafe { fin.rx.raw.release(done) };
-        fin.rx.observer.on_consume(pos, 1);
+        fin.rx.consumed(pos, 1);
         avail -= done;
         count += 1;
     }
     count
+}
+
+/// Whether a record waits in the byte ring now, as a receive would see it:
+/// when none does and the ring is open, the empty path of a receive runs
+/// (the observer's `on_empty`, and the low watermark, which reports a
+/// crossing a racing call could not; see [`crate::watermark`]). For a
+/// consumer that picks a ring before reading it (`ring_channels::bytes`).
+///
+/// # Examples
+///
+/// ```
+/// use ring_core::bytes;
+/// let (mut w, rx) = bytes::ring(ring_core::Config::default());
+/// assert!(!bytes::poll_ready(&rx));
+/// w.try_send(b"a").unwrap();
+/// assert!(bytes::poll_ready(&rx));
+/// ```
+pub fn poll_ready<O: Observer>(rx: &spsc::Consumer<u8, O>) -> bool {
+    rx.ready().is_ok()
 }
 
 /// Records waiting in the byte ring now (walks their headers; the

@@ -113,6 +113,40 @@ impl<O: Observer> ByteWriter<O> {
         self.ring.len()
     }
 
+    /// How full the byte ring is: [`bytes_used`](Self::bytes_used) over
+    /// [`capacity`](Self::capacity), in `0.0..=1.0`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut w, _rx) = ring_core::bytes::ring(ring_core::Config::default().with_ring_bits(6));
+    /// w.try_send(b"abc").unwrap();
+    /// assert_eq!(w.fill(), 0.25); // 16 of 64 bytes
+    /// ```
+    pub fn fill(&self) -> f64 {
+        self.ring.fill()
+    }
+
+    /// True once a commit left the ring's bytes in use at or above the high
+    /// watermark (counted in bytes), until a read leaves them at or below
+    /// the low one (always false without watermarks).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Config, bytes::ByteWriter, spsc::Builder};
+    /// let (tx, _rx) = Builder::new(Config::default().with_ring_bits(6)).watermarks(8, 32).build::<u8>()?;
+    /// let mut w = ByteWriter::new(tx);
+    /// w.try_send(b"abc").unwrap(); // 16 bytes
+    /// assert!(!w.above_high_watermark());
+    /// w.try_send(b"defg").unwrap(); // 32 bytes
+    /// assert!(w.above_high_watermark());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn above_high_watermark(&self) -> bool {
+        self.ring.above_high_watermark()
+    }
+
     /// True once either side closed (then every reserve fails with `Closed`).
     ///
     /// # Examples
@@ -187,7 +221,8 @@ impl<O: Observer> ByteWriter<O> {
             if ring.raw.is_closed() {
                 return Err(TrySendError::Closed);
             }
-            ring.observer.on_full();
+            // The observer, and the high watermark (counted in bytes).
+            ring.full();
             return Err(TrySendError::Full);
         }
         Ok(plan)
@@ -472,6 +507,7 @@ impl<O: Observer> ByteGrant<'_, O> {
         // borrows the writer); `publish` asserts `n <= len`; every byte of the ring is
         // initialised (zeroed at the first reserve, written since).
         unsafe { frame::publish(&mut ring.raw, self.plan, n) };
-        ring.observer.on_commit(pos, 1);
+        // The observer, and the high watermark (counted in bytes).
+        ring.committed(pos, 1);
     }
 }

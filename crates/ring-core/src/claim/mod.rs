@@ -64,6 +64,7 @@ use crate::seams::{Heap, Observer, RingMemory};
 use crate::spsc::BuildError;
 use crate::sync::{Arc, AtomicBool, AtomicU64, FenceMode, Ordering, fence};
 use crate::wait::{DoorbellRef, WakeGroup};
+use crate::watermark::{Marks, WatermarkState, Watermarks};
 
 mod producer;
 mod reservation;
@@ -205,6 +206,10 @@ pub struct Ring<T, O: Observer = ()> {
     stamps: NonNull<AtomicU64>,
     slots: NonNull<MaybeUninit<T>>,
     mask: usize,
+    /// The watermark thresholds (read-only; [`Marks::OFF`] without watermarks).
+    marks: Marks,
+    /// The watermark crossing word (written only when a crossing is reported).
+    watermark: WatermarkState,
     closed: AtomicBool,
     /// Entries a recording producer evicted ([`Producer::record`]); written
     /// by the producer side only, read for loss counts.
@@ -307,6 +312,57 @@ impl<T, O: Observer> Ring<T, O> {
         memory: M,
         observer: O,
     ) -> Result<Arc<Self>, BuildError> {
+        Ring::with_watermarks(capacity, group, memory, observer, None)
+    }
+
+    /// As [`with_seams`](Self::with_seams), reporting fill crossings of
+    /// `watermarks` (counted in items of this ring) to the observer's
+    /// [`on_watermark`](Observer::on_watermark): `High` from the producer
+    /// call that left the ring at or above `high` (a recording producer's
+    /// evicting `record` keeps the ring full), then `Low` from the consumer
+    /// call that left it at or below `low`. See [`crate::watermark`] for the
+    /// protocol and `docs/memory-ordering.md` §10 for this ring's estimates;
+    /// with several consumers, the crossing word's CAS lets exactly one of
+    /// them report.
+    ///
+    /// # Errors
+    ///
+    /// As [`with_seams`](Self::with_seams), and [`BuildError::Config`] if
+    /// the high watermark exceeds `capacity`.
+    ///
+    /// # Panics
+    ///
+    /// If `capacity` is not a power of two.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Heap, Watermarks, claim::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    ///
+    /// let marks = Some(Watermarks::new(1, 3)?);
+    /// let ring = Ring::<u8>::with_watermarks(4, Arc::new(WakeGroup::new()), Heap, (), marks)?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// tx.send_slice(&[1, 2, 3]);
+    /// assert!(ring.above_high_watermark());
+    /// assert_eq!(ring.fill(), 0.75);
+    /// ring.skip(2);
+    /// assert!(!tx.above_high_watermark()); // fell to 1
+    /// let too_high = Some(Watermarks::new(1, 5)?);
+    /// assert!(Ring::<u8>::with_watermarks(4, Arc::new(WakeGroup::new()), Heap, (), too_high).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_watermarks<M: RingMemory>(
+        capacity: usize,
+        group: Arc<WakeGroup>,
+        memory: M,
+        observer: O,
+        watermarks: Option<Watermarks>,
+    ) -> Result<Arc<Self>, BuildError> {
+        let marks = match watermarks {
+            Some(w) => Marks::new(Some(w.fits(capacity)?)),
+            None => Marks::OFF,
+        };
         assert!(
             capacity.is_power_of_two(),
             "claim::Ring capacity must be a power of two"
@@ -322,6 +378,8 @@ impl<T, O: Observer> Ring<T, O> {
             stamps,
             slots,
             mask: capacity - 1,
+            marks,
+            watermark: WatermarkState::new(),
             closed: AtomicBool::new(false),
             evicted: AtomicU64::new(0),
             producer_taken: AtomicBool::new(false),
@@ -440,9 +498,14 @@ impl<T, O: Observer> Ring<T, O> {
         // ORDERING: Relaxed; ordered by the Acquire CAS above (the tail is only
         // written by the producer side, which we now own).
         let tail = this.tail.load(Ordering::Relaxed);
+        // ORDERING: Relaxed; only a lower bound of the head for the watermark
+        // estimate (the head only grows, so any value read is one).
+        let head_seen = this.head.load(Ordering::Relaxed);
         Some(Producer {
             ring: this.clone(),
             tail,
+            head_seen,
+            marks: this.marks,
             // Only producers touch the flag, one at a time, handed over by the
             // Acquire CAS above.
             fresh: this.region.fresh(),
@@ -698,6 +761,9 @@ impl<T, O: Observer> Ring<T, O> {
         if k == 0 {
             if max > 0 {
                 self.observer.on_empty();
+                // An empty ring is at or below any low watermark: a crossing
+                // a racing call could not report yet is reported here.
+                self.watch_drain();
             }
             return 0;
         }
@@ -712,7 +778,64 @@ impl<T, O: Observer> Ring<T, O> {
         while let Some((p, v)) = claimed.next_item() {
             each(p, v);
         }
+        // Every claimed slot is given back (and the producer woken) before
+        // the watermark report, so an observer never holds a slot.
+        drop(claimed);
+        self.watch_drain();
         k
+    }
+
+    /// After a take (or a look that found the ring empty): the low
+    /// watermark. A consumer of a claim ring cannot see the fill without
+    /// loading the producer's tail, so its estimate is 0 (never above the
+    /// truth): without watermarks the compare never passes; with them, the
+    /// fast path is that compare and one Relaxed load of the crossing word
+    /// (written only at crossings, so it stays shared in every cache), and
+    /// only while the word says `HIGH` does a take read the tail and head.
+    /// With several consumers, the crossing word's CAS lets one report.
+    #[inline(always)]
+    fn watch_drain(&self) {
+        self.marks.fell(
+            0,
+            &self.watermark,
+            || self.len(),
+            |w| self.observer.on_watermark(w),
+        );
+    }
+
+    /// How full the ring is: `len() / capacity()`, in `0.0..=1.0`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
+    /// Ring::try_producer(&ring).unwrap().send_slice(&[1]);
+    /// assert_eq!(ring.fill(), 0.25);
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn fill(&self) -> f64 {
+        crate::watermark::fill(self.len(), self.capacity())
+    }
+
+    /// True once a producer call left the ring at or above the high
+    /// watermark, until a consumer call leaves it at or below the low one
+    /// (always false without watermarks, see
+    /// [`with_watermarks`](Self::with_watermarks)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
+    /// Ring::try_producer(&ring).unwrap().send_slice(&[1, 2, 3, 4]);
+    /// assert!(!ring.above_high_watermark()); // no watermarks configured
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn above_high_watermark(&self) -> bool {
+        self.watermark.is_high()
     }
 
     /// Receives one item without blocking.

@@ -11,6 +11,13 @@ use crate::sync::Backoff;
 pub struct Producer<T, O: Observer = ()> {
     pub(super) ring: Arc<Ring<T, O>>,
     pub(super) tail: u64,
+    /// A head this producer saw (at most the true head): the watermark
+    /// estimate `tail - head_seen` is never below the true fill. Refreshed
+    /// only when that estimate reaches the high watermark.
+    pub(super) head_seen: u64,
+    /// The ring's watermark thresholds, copied here: the fast path compares
+    /// against a field of this handle.
+    pub(super) marks: Marks,
     /// The memory seam's first-use hook has not run for this ring yet.
     pub(super) fresh: bool,
     /// Not `Sync`: one thread's end.
@@ -100,6 +107,38 @@ impl<T, O: Observer> Producer<T, O> {
         let ring = publish.producer.ring.clone();
         drop(publish);
         ring.observer.on_commit(first, n);
+        self.watch_fill();
+    }
+
+    /// A send found the ring full: the observer, and (a full ring is at or
+    /// above any high watermark) a crossing the last commit could not see.
+    #[cold]
+    fn full(&mut self) {
+        self.ring.observer.on_full();
+        self.watch_fill();
+    }
+
+    /// After a commit (or a send that found the ring full): the high
+    /// watermark. The estimate `tail - head_seen` never reads the consumers'
+    /// head: one compare when below `high` (or without watermarks); the head
+    /// is read (and `head_seen` refreshed) only when the estimate reaches
+    /// `high` while the crossing word says `LOW`.
+    #[inline(always)]
+    fn watch_fill(&mut self) {
+        let ring = &*self.ring;
+        let (tail, cap) = (self.tail, ring.capacity());
+        let estimate = (tail.wrapping_sub(self.head_seen) as usize).min(cap);
+        let seen = &mut self.head_seen;
+        self.marks.rose(
+            estimate,
+            &ring.watermark,
+            || {
+                let head = ring.words().head();
+                *seen = head;
+                (tail.saturating_sub(head) as usize).min(cap)
+            },
+            |w| ring.observer.on_watermark(w),
+        );
     }
 
     /// Sends without blocking.
@@ -137,7 +176,7 @@ impl<T, O: Observer> Producer<T, O> {
             return Err(TrySendError::Closed(value));
         }
         if !free {
-            self.ring.observer.on_full();
+            self.full();
             return Err(TrySendError::Full(value));
         }
         // SAFETY: the stamp says the slot is free for `tail` (Acquire above).
@@ -237,6 +276,7 @@ impl<T, O: Observer> Producer<T, O> {
                     // rewritten only by us, after this move.
                     let v = unsafe { self.ring.slot(old).read().assume_init() };
                     self.ring.words().count_eviction();
+                    self.ring.observer.on_evicted(1);
                     return Some(v);
                 }
                 // A consumer claimed the oldest entry and has not given its
@@ -308,7 +348,7 @@ impl<T, O: Observer> Producer<T, O> {
             return None;
         }
         if len == 0 {
-            self.ring.observer.on_full();
+            self.full();
             return None;
         }
         if self.fresh {
@@ -457,5 +497,40 @@ impl<T, O: Observer> Producer<T, O> {
     /// ```
     pub fn available(&self) -> usize {
         self.capacity() - self.len()
+    }
+
+    /// How full this producer's ring is (as [`Ring::fill`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// tx.send_slice(&[1, 2]);
+    /// assert_eq!(tx.fill(), 0.5);
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn fill(&self) -> f64 {
+        self.ring.fill()
+    }
+
+    /// As [`Ring::above_high_watermark`] for this producer's ring.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{Heap, Watermarks, claim::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let marks = Some(Watermarks::new(0, 2)?);
+    /// let ring = Ring::<u8>::with_watermarks(4, Arc::new(WakeGroup::new()), Heap, (), marks)?;
+    /// let mut tx = Ring::try_producer(&ring).unwrap();
+    /// tx.send_slice(&[1, 2]);
+    /// assert!(tx.above_high_watermark());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn above_high_watermark(&self) -> bool {
+        self.ring.above_high_watermark()
     }
 }
