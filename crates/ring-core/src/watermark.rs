@@ -389,6 +389,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "std")]
     fn a_panicking_report_settles_the_word() {
         let (m, s) = (marks(1, 4), WatermarkState::new());
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
