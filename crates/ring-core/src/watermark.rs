@@ -264,6 +264,23 @@ impl Marks {
         }
     }
 
+    /// The fast path of [`rose`](Self::rose): true if a call that left the
+    /// fill at `estimate` (never below the truth) may have crossed `high`.
+    /// One compare against a field of the handle; a handle calls its cold
+    /// path (which calls `rose`) only when this is true, so that the hot
+    /// path holds nothing else (no closure, no copy of the ring's pointers).
+    #[inline(always)]
+    pub fn may_rise(&self, estimate: usize) -> bool {
+        estimate as u64 >= self.high
+    }
+
+    /// The fast path of [`fell`](Self::fell): true if a call that left the
+    /// fill at `estimate` (never above the truth) may have crossed `low`.
+    #[inline(always)]
+    pub fn may_fall(&self, estimate: usize) -> bool {
+        (estimate as u64) < self.low_excl
+    }
+
     /// After a call that added items (a commit, or a send that found the
     /// ring full): `estimate` is the fill as the producer knows it without
     /// reading the consumer's index (never below the true fill), `exact`
@@ -277,7 +294,7 @@ impl Marks {
         exact: impl FnOnce() -> usize,
         report: impl FnOnce(Watermark),
     ) {
-        if estimate as u64 >= self.high && state.is(LOW) {
+        if self.may_rise(estimate) && state.is(LOW) {
             self.rise(state, exact, report);
         }
     }
@@ -309,7 +326,7 @@ impl Marks {
         exact: impl FnOnce() -> usize,
         report: impl FnOnce(Watermark),
     ) {
-        if (estimate as u64) < self.low_excl && state.is(HIGH) {
+        if self.may_fall(estimate) && state.is(HIGH) {
             self.fall(state, exact, report);
         }
     }

@@ -528,6 +528,14 @@ impl<T, O: Observer> Ring<T, O> {
     /// [`ring_with_watermarks`]).
     #[inline(always)]
     fn watch_drain(&self, marks: &Marks, own_lag: u64) {
+        if marks.may_fall(own_lag.min(self.cap()) as usize) {
+            self.watch_drain_on(marks, own_lag);
+        }
+    }
+
+    /// `watch_drain` past its compare (one load of the word, then the scan
+    /// only while it says `HIGH`).
+    fn watch_drain_on(&self, marks: &Marks, own_lag: u64) {
         marks.fell(
             own_lag.min(self.cap()) as usize,
             &self.watermark,

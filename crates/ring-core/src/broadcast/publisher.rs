@@ -134,9 +134,21 @@ impl<T, O: Observer> Publisher<T, O> {
     /// (which refreshes `limit`, as a `Block` refresh would).
     #[inline(always)]
     fn watch_fill(&mut self) {
+        let cap = self.ring.cap();
+        let estimate = self
+            .tail
+            .wrapping_sub(self.limit.wrapping_sub(cap))
+            .min(cap) as usize;
+        if self.marks.may_rise(estimate) {
+            self.watch_fill_slow(estimate);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn watch_fill_slow(&mut self, estimate: usize) {
         let ring = &*self.ring;
         let (tail, cap) = (self.tail, ring.cap());
-        let estimate = tail.wrapping_sub(self.limit.wrapping_sub(cap)).min(cap) as usize;
         let limit = &mut self.limit;
         self.marks.rose(
             estimate,

@@ -795,6 +795,14 @@ impl<T, O: Observer> Ring<T, O> {
     /// With several consumers, the crossing word's CAS lets one report.
     #[inline(always)]
     fn watch_drain(&self) {
+        if self.marks.may_fall(0) {
+            self.watch_drain_on();
+        }
+    }
+
+    /// `watch_drain` with watermarks configured (one load of the word, then
+    /// the cold path only while it says `HIGH`).
+    fn watch_drain_on(&self) {
         self.marks.fell(
             0,
             &self.watermark,

@@ -125,9 +125,17 @@ impl<T, O: Observer> Producer<T, O> {
     /// `high` while the crossing word says `LOW`.
     #[inline(always)]
     fn watch_fill(&mut self) {
+        let estimate = (self.tail.wrapping_sub(self.head_seen) as usize).min(self.ring.capacity());
+        if self.marks.may_rise(estimate) {
+            self.watch_fill_slow(estimate);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn watch_fill_slow(&mut self, estimate: usize) {
         let ring = &*self.ring;
         let (tail, cap) = (self.tail, ring.capacity());
-        let estimate = (tail.wrapping_sub(self.head_seen) as usize).min(cap);
         let seen = &mut self.head_seen;
         self.marks.rose(
             estimate,

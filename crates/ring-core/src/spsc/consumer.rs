@@ -90,6 +90,14 @@ impl<T, O: Observer> Consumer<T, O> {
     /// into the cached tail (a refresh), so the estimate is exact again.
     #[inline(always)]
     fn watch_drain(&self) {
+        if self.marks.may_fall(self.raw.available_cached()) {
+            self.watch_drain_slow();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn watch_drain_slow(&self) {
         let ring = self.raw.ring();
         self.marks.fell(
             self.raw.available_cached(),

@@ -111,6 +111,18 @@ impl<T, O: Observer> Producer<T, O> {
     /// compare.
     #[inline(always)]
     fn watch_fill(&mut self) {
+        let ring = self.raw.ring();
+        if self
+            .marks
+            .may_rise(ring.capacity().saturating_sub(self.raw.free_cached()))
+        {
+            self.watch_fill_slow();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn watch_fill_slow(&mut self) {
         let ring = *self.raw.ring();
         let raw = &mut self.raw;
         let observer = &self.observer;
