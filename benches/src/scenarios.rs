@@ -254,6 +254,9 @@ fn metrics_scenario(items: u64) -> Scenario {
     use ringmpsc::metrics::{DEFAULT_LATENCY_SAMPLING, Metrics};
     const NONE: &str = "no observer (`()`: no metrics code)";
     const COUNTERS: &str = "Metrics (counters)";
+    // The same configuration again: the spread between it and `COUNTERS` in
+    // one run is the noise a "within noise" goal is judged against.
+    const CONTROL: &str = "control: Metrics (counters) again";
     const WATERMARKS: &str = "Metrics + watermarks(cap/4, 3cap/4)";
     const SAMPLED: &str = "Metrics::with_latency (1 in 64)";
     const EVERY_ITEM: &str = "with_latency_sampled(cap, 1) (all)";
@@ -263,6 +266,7 @@ fn metrics_scenario(items: u64) -> Scenario {
     Scenario::new(("metrics", "Mmsg/s", Better::Higher), two.describe(), "SPSC single-item throughput: no observer vs Metrics (counters, + watermarks, + sampled latency, + every-item latency)", vec![
         Contender::new(NONE, Kind::Ours, move || w::spsc_single_metrics(items, two, None, None)),
         Contender::new(COUNTERS, Kind::Ours, move || w::spsc_single_metrics(items, two, Some(Metrics::new()), None)),
+        Contender::new(CONTROL, Kind::Ours, move || w::spsc_single_metrics(items, two, Some(Metrics::new()), None)),
         Contender::new(WATERMARKS, Kind::Ours, move || w::spsc_single_metrics(items, two, Some(Metrics::new()), marks)),
         Contender::new(SAMPLED, Kind::Ours, move || {
             w::spsc_single_metrics(items, two, Some(Metrics::with_latency(w::SINGLE_CAP)), None)

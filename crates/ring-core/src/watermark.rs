@@ -158,6 +158,20 @@ impl WatermarkState {
         matches!(self.0.load(Ordering::Relaxed), RISING | HIGH)
     }
 
+    /// True if the word is settled low: a commit that may have crossed
+    /// `high` has something to report (the fast path's one load).
+    #[inline(always)]
+    pub fn settled_low(&self) -> bool {
+        self.is(LOW)
+    }
+
+    /// True if the word is settled high: a consume that may have crossed
+    /// `low` has something to report (the fast path's one load).
+    #[inline(always)]
+    pub fn settled_high(&self) -> bool {
+        self.is(HIGH)
+    }
+
     /// True if the word is settled in `state` (a Relaxed load: the fast
     /// path's one load, ordering nothing).
     #[inline(always)]

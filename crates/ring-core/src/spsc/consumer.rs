@@ -90,7 +90,9 @@ impl<T, O: Observer> Consumer<T, O> {
     /// into the cached tail (a refresh), so the estimate is exact again.
     #[inline(always)]
     fn watch_drain(&self) {
-        if self.marks.may_fall(self.raw.available_cached()) {
+        if self.marks.may_fall(self.raw.available_cached())
+            && self.raw.ring().watermark().settled_high()
+        {
             self.watch_drain_slow();
         }
     }

@@ -115,6 +115,7 @@ impl<T, O: Observer> Producer<T, O> {
         if self
             .marks
             .may_rise(ring.capacity().saturating_sub(self.raw.free_cached()))
+            && ring.watermark().settled_low()
         {
             self.watch_fill_slow();
         }
