@@ -65,7 +65,7 @@ fn main() -> ExitCode {
         if quick {
             "--quick smoke run"
         } else {
-            "full run, about 3 minutes"
+            "full run, about 6 minutes"
         }
     );
     eprintln!("machine: {}", m.line());
