@@ -4,13 +4,15 @@
 //! the best of some rows (a ratio, >1 means ours is better, taken within
 //! each round so that both sides ran in the same machine state), or one
 //! row's figure against a bound. A goal is evaluated over every round of
-//! every repeat of its scenario (`--repeat N`), and reported with its
+//! every repeat of its scenario (`--repeat N`) except the mixed ones (the
+//! machine changed regime during the round, so its rows are not comparable;
+//! the tables' "ours x" leaves them out too), and reported with its
 //! median and its worst round: a goal that holds only in some rounds shows
 //! as "sometimes", and only a goal whose worst round holds is "met".
 
 use std::fmt::Write as _;
 
-use crate::harness::{Better, Kind, ScenarioResult, median};
+use crate::harness::{Better, Kind, Regime, ScenarioResult, median};
 
 /// Which rows ours is compared with.
 #[derive(Debug, Clone, Copy)]
@@ -310,6 +312,7 @@ fn ratios(g: &Goal, r: &ScenarioResult, ours: &str, names: &[&str]) -> Result<Ve
     }
     Ok(r.rounds
         .iter()
+        .filter(|round| round.regime != Regime::Mixed)
         .map(|round| {
             let ours = round.samples[o].primary;
             let best = idx.iter().map(|&i| round.samples[i].primary);
@@ -336,6 +339,7 @@ fn per_round(g: &Goal, r: &ScenarioResult) -> Result<Vec<f64>, String> {
             let i = find(r, row)?;
             r.rounds
                 .iter()
+                .filter(|round| round.regime != Regime::Mixed)
                 .map(|round| {
                     let s = &round.samples[i];
                     match figure {
@@ -407,7 +411,7 @@ pub fn table(outcomes: &[Outcome]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::harness::{Header, Regime, Round, RowStats, Sample};
+    use crate::harness::{Header, Round, RowStats, Sample};
 
     fn result(
         id: &'static str,
