@@ -83,6 +83,15 @@ pub struct Goal {
     pub measure: Measure,
 }
 
+const fn goal(issue: u32, what: &'static str, scenario: &'static str, measure: Measure) -> Goal {
+    Goal {
+        issue,
+        what,
+        scenario,
+        measure,
+    }
+}
+
 const fn ratio(
     issue: u32,
     what: &'static str,
@@ -91,16 +100,16 @@ const fn ratio(
     peers: Peers,
     at_least: f64,
 ) -> Goal {
-    Goal {
+    goal(
         issue,
         what,
         scenario,
-        measure: Measure::Ratio {
+        Measure::Ratio {
             ours,
             peers,
             at_least,
         },
-    }
+    )
 }
 
 const fn at_most(
@@ -111,12 +120,12 @@ const fn at_most(
     figure: Option<&'static str>,
     bound: f64,
 ) -> Goal {
-    Goal {
+    goal(
         issue,
         what,
         scenario,
-        measure: Measure::AtMost { row, figure, bound },
-    }
+        Measure::AtMost { row, figure, bound },
+    )
 }
 
 const fn at_least(
@@ -126,16 +135,13 @@ const fn at_least(
     row: &'static str,
     bound: f64,
 ) -> Goal {
-    Goal {
+    let figure = None;
+    goal(
         issue,
         what,
         scenario,
-        measure: Measure::AtLeast {
-            row,
-            figure: None,
-            bound,
-        },
-    }
+        Measure::AtLeast { row, figure, bound },
+    )
 }
 
 const RTRB_RINGBUF: Peers = Peers::Named(&["rtrb", "ringbuf"]);
