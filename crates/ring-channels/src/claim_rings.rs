@@ -20,6 +20,9 @@ pub(crate) struct ClaimRings<T, O: Observer> {
     pub(crate) config: Config,
     pub(crate) observer: O,
     factory: Box<Factory<T, O>>,
+    /// Back every new ring's slot pages when it is made
+    /// ([`claim::Producer::prefault`]).
+    prefault: bool,
 }
 
 impl<T, O: Observer> ClaimRings<T, O> {
@@ -43,14 +46,28 @@ impl<T, O: Observer> ClaimRings<T, O> {
             config,
             observer,
             factory,
+            prefault: false,
         }
+    }
+
+    /// Every ring made from now on has its slot pages backed when it is
+    /// made, on the making thread (the flight recorder: no page fault in
+    /// its first pass).
+    pub(crate) fn prefaulted(mut self) -> Self {
+        self.prefault = true;
+        self
     }
 
     /// The producer side of a new ring that is not in the table (a handle
     /// that must keep nothing alive in the channel).
     pub(crate) fn make(&self) -> Result<claim::Producer<T, O>, BuildError> {
         let ring = (self.factory)()?;
-        Ok(claim::Ring::try_producer(&ring).expect("invariant: a fresh ring has no producer"))
+        let mut p =
+            claim::Ring::try_producer(&ring).expect("invariant: a fresh ring has no producer");
+        if self.prefault {
+            p.prefault();
+        }
+        Ok(p)
     }
 
     /// The producer side of a new ring appended to the table, and its index.

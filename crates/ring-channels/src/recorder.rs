@@ -9,6 +9,9 @@
 //!   writer with a ring of its own, numbered in order of creation, as in
 //!   MPSC. Rings live as long as the channel, so what a dropped writer
 //!   recorded stays readable.
+//! - A writer's ring is backed by memory when it is made (on the thread
+//!   that makes it: `channel`, `build` or `clone`), not page by page during
+//!   its first pass: a `record` never waits on a page fault.
 //! - The [`Reader`] gets [`Entry`]s: the value, its writer, its position in
 //!   that writer's stream (`seq`) and how many of that writer's entries were
 //!   evicted since the reader's previous entry from it (`lost_before`).
@@ -148,7 +151,9 @@ impl<M: RingMemory + Clone> ring_core::builder::BuildChannel<M> for Recording {
 
     fn build_channel<T, O: Observer>(self, p: Parts<M, O>) -> Result<Channel<T, O>, BuildError> {
         let life = Arc::new(Lifecycle::new(1));
-        let rings = ClaimRings::new(p, life.consumer_group().clone());
+        // A recorder never waits and always wraps: back each writer's ring
+        // when it is made, so that its first pass pays no page faults.
+        let rings = ClaimRings::new(p, life.consumer_group().clone()).prefaulted();
         let chan = Arc::new(Chan { rings, life });
         let (inner, writer) = chan.push_new()?;
         let reader = Reader {

@@ -149,6 +149,31 @@ impl Region {
     }
 }
 
+impl Region {
+    /// Writes one byte in every page from byte `from` of the region to its
+    /// end (the slots), so that those pages are backed now, on this thread,
+    /// rather than at their first write.
+    ///
+    /// # Safety
+    ///
+    /// `from` is inside the region, and no other thread reads or writes any
+    /// byte from `from` on while this runs (no slot has been written yet).
+    pub(crate) unsafe fn touch(&self, from: usize) {
+        /// The smallest page size of the platforms we run on: touching more
+        /// often than a larger page needs costs a few stores, no more.
+        const PAGE: usize = 4096;
+        let mut at = from;
+        while at < self.layout.size() {
+            // SAFETY: `at` is inside the region (checked by the loop), which is
+            // valid for writes (the memory seam's contract), and no one else
+            // touches these bytes now (the caller's contract). Volatile: a plain
+            // store to bytes nobody reads could be left out.
+            unsafe { self.ptr.as_ptr().add(at).write_volatile(0) };
+            at += PAGE;
+        }
+    }
+}
+
 impl Drop for Region {
     fn drop(&mut self) {
         // SAFETY: the first `stamps` words were initialised as `AtomicU64`s in
@@ -1119,6 +1144,52 @@ mod tests {
 
     fn ring<T>(cap: usize) -> Arc<Ring<T>> {
         Ring::new(cap, Arc::new(WakeGroup::new())).unwrap()
+    }
+
+    /// Counts first-use hooks, to see `prefault` run the seam's hook once.
+    #[derive(Clone, Default)]
+    struct CountFirstUse(Arc<AtomicUsize>);
+    // SAFETY: every region comes from `Heap` and goes back to it.
+    unsafe impl RingMemory for CountFirstUse {
+        fn allocate(&self, layout: Layout) -> Result<NonNull<u8>, crate::MemoryError> {
+            Heap.allocate(layout)
+        }
+        unsafe fn release(&self, ptr: NonNull<u8>, layout: Layout) {
+            // SAFETY: `ptr` came from `Heap.allocate(layout)` above.
+            unsafe { Heap.release(ptr, layout) }
+        }
+        fn first_use(&self, _: NonNull<u8>, _: Layout) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    #[test]
+    fn prefault_backs_a_fresh_ring_once_and_never_a_written_one() {
+        let hooks = CountFirstUse::default();
+        // Entries of 1 KiB: 16 of them span four pages.
+        let r =
+            Ring::<[u64; 128], ()>::with_seams(16, Arc::new(WakeGroup::new()), hooks.clone(), ())
+                .unwrap();
+        let mut p = Ring::try_producer(&r).unwrap();
+        p.prefault();
+        assert_eq!(hooks.0.load(Ordering::Relaxed), 1, "the seam's hook ran");
+        for i in 0..20u64 {
+            let evicted = p.record([i; 128]).unwrap();
+            assert_eq!(evicted.map(|e| e[0]), i.checked_sub(16));
+        }
+        // Written now: a second call must not touch slots a reader may read.
+        p.prefault();
+        drop(p);
+        let mut p = Ring::try_producer(&r).unwrap();
+        p.prefault();
+        assert_eq!(hooks.0.load(Ordering::Relaxed), 1, "no second hook");
+        for i in 4..20u64 {
+            // (a touch writes the first byte of slots 0, 4, 8 and 12)
+            assert_eq!(r.try_recv().map(|e| (e[0], e[127])), Ok((i, i)));
+        }
+        p.try_send([1; 128]).unwrap();
+        assert_eq!(r.try_recv().map(|e| e[0]), Ok(1));
+        assert_eq!(r.evicted(), 4);
     }
 
     #[test]

@@ -83,6 +83,40 @@ impl<T, O: Observer> Producer<T, O> {
         self.ring.region.first_use();
     }
 
+    /// Backs every page of the ring's slots now, on this thread: runs the
+    /// memory seam's first-use hook (NUMA placement, say), then writes one
+    /// byte in each page, so that no later write pays a page fault. A flight
+    /// recorder, which never waits and always wraps, does this when it makes
+    /// a writer's ring: its first pass then costs what every later one does.
+    /// Does nothing once anything has been written into the ring.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_core::{claim::Ring, wait::WakeGroup};
+    /// use std::sync::Arc;
+    /// let ring = Ring::<[u64; 64]>::new(64, Arc::new(WakeGroup::new()))?;
+    /// let mut w = Ring::try_producer(&ring).unwrap();
+    /// w.prefault(); // 32 KiB of slots backed now, not during the first pass
+    /// assert_eq!(w.record([7; 64]), Ok(None));
+    /// assert_eq!(ring.try_recv(), Ok([7; 64]));
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    pub fn prefault(&mut self) {
+        if !self.fresh {
+            return;
+        }
+        self.first_use();
+        let ring = &*self.ring;
+        let from = ring.slots.as_ptr() as usize - ring.region.ptr.as_ptr() as usize;
+        // SAFETY: the slots start inside the region (`Region::stamped`). Nothing
+        // was ever written into them (`fresh` was true: the first write runs
+        // the first-use hook first), so no consumer reads a slot (it reads only
+        // positions whose stamp says published), and this producer, the ring's
+        // only writer, is here.
+        unsafe { ring.region.touch(from) };
+    }
+
     /// Publishes `n` written slots from the tail and wakes a sleeping consumer.
     /// The slots are published even if the observer's `before_commit` hook
     /// unwinds: they are written, and a recording producer holds the oldest
@@ -104,9 +138,8 @@ impl<T, O: Observer> Producer<T, O> {
         let first = self.tail;
         let publish = Publish { producer: self, n };
         publish.producer.ring.observer.before_commit(first, n);
-        let ring = publish.producer.ring.clone();
         drop(publish);
-        ring.observer.on_commit(first, n);
+        self.ring.observer.on_commit(first, n);
         self.watch_fill();
     }
 
