@@ -77,20 +77,6 @@ fn byte_sum(r: &[u8]) -> u64 {
     total + fold(lanes)
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn byte_sum_adds_every_byte() {
-        let data: Vec<u8> = (0..5000u32).map(|i| (i * 7 + 255) as u8).collect();
-        for len in [0, 1, 7, 8, 9, 511, 512, 513, 4096, 5000] {
-            let want: u64 = data[..len].iter().map(|&b| u64::from(b)).sum();
-            assert_eq!(super::byte_sum(&data[..len]), want, "len {len}");
-        }
-        let ff = vec![0xffu8; 1 << 16];
-        assert_eq!(super::byte_sum(&ff), 255 << 16);
-    }
-}
-
 /// Runs `producers` (each with its records) and the consumer, all started
 /// together; the time until the consumer has everything, and what it got.
 fn run(
@@ -261,4 +247,18 @@ pub fn bbqueue_framed(size: usize, count: u64, place: Option<Placement>) -> RunR
         (n, sum)
     });
     result("bbqueue framed", want, d, got)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn byte_sum_adds_every_byte() {
+        let data: Vec<u8> = (0..5000u32).map(|i| (i * 7 + 255) as u8).collect();
+        for len in [0, 1, 7, 8, 9, 511, 512, 513, 4096, 5000] {
+            let want: u64 = data[..len].iter().map(|&b| u64::from(b)).sum();
+            assert_eq!(super::byte_sum(&data[..len]), want, "len {len}");
+        }
+        let ff = vec![0xffu8; 1 << 16];
+        assert_eq!(super::byte_sum(&ff), 255 << 16);
+    }
 }
