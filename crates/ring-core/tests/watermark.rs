@@ -308,3 +308,49 @@ fn two_threads_free_running_never_miss_or_double_a_crossing() {
         );
     }
 }
+
+/// A consumer that keeps the ring near empty reads the crossing word once
+/// per stretch under `low` (a flag in its handle); a burst that rises to
+/// `High` while it is under `low` must still be reported `Low` at the exact
+/// consume that takes the fill back to `low`.
+#[test]
+fn a_burst_while_the_consumer_is_under_low_is_reported_exactly() {
+    let (mut tx, mut rx, log) = ring(4, 4, 12);
+    tx.try_send(0).unwrap();
+    tx.try_send(1).unwrap();
+    // The consumer caches both, consumes one: under `low`, the word read.
+    assert_eq!(rx.try_recv(), Ok(0));
+    // A burst to `high` while the consumer still holds one cached item.
+    for i in 2..13 {
+        tx.try_send(i).unwrap();
+    }
+    assert_eq!(log.take(), [HIGH(12)]);
+    assert!(rx.above_high_watermark());
+    // From the cache: no re-read of the tail, no crossing yet.
+    assert_eq!(rx.try_recv(), Ok(1));
+    assert_eq!(log.take(), []);
+    // The re-read sees 11: consumes down to 5 report nothing, the one that
+    // leaves 4 (at `low`) reports `Low { len: 4 }`.
+    for i in 2..8 {
+        assert_eq!(rx.try_recv(), Ok(i));
+        assert_eq!(log.take(), [], "fill {} is above low", 12 - i);
+    }
+    assert_eq!(rx.try_recv(), Ok(8));
+    assert_eq!(log.take(), [LOW(4)]);
+    assert!(!rx.above_high_watermark());
+    // And again: near empty, another burst, another exact `Low`.
+    for i in 9..13 {
+        assert_eq!(rx.try_recv(), Ok(i));
+    }
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    for i in 0..12 {
+        tx.try_send(i).unwrap();
+    }
+    assert_eq!(log.take(), [HIGH(12)]);
+    for i in 0..7 {
+        assert_eq!(rx.try_recv(), Ok(i));
+    }
+    assert_eq!(log.take(), []);
+    assert_eq!(rx.try_recv(), Ok(7));
+    assert_eq!(log.take(), [LOW(4)]);
+}

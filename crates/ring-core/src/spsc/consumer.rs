@@ -1,6 +1,7 @@
 //! The SPSC consumer: receives, batches, zero-copy reads; drops what is left on drop.
 
 use super::*;
+use core::cell::Cell;
 
 // ------------------------------------------------------------------ Consumer
 
@@ -25,6 +26,10 @@ pub struct Consumer<T, O: Observer = ()> {
     pub(crate) raw: RawConsumer<T>,
     pub(crate) observer: O,
     pub(crate) marks: Marks,
+    /// The crossing word was read since the estimate last went under `low`
+    /// or the producer's tail was last re-read: the consumes in between skip
+    /// that read (see `watch_drain`).
+    pub(crate) low_checked: Cell<bool>,
     #[cfg_attr(not(feature = "std"), allow(dead_code))]
     // reason: without std it only keeps the ring alive
     pub(super) shared: Arc<Shared<T>>,
@@ -78,23 +83,44 @@ impl<T, O: Observer> Drop for Finish<'_, T, O> {
 
 impl<T, O: Observer> Consumer<T, O> {
     /// After a consume of `n` items at `pos`: the observer, then the low
-    /// watermark (one compare, and one load of the crossing word when at or
-    /// below it).
+    /// watermark (one compare, and a test of a flag of this handle when
+    /// under it; see `watch_drain`).
     #[inline(always)]
     pub(crate) fn consumed(&self, pos: u64, n: usize) {
         self.observer.on_consume(pos, n);
         self.watch_drain();
     }
 
-    /// The low watermark check. The exact fill re-reads the producer's tail
-    /// into the cached tail (a refresh), so the estimate is exact again.
+    /// The low watermark check. While the estimate (the cached tail minus
+    /// the head, never above the true fill) is at or above `low` it is one
+    /// compare. Under `low`, the crossing word is read once: on the consume
+    /// that took the estimate under `low`, and again after each re-read of
+    /// the producer's tail (`refreshed`, which every empty poll and every
+    /// batch does). So a fall is seen on the consume that crossed when this
+    /// consumer's estimate crossed too; a rise to `High` that happened while
+    /// the estimate was already under `low` (a burst this consumer has not
+    /// looked at yet) is seen at its next re-read of the tail, at the latest
+    /// when the fewer than `low` items it had seen are consumed. The exact
+    /// fill re-reads the tail (a refresh), so the estimate is exact again.
     #[inline(always)]
     fn watch_drain(&self) {
-        if self.marks.may_fall(self.raw.available_cached())
-            && self.raw.ring().watermark().settled_high()
-        {
-            self.watch_drain_slow();
+        if self.marks.may_fall(self.raw.available_cached()) {
+            if !self.low_checked.get() {
+                self.low_checked.set(true);
+                if self.raw.ring().watermark().settled_high() {
+                    self.watch_drain_slow();
+                }
+            }
+        } else if self.low_checked.get() {
+            self.low_checked.set(false);
         }
+    }
+
+    /// The producer's tail was re-read: the next low watermark check reads
+    /// the crossing word again.
+    #[inline(always)]
+    pub(crate) fn refreshed(&self) {
+        self.low_checked.set(false);
     }
 
     #[cold]
@@ -112,7 +138,17 @@ impl<T, O: Observer> Consumer<T, O> {
     /// Committed items now (from the cached tail), or why there are none.
     #[inline(always)]
     pub(crate) fn ready(&self) -> Result<usize, TryRecvError> {
-        match self.raw.available().unwrap_or(0) {
+        match self.raw.available_cached() {
+            0 => self.ready_refresh(),
+            n => Ok(n),
+        }
+    }
+
+    /// [`ready`](Self::ready) with nothing cached: re-reads the tail.
+    #[inline(always)]
+    fn ready_refresh(&self) -> Result<usize, TryRecvError> {
+        self.refreshed();
+        match self.raw.refresh().unwrap_or(0) {
             0 => self.ready_slow(),
             n => Ok(n),
         }
@@ -122,6 +158,7 @@ impl<T, O: Observer> Consumer<T, O> {
     /// why there are none. Batch paths use this so a batch takes all there is.
     #[inline(always)]
     pub(crate) fn ready_all(&self) -> Result<usize, TryRecvError> {
+        self.refreshed();
         match self.raw.refresh().unwrap_or(0) {
             0 => self.ready_slow(),
             n => Ok(n),
@@ -389,6 +426,7 @@ impl<T, O: Observer> Consumer<T, O> {
     /// assert!(rx.readable().is_none());
     /// ```
     pub fn readable(&self) -> Option<&[T]> {
+        self.refreshed();
         let avail = self.raw.refresh().unwrap_or(0);
         if avail == 0 {
             return None;
@@ -418,7 +456,10 @@ impl<T, O: Observer> Consumer<T, O> {
     pub fn advance(&mut self, n: usize) {
         let avail = match self.raw.available_cached() {
             a if a >= n => a,
-            _ => self.raw.refresh().unwrap_or(0),
+            _ => {
+                self.refreshed();
+                self.raw.refresh().unwrap_or(0)
+            }
         };
         assert!(
             n <= avail,

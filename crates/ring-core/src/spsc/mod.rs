@@ -304,6 +304,7 @@ impl<M: RingMemory> crate::builder::BuildChannel<M> for Spsc {
             raw: raw_c,
             observer,
             marks,
+            low_checked: core::cell::Cell::new(false),
             shared,
         };
         Ok((producer, consumer))
