@@ -295,6 +295,14 @@ impl Marks {
         (estimate as u64) < self.low_excl
     }
 
+    /// The estimate under which [`may_fall`](Self::may_fall) is true
+    /// (`low + 1`; 0 without watermarks): for a consumer that keeps its own
+    /// copy and lowers it to 0 once it has looked (the SPSC consumer).
+    #[inline(always)]
+    pub fn fall_bar(&self) -> u64 {
+        self.low_excl
+    }
+
     /// After a call that added items (a commit, or a send that found the
     /// ring full): `estimate` is the fill as the producer knows it without
     /// reading the consumer's index (never below the true fill), `exact`

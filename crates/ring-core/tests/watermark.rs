@@ -354,3 +354,29 @@ fn a_burst_while_the_consumer_is_under_low_is_reported_exactly() {
     assert_eq!(rx.try_recv(), Ok(7));
     assert_eq!(log.take(), [LOW(4)]);
 }
+
+/// The consumer reads the word while its cached estimate is under `low`
+/// but the ring, re-read, is not (a burst it had not looked at): nothing to
+/// report then, and the later consume that really takes the fill to `low`
+/// must still report it.
+#[test]
+fn a_look_that_finds_the_ring_fuller_than_cached_keeps_watching() {
+    let (mut tx, mut rx, log) = ring(4, 4, 12);
+    for i in 0..6 {
+        tx.try_send(i).unwrap();
+    }
+    assert_eq!(rx.try_recv(), Ok(0)); // caches 6, leaves 5: above low
+    for i in 6..13 {
+        tx.try_send(i).unwrap();
+    }
+    assert_eq!(log.take(), [HIGH(12)]);
+    // Cached estimate 4 (at low): the word says HIGH, the exact fill is 11.
+    assert_eq!(rx.try_recv(), Ok(1));
+    assert_eq!(log.take(), []);
+    for i in 2..8 {
+        assert_eq!(rx.try_recv(), Ok(i));
+        assert_eq!(log.take(), [], "fill {} is above low", 12 - i);
+    }
+    assert_eq!(rx.try_recv(), Ok(8));
+    assert_eq!(log.take(), [LOW(4)]);
+}

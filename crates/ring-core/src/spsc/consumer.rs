@@ -26,10 +26,10 @@ pub struct Consumer<T, O: Observer = ()> {
     pub(crate) raw: RawConsumer<T>,
     pub(crate) observer: O,
     pub(crate) marks: Marks,
-    /// The crossing word was read since the estimate last went under `low`
-    /// or the producer's tail was last re-read: the consumes in between skip
-    /// that read (see `watch_drain`).
-    pub(crate) low_checked: Cell<bool>,
+    /// The estimate under which a consume reads the crossing word: `low +
+    /// 1` after each re-read of the producer's tail, 0 once the word was read
+    /// (until the next re-read; see `watch_drain`). 0 without watermarks.
+    pub(crate) fall_bar: Cell<u64>,
     #[cfg_attr(not(feature = "std"), allow(dead_code))]
     // reason: without std it only keeps the ring alive
     pub(super) shared: Arc<Shared<T>>,
@@ -83,44 +83,41 @@ impl<T, O: Observer> Drop for Finish<'_, T, O> {
 
 impl<T, O: Observer> Consumer<T, O> {
     /// After a consume of `n` items at `pos`: the observer, then the low
-    /// watermark (one compare, and a test of a flag of this handle when
-    /// under it; see `watch_drain`).
+    /// watermark (one compare against a field of this handle; see
+    /// `watch_drain`).
     #[inline(always)]
     pub(crate) fn consumed(&self, pos: u64, n: usize) {
         self.observer.on_consume(pos, n);
         self.watch_drain();
     }
 
-    /// The low watermark check. While the estimate (the cached tail minus
-    /// the head, never above the true fill) is at or above `low` it is one
-    /// compare. Under `low`, the crossing word is read once: on the consume
-    /// that took the estimate under `low`, and again after each re-read of
-    /// the producer's tail (`refreshed`, which every empty poll and every
-    /// batch does). So a fall is seen on the consume that crossed when this
-    /// consumer's estimate crossed too; a rise to `High` that happened while
-    /// the estimate was already under `low` (a burst this consumer has not
-    /// looked at yet) is seen at its next re-read of the tail, at the latest
-    /// when the fewer than `low` items it had seen are consumed. The exact
-    /// fill re-reads the tail (a refresh), so the estimate is exact again.
+    /// The low watermark check: one compare of the estimate (the cached
+    /// tail minus the head, never above the true fill) with a field of this
+    /// handle, `fall_bar`. The crossing word is read on the consume that
+    /// takes the estimate under `low`; the bar then drops to 0 until the next
+    /// re-read of the producer's tail (`refreshed`: every receive that has
+    /// nothing cached, every batch, every empty poll), which sets it back to
+    /// `low + 1`. Between two re-reads the estimate only falls, so nothing
+    /// is missed: a fall is seen on the consume that crossed when this
+    /// consumer's estimate crossed too, and a rise to `High` is seen after
+    /// the next re-read, whose estimate counts the items of the rise. The
+    /// exact fill re-reads the tail (a refresh), so the estimate is exact
+    /// again.
     #[inline(always)]
     fn watch_drain(&self) {
-        if self.marks.may_fall(self.raw.available_cached()) {
-            if !self.low_checked.get() {
-                self.low_checked.set(true);
-                if self.raw.ring().watermark().settled_high() {
-                    self.watch_drain_slow();
-                }
+        if (self.raw.available_cached() as u64) < self.fall_bar.get() {
+            self.fall_bar.set(0);
+            if self.raw.ring().watermark().settled_high() {
+                self.watch_drain_slow();
             }
-        } else if self.low_checked.get() {
-            self.low_checked.set(false);
         }
     }
 
-    /// The producer's tail was re-read: the next low watermark check reads
-    /// the crossing word again.
+    /// The producer's tail is being re-read: the next consume under `low`
+    /// reads the crossing word again.
     #[inline(always)]
     pub(crate) fn refreshed(&self) {
-        self.low_checked.set(false);
+        self.fall_bar.set(self.marks.fall_bar());
     }
 
     #[cold]
@@ -130,7 +127,10 @@ impl<T, O: Observer> Consumer<T, O> {
         self.marks.fell(
             self.raw.available_cached(),
             ring.watermark(),
-            || self.raw.refresh().unwrap_or(0),
+            || {
+                self.refreshed();
+                self.raw.refresh().unwrap_or(0)
+            },
             |w| self.observer.on_watermark(w),
         );
     }
@@ -567,7 +567,11 @@ impl<T, O: Observer> Consumer<T, O> {
     /// assert!(rx.is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.raw.available().unwrap_or(0) == 0
+        if self.raw.available_cached() != 0 {
+            return false;
+        }
+        self.refreshed();
+        self.raw.refresh().unwrap_or(0) == 0
     }
 
     /// Slots in the ring.

@@ -304,7 +304,7 @@ impl<M: RingMemory> crate::builder::BuildChannel<M> for Spsc {
             raw: raw_c,
             observer,
             marks,
-            low_checked: core::cell::Cell::new(false),
+            fall_bar: core::cell::Cell::new(marks.fall_bar()),
             shared,
         };
         Ok((producer, consumer))
