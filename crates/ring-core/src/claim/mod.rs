@@ -534,6 +534,7 @@ impl<T, O: Observer> Ring<T, O> {
             // Only producers touch the flag, one at a time, handed over by the
             // Acquire CAS above.
             fresh: this.region.fresh(),
+            free_until: tail,
             _not_sync: core::marker::PhantomData,
         })
     }
@@ -1190,6 +1191,47 @@ mod tests {
         p.try_send([1; 128]).unwrap();
         assert_eq!(r.try_recv().map(|e| e[0]), Ok(1));
         assert_eq!(r.evicted(), 4);
+    }
+
+    #[test]
+    fn the_free_look_ahead_stops_at_a_slot_a_consumer_still_holds() {
+        let r = ring::<u32>(4);
+        let mut p = Ring::try_producer(&r).unwrap();
+        for i in 0..4 {
+            p.try_send(i).unwrap();
+        }
+        let mut seen = alloc::vec::Vec::new();
+        // Claims 0 and 1; 0 is given back before the handler runs for it,
+        // 1 is held until its own turn.
+        let k = r.take_at(2, |pos, v| {
+            seen.push((pos, v));
+            if pos == 0 {
+                // Slot 0 is free (for position 4), slot 1 is not.
+                assert_eq!(p.try_send(40), Ok(()));
+                assert_eq!(p.try_send(50), Err(TrySendError::Full(50)));
+                assert!(p.is_full());
+            }
+        });
+        assert_eq!(k, 2);
+        assert_eq!(seen, [(0, 0), (1, 1)], "position 1 was not overwritten");
+        assert_eq!(p.try_send(50), Ok(()));
+        for want in [2, 3, 40, 50] {
+            assert_eq!(r.try_recv(), Ok(want));
+        }
+        // Many laps, one slot at a time and in runs: the known-free run never
+        // lets a write pass an unreturned slot.
+        for lap in 0..50u32 {
+            for i in 0..3 {
+                p.try_send(lap * 10 + i).unwrap();
+            }
+            assert_eq!(r.try_recv(), Ok(lap * 10));
+            p.try_send(lap * 10 + 3).unwrap();
+            p.try_send(lap * 10 + 4).unwrap();
+            assert!(p.is_full());
+            for i in 1..5 {
+                assert_eq!(r.try_recv(), Ok(lap * 10 + i));
+            }
+        }
     }
 
     #[test]

@@ -20,6 +20,13 @@ pub struct Producer<T, O: Observer = ()> {
     pub(super) marks: Marks,
     /// The memory seam's first-use hook has not run for this ring yet.
     pub(super) fresh: bool,
+    /// Positions from `tail` up to (not including) this one were seen free
+    /// (each stamp read with Acquire): they stay free until this producer
+    /// writes them, so a write there skips the stamp load. The rest of the
+    /// stamp's cache line is read with it: a consumer giving back the slot
+    /// just before the tail writes that same line, and a writer that read it
+    /// once per write would wait for it once per write.
+    pub(super) free_until: u64,
     /// Not `Sync`: one thread's end.
     pub(super) _not_sync: core::marker::PhantomData<core::cell::Cell<()>>,
 }
@@ -60,6 +67,40 @@ impl<T, O: Observer> Producer<T, O> {
     #[inline(always)]
     fn is_free(&self, pos: u64) -> bool {
         self.ring.words().is_free(pos)
+    }
+
+    /// Whether the slot of `tail` is free: known from an earlier look
+    /// (`free_until`), or read now together with the stamps after it in the
+    /// same cache line.
+    #[inline(always)]
+    fn tail_free(&mut self) -> bool {
+        if (self.free_until.wrapping_sub(self.tail) as i64) > 0 {
+            return true;
+        }
+        self.look_ahead()
+    }
+
+    /// Reads the stamp of `tail` (Acquire) and, if it is free, those after it
+    /// in the same cache line of stamps (at most to the end of the slot
+    /// array), remembering how far the free run goes.
+    #[inline(never)]
+    fn look_ahead(&mut self) -> bool {
+        /// Stamp words per 64-byte cache line.
+        const PER_LINE: usize = 8;
+        if !self.is_free(self.tail) {
+            return false;
+        }
+        let index = self.tail as usize & self.ring.mask;
+        let line_end = ((index | (PER_LINE - 1)) + 1).min(self.ring.capacity());
+        let mut end = self.tail.wrapping_add(1);
+        for _ in index + 1..line_end {
+            if !self.is_free(end) {
+                break;
+            }
+            end = end.wrapping_add(1);
+        }
+        self.free_until = end;
+        true
     }
 
     /// Free slots contiguous from the tail, at most `n` (fewer at the wrap
@@ -208,8 +249,10 @@ impl<T, O: Observer> Producer<T, O> {
         // The free check first: its Acquire stamp load makes a close that
         // happened before the slot was freed (the last consumer closes, then
         // drains) visible to the flag load after it, so a send blocked on a full
-        // ring that such a drain frees returns `Closed`, not `Ok`.
-        let free = self.is_free(self.tail);
+        // ring that such a drain frees returns `Closed`, not `Ok`. (A slot known
+        // free from an earlier look was free before this send began: no send
+        // was blocked on it.)
+        let free = self.tail_free();
         // ORDERING: Relaxed; see above. A close racing this send may still let
         // one item in, which stays claimable or is dropped by the last
         // consumer's drain or the producer's next send (never twice).
@@ -220,7 +263,9 @@ impl<T, O: Observer> Producer<T, O> {
             self.full();
             return Err(TrySendError::Full(value));
         }
-        // SAFETY: the stamp says the slot is free for `tail` (Acquire above).
+        // SAFETY: the stamp says the slot is free for `tail` (Acquire, in
+        // `tail_free` now or in an earlier look: a free slot stays free until
+        // this producer writes it).
         unsafe { self.write_one(value) };
         Ok(())
     }
@@ -285,14 +330,15 @@ impl<T, O: Observer> Producer<T, O> {
     #[inline]
     pub fn record(&mut self, value: T) -> Result<Option<T>, T> {
         // The free check first, as in `try_send`.
-        let free = self.is_free(self.tail);
+        let free = self.tail_free();
         // ORDERING: Relaxed; as in `try_send`.
         if self.ring.closed.load(Ordering::Relaxed) {
             return Err(value);
         }
         let evicted = if free { None } else { self.evict() };
         // SAFETY: the slot is free for `tail`: its stamp said so (Acquire in
-        // `is_free`), or `evict` moved its entry out after claiming it by the
+        // `tail_free`, now or in an earlier look: a free slot stays free until
+        // this producer writes it), or `evict` moved its entry out after claiming it by the
         // head CAS, or saw a consumer give it back (Acquire).
         unsafe { self.write_one(value) };
         Ok(evicted)
