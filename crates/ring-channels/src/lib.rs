@@ -100,6 +100,7 @@ mod claim_rings;
 pub mod mpmc;
 pub mod mpsc;
 pub mod recorder;
+mod recv_wait;
 pub mod spmc;
 
 /// The SPSC family: `ring-core`'s ring itself, zero overhead.

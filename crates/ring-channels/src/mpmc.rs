@@ -48,7 +48,7 @@ use ring_core::claim;
 use ring_core::lifecycle::Lifecycle;
 use ring_core::spsc::BuildError;
 use ring_core::sync::{Arc, AtomicUsize, Ordering};
-use ring_core::wait::{self, Closer, DoorbellRef, TimedOut, Waitable};
+use ring_core::wait::{Closer, DoorbellRef, Waitable};
 use ring_core::{
     ChannelStats, Config, Heap, Observer, RecvTimeoutError, RingMemory, Side, TryRecvError,
     WaitStrategy,
@@ -56,6 +56,7 @@ use ring_core::{
 
 use crate::TooManyConsumers;
 use crate::claim_rings::ClaimRings;
+use crate::recv_wait;
 
 struct Chan<T, O: Observer> {
     rings: ClaimRings<T, O>,
@@ -572,25 +573,12 @@ impl<T, O: Observer> Consumer<T, O> {
         mut f: impl FnMut(&T),
         strategy: WaitStrategy,
     ) -> Result<usize, RecvTimeoutError> {
-        let res = wait::wait_until(self, strategy, |c| {
-            let n = c.consume_batch(&mut f);
-            if n > 0 {
-                return Some(Ok(n));
-            }
-            if c.chan.closing() {
-                let n = c.consume_batch(&mut f);
-                return Some(if n > 0 {
-                    Ok(n)
-                } else {
-                    Err(RecvTimeoutError::Closed)
-                });
-            }
-            None
-        });
-        match res {
-            Ok(r) => r,
-            Err(TimedOut) => Err(RecvTimeoutError::Timeout),
-        }
+        recv_wait::batch_until(
+            self,
+            strategy,
+            |c| c.chan.closing(),
+            |c, _| c.consume_batch(&mut f),
+        )
     }
 
     /// Claims and drops up to `n` items; returns the count.

@@ -215,25 +215,18 @@ impl<T, O: Observer> Consumer<T, O> {
         mut f: impl FnMut(&T),
         strategy: WaitStrategy,
     ) -> Result<usize, RecvTimeoutError> {
-        let res = wait::wait_until(self, strategy, |c| {
-            let n = c.consume_all(&mut f);
-            if n > 0 {
-                return Some(Ok(n));
-            }
-            if c.closing() {
-                let n = c.drain_all(&mut f);
-                return Some(if n > 0 {
-                    Ok(n)
+        recv_wait::batch_until(
+            self,
+            strategy,
+            |c| c.closing(),
+            |c, last| {
+                if last {
+                    c.drain_all(&mut f)
                 } else {
-                    Err(RecvTimeoutError::Closed)
-                });
-            }
-            None
-        });
-        match res {
-            Ok(r) => r,
-            Err(TimedOut) => Err(RecvTimeoutError::Timeout),
-        }
+                    c.consume_all(&mut f)
+                }
+            },
+        )
     }
 
     /// Drops up to `n` items without looking at them; returns the count.
