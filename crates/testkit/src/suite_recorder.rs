@@ -26,13 +26,7 @@ macro_rules! conformance_recorder {
         use $crate::{Counted, CountingNotify, PanicOnce, counted, let_it_block, small, watchdog};
         use $f as family;
 
-        fn drops() -> Arc<AtomicUsize> {
-            Arc::new(AtomicUsize::new(0))
-        }
-
-        fn n(d: &Arc<AtomicUsize>) -> usize {
-            d.load(Ordering::SeqCst)
-        }
+        $crate::__drop_counter!();
 
         // ------------------------------------------------- std semantics ---
 
