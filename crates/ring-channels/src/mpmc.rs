@@ -42,16 +42,14 @@
 use core::cell::Cell;
 use core::fmt;
 use core::marker::PhantomData;
-use core::time::Duration;
 
 use ring_core::claim;
 use ring_core::lifecycle::Lifecycle;
 use ring_core::spsc::BuildError;
 use ring_core::sync::{Arc, AtomicUsize, Ordering};
-use ring_core::wait::{Closer, DoorbellRef, Waitable};
+use ring_core::wait::Closer;
 use ring_core::{
-    ChannelStats, Config, Heap, Observer, RecvTimeoutError, RingMemory, Side, TryRecvError,
-    WaitStrategy,
+    ChannelStats, Config, Heap, Observer, RecvTimeoutError, RingMemory, TryRecvError, WaitStrategy,
 };
 
 use crate::TooManyConsumers;
@@ -897,20 +895,7 @@ impl<T, O: Observer> Consumer<T, O> {
     }
 }
 
-impl<T, O: Observer> Waitable for Consumer<T, O> {
-    fn doorbell(&self) -> DoorbellRef<'_> {
-        self.chan.life.consumer_doorbell()
-    }
-    fn timed(&self) -> bool {
-        O::TIMED
-    }
-    fn on_wait(&self) {
-        self.chan.observer.on_wait(Side::Consumer);
-    }
-    fn on_wake(&self, slept: Duration) {
-        self.chan.observer.on_wake(Side::Consumer, slept);
-    }
-}
+consumer_waitable!(impl[T, O: Observer] Consumer<T, O>, chan.life, chan.observer);
 
 // The blocking API, `SendEndpoint`/`RecvEndpoint` and the iterators, written
 // once in ring-core (`ring_core::endpoint`) for every family.

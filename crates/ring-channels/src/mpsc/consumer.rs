@@ -709,17 +709,4 @@ impl<T, O: Observer> Consumer<T, O> {
     }
 }
 
-impl<T, O: Observer> Waitable for Consumer<T, O> {
-    fn doorbell(&self) -> DoorbellRef<'_> {
-        self.chan.life.consumer_doorbell()
-    }
-    fn timed(&self) -> bool {
-        O::TIMED
-    }
-    fn on_wait(&self) {
-        self.observer.on_wait(Side::Consumer);
-    }
-    fn on_wake(&self, slept: Duration) {
-        self.observer.on_wake(Side::Consumer, slept);
-    }
-}
+consumer_waitable!(impl[T, O: Observer] Consumer<T, O>, chan.life, observer);

@@ -57,7 +57,7 @@ use ring_core::wait::{Closer, DoorbellRef, Waitable};
 
 use crate::recv_wait;
 use ring_core::{
-    ChannelStats, Config, Heap, Observer, RecvTimeoutError, RingMemory, SendTimeoutError, Side,
+    ChannelStats, Config, Heap, Observer, RecvTimeoutError, RingMemory, SendTimeoutError,
     TryRecvError, TrySendError, WaitStrategy,
 };
 
