@@ -1,7 +1,9 @@
-//! The receive side's waits, written once for every family: the shared
-//! driver [`wait::wait_until`] with its deadline turned into
-//! [`RecvTimeoutError::Timeout`], and the batch receives' "take what is
-//! there, and once closing take the rest, then `Closed`" loop.
+//! The receive side's waits, written once for the MPMC, MPSC and SPMC
+//! consumers: the shared driver [`wait::wait_until`] with its deadline
+//! turned into [`RecvTimeoutError::Timeout`], and the batch receives' "take
+//! what is there, and once closing take the rest, then `Closed`" loop. (The
+//! broadcast subscriber waits on its own: its `RecvTimeoutError` has
+//! `Lagged`.)
 
 use ring_core::wait::{self, TimedOut, Waitable};
 use ring_core::{RecvTimeoutError, WaitStrategy};
