@@ -93,6 +93,30 @@
 //! ```
 #![forbid(unsafe_code)]
 
+/// Implements [`Waitable`](ring_core::wait::Waitable) for a consumer that
+/// sleeps on its channel lifecycle's consumer doorbell and reports its waits
+/// to an observer: `consumer_waitable!(impl[T, O: Observer] Consumer<T, O>, chan.life, chan.observer);`
+/// where `self.chan.life` is the lifecycle and `self.chan.observer` the
+/// observer (of type `O`).
+macro_rules! consumer_waitable {
+    (impl[$($g:tt)*] $ty:ty, $($life:ident).+, $($obs:ident).+) => {
+        impl<$($g)*> ring_core::wait::Waitable for $ty {
+            fn doorbell(&self) -> ring_core::wait::DoorbellRef<'_> {
+                self.$($life).+.consumer_doorbell()
+            }
+            fn timed(&self) -> bool {
+                O::TIMED
+            }
+            fn on_wait(&self) {
+                self.$($obs).+.on_wait(ring_core::Side::Consumer);
+            }
+            fn on_wake(&self, slept: core::time::Duration) {
+                self.$($obs).+.on_wake(ring_core::Side::Consumer, slept);
+            }
+        }
+    };
+}
+
 pub mod broadcast;
 pub mod bytes;
 pub mod claim_producer;
@@ -100,6 +124,7 @@ mod claim_rings;
 pub mod mpmc;
 pub mod mpsc;
 pub mod recorder;
+mod recv_wait;
 pub mod spmc;
 
 /// The SPSC family: `ring-core`'s ring itself, zero overhead.

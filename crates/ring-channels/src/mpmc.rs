@@ -42,20 +42,19 @@
 use core::cell::Cell;
 use core::fmt;
 use core::marker::PhantomData;
-use core::time::Duration;
 
 use ring_core::claim;
 use ring_core::lifecycle::Lifecycle;
 use ring_core::spsc::BuildError;
 use ring_core::sync::{Arc, AtomicUsize, Ordering};
-use ring_core::wait::{self, Closer, DoorbellRef, TimedOut, Waitable};
+use ring_core::wait::Closer;
 use ring_core::{
-    ChannelStats, Config, Heap, Observer, RecvTimeoutError, RingMemory, Side, TryRecvError,
-    WaitStrategy,
+    ChannelStats, Config, Heap, Observer, RecvTimeoutError, RingMemory, TryRecvError, WaitStrategy,
 };
 
 use crate::TooManyConsumers;
 use crate::claim_rings::ClaimRings;
+use crate::recv_wait;
 
 struct Chan<T, O: Observer> {
     rings: ClaimRings<T, O>,
@@ -572,25 +571,12 @@ impl<T, O: Observer> Consumer<T, O> {
         mut f: impl FnMut(&T),
         strategy: WaitStrategy,
     ) -> Result<usize, RecvTimeoutError> {
-        let res = wait::wait_until(self, strategy, |c| {
-            let n = c.consume_batch(&mut f);
-            if n > 0 {
-                return Some(Ok(n));
-            }
-            if c.chan.closing() {
-                let n = c.consume_batch(&mut f);
-                return Some(if n > 0 {
-                    Ok(n)
-                } else {
-                    Err(RecvTimeoutError::Closed)
-                });
-            }
-            None
-        });
-        match res {
-            Ok(r) => r,
-            Err(TimedOut) => Err(RecvTimeoutError::Timeout),
-        }
+        recv_wait::batch_until(
+            self,
+            strategy,
+            |c| c.chan.closing(),
+            |c, _| c.consume_batch(&mut f),
+        )
     }
 
     /// Claims and drops up to `n` items; returns the count.
@@ -909,20 +895,7 @@ impl<T, O: Observer> Consumer<T, O> {
     }
 }
 
-impl<T, O: Observer> Waitable for Consumer<T, O> {
-    fn doorbell(&self) -> DoorbellRef<'_> {
-        self.chan.life.consumer_doorbell()
-    }
-    fn timed(&self) -> bool {
-        O::TIMED
-    }
-    fn on_wait(&self) {
-        self.chan.observer.on_wait(Side::Consumer);
-    }
-    fn on_wake(&self, slept: Duration) {
-        self.chan.observer.on_wake(Side::Consumer, slept);
-    }
-}
+consumer_waitable!(impl[T, O: Observer] Consumer<T, O>, chan.life, chan.observer);
 
 // The blocking API, `SendEndpoint`/`RecvEndpoint` and the iterators, written
 // once in ring-core (`ring_core::endpoint`) for every family.

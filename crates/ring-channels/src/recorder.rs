@@ -49,7 +49,6 @@
 use core::cell::Cell;
 use core::fmt;
 use core::marker::PhantomData;
-use core::time::Duration;
 use std::collections::VecDeque;
 
 use crate::claim_rings::ClaimRings;
@@ -58,8 +57,8 @@ use ring_core::claim;
 use ring_core::lifecycle::Lifecycle;
 use ring_core::spsc::BuildError;
 use ring_core::sync::Arc;
-use ring_core::wait::{Closer, DoorbellRef, Waitable};
-use ring_core::{Config, Heap, Observer, RingMemory, Side, TryRecvError};
+use ring_core::wait::Closer;
+use ring_core::{Config, Heap, Observer, RingMemory, TryRecvError};
 
 /// The entry a reader gets, and the error of a write into a closed
 /// recorder (shared with ring-shm's `SharedRecorder`).
@@ -705,20 +704,7 @@ impl<T, O: Observer> Reader<T, O> {
     }
 }
 
-impl<T, O: Observer> Waitable for Reader<T, O> {
-    fn doorbell(&self) -> DoorbellRef<'_> {
-        self.chan.life.consumer_doorbell()
-    }
-    fn timed(&self) -> bool {
-        O::TIMED
-    }
-    fn on_wait(&self) {
-        self.chan.observer.on_wait(Side::Consumer);
-    }
-    fn on_wake(&self, slept: Duration) {
-        self.chan.observer.on_wake(Side::Consumer, slept);
-    }
-}
+consumer_waitable!(impl[T, O: Observer] Reader<T, O>, chan.life, chan.observer);
 
 // The blocking receives and the iterators, written once in ring-core.
 ring_core::consumer_api!(impl[T: 'static, O: Observer] Reader<T, O> => Entry<T>);

@@ -45,12 +45,13 @@ use ring_core::claim;
 use ring_core::lifecycle::Lifecycle;
 use ring_core::spsc::BuildError;
 use ring_core::sync::Arc;
-use ring_core::wait::{self, Closer, DoorbellRef, TimedOut, Waitable};
+use ring_core::wait::{Closer, DoorbellRef, Waitable};
 use ring_core::{
     Config, Heap, Observer, RecvTimeoutError, RingMemory, Side, TryRecvError, WaitStrategy,
 };
 
 use crate::TooManyConsumers;
+use crate::recv_wait;
 
 /// Creates an SPMC channel with `config.capacity()` slots; at most
 /// `config.max_consumers()` consumers at a time.
@@ -361,7 +362,7 @@ impl<T, O: Observer> Consumer<T, O> {
         mut f: impl FnMut(&T),
         strategy: WaitStrategy,
     ) -> Result<usize, RecvTimeoutError> {
-        let res = wait::wait_until(self, strategy, |c| {
+        recv_wait::recv_until(self, strategy, |c| {
             let n = c.ring.consume_up_to(usize::MAX, &mut f);
             if n > 0 {
                 return Some(Ok(n));
@@ -370,11 +371,7 @@ impl<T, O: Observer> Consumer<T, O> {
                 Err(TryRecvError::Closed) => Some(Err(RecvTimeoutError::Closed)),
                 _ => None,
             }
-        });
-        match res {
-            Ok(r) => r,
-            Err(TimedOut) => Err(RecvTimeoutError::Timeout),
-        }
+        })
     }
 
     /// Claims and drops up to `n` items; returns the count.

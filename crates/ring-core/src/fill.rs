@@ -70,3 +70,62 @@ pub(crate) unsafe fn copy<T: Copy>(
     publish(n);
     n
 }
+
+/// A reservation that [`fill`] and [`copy`] write into (the SPSC ring's and
+/// the claim ring's): its reserved run and its commit. The provided methods
+/// are the bodies of the reservations' public `fill_from_iter`, `fill_with`
+/// and `copy_from_slice`.
+pub(crate) trait Reserved<T>: Sized {
+    /// The reserved run: its first slot and its length (`len` reserved,
+    /// vacant, contiguous slots that only this reservation writes).
+    fn run(&self) -> (*mut T, usize);
+
+    /// Publishes the first `n` slots of the run (the reservation's `commit`).
+    ///
+    /// # Safety
+    ///
+    /// The first `n` slots of the run are initialised.
+    unsafe fn publish(self, n: usize);
+
+    /// Fills the run with `next(i)` until it is full or `next` gives `None`,
+    /// and publishes what was written; returns the count.
+    fn fill_run(self, next: impl FnMut(usize) -> Option<T>) -> usize {
+        let (base, len) = self.run();
+        let publish = |n| {
+            // SAFETY: `fill` passes the number of slots it wrote, each
+            // initialised, and calls this once.
+            unsafe { self.publish(n) }
+        };
+        // SAFETY: `base` is this reservation's `len` reserved, vacant,
+        // contiguous slots, and `publish(n)` publishes the first `n` of them.
+        unsafe { fill(base, len, next, publish) }
+    }
+
+    /// Copies `src` (up to the run's length) and publishes it; returns the count.
+    fn copy_run(self, src: &[T]) -> usize
+    where
+        T: Copy,
+    {
+        let (base, len) = self.run();
+        let publish = |n| {
+            // SAFETY: `copy` passes the number of slots it copied into, each
+            // initialised, and calls this once.
+            unsafe { self.publish(n) }
+        };
+        // SAFETY: as in `fill_run`.
+        unsafe { copy(base, len, src, publish) }
+    }
+}
+
+/// A reservation's `commit(n)` check: `n` is at most its `len` reserved slots.
+///
+/// # Panics
+///
+/// If `n` exceeds `len`.
+#[track_caller]
+pub(crate) fn check_commit(n: usize, len: usize) {
+    assert!(
+        n <= len,
+        "Reservation::commit({n}) exceeds the {len} reserved slots"
+    );
+}

@@ -13,9 +13,9 @@ use loom::sync::Arc;
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::thread;
 
-use common::{Counted, send_all, try_send_two_counted};
+use common::{Counted, recv_in_order, send_all, try_send_two_counted};
 use ring_core::spsc::{self, Builder};
-use ring_core::{Config, RecvTimeoutError, SendTimeoutError, TryRecvError, WaitStrategy};
+use ring_core::{Config, RecvTimeoutError, SendTimeoutError, WaitStrategy};
 
 /// Go straight to the futex: the interesting interleavings are around the sleep.
 const SLEEP: WaitStrategy = WaitStrategy::PhasedBackoff { spin: 0, yield_: 0 };
@@ -31,17 +31,7 @@ fn transfer(bits: u32, items: u64, start: u64) {
             .build::<u64>()
             .unwrap();
         let p = thread::spawn(move || send_all(|v| tx.try_send(v), 0..items));
-        let mut next = 0;
-        while next < items {
-            match rx.try_recv() {
-                Ok(v) => {
-                    assert_eq!(v, next);
-                    next += 1;
-                }
-                Err(TryRecvError::Empty) => thread::yield_now(),
-                Err(TryRecvError::Closed) => panic!("closed before all items arrived"),
-            }
-        }
+        recv_in_order(|| rx.try_recv(), items);
         p.join().unwrap();
     });
 }

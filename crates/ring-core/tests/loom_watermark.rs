@@ -9,9 +9,12 @@
 //! --release -p ring-core --test loom_watermark`.
 #![cfg(ring_loom)]
 
+mod common;
+
 use loom::sync::{Arc, Mutex};
 use loom::thread;
 
+use common::recv_in_order;
 use ring_core::spsc::Builder;
 use ring_core::{Config, Observer, TryRecvError, Watermark};
 
@@ -54,17 +57,7 @@ fn model(items: u64, low: usize, high: usize) {
             }
             tx
         });
-        let mut next = 0;
-        while next < items {
-            match rx.try_recv() {
-                Ok(v) => {
-                    assert_eq!(v, next);
-                    next += 1;
-                }
-                Err(TryRecvError::Empty) => thread::yield_now(),
-                Err(TryRecvError::Closed) => panic!("closed early"),
-            }
-        }
+        recv_in_order(|| rx.try_recv(), items);
         let tx = p.join().unwrap();
         // The consumer's next call on the drained ring settles a crossing it
         // could not see while the producer was still reporting.

@@ -326,17 +326,10 @@ fn a_burst_while_the_consumer_is_under_low_is_reported_exactly() {
     }
     assert_eq!(log.take(), [HIGH(12)]);
     assert!(rx.above_high_watermark());
-    // From the cache: no re-read of the tail, no crossing yet.
-    assert_eq!(rx.try_recv(), Ok(1));
-    assert_eq!(log.take(), []);
-    // The re-read sees 11: consumes down to 5 report nothing, the one that
-    // leaves 4 (at `low`) reports `Low { len: 4 }`.
-    for i in 2..8 {
-        assert_eq!(rx.try_recv(), Ok(i));
-        assert_eq!(log.take(), [], "fill {} is above low", 12 - i);
-    }
-    assert_eq!(rx.try_recv(), Ok(8));
-    assert_eq!(log.take(), [LOW(4)]);
+    // From the cache: no re-read of the tail, no crossing yet. The re-read
+    // sees 11: consumes down to 5 report nothing, the one that leaves 4 (at
+    // `low`) reports `Low { len: 4 }`.
+    recv_1_to_8_low_at_the_last(&mut rx, &log);
     assert!(!rx.above_high_watermark());
     // And again: near empty, another burst, another exact `Low`.
     for i in 9..13 {
@@ -352,6 +345,21 @@ fn a_burst_while_the_consumer_is_under_low_is_reported_exactly() {
     }
     assert_eq!(log.take(), []);
     assert_eq!(rx.try_recv(), Ok(7));
+    assert_eq!(log.take(), [LOW(4)]);
+}
+
+/// Receives 1 to 8 from a ring (low 4, high 12) holding 1 to 12 with the
+/// high crossing already taken from `log`: the receives that leave 11 down
+/// to 5 report nothing, the one that leaves 4 (at `low`) reports
+/// `Low { len: 4 }`.
+fn recv_1_to_8_low_at_the_last(rx: &mut Consumer<u64, Log>, log: &Log) {
+    assert_eq!(rx.try_recv(), Ok(1));
+    assert_eq!(log.take(), []);
+    for i in 2..8 {
+        assert_eq!(rx.try_recv(), Ok(i));
+        assert_eq!(log.take(), [], "fill {} is above low", 12 - i);
+    }
+    assert_eq!(rx.try_recv(), Ok(8));
     assert_eq!(log.take(), [LOW(4)]);
 }
 
@@ -371,12 +379,5 @@ fn a_look_that_finds_the_ring_fuller_than_cached_keeps_watching() {
     }
     assert_eq!(log.take(), [HIGH(12)]);
     // Cached estimate 4 (at low): the word says HIGH, the exact fill is 11.
-    assert_eq!(rx.try_recv(), Ok(1));
-    assert_eq!(log.take(), []);
-    for i in 2..8 {
-        assert_eq!(rx.try_recv(), Ok(i));
-        assert_eq!(log.take(), [], "fill {} is above low", 12 - i);
-    }
-    assert_eq!(rx.try_recv(), Ok(8));
-    assert_eq!(log.take(), [LOW(4)]);
+    recv_1_to_8_low_at_the_last(&mut rx, &log);
 }

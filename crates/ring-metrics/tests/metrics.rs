@@ -17,6 +17,24 @@ fn ring(bits: u32, m: &Metrics) -> Pair {
         .unwrap()
 }
 
+/// Sends `0..n` from another thread through a `ring(3, m)` and receives
+/// them here, in order, until the producer is gone.
+fn stream_in_order(m: &Metrics, n: u64) {
+    let (mut tx, mut rx) = ring(3, m);
+    let p = thread::spawn(move || {
+        for i in 0..n {
+            tx.send(i).unwrap();
+        }
+    });
+    let mut next = 0;
+    while let Ok(v) = rx.recv() {
+        assert_eq!(v, next);
+        next += 1;
+    }
+    p.join().unwrap();
+    assert_eq!(next, n);
+}
+
 /// An all-zero snapshot with `s`'s uptime and latency settings.
 fn zero_but_uptime(s: &MetricsSnapshot) -> MetricsSnapshot {
     let mut z = MetricsSnapshot::default();
@@ -216,19 +234,7 @@ fn latency_across_wrap_around_and_threads() {
         let n: u64 = if cfg!(miri) { 200 } else { 50_000 };
         let cfg = small(3);
         let m = Metrics::with_latency_sampled(cfg.capacity(), 1); // every item
-        let (mut tx, mut rx) = ring(3, &m);
-        let p = thread::spawn(move || {
-            for i in 0..n {
-                tx.send(i).unwrap();
-            }
-        });
-        let mut next = 0;
-        while let Ok(v) = rx.recv() {
-            assert_eq!(v, next);
-            next += 1;
-        }
-        p.join().unwrap();
-        assert_eq!(next, n);
+        stream_in_order(&m, n);
         let s = m.snapshot();
         assert_eq!(s.messages_received, n);
         // Every consume produced one or two samples, none missed: stamps are
@@ -384,18 +390,7 @@ fn default_sampling_measures_one_item_in_64_across_threads() {
             m.latency_sampling(),
             Some(ring_metrics::DEFAULT_LATENCY_SAMPLING)
         );
-        let (mut tx, mut rx) = ring(3, &m);
-        let p = thread::spawn(move || {
-            for i in 0..n {
-                tx.send(i).unwrap();
-            }
-        });
-        let mut next = 0;
-        while let Ok(v) = rx.recv() {
-            assert_eq!(v, next);
-            next += 1;
-        }
-        p.join().unwrap();
+        stream_in_order(&m, n);
         let s = m.snapshot();
         assert_eq!(s.messages_received, n);
         // Positions 0, 64, 128, ... below n: each measured once, never missed

@@ -336,6 +336,27 @@ mod racing {
         assert_eq!(n % 2, 0, "drained, yet above high: {:?}", log.marks());
     }
 
+    /// `$builder`'s channel of `u64` on `small(4)`, watermarks 4 and 12,
+    /// reporting to `$log`: the producer and two consumers to race.
+    macro_rules! racing_ends {
+        ($builder:ident, $log:expr) => {{
+            let (tx, rx) = $builder::new(small(4))
+                .watermarks(4, 12)
+                .observer($log.clone())
+                .build::<u64>()
+                .unwrap();
+            let rx2 = rx.clone();
+            (tx, [rx, rx2])
+        }};
+    }
+
+    /// Yields until `is_empty` holds: the consumers drained the burst.
+    fn until_drained(is_empty: impl Fn() -> bool) {
+        while !is_empty() {
+            thread::yield_now();
+        }
+    }
+
     macro_rules! claim_family {
         ($family:ident) => {
             #[test]
@@ -344,12 +365,7 @@ mod racing {
                     use ringmpsc::primitives::TryRecvError;
                     use ringmpsc::$family::Builder;
                     let log = WatermarkLog::default();
-                    let (mut tx, rx) = Builder::new(small(4))
-                        .watermarks(4, 12)
-                        .observer(log.clone())
-                        .build::<u64>()
-                        .unwrap();
-                    let rx2 = rx.clone();
+                    let (mut tx, rxs) = racing_ends!(Builder, log);
                     let consume = |mut rx: ringmpsc::$family::Consumer<u64, WatermarkLog>| loop {
                         match rx.try_recv() {
                             Ok(_) => {}
@@ -357,15 +373,13 @@ mod racing {
                             Err(TryRecvError::Closed) => return,
                         }
                     };
-                    race(&log, [rx, rx2], consume, move || {
+                    race(&log, rxs, consume, move || {
                         for _ in 0..bursts() {
                             let mut sent = 0;
                             while sent < 13 {
                                 sent += tx.send_slice(&[1; 13][sent..]);
                             }
-                            while !tx.is_empty() {
-                                thread::yield_now();
-                            }
+                            until_drained(|| tx.is_empty());
                         }
                     });
                 })
@@ -381,12 +395,7 @@ mod racing {
         watchdog(60, || {
             use ringmpsc::broadcast::{Builder, Subscriber, TryRecvError};
             let log = WatermarkLog::default();
-            let (mut tx, rx) = Builder::new(small(4))
-                .watermarks(4, 12)
-                .observer(log.clone())
-                .build::<u64>()
-                .unwrap();
-            let rx2 = rx.clone();
+            let (mut tx, rxs) = racing_ends!(Builder, log);
             let consume = |mut rx: Subscriber<u64, WatermarkLog>| loop {
                 match rx.try_recv() {
                     Ok(_) => {}
@@ -395,16 +404,14 @@ mod racing {
                     Err(TryRecvError::Closed) => return,
                 }
             };
-            race(&log, [rx, rx2], consume, move || {
+            race(&log, rxs, consume, move || {
                 for _ in 0..bursts() {
                     for i in 0..13 {
                         while tx.try_send(i).is_err() {
                             thread::yield_now();
                         }
                     }
-                    while !tx.is_empty() {
-                        thread::yield_now();
-                    }
+                    until_drained(|| tx.is_empty());
                 }
             });
         })

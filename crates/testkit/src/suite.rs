@@ -30,6 +30,22 @@ macro_rules! __suite_prelude {
     };
 }
 
+/// The drop counter every suite's counted items share: `drops()` makes
+/// one, `n(&d)` reads it.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __drop_counter {
+    () => {
+        fn drops() -> ::std::sync::Arc<::std::sync::atomic::AtomicUsize> {
+            ::std::sync::Arc::new(::std::sync::atomic::AtomicUsize::new(0))
+        }
+
+        fn n(d: &::std::sync::Arc<::std::sync::atomic::AtomicUsize>) -> usize {
+            d.load(::std::sync::atomic::Ordering::SeqCst)
+        }
+    };
+}
+
 /// Every send of the producer `$tx` (`try_send`, `send`, `send_timeout`,
 /// `send_with`) reports `Closed` and gives the value back.
 #[doc(hidden)]
@@ -71,13 +87,7 @@ macro_rules! conformance_core {
         }
         $crate::conformance_basic!(pair);
 
-        fn drops() -> Arc<AtomicUsize> {
-            Arc::new(AtomicUsize::new(0))
-        }
-
-        fn n(d: &Arc<AtomicUsize>) -> usize {
-            d.load(Ordering::SeqCst)
-        }
+        $crate::__drop_counter!();
 
         /// A channel of 8 slots holding `items` counted items (ids from 0),
         /// with their drop counter.

@@ -20,13 +20,7 @@ macro_rules! conformance_broadcast {
 
         const MODES: [Overflow; 2] = [Overflow::Block, Overflow::Overwrite];
 
-        fn drops() -> Arc<AtomicUsize> {
-            Arc::new(AtomicUsize::new(0))
-        }
-
-        fn n(d: &Arc<AtomicUsize>) -> usize {
-            d.load(Ordering::SeqCst)
-        }
+        $crate::__drop_counter!();
 
         /// Receives with `recv` until `Closed`, checking that every item
         /// (the values are their positions) arrives in order and that each

@@ -14,25 +14,11 @@
 #[macro_export]
 macro_rules! conformance_recorder {
     ($f:path) => {
-        #[allow(unused_imports)]
-        use std::panic::{AssertUnwindSafe, catch_unwind};
-        #[allow(unused_imports)]
-        use std::sync::Arc;
-        #[allow(unused_imports)]
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        use std::thread;
-        use std::time::Duration;
-        use $crate::ring_core::{RecvError, RecvTimeoutError, TryRecvError, WaitStrategy};
-        use $crate::{Counted, CountingNotify, PanicOnce, counted, let_it_block, small, watchdog};
-        use $f as family;
+        $crate::__suite_prelude!($f);
+        use $crate::Counted;
+        use $crate::ring_core::{RecvError, RecvTimeoutError, TryRecvError};
 
-        fn drops() -> Arc<AtomicUsize> {
-            Arc::new(AtomicUsize::new(0))
-        }
-
-        fn n(d: &Arc<AtomicUsize>) -> usize {
-            d.load(Ordering::SeqCst)
-        }
+        $crate::__drop_counter!();
 
         // ------------------------------------------------- std semantics ---
 

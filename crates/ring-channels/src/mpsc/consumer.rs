@@ -215,25 +215,18 @@ impl<T, O: Observer> Consumer<T, O> {
         mut f: impl FnMut(&T),
         strategy: WaitStrategy,
     ) -> Result<usize, RecvTimeoutError> {
-        let res = wait::wait_until(self, strategy, |c| {
-            let n = c.consume_all(&mut f);
-            if n > 0 {
-                return Some(Ok(n));
-            }
-            if c.closing() {
-                let n = c.drain_all(&mut f);
-                return Some(if n > 0 {
-                    Ok(n)
+        recv_wait::batch_until(
+            self,
+            strategy,
+            |c| c.closing(),
+            |c, last| {
+                if last {
+                    c.drain_all(&mut f)
                 } else {
-                    Err(RecvTimeoutError::Closed)
-                });
-            }
-            None
-        });
-        match res {
-            Ok(r) => r,
-            Err(TimedOut) => Err(RecvTimeoutError::Timeout),
-        }
+                    c.consume_all(&mut f)
+                }
+            },
+        )
     }
 
     /// Drops up to `n` items without looking at them; returns the count.
@@ -716,17 +709,4 @@ impl<T, O: Observer> Consumer<T, O> {
     }
 }
 
-impl<T, O: Observer> Waitable for Consumer<T, O> {
-    fn doorbell(&self) -> DoorbellRef<'_> {
-        self.chan.life.consumer_doorbell()
-    }
-    fn timed(&self) -> bool {
-        O::TIMED
-    }
-    fn on_wait(&self) {
-        self.observer.on_wait(Side::Consumer);
-    }
-    fn on_wake(&self, slept: Duration) {
-        self.observer.on_wake(Side::Consumer, slept);
-    }
-}
+consumer_waitable!(impl[T, O: Observer] Consumer<T, O>, chan.life, observer);

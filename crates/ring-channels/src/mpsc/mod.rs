@@ -53,9 +53,11 @@ use ring_core::inbox::{InboxReceiver, InboxSender, inbox};
 use ring_core::lifecycle::Lifecycle;
 use ring_core::spsc::{self, BuildError, Reservation};
 use ring_core::sync::Arc;
-use ring_core::wait::{self, Closer, DoorbellRef, TimedOut, Waitable};
+use ring_core::wait::{Closer, DoorbellRef, Waitable};
+
+use crate::recv_wait;
 use ring_core::{
-    ChannelStats, Config, Heap, Observer, RecvTimeoutError, RingMemory, SendTimeoutError, Side,
+    ChannelStats, Config, Heap, Observer, RecvTimeoutError, RingMemory, SendTimeoutError,
     TryRecvError, TrySendError, WaitStrategy,
 };
 

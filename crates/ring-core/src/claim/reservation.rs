@@ -1,6 +1,7 @@
 //! A reservation of contiguous free slots of the claim ring: write in place, then commit.
 
 use super::*;
+use crate::fill::{Reserved, check_commit};
 
 /// Contiguous free slots reserved for writing; borrows the producer mutably.
 /// Dropping it without committing commits nothing.
@@ -95,17 +96,8 @@ impl<T, O: Observer> Reservation<'_, T, O> {
     /// # Ok::<(), ring_core::spsc::BuildError>(())
     /// ```
     pub fn fill_from_iter<I: IntoIterator<Item = T>>(self, iter: I) -> usize {
-        let len = self.len;
-        let base = self.base().cast::<T>();
         let mut iter = iter.into_iter();
-        let publish = |n| {
-            // SAFETY: `fill` passes the number of slots it wrote, each
-            // initialised, and calls this once.
-            unsafe { self.commit(n) }
-        };
-        // SAFETY: `base` is this reservation's `len` reserved, vacant,
-        // contiguous slots, and `publish(n)` publishes the first `n` of them.
-        unsafe { crate::fill::fill(base, len, |_| iter.next(), publish) }
+        self.fill_run(|_| iter.next())
     }
 
     /// Fills every reserved slot with `f(index)` and commits them; returns the count.
@@ -124,14 +116,7 @@ impl<T, O: Observer> Reservation<'_, T, O> {
     /// # Ok::<(), ring_core::spsc::BuildError>(())
     /// ```
     pub fn fill_with(self, mut f: impl FnMut(usize) -> T) -> usize {
-        let len = self.len;
-        let base = self.base().cast::<T>();
-        let publish = |n| {
-            // SAFETY: as in `fill_from_iter`.
-            unsafe { self.commit(n) }
-        };
-        // SAFETY: as in `fill_from_iter`.
-        unsafe { crate::fill::fill(base, len, |i| Some(f(i)), publish) }
+        self.fill_run(|i| Some(f(i)))
     }
 
     /// Copies `src` (up to the reservation's length) and commits it; returns the count.
@@ -151,15 +136,7 @@ impl<T, O: Observer> Reservation<'_, T, O> {
     where
         T: Copy,
     {
-        let len = self.len;
-        let base = self.base().cast::<T>();
-        let publish = |n| {
-            // SAFETY: `copy` passes the number of slots it copied into, each
-            // initialised, and calls this once.
-            unsafe { self.commit(n) }
-        };
-        // SAFETY: as in `fill_from_iter`.
-        unsafe { crate::fill::copy(base, len, src, publish) }
+        self.copy_run(src)
     }
 
     /// Publishes the first `n` slots.
@@ -188,13 +165,21 @@ impl<T, O: Observer> Reservation<'_, T, O> {
     /// # Ok::<(), ring_core::spsc::BuildError>(())
     /// ```
     pub unsafe fn commit(self, n: usize) {
-        assert!(
-            n <= self.len,
-            "Reservation::commit({n}) exceeds the {} reserved slots",
-            self.len
-        );
+        check_commit(n, self.len);
         if n > 0 {
             self.producer.publish(n);
         }
+    }
+}
+
+impl<T, O: Observer> Reserved<T> for Reservation<'_, T, O> {
+    fn run(&self) -> (*mut T, usize) {
+        (self.base().cast::<T>(), self.len)
+    }
+
+    unsafe fn publish(self, n: usize) {
+        // SAFETY: the first `n` slots are initialised (this method's contract,
+        // which is `commit`'s).
+        unsafe { self.commit(n) }
     }
 }

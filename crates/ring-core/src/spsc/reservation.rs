@@ -1,6 +1,7 @@
 //! A reservation of contiguous free slots: write in place, then commit.
 
 use super::*;
+use crate::fill::{Reserved, check_commit};
 
 // --------------------------------------------------------------- Reservation
 
@@ -92,17 +93,8 @@ impl<'a, T, O: Observer> Reservation<'a, T, O> {
     /// assert_eq!(rx.try_recv().as_deref(), Ok("a"));
     /// ```
     pub fn fill_from_iter<I: IntoIterator<Item = T>>(self, iter: I) -> usize {
-        let len = self.len;
-        let base = self.producer.raw.slots_for_write(0, len);
         let mut iter = iter.into_iter();
-        let publish = |n| {
-            // SAFETY: `fill` passes the number of slots it wrote, each
-            // initialised, and calls this once.
-            unsafe { self.commit(n) }
-        };
-        // SAFETY: `base` is this reservation's `len` reserved, vacant,
-        // contiguous slots, and `publish(n)` publishes the first `n` of them.
-        unsafe { crate::fill::fill(base, len, |_| iter.next(), publish) }
+        self.fill_run(|_| iter.next())
     }
 
     /// Fills every reserved slot with `f(index)` (index 0 is the first slot)
@@ -119,14 +111,7 @@ impl<'a, T, O: Observer> Reservation<'a, T, O> {
     /// assert_eq!(rx.try_iter().collect::<Vec<_>>(), [0, 10, 20, 30]);
     /// ```
     pub fn fill_with(self, mut f: impl FnMut(usize) -> T) -> usize {
-        let len = self.len;
-        let base = self.producer.raw.slots_for_write(0, len);
-        let publish = |n| {
-            // SAFETY: as in `fill_from_iter`.
-            unsafe { self.commit(n) }
-        };
-        // SAFETY: as in `fill_from_iter`.
-        unsafe { crate::fill::fill(base, len, |i| Some(f(i)), publish) }
+        self.fill_run(|i| Some(f(i)))
     }
 
     /// Copies `src` (up to the reservation's length) and commits it; returns
@@ -144,15 +129,7 @@ impl<'a, T, O: Observer> Reservation<'a, T, O> {
     where
         T: Copy,
     {
-        let len = self.len;
-        let base = self.producer.raw.slots_for_write(0, len);
-        let publish = |n| {
-            // SAFETY: `copy` passes the number of slots it copied into, each
-            // initialised, and calls this once.
-            unsafe { self.commit(n) }
-        };
-        // SAFETY: as in `fill_from_iter`.
-        unsafe { crate::fill::copy(base, len, src, publish) }
+        self.copy_run(src)
     }
 
     /// Publishes the first `n` slots.
@@ -178,11 +155,7 @@ impl<'a, T, O: Observer> Reservation<'a, T, O> {
     /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty)); // the other slots were not
     /// ```
     pub unsafe fn commit(self, n: usize) {
-        assert!(
-            n <= self.len,
-            "Reservation::commit({n}) exceeds the {} reserved slots",
-            self.len
-        );
+        check_commit(n, self.len);
         if n > 0 {
             let pos = self.producer.raw.tail();
             self.producer.observer.before_commit(pos, n);
@@ -191,5 +164,17 @@ impl<'a, T, O: Observer> Reservation<'a, T, O> {
             unsafe { self.producer.raw.publish(n) };
             self.producer.committed(pos, n);
         }
+    }
+}
+
+impl<T, O: Observer> Reserved<T> for Reservation<'_, T, O> {
+    fn run(&self) -> (*mut T, usize) {
+        (self.producer.raw.slots_for_write(0, self.len), self.len)
+    }
+
+    unsafe fn publish(self, n: usize) {
+        // SAFETY: the first `n` slots are initialised (this method's contract,
+        // which is `commit`'s).
+        unsafe { self.commit(n) }
     }
 }

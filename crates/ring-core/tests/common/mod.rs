@@ -1,5 +1,5 @@
 //! Scaffolding shared by ring-core's loom models (`loom.rs`,
-//! `loom_claim.rs`). Local rather than from `ringmpsc_testkit`: ring-core's
+//! `loom_claim.rs`, `loom_recorder.rs`, `loom_watermark.rs`). Local rather than from `ringmpsc_testkit`: ring-core's
 //! tests take no dependency on the test kit (it would unify features and
 //! break the `no_std` test run).
 #![allow(dead_code)] // reason: each test file uses a different subset
@@ -8,7 +8,7 @@ use loom::sync::Arc;
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::thread;
 
-use ring_core::TrySendError;
+use ring_core::{TryRecvError, TrySendError};
 
 /// Sends each of `items` through `try_send`, yielding while the ring is full.
 pub(crate) fn send_all(
@@ -26,6 +26,22 @@ pub(crate) fn send_all(
                 }
                 Err(TrySendError::Closed(_)) => panic!("closed"),
             }
+        }
+    }
+}
+
+/// Receives through `try_recv` until `items` items have come, checking that
+/// they are `0, 1, 2, ...` in order; yields while the ring is empty.
+pub(crate) fn recv_in_order(mut try_recv: impl FnMut() -> Result<u64, TryRecvError>, items: u64) {
+    let mut next = 0;
+    while next < items {
+        match try_recv() {
+            Ok(v) => {
+                assert_eq!(v, next);
+                next += 1;
+            }
+            Err(TryRecvError::Empty) => thread::yield_now(),
+            Err(TryRecvError::Closed) => panic!("closed before all items arrived"),
         }
     }
 }
