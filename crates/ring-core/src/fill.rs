@@ -75,7 +75,14 @@ pub(crate) unsafe fn copy<T: Copy>(
 /// the claim ring's): its reserved run and its commit. The provided methods
 /// are the bodies of the reservations' public `fill_from_iter`, `fill_with`
 /// and `copy_from_slice`.
-pub(crate) trait Reserved<T>: Sized {
+///
+/// # Safety
+///
+/// The provided methods write through the pointer `run` returns: an
+/// implementation promises that `run` gives `len` reserved, vacant,
+/// contiguous slots that only this reservation writes until it publishes
+/// them, and that `publish(n)` publishes exactly the first `n` of them.
+pub(crate) unsafe trait Reserved<T>: Sized {
     /// The reserved run: its first slot and its length (`len` reserved,
     /// vacant, contiguous slots that only this reservation writes).
     fn run(&self) -> (*mut T, usize);

@@ -172,7 +172,10 @@ impl<T, O: Observer> Reservation<'_, T, O> {
     }
 }
 
-impl<T, O: Observer> Reserved<T> for Reservation<'_, T, O> {
+// SAFETY: the reservation holds `len` contiguous slots that `reserve` saw free
+// (each stamp read with Acquire) and only it writes until `commit`, which
+// publishes the first `n`.
+unsafe impl<T, O: Observer> Reserved<T> for Reservation<'_, T, O> {
     fn run(&self) -> (*mut T, usize) {
         (self.base().cast::<T>(), self.len)
     }

@@ -167,7 +167,10 @@ impl<'a, T, O: Observer> Reservation<'a, T, O> {
     }
 }
 
-impl<T, O: Observer> Reserved<T> for Reservation<'_, T, O> {
+// SAFETY: the reservation holds `len` contiguous vacant slots from the tail
+// (`reserve` checked the free count) that only it writes until `commit`, which
+// publishes the first `n`.
+unsafe impl<T, O: Observer> Reserved<T> for Reservation<'_, T, O> {
     fn run(&self) -> (*mut T, usize) {
         (self.producer.raw.slots_for_write(0, self.len), self.len)
     }
