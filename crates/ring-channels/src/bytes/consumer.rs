@@ -6,7 +6,7 @@ use super::*;
 /// The receiving end of a byte-record channel. `Send`, not `Sync`, not
 /// `Clone`.
 ///
-/// It is the MPSC consumer of [`mpsc`](crate::mpsc) over byte rings: the
+/// It is the MPSC consumer of [`crate::mpsc`] over byte rings: the
 /// same ring table, adaptive skip, rotating start and single doorbell, with
 /// each ring read as framed records.
 ///

@@ -250,8 +250,9 @@ impl<T, O: Observer> Consumer<T, O> {
     }
 
     /// True once the channel can receive nothing new: closed, or every
-    /// producer gone. After it returns true, one more look at every ring
-    /// (with [`finish`](Self::finish)) sees everything ever committed.
+    /// producer gone. After it returns true (it has adopted every ring
+    /// registered), one more look at every ring sees everything ever
+    /// committed.
     pub(super) fn closing(&mut self) -> bool {
         // Both loads are Acquire: every commit and registration made before the
         // close (or before the last producer went) happens-before what follows.
