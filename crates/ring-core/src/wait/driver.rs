@@ -145,7 +145,7 @@ pub fn wait_until<E: Waitable + ?Sized, R>(
         match w.phase() {
             Phase::Spin => {
                 ep.on_spin();
-                spin_step(w.step);
+                w.spin();
             }
             Phase::Yield => {
                 ep.on_spin();
