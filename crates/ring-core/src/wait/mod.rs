@@ -72,10 +72,10 @@ pub enum WaitStrategy {
 /// 2026-12-08 step `k` spun `2^k` pauses, 1 + 2 + 4 + 8 in four steps: as
 /// long a spin, but a poll only every 8 pauses at its end. With a poll
 /// after each pause the disruptor crate's burst-1 shape went from 0.70-0.96x
-/// its spinning handler to 0.97-1.14x, burst 10 from 0.77x to 1.0x, and the
-/// `wake` round trip from 890-1013 ns to 771-926 ns p50, alternating the two
-/// builds on the 2-vCPU VM; blocking MPSC, SPMC and broadcast throughput
-/// did not move. The async poll keeps the exponential steps, see
+/// its spinning handler to 0.97-1.14x and burst 10 from 0.77x to 1.0x,
+/// alternating the two builds on the 2-vCPU VM; the `wake` round trip
+/// (7.6-9.8 us p50 both ways) and blocking MPSC, SPMC and broadcast
+/// throughput did not move. The async poll keeps the exponential steps, see
 /// `ASYNC_SPIN_STEPS`.) Measured on the same VMs
 /// earlier (wake scenario, raw futex floor about 6.9 us): spinning longer
 /// right after waking a peer delays that peer's wake-up (64 steps of 8
