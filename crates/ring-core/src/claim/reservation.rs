@@ -180,6 +180,12 @@ unsafe impl<T, O: Observer> Reserved<T> for Reservation<'_, T, O> {
         (self.base().cast::<T>(), self.len)
     }
 
+    /// The reservation's `commit(n)`.
+    ///
+    /// # Safety
+    ///
+    /// As [`Reserved::publish`]: the first `n` slots of the run are
+    /// initialised.
     unsafe fn publish(self, n: usize) {
         // SAFETY: the first `n` slots are initialised (this method's contract,
         // which is `commit`'s).
