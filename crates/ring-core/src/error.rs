@@ -64,6 +64,7 @@ macro_rules! refused_value {
         }
     };
 }
+#[cfg(feature = "std")] // reason: its one user outside this file, `recorder`, needs `std`
 pub(crate) use refused_value;
 
 /// Why `try_send` refused a value (the value comes back).
