@@ -562,11 +562,19 @@ mod membarrier {
         )
     }
 
-    pub(super) fn barrier() {
-        if call(CMD_PRIVATE_EXPEDITED) != 0 {
-            // Registered modes cannot fail short of a kernel bug; stay correct.
+    /// Issues the expedited barrier `cmd`, which this process registered for.
+    #[inline]
+    fn expedited(cmd: libc::c_int) {
+        if call(cmd) != 0 {
+            // Only reachable after a successful registration, when the command
+            // cannot fail short of a kernel bug (or a seccomp filter installed
+            // after registration); stay as correct as a fence can make us.
             core::sync::atomic::fence(Ordering::SeqCst);
         }
+    }
+
+    pub(super) fn barrier() {
+        expedited(CMD_PRIVATE_EXPEDITED);
     }
 
     /// Registers this process for global expedited barriers (once): from then
@@ -584,12 +592,7 @@ mod membarrier {
     /// A full barrier on every CPU running a thread of a process registered
     /// for global expedited barriers (and on this one).
     pub(super) fn global_barrier() {
-        if call(CMD_GLOBAL_EXPEDITED) != 0 {
-            // Only reachable after a successful registration, when the command
-            // cannot fail short of a kernel bug (or a seccomp filter installed
-            // after registration); stay as correct as a fence can make us.
-            core::sync::atomic::fence(Ordering::SeqCst);
-        }
+        expedited(CMD_GLOBAL_EXPEDITED);
     }
 }
 
