@@ -108,14 +108,12 @@ pub struct Builder<F, M = Heap, O = ()> {
     family: F,
 }
 
-impl<F: fmt::Debug, M, O> fmt::Debug for Builder<F, M, O> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Builder")
-            .field("config", &self.config)
-            .field("watermarks", &self.watermarks)
-            .field("family", &self.family)
-            .finish_non_exhaustive()
-    }
+crate::debug_fields! {
+    impl<F: fmt::Debug, M, O> Debug for Builder<F, M, O> as "Builder", |this| {
+        config: this.config,
+        watermarks: this.watermarks,
+        family: this.family,
+    } ..
 }
 
 impl<F: Default> Builder<F> {

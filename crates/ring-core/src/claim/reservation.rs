@@ -10,11 +10,9 @@ pub struct Reservation<'a, T, O: Observer = ()> {
     pub(super) len: usize,
 }
 
-impl<T, O: Observer> fmt::Debug for Reservation<'_, T, O> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("claim::Reservation")
-            .field("len", &self.len)
-            .finish()
+crate::debug_fields! {
+    impl<T, O: Observer> Debug for Reservation<'_, T, O> as "claim::Reservation", |this| {
+        len: this.len,
     }
 }
 
