@@ -79,10 +79,7 @@ impl<M, O> Parts<M, O> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn marks(&self, capacity: usize) -> Result<Marks, BuildError> {
-        match self.watermarks {
-            Some(w) => Ok(Marks::new(Some(w.fits(capacity)?))),
-            None => Ok(Marks::OFF),
-        }
+        Ok(Marks::for_ring(self.watermarks, capacity)?)
     }
 }
 

@@ -385,10 +385,7 @@ pub fn ring_with_watermarks<T, O: Observer, M: RingMemory>(
     observer: O,
     watermarks: Option<Watermarks>,
 ) -> Result<Pair<T, O>, BuildError> {
-    let marks = match watermarks {
-        Some(w) => Marks::new(Some(w.fits(capacity)?)),
-        None => Marks::OFF,
-    };
+    let marks = Marks::for_ring(watermarks, capacity)?;
     assert!(
         capacity.is_power_of_two(),
         "broadcast ring capacity must be a power of two"

@@ -381,10 +381,7 @@ impl<T, O: Observer> Ring<T, O> {
         observer: O,
         watermarks: Option<Watermarks>,
     ) -> Result<Arc<Self>, BuildError> {
-        let marks = match watermarks {
-            Some(w) => Marks::new(Some(w.fits(capacity)?)),
-            None => Marks::OFF,
-        };
+        let marks = Marks::for_ring(watermarks, capacity)?;
         assert!(
             capacity.is_power_of_two(),
             "claim::Ring capacity must be a power of two"
