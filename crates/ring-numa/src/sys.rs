@@ -238,7 +238,7 @@ mod imp {
     /// If `call` is neither of the two.
     fn affinity(call: libc::c_long, mask: &mut [libc::c_ulong]) -> libc::c_long {
         assert!(call == libc::SYS_sched_setaffinity || call == libc::SYS_sched_getaffinity);
-        let bytes = mask.len() * size_of::<libc::c_ulong>();
+        let bytes = size_of_val(mask);
         // SAFETY: `call` is one of the two affinity calls (asserted above);
         // `mask` is valid for reads and writes of `bytes` bytes, and the kernel
         // accesses at most that many; thread id 0 is the calling thread.
