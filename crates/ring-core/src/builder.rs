@@ -79,10 +79,7 @@ impl<M, O> Parts<M, O> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn marks(&self, capacity: usize) -> Result<Marks, BuildError> {
-        match self.watermarks {
-            Some(w) => Ok(Marks::new(Some(w.fits(capacity)?))),
-            None => Ok(Marks::OFF),
-        }
+        Ok(Marks::for_ring(self.watermarks, capacity)?)
     }
 }
 
@@ -108,14 +105,12 @@ pub struct Builder<F, M = Heap, O = ()> {
     family: F,
 }
 
-impl<F: fmt::Debug, M, O> fmt::Debug for Builder<F, M, O> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Builder")
-            .field("config", &self.config)
-            .field("watermarks", &self.watermarks)
-            .field("family", &self.family)
-            .finish_non_exhaustive()
-    }
+crate::debug_fields! {
+    impl<F: fmt::Debug, M, O> Debug for Builder<F, M, O> as "Builder", |this| {
+        config: this.config,
+        watermarks: this.watermarks,
+        family: this.family,
+    } ..
 }
 
 impl<F: Default> Builder<F> {

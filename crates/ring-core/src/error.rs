@@ -1,7 +1,71 @@
 //! The channel error enums. Every error that refuses a value gives it back.
 
-use core::fmt;
 use thiserror::Error;
+
+/// The accessors and the `Debug` impl of an error that carries a refused
+/// value: `into_inner` gives the value back, and `Debug` prints the variant
+/// (or type) name with `..` in place of the value, so no `T: Debug` bound is
+/// needed. The `enum` form is for two variants that both carry the value,
+/// each with its `is_*` test; the `struct` form for a one-field tuple struct.
+macro_rules! refused_value {
+    (
+        enum $name:ident {
+            $(#[$into_doc:meta])*
+            into_inner;
+            $(#[$a_doc:meta])*
+            $a:ident => $is_a:ident;
+            $(#[$b_doc:meta])*
+            $b:ident => $is_b:ident;
+        }
+    ) => {
+        impl<T> $name<T> {
+            $(#[$into_doc])*
+            pub fn into_inner(self) -> T {
+                match self {
+                    $name::$a(v) | $name::$b(v) => v,
+                }
+            }
+            $(#[$a_doc])*
+            pub fn $is_a(&self) -> bool {
+                matches!(self, $name::$a(_))
+            }
+            $(#[$b_doc])*
+            pub fn $is_b(&self) -> bool {
+                matches!(self, $name::$b(_))
+            }
+        }
+
+        impl<T> core::fmt::Debug for $name<T> {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                match self {
+                    $name::$a(_) => f.write_str(concat!(stringify!($a), "(..)")),
+                    $name::$b(_) => f.write_str(concat!(stringify!($b), "(..)")),
+                }
+            }
+        }
+    };
+    (
+        struct $name:ident {
+            $(#[$into_doc:meta])*
+            into_inner;
+        }
+    ) => {
+        impl<T> $name<T> {
+            $(#[$into_doc])*
+            pub fn into_inner(self) -> T {
+                self.0
+            }
+        }
+
+        impl<T> core::fmt::Debug for $name<T> {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str(concat!(stringify!($name), "(..)"))
+            }
+        }
+    };
+}
+#[cfg(feature = "std")] // reason: its one user outside this file, `recorder`, needs `std`
+pub(crate) use refused_value;
 
 /// Why `try_send` refused a value (the value comes back).
 ///
@@ -16,57 +80,42 @@ pub enum TrySendError<T> {
     Closed(T),
 }
 
-impl<T> TrySendError<T> {
-    /// Takes the refused value back.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, rx) = ring_core::spsc::channel::<String>(ring_core::Config::default());
-    /// drop(rx);
-    /// let err = tx.try_send("kept".to_string()).unwrap_err();
-    /// assert_eq!(err.into_inner(), "kept"); // the refused value comes back
-    /// ```
-    pub fn into_inner(self) -> T {
-        match self {
-            TrySendError::Full(v) | TrySendError::Closed(v) => v,
-        }
-    }
-    /// True for `Full`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, _rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default().with_ring_bits(1));
-    /// tx.try_send(1).unwrap();
-    /// tx.try_send(2).unwrap();
-    /// let err = tx.try_send(3).unwrap_err();
-    /// assert!(err.is_full() && !err.is_closed());
-    /// ```
-    pub fn is_full(&self) -> bool {
-        matches!(self, TrySendError::Full(_))
-    }
-    /// True for `Closed`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default());
-    /// drop(rx);
-    /// let err = tx.try_send(1).unwrap_err();
-    /// assert!(err.is_closed() && !err.is_full());
-    /// ```
-    pub fn is_closed(&self) -> bool {
-        matches!(self, TrySendError::Closed(_))
-    }
-}
-
-impl<T> fmt::Debug for TrySendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TrySendError::Full(_) => f.write_str("Full(..)"),
-            TrySendError::Closed(_) => f.write_str("Closed(..)"),
-        }
+refused_value! {
+    enum TrySendError {
+        /// Takes the refused value back.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (mut tx, rx) = ring_core::spsc::channel::<String>(ring_core::Config::default());
+        /// drop(rx);
+        /// let err = tx.try_send("kept".to_string()).unwrap_err();
+        /// assert_eq!(err.into_inner(), "kept"); // the refused value comes back
+        /// ```
+        into_inner;
+        /// True for `Full`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (mut tx, _rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default().with_ring_bits(1));
+        /// tx.try_send(1).unwrap();
+        /// tx.try_send(2).unwrap();
+        /// let err = tx.try_send(3).unwrap_err();
+        /// assert!(err.is_full() && !err.is_closed());
+        /// ```
+        Full => is_full;
+        /// True for `Closed`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (mut tx, rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default());
+        /// drop(rx);
+        /// let err = tx.try_send(1).unwrap_err();
+        /// assert!(err.is_closed() && !err.is_full());
+        /// ```
+        Closed => is_closed;
     }
 }
 
@@ -75,25 +124,19 @@ impl<T> fmt::Debug for TrySendError<T> {
 #[error("sending on a closed channel")]
 pub struct SendError<T>(pub T);
 
-impl<T> SendError<T> {
-    /// Takes the refused value back.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, rx) = ring_core::spsc::channel::<String>(ring_core::Config::default());
-    /// drop(rx);
-    /// let err = tx.send("kept".to_string()).unwrap_err(); // closed: returns at once
-    /// assert_eq!(err.into_inner(), "kept");
-    /// ```
-    pub fn into_inner(self) -> T {
-        self.0
-    }
-}
-
-impl<T> fmt::Debug for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SendError(..)")
+refused_value! {
+    struct SendError {
+        /// Takes the refused value back.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (mut tx, rx) = ring_core::spsc::channel::<String>(ring_core::Config::default());
+        /// drop(rx);
+        /// let err = tx.send("kept".to_string()).unwrap_err(); // closed: returns at once
+        /// assert_eq!(err.into_inner(), "kept");
+        /// ```
+        into_inner;
     }
 }
 
@@ -108,59 +151,44 @@ pub enum SendTimeoutError<T> {
     Closed(T),
 }
 
-impl<T> SendTimeoutError<T> {
-    /// Takes the refused value back.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// let (mut tx, _rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default().with_ring_bits(1));
-    /// tx.send_slice(&[1, 2]); // full
-    /// let err = tx.send_timeout(3, Duration::from_millis(1)).unwrap_err();
-    /// assert_eq!(err.into_inner(), 3);
-    /// ```
-    pub fn into_inner(self) -> T {
-        match self {
-            SendTimeoutError::Timeout(v) | SendTimeoutError::Closed(v) => v,
-        }
-    }
-    /// True for `Timeout`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// let (mut tx, _rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default().with_ring_bits(1));
-    /// tx.send_slice(&[1, 2]); // full, and nobody makes room
-    /// let err = tx.send_timeout(3, Duration::from_millis(1)).unwrap_err();
-    /// assert!(err.is_timeout() && !err.is_closed());
-    /// ```
-    pub fn is_timeout(&self) -> bool {
-        matches!(self, SendTimeoutError::Timeout(_))
-    }
-    /// True for `Closed`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// let (mut tx, rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default());
-    /// drop(rx);
-    /// let err = tx.send_timeout(1, Duration::from_millis(1)).unwrap_err();
-    /// assert!(err.is_closed() && !err.is_timeout());
-    /// ```
-    pub fn is_closed(&self) -> bool {
-        matches!(self, SendTimeoutError::Closed(_))
-    }
-}
-
-impl<T> fmt::Debug for SendTimeoutError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SendTimeoutError::Timeout(_) => f.write_str("Timeout(..)"),
-            SendTimeoutError::Closed(_) => f.write_str("Closed(..)"),
-        }
+refused_value! {
+    enum SendTimeoutError {
+        /// Takes the refused value back.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use std::time::Duration;
+        /// let (mut tx, _rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default().with_ring_bits(1));
+        /// tx.send_slice(&[1, 2]); // full
+        /// let err = tx.send_timeout(3, Duration::from_millis(1)).unwrap_err();
+        /// assert_eq!(err.into_inner(), 3);
+        /// ```
+        into_inner;
+        /// True for `Timeout`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use std::time::Duration;
+        /// let (mut tx, _rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default().with_ring_bits(1));
+        /// tx.send_slice(&[1, 2]); // full, and nobody makes room
+        /// let err = tx.send_timeout(3, Duration::from_millis(1)).unwrap_err();
+        /// assert!(err.is_timeout() && !err.is_closed());
+        /// ```
+        Timeout => is_timeout;
+        /// True for `Closed`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use std::time::Duration;
+        /// let (mut tx, rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default());
+        /// drop(rx);
+        /// let err = tx.send_timeout(1, Duration::from_millis(1)).unwrap_err();
+        /// assert!(err.is_closed() && !err.is_timeout());
+        /// ```
+        Closed => is_closed;
     }
 }
 

@@ -136,3 +136,53 @@ pub(crate) fn check_commit(n: usize, len: usize) {
         "Reservation::commit({n}) exceeds the {len} reserved slots"
     );
 }
+
+/// The public methods every reservation type shares, each with the docs the
+/// caller gives: `len`, `is_empty` and, through [`Reserved`],
+/// `fill_from_iter`, `fill_with` and `copy_from_slice`. Expands inside the
+/// type's inherent `impl`, whose item type is `T` and whose `len` field
+/// counts the reserved slots.
+macro_rules! reservation_methods {
+    (
+        $(#[$len_doc:meta])*
+        len;
+        $(#[$is_empty_doc:meta])*
+        is_empty;
+        $(#[$fill_from_iter_doc:meta])*
+        fill_from_iter;
+        $(#[$fill_with_doc:meta])*
+        fill_with;
+        $(#[$copy_from_slice_doc:meta])*
+        copy_from_slice;
+    ) => {
+        $(#[$len_doc])*
+        pub fn len(&self) -> usize {
+            self.len
+        }
+
+        $(#[$is_empty_doc])*
+        pub fn is_empty(&self) -> bool {
+            self.len == 0
+        }
+
+        $(#[$fill_from_iter_doc])*
+        pub fn fill_from_iter<I: IntoIterator<Item = T>>(self, iter: I) -> usize {
+            let mut iter = iter.into_iter();
+            self.fill_run(|_| iter.next())
+        }
+
+        $(#[$fill_with_doc])*
+        pub fn fill_with(self, mut f: impl FnMut(usize) -> T) -> usize {
+            self.fill_run(|i| Some(f(i)))
+        }
+
+        $(#[$copy_from_slice_doc])*
+        pub fn copy_from_slice(self, src: &[T]) -> usize
+        where
+            T: Copy,
+        {
+            self.copy_run(src)
+        }
+    };
+}
+pub(crate) use reservation_methods;

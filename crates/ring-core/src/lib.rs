@@ -89,6 +89,35 @@
 
 extern crate alloc;
 
+/// `impl Debug` for a type as a struct named `$name` showing the listed
+/// values, each computed from `$this` (the value printed); a `..` after the
+/// braces marks the output non-exhaustive. For handles whose fields are rings,
+/// raw pointers or closures: their own `Debug` would be noise or would need
+/// bounds on the type's parameters.
+macro_rules! debug_fields {
+    (@finish $d:ident) => {
+        $d.finish()
+    };
+    (@finish $d:ident ..) => {
+        $d.finish_non_exhaustive()
+    };
+    (
+        impl $(<$($g:ident $(: $bound:path)?),* $(,)?>)? Debug for $ty:ty as $name:literal, |$this:ident| {
+            $($field:ident: $value:expr,)*
+        } $($non_exhaustive:tt)?
+    ) => {
+        impl $(<$($g $(: $bound)?),*>)? core::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                let $this = self;
+                let mut d = f.debug_struct($name);
+                $(d.field(stringify!($field), &$value);)*
+                debug_fields!(@finish d $($non_exhaustive)?)
+            }
+        }
+    };
+}
+pub(crate) use debug_fields;
+
 #[cfg(feature = "std")]
 pub mod broadcast;
 pub mod builder;

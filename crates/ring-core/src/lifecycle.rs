@@ -38,7 +38,6 @@
 
 use crate::sync::{Arc, AtomicBool, AtomicUsize, Ordering, fence};
 use crate::wait::{DoorbellRef, WakeGroup};
-use core::fmt;
 use crossbeam_utils::CachePadded;
 
 /// The lifecycle state of one channel: closed flag, handle counts and the
@@ -59,13 +58,11 @@ pub struct Lifecycle {
     producer_group: Arc<WakeGroup>,
 }
 
-impl fmt::Debug for Lifecycle {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Lifecycle")
-            .field("closed", &self.is_closed())
-            .field("producers", &self.producer_count())
-            .field("consumers", &self.consumer_count())
-            .finish()
+crate::debug_fields! {
+    impl Debug for Lifecycle as "Lifecycle", |this| {
+        closed: this.is_closed(),
+        producers: this.producer_count(),
+        consumers: this.consumer_count(),
     }
 }
 

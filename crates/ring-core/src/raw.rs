@@ -150,12 +150,10 @@ impl<T> Clone for RingRef<T> {
 }
 impl<T> Copy for RingRef<T> {}
 
-impl<T> fmt::Debug for RingRef<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RingRef")
-            .field("capacity", &(self.mask + 1))
-            .field("wake", &self.wake)
-            .finish()
+crate::debug_fields! {
+    impl<T> Debug for RingRef<T> as "RingRef", |this| {
+        capacity: (this.mask + 1),
+        wake: this.wake,
     }
 }
 
@@ -486,12 +484,10 @@ pub struct RawProducer<T, P: Policy = Trusted> {
     _policy: PhantomData<P>,
 }
 
-impl<T, P: Policy> fmt::Debug for RawProducer<T, P> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RawProducer")
-            .field("tail", &self.tail)
-            .field("limit", &self.limit)
-            .finish()
+crate::debug_fields! {
+    impl<T, P: Policy> Debug for RawProducer<T, P> as "RawProducer", |this| {
+        tail: this.tail,
+        limit: this.limit,
     }
 }
 
@@ -684,12 +680,10 @@ pub struct RawConsumer<T, P: Policy = Trusted> {
     _policy: PhantomData<P>,
 }
 
-impl<T, P: Policy> fmt::Debug for RawConsumer<T, P> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RawConsumer")
-            .field("head", &self.head)
-            .field("cached_tail", &self.cached_tail.get())
-            .finish()
+crate::debug_fields! {
+    impl<T, P: Policy> Debug for RawConsumer<T, P> as "RawConsumer", |this| {
+        head: this.head,
+        cached_tail: this.cached_tail.get(),
     }
 }
 

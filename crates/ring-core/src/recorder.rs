@@ -21,22 +21,16 @@ use core::fmt;
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Closed<T>(pub T);
 
-impl<T> Closed<T> {
-    /// The value that was not recorded.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert_eq!(ring_core::recorder::Closed(3).into_inner(), 3);
-    /// ```
-    pub fn into_inner(self) -> T {
-        self.0
-    }
-}
-
-impl<T> fmt::Debug for Closed<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Closed(..)")
+crate::error::refused_value! {
+    struct Closed {
+        /// The value that was not recorded.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// assert_eq!(ring_core::recorder::Closed(3).into_inner(), 3);
+        /// ```
+        into_inner;
     }
 }
 

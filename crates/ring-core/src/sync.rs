@@ -17,37 +17,60 @@ pub use core::sync::atomic::Ordering;
 
 // ---------------------------------------------------------------- atomics ---
 
+/// The aliases and forwarding functions both implementations declare, each
+/// from its own sources: `core`, `alloc` and `std`, or `loom`.
+macro_rules! shim {
+    (
+        atomic: $($atomic:ident)::+;
+        arc: $($arc:ident)::+;
+        mutex: $($mutex:ident)::+;
+        fence: $fence:path;
+        spin_loop: $spin_loop:path;
+        yield_now: $yield_now:path;
+    ) => {
+        pub type AtomicU8 = $($atomic)::+::AtomicU8;
+        pub type AtomicU32 = $($atomic)::+::AtomicU32;
+        pub type AtomicU64 = $($atomic)::+::AtomicU64;
+        pub type AtomicUsize = $($atomic)::+::AtomicUsize;
+        pub type AtomicBool = $($atomic)::+::AtomicBool;
+        pub type AtomicPtr<T> = $($atomic)::+::AtomicPtr<T>;
+        pub type Arc<T> = $($arc)::+::Arc<T>;
+        #[cfg(feature = "std")]
+        pub type Mutex<T> = $($mutex)::+::Mutex<T>;
+        #[cfg(feature = "std")]
+        pub type MutexGuard<'a, T> = $($mutex)::+::MutexGuard<'a, T>;
+
+        /// A memory fence (modelled by loom under `ring_loom`).
+        #[inline(always)]
+        pub fn fence(order: core::sync::atomic::Ordering) {
+            $fence(order);
+        }
+
+        /// A spin-loop hint: under loom it yields to the model's scheduler.
+        #[inline(always)]
+        pub fn spin_loop() {
+            $spin_loop();
+        }
+
+        /// Gives the rest of the time slice to another thread (under loom,
+        /// gives the model's scheduler a chance to run another thread).
+        #[cfg(feature = "std")]
+        #[inline]
+        pub fn yield_now() {
+            $yield_now();
+        }
+    };
+}
+
 #[cfg(not(ring_loom))]
 mod imp {
-    pub type AtomicU8 = core::sync::atomic::AtomicU8;
-    pub type AtomicU32 = core::sync::atomic::AtomicU32;
-    pub type AtomicU64 = core::sync::atomic::AtomicU64;
-    pub type AtomicUsize = core::sync::atomic::AtomicUsize;
-    pub type AtomicBool = core::sync::atomic::AtomicBool;
-    pub type AtomicPtr<T> = core::sync::atomic::AtomicPtr<T>;
-    pub type Arc<T> = alloc::sync::Arc<T>;
-    #[cfg(feature = "std")]
-    pub type Mutex<T> = std::sync::Mutex<T>;
-    #[cfg(feature = "std")]
-    pub type MutexGuard<'a, T> = std::sync::MutexGuard<'a, T>;
-
-    /// A full memory fence (`SeqCst`).
-    #[inline(always)]
-    pub fn fence(order: core::sync::atomic::Ordering) {
-        core::sync::atomic::fence(order);
-    }
-
-    /// A spin-loop hint.
-    #[inline(always)]
-    pub fn spin_loop() {
-        core::hint::spin_loop();
-    }
-
-    /// Gives the rest of the time slice to another thread.
-    #[cfg(feature = "std")]
-    #[inline]
-    pub fn yield_now() {
-        std::thread::yield_now();
+    shim! {
+        atomic: core::sync::atomic;
+        arc: alloc::sync;
+        mutex: std::sync;
+        fence: core::sync::atomic::fence;
+        spin_loop: core::hint::spin_loop;
+        yield_now: std::thread::yield_now;
     }
 
     /// Exponential spin-then-yield backoff.
@@ -79,35 +102,13 @@ mod imp {
 
 #[cfg(ring_loom)]
 mod imp {
-    pub type AtomicU8 = loom::sync::atomic::AtomicU8;
-    pub type AtomicU32 = loom::sync::atomic::AtomicU32;
-    pub type AtomicU64 = loom::sync::atomic::AtomicU64;
-    pub type AtomicUsize = loom::sync::atomic::AtomicUsize;
-    pub type AtomicBool = loom::sync::atomic::AtomicBool;
-    pub type AtomicPtr<T> = loom::sync::atomic::AtomicPtr<T>;
-    pub type Arc<T> = loom::sync::Arc<T>;
-    #[cfg(feature = "std")]
-    pub type Mutex<T> = loom::sync::Mutex<T>;
-    #[cfg(feature = "std")]
-    pub type MutexGuard<'a, T> = loom::sync::MutexGuard<'a, T>;
-
-    /// A memory fence, modelled by loom.
-    #[inline(always)]
-    pub fn fence(order: core::sync::atomic::Ordering) {
-        loom::sync::atomic::fence(order);
-    }
-
-    /// A spin-loop hint: under loom it yields to the model's scheduler.
-    #[inline(always)]
-    pub fn spin_loop() {
-        loom::hint::spin_loop();
-    }
-
-    /// Gives the model's scheduler a chance to run another thread.
-    #[cfg(feature = "std")]
-    #[inline]
-    pub fn yield_now() {
-        loom::thread::yield_now();
+    shim! {
+        atomic: loom::sync::atomic;
+        arc: loom::sync;
+        mutex: loom::sync;
+        fence: loom::sync::atomic::fence;
+        spin_loop: loom::hint::spin_loop;
+        yield_now: loom::thread::yield_now;
     }
 
     /// The model thread's number (0 for the model's main thread, then in
@@ -534,29 +535,46 @@ mod membarrier {
         }
     }
 
-    pub(super) fn available() -> bool {
+    /// Whether `cmd` is supported and this process registered for it with
+    /// `register`, both tried once (on the first call with `state`) and the
+    /// answer cached in `state`.
+    fn register_once(state: &AtomicU8, cmd: libc::c_int, register: libc::c_int) -> bool {
         // ORDERING: Relaxed; the cached answer carries no data. Registration is
         // a syscall, so it is complete before any thread can observe YES and use
         // the ring that was created after it.
-        match STATE.load(Ordering::Relaxed) {
+        match state.load(Ordering::Relaxed) {
             YES => return true,
             NO => return false,
             _ => {}
         }
         let supported = call(CMD_QUERY);
-        let ok = supported >= 0
-            && (supported & CMD_PRIVATE_EXPEDITED as libc::c_long) != 0
-            && call(CMD_REGISTER_PRIVATE_EXPEDITED) == 0;
+        let ok = supported >= 0 && (supported & cmd as libc::c_long) != 0 && call(register) == 0;
         // ORDERING: Relaxed; see above (racing registrations are idempotent).
-        STATE.store(if ok { YES } else { NO }, Ordering::Relaxed);
+        state.store(if ok { YES } else { NO }, Ordering::Relaxed);
         ok
     }
 
-    pub(super) fn barrier() {
-        if call(CMD_PRIVATE_EXPEDITED) != 0 {
-            // Registered modes cannot fail short of a kernel bug; stay correct.
+    pub(super) fn available() -> bool {
+        register_once(
+            &STATE,
+            CMD_PRIVATE_EXPEDITED,
+            CMD_REGISTER_PRIVATE_EXPEDITED,
+        )
+    }
+
+    /// Issues the expedited barrier `cmd`, which this process registered for.
+    #[inline]
+    fn expedited(cmd: libc::c_int) {
+        if call(cmd) != 0 {
+            // Only reachable after a successful registration, when the command
+            // cannot fail short of a kernel bug (or a seccomp filter installed
+            // after registration); stay as correct as a fence can make us.
             core::sync::atomic::fence(Ordering::SeqCst);
         }
+    }
+
+    pub(super) fn barrier() {
+        expedited(CMD_PRIVATE_EXPEDITED);
     }
 
     /// Registers this process for global expedited barriers (once): from then
@@ -564,31 +582,17 @@ mod membarrier {
     /// barrier on every CPU running one of our threads. True if registered and
     /// the command is supported (so this process can also issue it).
     pub(super) fn global_available() -> bool {
-        // ORDERING: Relaxed; as in `available`: a cached fact, and registration
-        // is a completed syscall before any ring side built on YES exists.
-        match GLOBAL_STATE.load(Ordering::Relaxed) {
-            YES => return true,
-            NO => return false,
-            _ => {}
-        }
-        let supported = call(CMD_QUERY);
-        let ok = supported >= 0
-            && (supported & CMD_GLOBAL_EXPEDITED as libc::c_long) != 0
-            && call(CMD_REGISTER_GLOBAL_EXPEDITED) == 0;
-        // ORDERING: Relaxed; see above (racing registrations are idempotent).
-        GLOBAL_STATE.store(if ok { YES } else { NO }, Ordering::Relaxed);
-        ok
+        register_once(
+            &GLOBAL_STATE,
+            CMD_GLOBAL_EXPEDITED,
+            CMD_REGISTER_GLOBAL_EXPEDITED,
+        )
     }
 
     /// A full barrier on every CPU running a thread of a process registered
     /// for global expedited barriers (and on this one).
     pub(super) fn global_barrier() {
-        if call(CMD_GLOBAL_EXPEDITED) != 0 {
-            // Only reachable after a successful registration, when the command
-            // cannot fail short of a kernel bug (or a seccomp filter installed
-            // after registration); stay as correct as a fence can make us.
-            core::sync::atomic::fence(Ordering::SeqCst);
-        }
+        expedited(CMD_GLOBAL_EXPEDITED);
     }
 }
 

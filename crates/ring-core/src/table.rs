@@ -22,7 +22,6 @@
 //! ```
 
 use alloc::boxed::Box;
-use core::fmt;
 use core::mem::MaybeUninit;
 use core::ptr;
 
@@ -59,11 +58,9 @@ unsafe impl<E: Send> Send for GrowTable<E> {}
 // never change or move.
 unsafe impl<E: Send + Sync> Sync for GrowTable<E> {}
 
-impl<E> fmt::Debug for GrowTable<E> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GrowTable")
-            .field("len", &self.len())
-            .finish()
+crate::debug_fields! {
+    impl<E> Debug for GrowTable<E> as "GrowTable", |this| {
+        len: this.len(),
     }
 }
 

@@ -241,6 +241,20 @@ impl Marks {
         low_excl: 0,
     };
 
+    /// The marks of a ring of `capacity` with `watermarks` (off without).
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::Watermarks`] if the high watermark exceeds `capacity`.
+    pub(crate) fn for_ring(
+        watermarks: Option<Watermarks>,
+        capacity: usize,
+    ) -> Result<Marks, ConfigError> {
+        Ok(Marks::new(
+            watermarks.map(|w| w.fits(capacity)).transpose()?,
+        ))
+    }
+
     /// The thresholds of `marks` (or [`OFF`](Self::OFF)).
     pub const fn new(marks: Option<Watermarks>) -> Self {
         match marks {

@@ -538,6 +538,15 @@ impl Metrics {
         }
     }
 
+    /// Counts a batch of `n` items on one side: its messages, its batches and
+    /// its largest batch.
+    #[inline(always)]
+    fn count_batch(&self, messages: &AtomicU64, batches: &AtomicU64, largest: &AtomicU64, n: u64) {
+        self.add(messages, n);
+        self.add(batches, 1);
+        self.raise(largest, n);
+    }
+
     /// Raises a maximum to `v`.
     #[inline(always)]
     fn raise(&self, c: &AtomicU64, v: u64) {
@@ -767,19 +776,14 @@ impl Observer for Metrics {
     #[inline]
     fn on_commit(&self, _pos: u64, n: usize) {
         let p = &self.inner.producer;
-        let n64 = n as u64;
-        self.add(&p.messages, n64);
-        self.add(&p.batches, 1);
-        self.raise(&p.largest, n64);
+        self.count_batch(&p.messages, &p.batches, &p.largest, n as u64);
     }
 
     #[inline]
     fn on_consume(&self, pos: u64, n: usize) {
         let c = &self.inner.consumer;
         let n64 = n as u64;
-        self.add(&c.messages, n64);
-        self.add(&c.batches, 1);
-        self.raise(&c.largest, n64);
+        self.count_batch(&c.messages, &c.batches, &c.largest, n64);
         if let Some(lat) = &self.inner.latency
             && let Some(first) = lat.stamps.first_sampled(pos, n64)
         {

@@ -165,6 +165,14 @@ impl fmt::Display for Report {
 mod tests {
     use super::*;
 
+    /// `report` fits on one screen and holds every line of `wants`.
+    fn assert_one_screen_with(report: &str, wants: impl IntoIterator<Item = &'static str>) {
+        for want in wants {
+            assert!(report.contains(want), "{want:?} missing from\n{report}");
+        }
+        assert!(report.lines().count() <= 24, "one screen");
+    }
+
     #[test]
     fn a_report_names_every_topic() {
         let mut s = MetricsSnapshot {
@@ -187,7 +195,7 @@ mod tests {
             ..MetricsSnapshot::default()
         };
         let off = Report::new(s.clone()).to_string();
-        for want in [
+        let wants = [
             "ring metrics over 1ms",
             "sent         1000 in 500 batches (avg 2.0, max 4); 1.00 M/s",
             "received     1000 in 10 batches (avg 100.0, max 200)",
@@ -197,10 +205,8 @@ mod tests {
             "watermarks   3 high, 2 low crossings",
             "lost         11 evicted, 13 lagged",
             "latency      off",
-        ] {
-            assert!(off.contains(want), "{want:?} missing from\n{off}");
-        }
-        assert!(off.lines().count() <= 24, "one screen");
+        ];
+        assert_one_screen_with(&off, wants);
 
         s.latency_sampling = 64;
         s.latency_clock = Some(crate::ClockSource::Tsc);
@@ -212,16 +218,14 @@ mod tests {
         s.latency_histogram[9] = 2; // [256, 512) ns
         s.latency_histogram[11] = 2; // [1024, 2048) ns
         let on = s.report().to_string();
-        for want in [
+        let wants = [
             "latency      4 measured (1 in 64 items, tsc clock), 1 missed",
             "min 300ns  avg 1µs  max 2µs",
             "p50 <= 512ns",
             "p90 <= 2.048µs",
             "p99.9 <= 2.048µs",
-        ] {
-            assert!(on.contains(want), "{want:?} missing from\n{on}");
-        }
-        assert!(on.lines().count() <= 24, "one screen");
+        ];
+        assert_one_screen_with(&on, wants);
         assert!(
             on.lines().all(|l| !l.ends_with(' ')),
             "no trailing blanks:\n{on}"

@@ -35,12 +35,30 @@ pub struct SlabMut<'a> {
 
 impl fmt::Debug for SlabMut<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SlabMut")
-            .field("index", &self.index)
-            .field("generation", &self.generation)
-            .field("len", &self.pool.slab_size)
-            .finish()
+        debug_slab(
+            f,
+            "SlabMut",
+            self.index,
+            self.generation,
+            self.pool.slab_size,
+        )
     }
+}
+
+/// The `Debug` output of both slab guards: which slab, which use of it, and
+/// how many bytes the guard reaches.
+fn debug_slab(
+    f: &mut fmt::Formatter<'_>,
+    name: &str,
+    index: u32,
+    generation: u64,
+    len: usize,
+) -> fmt::Result {
+    f.debug_struct(name)
+        .field("index", &index)
+        .field("generation", &generation)
+        .field("len", &len)
+        .finish()
 }
 
 impl SlabMut<'_> {
@@ -133,11 +151,7 @@ pub struct Slab<'a> {
 
 impl fmt::Debug for Slab<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Slab")
-            .field("index", &self.index)
-            .field("generation", &self.generation)
-            .field("len", &self.len)
-            .finish()
+        debug_slab(f, "Slab", self.index, self.generation, self.len)
     }
 }
 

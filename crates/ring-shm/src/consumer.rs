@@ -5,14 +5,11 @@ use core::ptr;
 use core::time::Duration;
 
 use ring_core::raw::{RawConsumer, Untrusted};
-use ring_core::sync::Arc;
 use ring_core::{RecvError, RecvTimeoutError, TryRecvError, WaitStrategy};
 
 use crate::ShmSafe;
 use crate::error::ShmError;
-use crate::handle::{self, Common};
-use crate::layout::ShmLayout;
-use crate::region::Region;
+use crate::handle::{self, Common, Site};
 
 /// The receiving end of a shared ring: ring-core's raw consumer with the
 /// untrusted-index policy, bound to the mapping.
@@ -68,12 +65,8 @@ impl<T: ShmSafe> Drop for Finish<'_, T> {
 }
 
 impl<T: ShmSafe> SharedConsumer<T> {
-    pub(crate) fn claim(
-        region: Arc<Region>,
-        layout: ShmLayout,
-        bell: Option<Arc<Region>>,
-    ) -> Result<Self, ShmError> {
-        let (common, raw) = Common::claim_consumer::<T>(region, &layout, bell)?;
+    pub(crate) fn claim(site: Site) -> Result<Self, ShmError> {
+        let (common, raw) = Common::claim_consumer::<T>(site)?;
         Ok(SharedConsumer { raw, common })
     }
 

@@ -60,6 +60,27 @@ impl Role {
     }
 }
 
+/// Where a handle claims its side: the ring's mapping, its validated
+/// layout and, for a ring of a collector, the doorbell file's mapping.
+#[derive(Debug)]
+pub(crate) struct Site {
+    pub(crate) region: Arc<Region>,
+    pub(crate) layout: ShmLayout,
+    pub(crate) bell: Option<Arc<Region>>,
+}
+
+impl Site {
+    /// The site of a ring in `region`, validated as `layout`, with its
+    /// consumer doorbell in `bell` (else in the ring's header).
+    pub(crate) fn new(region: Arc<Region>, layout: ShmLayout, bell: Option<Arc<Region>>) -> Site {
+        Site {
+            region,
+            layout,
+            bell,
+        }
+    }
+}
+
 /// Region, role and liveness state of one handle.
 #[derive(Debug)]
 pub(crate) struct Common {
@@ -155,28 +176,26 @@ impl Common {
         ))
     }
 
-    /// Takes the producer role in `region` and binds ring-core's raw
-    /// producer to it (the untrusted-index policy).
+    /// Takes the producer role at `site` and binds ring-core's raw producer
+    /// to it (the untrusted-index policy).
     ///
     /// # Errors
     ///
     /// [`ShmError::RoleTaken`]; [`ShmError::IndexCorrupt`] if the ring's
     /// indices are impossible (the role is then given back).
     pub(crate) fn claim_producer<T>(
-        region: Arc<Region>,
-        layout: &ShmLayout,
-        bell: Option<Arc<Region>>,
+        site: Site,
     ) -> Result<(Common, RawProducer<T, Untrusted>), ShmError> {
-        let (common, ring) = Common::claim::<T>(region, layout, Role::Producer, bell)?;
-        // SAFETY: the producer claim word was just won: this is the ring's only
-        // producer for as long as the handle lives (a role is never given back).
-        let mut raw = unsafe { RawProducer::<T, Untrusted>::new(ring) };
-        if let Err(e) = raw.refresh() {
-            // Impossible indices: refuse, but do not consume the role.
-            common.unclaim();
-            return Err(e.into());
-        }
-        Ok((common, raw))
+        Self::claim_side(
+            site,
+            Role::Producer,
+            |ring| {
+                // SAFETY: the producer claim word was just won: this is the ring's only
+                // producer for as long as the handle lives (a role is never given back).
+                unsafe { RawProducer::<T, Untrusted>::new(ring) }
+            },
+            RawProducer::refresh,
+        )
     }
 
     /// Takes the consumer role (as [`claim_producer`](Self::claim_producer)).
@@ -185,16 +204,32 @@ impl Common {
     ///
     /// As [`claim_producer`](Self::claim_producer).
     pub(crate) fn claim_consumer<T>(
-        region: Arc<Region>,
-        layout: &ShmLayout,
-        bell: Option<Arc<Region>>,
+        site: Site,
     ) -> Result<(Common, RawConsumer<T, Untrusted>), ShmError> {
-        let (common, ring) = Common::claim::<T>(region, layout, Role::Consumer, bell)?;
-        // SAFETY: the consumer claim word was just won: this is the ring's only
-        // consumer for as long as the handle lives.
-        let raw = unsafe { RawConsumer::<T, Untrusted>::new(ring) };
-        if let Err(e) = raw.refresh() {
-            // Impossible indices: refuse, but do not consume the role.
+        Self::claim_side(
+            site,
+            Role::Consumer,
+            |ring| {
+                // SAFETY: the consumer claim word was just won: this is the ring's only
+                // consumer for as long as the handle lives.
+                unsafe { RawConsumer::<T, Untrusted>::new(ring) }
+            },
+            |raw| raw.refresh(),
+        )
+    }
+
+    /// Takes `role` at `site`, binds a raw side to the ring with `bind` and
+    /// checks the ring's indices with `refresh`: impossible indices refuse
+    /// the claim, but do not consume the role.
+    fn claim_side<T, S>(
+        site: Site,
+        role: Role,
+        bind: impl FnOnce(RingRef<T>) -> S,
+        refresh: impl FnOnce(&mut S) -> Result<usize, IndexCorrupt>,
+    ) -> Result<(Common, S), ShmError> {
+        let (common, ring) = Common::claim::<T>(site.region, &site.layout, role, site.bell)?;
+        let mut raw = bind(ring);
+        if let Err(e) = refresh(&mut raw) {
             common.unclaim();
             return Err(e.into());
         }

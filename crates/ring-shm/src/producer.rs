@@ -5,14 +5,11 @@ use core::ptr;
 use core::time::Duration;
 
 use ring_core::raw::{RawProducer, Untrusted};
-use ring_core::sync::Arc;
 use ring_core::{SendError, SendTimeoutError, TrySendError, WaitStrategy};
 
 use crate::ShmSafe;
 use crate::error::ShmError;
-use crate::handle::{self, Common};
-use crate::layout::ShmLayout;
-use crate::region::Region;
+use crate::handle::{self, Common, Site};
 
 /// The sending end of a shared ring: ring-core's raw producer with the
 /// untrusted-index policy, bound to the mapping.
@@ -51,12 +48,8 @@ unsafe impl<T: ShmSafe + Send> Send for SharedProducer<T> {}
 handle::handle_impls!(impl[T: ShmSafe] SharedProducer<T>, doorbell = producer_doorbell);
 
 impl<T: ShmSafe> SharedProducer<T> {
-    pub(crate) fn claim(
-        region: Arc<Region>,
-        layout: ShmLayout,
-        bell: Option<Arc<Region>>,
-    ) -> Result<Self, ShmError> {
-        let (common, raw) = Common::claim_producer::<T>(region, &layout, bell)?;
+    pub(crate) fn claim(site: Site) -> Result<Self, ShmError> {
+        let (common, raw) = Common::claim_producer::<T>(site)?;
         Ok(SharedProducer { raw, common })
     }
 

@@ -9,6 +9,7 @@ use ring_core::Config;
 use ring_core::sync::Arc;
 
 use crate::error::ShmError;
+use crate::handle::Site;
 use crate::layout::{self, ID_HEADER_SIZE, IdHeader, MAX_ELEM_ALIGN, ShmLayout};
 use crate::{SharedByteConsumer, SharedByteProducer, SharedConsumer, SharedProducer, ShmSafe};
 
@@ -444,7 +445,7 @@ impl ShmImage {
     /// # Ok::<(), ring_shm::ShmError>(())
     /// ```
     pub fn byte_producer(&self) -> Result<SharedByteProducer, ShmError> {
-        SharedByteProducer::claim(self.region.clone(), self.validate_bytes()?, None)
+        SharedByteProducer::claim(Site::new(self.region.clone(), self.validate_bytes()?, None))
     }
 
     /// Validates the image as a byte ring and takes its consumer role.
@@ -461,7 +462,7 @@ impl ShmImage {
     /// # Ok::<(), ring_shm::ShmError>(())
     /// ```
     pub fn byte_consumer(&self) -> Result<SharedByteConsumer, ShmError> {
-        SharedByteConsumer::claim(self.region.clone(), self.validate_bytes()?, None)
+        SharedByteConsumer::claim(Site::new(self.region.clone(), self.validate_bytes()?, None))
     }
 
     /// Validates the image and takes its producer role.
@@ -482,7 +483,7 @@ impl ShmImage {
     /// ```
     pub fn producer<T: ShmSafe>(&self) -> Result<SharedProducer<T>, ShmError> {
         let layout = self.validate::<T>()?;
-        SharedProducer::claim(self.region.clone(), layout, None)
+        SharedProducer::claim(Site::new(self.region.clone(), layout, None))
     }
 
     /// Validates the image and takes its consumer role.
@@ -501,7 +502,7 @@ impl ShmImage {
     /// ```
     pub fn consumer<T: ShmSafe>(&self) -> Result<SharedConsumer<T>, ShmError> {
         let layout = self.validate::<T>()?;
-        SharedConsumer::claim(self.region.clone(), layout, None)
+        SharedConsumer::claim(Site::new(self.region.clone(), layout, None))
     }
     /// Validates the image as a flight recorder of `T` and takes its writer
     /// role.

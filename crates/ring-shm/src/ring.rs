@@ -12,6 +12,7 @@ use ring_core::Config;
 use ring_core::sync::Arc;
 
 use crate::error::ShmError;
+use crate::handle::Site;
 use crate::layout::{self, ID_HEADER_SIZE, ShmLayout};
 use crate::region::Region;
 use crate::{SharedConsumer, SharedProducer, ShmSafe};
@@ -271,7 +272,7 @@ impl<T: ShmSafe> SharedRing<T> {
     /// # Ok::<(), ring_shm::ShmError>(())
     /// ```
     pub fn into_producer(self) -> Result<SharedProducer<T>, ShmError> {
-        SharedProducer::claim(self.ring.region, self.ring.layout, None)
+        SharedProducer::claim(Site::new(self.ring.region, self.ring.layout, None))
     }
 
     /// Takes the consumer role (once across all processes; see
@@ -290,7 +291,7 @@ impl<T: ShmSafe> SharedRing<T> {
     /// # Ok::<(), ring_shm::ShmError>(())
     /// ```
     pub fn into_consumer(self) -> Result<SharedConsumer<T>, ShmError> {
-        SharedConsumer::claim(self.ring.region, self.ring.layout, None)
+        SharedConsumer::claim(Site::new(self.ring.region, self.ring.layout, None))
     }
 
     /// Slots in the ring.

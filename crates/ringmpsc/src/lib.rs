@@ -72,75 +72,59 @@ pub mod spsc {
 #[doc(inline)]
 pub use ring_channels as channels;
 
-/// MPSC: one ring per producer, one consumer (`ring-channels`).
-#[cfg(feature = "channels")]
-pub mod mpsc {
-    #[doc(inline)]
-    pub use ring_channels::mpsc::*;
+/// Declares, behind the `channels` feature, one `pub mod` per name, each
+/// re-exporting everything in the `ring_channels` module of that name.
+macro_rules! channel_families {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
+        $(#[$doc])*
+        #[cfg(feature = "channels")]
+        pub mod $name {
+            #[doc(inline)]
+            pub use ring_channels::$name::*;
+        }
+    )*};
 }
 
-/// SPMC: one ring, cloneable consumers that claim items (`ring-channels`).
-#[cfg(feature = "channels")]
-pub mod spmc {
-    #[doc(inline)]
-    pub use ring_channels::spmc::*;
+channel_families! {
+    /// MPSC: one ring per producer, one consumer (`ring-channels`).
+    mpsc,
+    /// SPMC: one ring, cloneable consumers that claim items (`ring-channels`).
+    spmc,
+    /// MPMC: per-producer rings, work-stealing consumers (`ring-channels`).
+    mpmc,
+    /// Broadcast: one publisher, cloneable subscribers, every subscriber sees
+    /// every item, `Block` or `Overwrite` with exact lag counts (`ring-channels`).
+    broadcast,
+    /// The flight recorder: overwrite-oldest rings with exact loss counts
+    /// (`ring-channels`).
+    recorder,
+    /// Byte records: variable-length records framed in one byte ring per
+    /// producer, written and read in place (`ring-channels`).
+    bytes,
 }
 
-/// MPMC: per-producer rings, work-stealing consumers (`ring-channels`).
-#[cfg(feature = "channels")]
-pub mod mpmc {
-    #[doc(inline)]
-    pub use ring_channels::mpmc::*;
+/// Re-exports, each behind its feature, a sibling crate under a short name.
+macro_rules! sibling_crates {
+    ($($(#[$doc:meta])* $feature:literal => $krate:ident as $name:ident),* $(,)?) => {$(
+        $(#[$doc])*
+        #[cfg(feature = $feature)]
+        #[doc(inline)]
+        pub use $krate as $name;
+    )*};
 }
 
-/// Broadcast: one publisher, cloneable subscribers, every subscriber sees
-/// every item, `Block` or `Overwrite` with exact lag counts (`ring-channels`).
-#[cfg(feature = "channels")]
-pub mod broadcast {
-    #[doc(inline)]
-    pub use ring_channels::broadcast::*;
+sibling_crates! {
+    /// Waiting and readiness (`ring-wait`): eventfd notifier, event loop, backoff.
+    "wait" => ring_wait as wait,
+    /// Zero-copy large messages (`ring-pool`).
+    "pool" => ring_pool as pool,
+    /// Counters and latency (`ring-metrics`).
+    "metrics" => ring_metrics as metrics,
+    /// Rings shared between processes (`ring-shm`, Linux).
+    "shm" => ring_shm as shm,
+    /// Topology, affinity and placement (`ring-numa`).
+    "numa" => ring_numa as numa,
 }
-
-/// The flight recorder: overwrite-oldest rings with exact loss counts
-/// (`ring-channels`).
-#[cfg(feature = "channels")]
-pub mod recorder {
-    #[doc(inline)]
-    pub use ring_channels::recorder::*;
-}
-
-/// Byte records: variable-length records framed in one byte ring per
-/// producer, written and read in place (`ring-channels`).
-#[cfg(feature = "channels")]
-pub mod bytes {
-    #[doc(inline)]
-    pub use ring_channels::bytes::*;
-}
-
-/// Waiting and readiness (`ring-wait`): eventfd notifier, event loop, backoff.
-#[cfg(feature = "wait")]
-#[doc(inline)]
-pub use ring_wait as wait;
-
-/// Zero-copy large messages (`ring-pool`).
-#[cfg(feature = "pool")]
-#[doc(inline)]
-pub use ring_pool as pool;
-
-/// Counters and latency (`ring-metrics`).
-#[cfg(feature = "metrics")]
-#[doc(inline)]
-pub use ring_metrics as metrics;
-
-/// Rings shared between processes (`ring-shm`, Linux).
-#[cfg(feature = "shm")]
-#[doc(inline)]
-pub use ring_shm as shm;
-
-/// Topology, affinity and placement (`ring-numa`).
-#[cfg(feature = "numa")]
-#[doc(inline)]
-pub use ring_numa as numa;
 
 /// Default wiring of the seams: ready-made channels that join sibling crates
 /// (which, by the layering rule, never depend on each other).

@@ -70,7 +70,6 @@
 //! ```
 
 use alloc::boxed::Box;
-use core::fmt;
 use core::mem::{MaybeUninit, needs_drop};
 use core::ptr::NonNull;
 use crossbeam_utils::CachePadded;
@@ -259,14 +258,12 @@ unsafe impl<T: Send + Sync, O: Observer> Send for Ring<T, O> {}
 // threads (`Observer: Sync`).
 unsafe impl<T: Send + Sync, O: Observer> Sync for Ring<T, O> {}
 
-impl<T, O: Observer> fmt::Debug for Ring<T, O> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("broadcast::Ring")
-            .field("capacity", &self.capacity())
-            .field("overflow", &self.overflow)
-            .field("subscribers", &self.life.consumer_count())
-            .field("closed", &self.life.is_closed())
-            .finish()
+crate::debug_fields! {
+    impl<T, O: Observer> Debug for Ring<T, O> as "broadcast::Ring", |this| {
+        capacity: this.capacity(),
+        overflow: this.overflow,
+        subscribers: this.life.consumer_count(),
+        closed: this.life.is_closed(),
     }
 }
 
@@ -388,10 +385,7 @@ pub fn ring_with_watermarks<T, O: Observer, M: RingMemory>(
     observer: O,
     watermarks: Option<Watermarks>,
 ) -> Result<Pair<T, O>, BuildError> {
-    let marks = match watermarks {
-        Some(w) => Marks::new(Some(w.fits(capacity)?)),
-        None => Marks::OFF,
-    };
+    let marks = Marks::for_ring(watermarks, capacity)?;
     assert!(
         capacity.is_power_of_two(),
         "broadcast ring capacity must be a power of two"

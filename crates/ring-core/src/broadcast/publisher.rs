@@ -26,12 +26,10 @@ pub struct Publisher<T, O: Observer = ()> {
     _not_sync: core::marker::PhantomData<core::cell::Cell<()>>,
 }
 
-impl<T, O: Observer> fmt::Debug for Publisher<T, O> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("broadcast::Publisher")
-            .field("tail", &self.tail)
-            .field("ring", &self.ring)
-            .finish()
+crate::debug_fields! {
+    impl<T, O: Observer> Debug for Publisher<T, O> as "broadcast::Publisher", |this| {
+        tail: this.tail,
+        ring: this.ring,
     }
 }
 

@@ -23,12 +23,10 @@ pub struct Subscriber<T, O: Observer = ()> {
     _not_sync: core::marker::PhantomData<core::cell::Cell<()>>,
 }
 
-impl<T, O: Observer> fmt::Debug for Subscriber<T, O> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("broadcast::Subscriber")
-            .field("pos", &self.pos)
-            .field("ring", &self.ring)
-            .finish()
+crate::debug_fields! {
+    impl<T, O: Observer> Debug for Subscriber<T, O> as "broadcast::Subscriber", |this| {
+        pos: this.pos,
+        ring: this.ring,
     }
 }
 

@@ -29,13 +29,11 @@ pub struct ByteWriter<O: Observer = ()> {
     zeroed: bool,
 }
 
-impl<O: Observer> fmt::Debug for ByteWriter<O> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ByteWriter")
-            .field("capacity", &self.capacity())
-            .field("max_record", &self.max)
-            .finish_non_exhaustive()
-    }
+crate::debug_fields! {
+    impl<O: Observer> Debug for ByteWriter<O> as "ByteWriter", |this| {
+        capacity: this.capacity(),
+        max_record: this.max,
+    } ..
 }
 
 impl<O: Observer> ByteWriter<O> {

@@ -50,7 +50,6 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::alloc::Layout;
-use core::fmt;
 
 use core::mem::{self, MaybeUninit, needs_drop};
 use core::ptr::{self, NonNull};
@@ -262,13 +261,11 @@ unsafe impl<T: Send, O: Observer> Send for Ring<T, O> {}
 // the observer is called through `&O` from several threads (`Observer: Sync`).
 unsafe impl<T: Send, O: Observer> Sync for Ring<T, O> {}
 
-impl<T, O: Observer> fmt::Debug for Ring<T, O> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("claim::Ring")
-            .field("capacity", &self.capacity())
-            .field("len", &self.len())
-            .field("closed", &self.is_closed())
-            .finish()
+crate::debug_fields! {
+    impl<T, O: Observer> Debug for Ring<T, O> as "claim::Ring", |this| {
+        capacity: this.capacity(),
+        len: this.len(),
+        closed: this.is_closed(),
     }
 }
 
@@ -384,10 +381,7 @@ impl<T, O: Observer> Ring<T, O> {
         observer: O,
         watermarks: Option<Watermarks>,
     ) -> Result<Arc<Self>, BuildError> {
-        let marks = match watermarks {
-            Some(w) => Marks::new(Some(w.fits(capacity)?)),
-            None => Marks::OFF,
-        };
+        let marks = Marks::for_ring(watermarks, capacity)?;
         assert!(
             capacity.is_power_of_two(),
             "claim::Ring capacity must be a power of two"

@@ -31,12 +31,10 @@ pub struct Producer<T, O: Observer = ()> {
     pub(super) _not_sync: core::marker::PhantomData<core::cell::Cell<()>>,
 }
 
-impl<T, O: Observer> fmt::Debug for Producer<T, O> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("claim::Producer")
-            .field("tail", &self.tail)
-            .finish_non_exhaustive()
-    }
+crate::debug_fields! {
+    impl<T, O: Observer> Debug for Producer<T, O> as "claim::Producer", |this| {
+        tail: this.tail,
+    } ..
 }
 
 impl<T, O: Observer> Drop for Producer<T, O> {

@@ -10,45 +10,87 @@ pub struct Reservation<'a, T, O: Observer = ()> {
     pub(super) len: usize,
 }
 
-impl<T, O: Observer> fmt::Debug for Reservation<'_, T, O> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("claim::Reservation")
-            .field("len", &self.len)
-            .finish()
+crate::debug_fields! {
+    impl<T, O: Observer> Debug for Reservation<'_, T, O> as "claim::Reservation", |this| {
+        len: this.len,
     }
 }
 
 impl<T, O: Observer> Reservation<'_, T, O> {
-    /// Number of reserved slots.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_core::{claim::Ring, wait::WakeGroup};
-    /// use std::sync::Arc;
-    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
-    /// let mut tx = Ring::try_producer(&ring).unwrap();
-    /// assert_eq!(tx.reserve(8).unwrap().len(), 4); // never more than the free slots
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Never true: a reservation has at least one slot.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_core::{claim::Ring, wait::WakeGroup};
-    /// use std::sync::Arc;
-    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
-    /// let mut tx = Ring::try_producer(&ring).unwrap();
-    /// assert!(!tx.reserve(1).unwrap().is_empty());
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
+    crate::fill::reservation_methods! {
+        /// Number of reserved slots.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use ring_core::{claim::Ring, wait::WakeGroup};
+        /// use std::sync::Arc;
+        /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
+        /// let mut tx = Ring::try_producer(&ring).unwrap();
+        /// assert_eq!(tx.reserve(8).unwrap().len(), 4); // never more than the free slots
+        /// # Ok::<(), ring_core::spsc::BuildError>(())
+        /// ```
+        len;
+        /// Never true: a reservation has at least one slot.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use ring_core::{claim::Ring, wait::WakeGroup};
+        /// use std::sync::Arc;
+        /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
+        /// let mut tx = Ring::try_producer(&ring).unwrap();
+        /// assert!(!tx.reserve(1).unwrap().is_empty());
+        /// # Ok::<(), ring_core::spsc::BuildError>(())
+        /// ```
+        is_empty;
+        /// Writes items from `iter` and commits exactly the slots written;
+        /// returns that count (a panicking iterator commits what was written).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use ring_core::{claim::Ring, wait::WakeGroup};
+        /// use std::sync::Arc;
+        /// let ring = Ring::<String>::new(4, Arc::new(WakeGroup::new()))?;
+        /// let mut tx = Ring::try_producer(&ring).unwrap();
+        /// let n = tx.reserve(4).unwrap().fill_from_iter(["a", "b"].map(String::from));
+        /// assert_eq!(n, 2); // the iterator ran dry: two slots committed
+        /// assert_eq!(ring.try_recv().as_deref(), Ok("a"));
+        /// assert_eq!(ring.len(), 1);
+        /// # Ok::<(), ring_core::spsc::BuildError>(())
+        /// ```
+        fill_from_iter;
+        /// Fills every reserved slot with `f(index)` and commits them; returns the count.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use ring_core::{claim::Ring, wait::WakeGroup};
+        /// use std::sync::Arc;
+        /// let ring = Ring::<u64>::new(4, Arc::new(WakeGroup::new()))?;
+        /// let mut tx = Ring::try_producer(&ring).unwrap();
+        /// assert_eq!(tx.reserve(3).unwrap().fill_with(|i| 10 * i as u64), 3);
+        /// let mut got = Vec::new();
+        /// ring.recv_many(&mut got, 10);
+        /// assert_eq!(got, [0, 10, 20]);
+        /// # Ok::<(), ring_core::spsc::BuildError>(())
+        /// ```
+        fill_with;
+        /// Copies `src` (up to the reservation's length) and commits it; returns the count.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use ring_core::{claim::Ring, wait::WakeGroup};
+        /// use std::sync::Arc;
+        /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
+        /// let mut tx = Ring::try_producer(&ring).unwrap();
+        /// assert_eq!(tx.reserve(2).unwrap().copy_from_slice(&[1, 2, 3]), 2); // at most the reserved length
+        /// assert_eq!(ring.len(), 2);
+        /// # Ok::<(), ring_core::spsc::BuildError>(())
+        /// ```
+        copy_from_slice;
     }
 
     fn base(&self) -> *mut MaybeUninit<T> {
@@ -77,66 +119,6 @@ impl<T, O: Observer> Reservation<'_, T, O> {
         // from the tail; no consumer touches them until they are published, and
         // the producer is borrowed mutably through `self`.
         unsafe { slice::from_raw_parts_mut(self.base(), self.len) }
-    }
-
-    /// Writes items from `iter` and commits exactly the slots written;
-    /// returns that count (a panicking iterator commits what was written).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_core::{claim::Ring, wait::WakeGroup};
-    /// use std::sync::Arc;
-    /// let ring = Ring::<String>::new(4, Arc::new(WakeGroup::new()))?;
-    /// let mut tx = Ring::try_producer(&ring).unwrap();
-    /// let n = tx.reserve(4).unwrap().fill_from_iter(["a", "b"].map(String::from));
-    /// assert_eq!(n, 2); // the iterator ran dry: two slots committed
-    /// assert_eq!(ring.try_recv().as_deref(), Ok("a"));
-    /// assert_eq!(ring.len(), 1);
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn fill_from_iter<I: IntoIterator<Item = T>>(self, iter: I) -> usize {
-        let mut iter = iter.into_iter();
-        self.fill_run(|_| iter.next())
-    }
-
-    /// Fills every reserved slot with `f(index)` and commits them; returns the count.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_core::{claim::Ring, wait::WakeGroup};
-    /// use std::sync::Arc;
-    /// let ring = Ring::<u64>::new(4, Arc::new(WakeGroup::new()))?;
-    /// let mut tx = Ring::try_producer(&ring).unwrap();
-    /// assert_eq!(tx.reserve(3).unwrap().fill_with(|i| 10 * i as u64), 3);
-    /// let mut got = Vec::new();
-    /// ring.recv_many(&mut got, 10);
-    /// assert_eq!(got, [0, 10, 20]);
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn fill_with(self, mut f: impl FnMut(usize) -> T) -> usize {
-        self.fill_run(|i| Some(f(i)))
-    }
-
-    /// Copies `src` (up to the reservation's length) and commits it; returns the count.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_core::{claim::Ring, wait::WakeGroup};
-    /// use std::sync::Arc;
-    /// let ring = Ring::<u8>::new(4, Arc::new(WakeGroup::new()))?;
-    /// let mut tx = Ring::try_producer(&ring).unwrap();
-    /// assert_eq!(tx.reserve(2).unwrap().copy_from_slice(&[1, 2, 3]), 2); // at most the reserved length
-    /// assert_eq!(ring.len(), 2);
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn copy_from_slice(self, src: &[T]) -> usize
-    where
-        T: Copy,
-    {
-        self.copy_run(src)
     }
 
     /// Publishes the first `n` slots.

@@ -62,12 +62,10 @@ impl<P: Policy> Clone for ClaimWords<'_, P> {
 
 impl<P: Policy> Copy for ClaimWords<'_, P> {}
 
-impl<P: Policy> core::fmt::Debug for ClaimWords<'_, P> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("ClaimWords")
-            .field("capacity", &(self.mask + 1))
-            .finish_non_exhaustive()
-    }
+crate::debug_fields! {
+    impl<P: Policy> Debug for ClaimWords<'_, P> as "ClaimWords", |this| {
+        capacity: (this.mask + 1),
+    } ..
 }
 
 /// What [`ClaimWords::evict`] found at a full producer's slot.

@@ -39,12 +39,10 @@ pub struct Consumer<T, O: Observer = ()> {
 // the ring's only consumer wherever it runs. Not `Sync` (cached index in a `Cell`).
 unsafe impl<T: Send, O: Observer> Send for Consumer<T, O> {}
 
-impl<T, O: Observer> fmt::Debug for Consumer<T, O> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Consumer")
-            .field("raw", &self.raw)
-            .finish_non_exhaustive()
-    }
+crate::debug_fields! {
+    impl<T, O: Observer> Debug for Consumer<T, O> as "Consumer", |this| {
+        raw: this.raw,
+    } ..
 }
 
 /// Moves the consumer's head past the items it has finished with, even if a

@@ -20,7 +20,6 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::alloc::Layout;
-use core::fmt;
 use core::mem::{MaybeUninit, needs_drop};
 use core::ptr::{self, NonNull};
 use core::slice;

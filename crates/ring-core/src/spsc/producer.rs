@@ -33,12 +33,10 @@ pub struct Producer<T, O: Observer = ()> {
 // its methods take `&mut self` and cache indices without synchronisation.
 unsafe impl<T: Send, O: Observer> Send for Producer<T, O> {}
 
-impl<T, O: Observer> fmt::Debug for Producer<T, O> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Producer")
-            .field("raw", &self.raw)
-            .finish_non_exhaustive()
-    }
+crate::debug_fields! {
+    impl<T, O: Observer> Debug for Producer<T, O> as "Producer", |this| {
+        raw: this.raw,
+    } ..
 }
 
 impl<T, O: Observer> Producer<T, O> {

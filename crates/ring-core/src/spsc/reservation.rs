@@ -20,39 +20,73 @@ pub struct Reservation<'a, T, O: Observer = ()> {
     pub(super) len: usize,
 }
 
-impl<T, O: Observer> fmt::Debug for Reservation<'_, T, O> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Reservation")
-            .field("len", &self.len)
-            .finish()
+crate::debug_fields! {
+    impl<T, O: Observer> Debug for Reservation<'_, T, O> as "Reservation", |this| {
+        len: this.len,
     }
 }
 
 impl<'a, T, O: Observer> Reservation<'a, T, O> {
-    /// Number of reserved slots.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, _rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
-    /// let r = tx.reserve(8).unwrap();
-    /// assert_eq!(r.len(), 4); // never more than the ring's free slots
-    /// ```
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Never true: a reservation has at least one slot.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, _rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default());
-    /// let r = tx.reserve(1).unwrap();
-    /// assert!(!r.is_empty());
-    /// ```
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
+    crate::fill::reservation_methods! {
+        /// Number of reserved slots.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (mut tx, _rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
+        /// let r = tx.reserve(8).unwrap();
+        /// assert_eq!(r.len(), 4); // never more than the ring's free slots
+        /// ```
+        len;
+        /// Never true: a reservation has at least one slot.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (mut tx, _rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default());
+        /// let r = tx.reserve(1).unwrap();
+        /// assert!(!r.is_empty());
+        /// ```
+        is_empty;
+        /// Writes items from `iter` into the reserved slots and commits exactly
+        /// the slots written; returns that count. If the iterator panics, the
+        /// items written before the panic are committed.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (mut tx, mut rx) = ring_core::spsc::channel::<String>(ring_core::Config::default());
+        /// let n = tx.reserve(8).unwrap().fill_from_iter(["a", "b"].map(String::from));
+        /// assert_eq!(n, 2);
+        /// assert_eq!(rx.try_recv().as_deref(), Ok("a"));
+        /// ```
+        fill_from_iter;
+        /// Fills every reserved slot with `f(index)` (index 0 is the first slot)
+        /// and commits them all; returns the count. A tight index loop over one
+        /// contiguous run, so simple closures vectorise. If `f` panics, the slots
+        /// filled before are committed.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (mut tx, mut rx) = ring_core::spsc::channel::<u64>(ring_core::Config::default());
+        /// let n = tx.reserve(4).unwrap().fill_with(|i| 10 * i as u64);
+        /// assert_eq!(n, 4);
+        /// assert_eq!(rx.try_iter().collect::<Vec<_>>(), [0, 10, 20, 30]);
+        /// ```
+        fill_with;
+        /// Copies `src` (up to the reservation's length) and commits it; returns
+        /// the count.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (mut tx, mut rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default());
+        /// let r = tx.reserve(2).unwrap();
+        /// assert_eq!(r.copy_from_slice(&[1, 2, 3]), 2); // at most the reserved length
+        /// assert_eq!(rx.try_iter().collect::<Vec<_>>(), [1, 2]);
+        /// ```
+        copy_from_slice;
     }
 
     /// The reserved slots, for writing through (then [`commit`](Self::commit)).
@@ -78,58 +112,6 @@ impl<'a, T, O: Observer> Reservation<'a, T, O> {
         // SAFETY: `len` free, contiguous slots from the tail, reserved for us and
         // borrowed mutably through `self` (no other access until commit).
         unsafe { slice::from_raw_parts_mut(p, self.len) }
-    }
-
-    /// Writes items from `iter` into the reserved slots and commits exactly
-    /// the slots written; returns that count. If the iterator panics, the
-    /// items written before the panic are committed.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = ring_core::spsc::channel::<String>(ring_core::Config::default());
-    /// let n = tx.reserve(8).unwrap().fill_from_iter(["a", "b"].map(String::from));
-    /// assert_eq!(n, 2);
-    /// assert_eq!(rx.try_recv().as_deref(), Ok("a"));
-    /// ```
-    pub fn fill_from_iter<I: IntoIterator<Item = T>>(self, iter: I) -> usize {
-        let mut iter = iter.into_iter();
-        self.fill_run(|_| iter.next())
-    }
-
-    /// Fills every reserved slot with `f(index)` (index 0 is the first slot)
-    /// and commits them all; returns the count. A tight index loop over one
-    /// contiguous run, so simple closures vectorise. If `f` panics, the slots
-    /// filled before are committed.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = ring_core::spsc::channel::<u64>(ring_core::Config::default());
-    /// let n = tx.reserve(4).unwrap().fill_with(|i| 10 * i as u64);
-    /// assert_eq!(n, 4);
-    /// assert_eq!(rx.try_iter().collect::<Vec<_>>(), [0, 10, 20, 30]);
-    /// ```
-    pub fn fill_with(self, mut f: impl FnMut(usize) -> T) -> usize {
-        self.fill_run(|i| Some(f(i)))
-    }
-
-    /// Copies `src` (up to the reservation's length) and commits it; returns
-    /// the count.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default());
-    /// let r = tx.reserve(2).unwrap();
-    /// assert_eq!(r.copy_from_slice(&[1, 2, 3]), 2); // at most the reserved length
-    /// assert_eq!(rx.try_iter().collect::<Vec<_>>(), [1, 2]);
-    /// ```
-    pub fn copy_from_slice(self, src: &[T]) -> usize
-    where
-        T: Copy,
-    {
-        self.copy_run(src)
     }
 
     /// Publishes the first `n` slots.

@@ -19,13 +19,11 @@ pub struct DoorbellRef<'a> {
     pub(super) local: Option<&'a NotifierSlot>,
 }
 
-impl fmt::Debug for DoorbellRef<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DoorbellRef")
-            .field("mode", &self.mode)
-            .field("shared", &self.shared)
-            .field("local", &self.local.is_some())
-            .finish()
+crate::debug_fields! {
+    impl Debug for DoorbellRef<'_> as "DoorbellRef", |this| {
+        mode: this.mode,
+        shared: this.shared,
+        local: this.local.is_some(),
     }
 }
 

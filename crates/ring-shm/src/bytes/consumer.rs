@@ -67,12 +67,8 @@ impl Drop for Finish<'_> {
 }
 
 impl SharedByteConsumer {
-    pub(crate) fn claim(
-        region: Arc<Region>,
-        layout: ShmLayout,
-        bell: Option<Arc<Region>>,
-    ) -> Result<Self, ShmError> {
-        let (common, raw) = Common::claim_consumer::<u8>(region, &layout, bell)?;
+    pub(crate) fn claim(site: Site) -> Result<Self, ShmError> {
+        let (common, raw) = Common::claim_consumer::<u8>(site)?;
         Ok(SharedByteConsumer {
             raw,
             common,

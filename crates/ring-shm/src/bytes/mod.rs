@@ -22,13 +22,11 @@ use std::os::fd::OwnedFd;
 use ring_core::bytes::frame::{self, FrameCorrupt, Plan};
 use ring_core::bytes::{SendError, SendTimeoutError, TrySendError, byte_config};
 use ring_core::raw::{IndexCorrupt, RawConsumer, RawProducer, Untrusted};
-use ring_core::sync::Arc;
 use ring_core::{Config, RecvError, RecvTimeoutError, TryRecvError, WaitStrategy};
 
 use crate::error::ShmError;
-use crate::handle::{self, Common};
+use crate::handle::{self, Common, Site};
 use crate::layout::ShmLayout;
-use crate::region::Region;
 use crate::ring::RingFile;
 
 mod consumer;
@@ -144,7 +142,7 @@ impl SharedByteRing {
     /// # Ok::<(), ring_shm::ShmError>(())
     /// ```
     pub fn into_producer(self) -> Result<SharedByteProducer, ShmError> {
-        SharedByteProducer::claim(self.ring.region, self.ring.layout, None)
+        SharedByteProducer::claim(Site::new(self.ring.region, self.ring.layout, None))
     }
 
     /// Takes the consumer role (once across all processes).
@@ -161,7 +159,7 @@ impl SharedByteRing {
     /// # Ok::<(), ring_shm::ShmError>(())
     /// ```
     pub fn into_consumer(self) -> Result<SharedByteConsumer, ShmError> {
-        SharedByteConsumer::claim(self.ring.region, self.ring.layout, None)
+        SharedByteConsumer::claim(Site::new(self.ring.region, self.ring.layout, None))
     }
 
     /// Bytes in the ring.

@@ -35,12 +35,9 @@ unsafe impl Send for SharedByteProducer {}
 handle::handle_impls!(impl[] SharedByteProducer, doorbell = producer_doorbell);
 
 impl SharedByteProducer {
-    pub(crate) fn claim(
-        region: Arc<Region>,
-        layout: ShmLayout,
-        bell: Option<Arc<Region>>,
-    ) -> Result<Self, ShmError> {
-        let (common, raw) = Common::claim_producer::<u8>(region, &layout, bell)?;
+    pub(crate) fn claim(site: Site) -> Result<Self, ShmError> {
+        let capacity = site.layout.capacity();
+        let (common, raw) = Common::claim_producer::<u8>(site)?;
         if !raw.tail().is_multiple_of(frame::ALIGN as u64) {
             // Frames start at multiples of 8: a tail elsewhere is a corrupt file.
             // Refuse without consuming the role, as for impossible indices.
@@ -48,7 +45,7 @@ impl SharedByteProducer {
             return Err(ShmError::IndexCorrupt(IndexCorrupt {
                 head: raw.tail().wrapping_sub(raw.len() as u64),
                 tail: raw.tail(),
-                capacity: layout.capacity(),
+                capacity,
             }));
         }
         Ok(SharedByteProducer { raw, common })

@@ -36,7 +36,7 @@ use ring_core::{Config, RecvError, RecvTimeoutError, TryRecvError, WaitStrategy}
 
 use crate::bell::{self, BellFile};
 use crate::error::ShmError;
-use crate::handle::{self, RemoteClose, Waiting};
+use crate::handle::{self, RemoteClose, Site, Waiting};
 use crate::layout::ShmLayout;
 use crate::liveness::DEFAULT_LIVENESS_INTERVAL;
 use crate::region::Region;
@@ -162,12 +162,12 @@ impl<T: ShmSafe + Send> CollectKind for Items<T> {
     }
     fn create(config: Config, bell: &BellMap) -> Result<(File, Self::Rx), ShmError> {
         let file = RingFile::create(Self::layout(config)?)?;
-        let rx = SharedConsumer::claim(file.region.clone(), file.layout, Some(bell.0.clone()))?;
+        let rx = SharedConsumer::claim(Site::new(file.region.clone(), file.layout, Some(bell.0.clone())))?;
         Ok((file.file, rx))
     }
     fn attach(fd: OwnedFd, bell: BellMap) -> Result<Self::Producer, ShmError> {
         let file = RingFile::attach(fd, ShmLayout::new::<T>(0)?)?;
-        SharedProducer::claim(file.region, file.layout, Some(bell.0))
+        SharedProducer::claim(Site::new(file.region, file.layout, Some(bell.0)))
     }
     consumer_ops!();
 }
@@ -182,12 +182,12 @@ impl CollectKind for Bytes {
     }
     fn create(config: Config, bell: &BellMap) -> Result<(File, Self::Rx), ShmError> {
         let file = RingFile::create(Self::layout(config)?)?;
-        let rx = SharedByteConsumer::claim(file.region.clone(), file.layout, Some(bell.0.clone()))?;
+        let rx = SharedByteConsumer::claim(Site::new(file.region.clone(), file.layout, Some(bell.0.clone())))?;
         Ok((file.file, rx))
     }
     fn attach(fd: OwnedFd, bell: BellMap) -> Result<Self::Producer, ShmError> {
         let file = RingFile::attach(fd, crate::bytes::expected_layout()?)?;
-        SharedByteProducer::claim(file.region, file.layout, Some(bell.0))
+        SharedByteProducer::claim(Site::new(file.region, file.layout, Some(bell.0)))
     }
     consumer_ops!();
 }
