@@ -3,7 +3,6 @@
 //! a drop and "every consumer is gone" mean for that family. `spmc::Producer`
 //! and `mpmc::Producer` are this type with their link.
 
-use core::fmt;
 use core::time::Duration;
 
 use ring_core::claim::{self, Reservation};
@@ -33,13 +32,7 @@ pub struct Producer<T, O: Observer, L: Link<T, O>> {
     pub(crate) link: L,
 }
 
-impl<T, O: Observer, L: Link<T, O>> fmt::Debug for Producer<T, O, L> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Producer")
-            .field("inner", &self.inner)
-            .finish_non_exhaustive()
-    }
-}
+debug_handle!(impl[T, O: Observer, L: Link<T, O>] Producer<T, O, L>, "Producer", inner = |p| p.inner);
 
 impl<T, O: Observer, L: Link<T, O>> Drop for Producer<T, O, L> {
     fn drop(&mut self) {

@@ -47,7 +47,6 @@
 //! ```
 
 use core::cell::Cell;
-use core::fmt;
 use core::marker::PhantomData;
 use std::collections::VecDeque;
 
@@ -58,7 +57,7 @@ use ring_core::lifecycle::Lifecycle;
 use ring_core::spsc::BuildError;
 use ring_core::sync::Arc;
 use ring_core::wait::Closer;
-use ring_core::{Config, Heap, Observer, RingMemory, TryRecvError};
+use ring_core::{Observer, RingMemory, TryRecvError};
 
 /// The entry a reader gets, and the error of a write into a closed
 /// recorder (shared with ring-shm's `SharedRecorder`).
@@ -89,61 +88,54 @@ impl<T, O: Observer> Chan<T, O> {
     }
 }
 
-/// Creates a flight recorder whose writers each retain up to
-/// `config.capacity()` entries.
-///
-/// # Panics
-///
-/// If the ring's memory cannot be allocated (as `Vec`); use [`try_channel`]
-/// or [`Builder`] for an error instead.
-///
-/// # Examples
-///
-/// ```
-/// let (mut log, mut reader) = ring_channels::recorder::channel::<u64>(ring_core::Config::default());
-/// log.record(1).unwrap();
-/// assert_eq!(reader.recv().unwrap().value, 1);
-/// ```
-pub fn channel<T>(config: Config) -> (Recorder<T>, Reader<T>) {
-    ring_core::builder::channel::<Recording, T>(config)
+family! {
+    /// The flight-recorder family for the one [`Builder`](ring_core::builder::Builder).
+    family Recording;
+    /// Builds a flight recorder with a memory seam and an observer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_channels::recorder::Builder;
+    /// use ring_core::{Config, Heap};
+    /// let (mut log, mut reader) = Builder::new(Config::default()).memory(Heap).build::<u8>()?;
+    /// log.record(1).unwrap();
+    /// assert_eq!(reader.try_recv().unwrap().value, 1);
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    Builder;
+    /// The two ends of a flight recorder, as returned by [`Builder::build`].
+    Channel = (Recorder, Reader);
+    /// Creates a flight recorder whose writers each retain up to
+    /// `config.capacity()` entries.
+    ///
+    /// # Panics
+    ///
+    /// If the ring's memory cannot be allocated (as `Vec`); use [`try_channel`]
+    /// or [`Builder`] for an error instead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut log, mut reader) = ring_channels::recorder::channel::<u64>(ring_core::Config::default());
+    /// log.record(1).unwrap();
+    /// assert_eq!(reader.recv().unwrap().value, 1);
+    /// ```
+    channel;
+    /// As [`channel`], reporting a failed allocation as an error.
+    ///
+    /// # Errors
+    ///
+    /// [`BuildError`] if the ring's memory cannot be had.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_log, _reader) = ring_channels::recorder::try_channel::<u8>(ring_core::Config::default())?;
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    try_channel;
 }
-
-/// As [`channel`], reporting a failed allocation as an error.
-///
-/// # Errors
-///
-/// [`BuildError`] if the ring's memory cannot be had.
-///
-/// # Examples
-///
-/// ```
-/// let (_log, _reader) = ring_channels::recorder::try_channel::<u8>(ring_core::Config::default())?;
-/// # Ok::<(), ring_core::spsc::BuildError>(())
-/// ```
-pub fn try_channel<T>(config: Config) -> Result<(Recorder<T>, Reader<T>), BuildError> {
-    Builder::new(config).build()
-}
-
-/// The two ends of a flight recorder, as returned by [`Builder::build`].
-pub type Channel<T, O = ()> = (Recorder<T, O>, Reader<T, O>);
-
-/// Builds a flight recorder with a memory seam and an observer.
-///
-/// # Examples
-///
-/// ```
-/// use ring_channels::recorder::Builder;
-/// use ring_core::{Config, Heap};
-/// let (mut log, mut reader) = Builder::new(Config::default()).memory(Heap).build::<u8>()?;
-/// log.record(1).unwrap();
-/// assert_eq!(reader.try_recv().unwrap().value, 1);
-/// # Ok::<(), ring_core::spsc::BuildError>(())
-/// ```
-pub type Builder<M = Heap, O = ()> = ring_core::builder::Builder<Recording, M, O>;
-
-/// The flight-recorder family for the one [`Builder`](ring_core::builder::Builder).
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Recording;
 
 impl<M: RingMemory + Clone> ring_core::builder::BuildChannel<M> for Recording {
     type Channel<T, O: Observer> = Channel<T, O>;
@@ -183,13 +175,7 @@ pub struct Recorder<T, O: Observer = ()> {
     writer: usize,
 }
 
-impl<T, O: Observer> fmt::Debug for Recorder<T, O> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("recorder::Recorder")
-            .field("writer", &self.writer)
-            .finish_non_exhaustive()
-    }
-}
+debug_handle!(impl[T, O: Observer] Recorder<T, O>, "recorder::Recorder", writer = |r| r.writer);
 
 impl<T, O: Observer> Drop for Recorder<T, O> {
     fn drop(&mut self) {
@@ -199,19 +185,14 @@ impl<T, O: Observer> Drop for Recorder<T, O> {
     }
 }
 
-impl<T, O: Observer> Clone for Recorder<T, O> {
+clone_by_try_clone! {
     /// A new writer with a ring of its own (numbered next).
     ///
     /// # Panics
     ///
     /// If the new ring's memory cannot be allocated; see
     /// [`try_clone`](Recorder::try_clone).
-    fn clone(&self) -> Self {
-        match self.try_clone() {
-            Ok(p) => p,
-            Err(e) => panic!("recorder::Recorder::clone: {e}"),
-        }
-    }
+    impl[T, O: Observer] Recorder<T, O>, |e| panic!("recorder::Recorder::clone: {e}")
 }
 
 impl<T, O: Observer> Recorder<T, O> {
@@ -458,13 +439,7 @@ pub struct Reader<T, O: Observer = ()> {
     _not_sync: PhantomData<Cell<()>>,
 }
 
-impl<T, O: Observer> fmt::Debug for Reader<T, O> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("recorder::Reader")
-            .field("writers", &self.chan.table.len())
-            .finish_non_exhaustive()
-    }
-}
+debug_handle!(impl[T, O: Observer] Reader<T, O>, "recorder::Reader", writers = |r| r.chan.table.len());
 
 impl<T, O: Observer> Drop for Reader<T, O> {
     fn drop(&mut self) {
@@ -720,6 +695,7 @@ pub type IntoIter<T, O = ()> = ring_core::endpoint::IntoIter<Reader<T, O>>;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ring_core::Config;
 
     #[test]
     fn gaps_are_counted_per_writer_and_in_total() {

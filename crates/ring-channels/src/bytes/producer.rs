@@ -19,27 +19,16 @@ pub struct ByteProducer<O: Observer = ()> {
     pub(super) ring: ByteWriter<O>,
 }
 
-impl<O: Observer> fmt::Debug for ByteProducer<O> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ByteProducer")
-            .field("ring", &self.ring)
-            .finish_non_exhaustive()
-    }
-}
+debug_handle!(impl[O: Observer] ByteProducer<O>, "ByteProducer", ring = |p| p.ring);
 
-impl<O: Observer> Clone for ByteProducer<O> {
+clone_by_try_clone! {
     /// Registers a new producer with its own byte ring.
     ///
     /// # Panics
     ///
     /// If the memory seam cannot provide the ring (heap exhaustion aborts,
     /// like `Vec`); use [`try_clone`](ByteProducer::try_clone) to handle it.
-    fn clone(&self) -> Self {
-        match self.try_clone() {
-            Ok(p) => p,
-            Err(e) => ring_core::builder::build_failed(e),
-        }
-    }
+    impl[O: Observer] ByteProducer<O>, |e| ring_core::builder::build_failed(e)
 }
 
 impl<O: Observer> ByteProducer<O> {

@@ -22,27 +22,16 @@ pub struct Producer<T, O: Observer = ()> {
     pub(crate) ring: spsc::Producer<T, O>,
 }
 
-impl<T, O: Observer> fmt::Debug for Producer<T, O> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("mpsc::Producer")
-            .field("ring", &self.ring)
-            .finish_non_exhaustive()
-    }
-}
+debug_handle!(impl[T, O: Observer] Producer<T, O>, "mpsc::Producer", ring = |p| p.ring);
 
-impl<T, O: Observer> Clone for Producer<T, O> {
+clone_by_try_clone! {
     /// Registers a new producer with its own ring.
     ///
     /// # Panics
     ///
     /// If the memory seam cannot provide the ring (heap exhaustion aborts,
     /// like `Vec`); use [`try_clone`](Producer::try_clone) to handle it.
-    fn clone(&self) -> Self {
-        match self.try_clone() {
-            Ok(p) => p,
-            Err(e) => ring_core::builder::build_failed(e),
-        }
-    }
+    impl[T, O: Observer] Producer<T, O>, |e| ring_core::builder::build_failed(e)
 }
 
 impl<T, O: Observer> Producer<T, O> {
