@@ -1,5 +1,6 @@
 //! The pieces every family module repeats, written once: its public
-//! plumbing around the one builder, and the handles' `Debug` and `Clone`.
+//! plumbing around the one builder, and the handles' `Debug`, `Clone` and
+//! forwarding methods.
 
 /// The public items every builder family has, around the one
 /// [`Builder`](ring_core::builder::Builder): the family's marker type, the
@@ -84,5 +85,19 @@ macro_rules! clone_by_try_clone {
                 }
             }
         }
+    };
+}
+
+/// Public methods that only call the method of the same name on a field
+/// (`self.ring.fill()`), each with the docs and attributes given:
+/// `forward! { ring => /** Docs. */ fn fill(&self) -> f64; }`.
+macro_rules! forward {
+    ($($field:ident).+ =>) => {};
+    ($($field:ident).+ => $(#[$attr:meta])* fn $name:ident(&self) -> $ret:ty; $($rest:tt)*) => {
+        $(#[$attr])*
+        pub fn $name(&self) -> $ret {
+            self.$($field).+.$name()
+        }
+        forward! { $($field).+ => $($rest)* }
     };
 }

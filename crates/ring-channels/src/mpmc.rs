@@ -699,81 +699,72 @@ impl<T, O: Observer> Consumer<T, O> {
         self.chan.table.iter().all(|r| r.is_empty())
     }
 
-    /// How full the fullest producer ring is (its `len / capacity`, in
-    /// `0.0..=1.0`): watermarks and fill are per producer ring.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
-    /// let mut tx2 = tx.clone();
-    /// tx.send_slice(&[1]);
-    /// tx2.send_slice(&[1, 2, 3]);
-    /// assert_eq!(rx.fill(), 0.75);
-    /// ```
-    pub fn fill(&self) -> f64 {
-        self.chan.rings.fill()
+    forward! { chan.rings =>
+        /// How full the fullest producer ring is (its `len / capacity`, in
+        /// `0.0..=1.0`): watermarks and fill are per producer ring.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (mut tx, rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
+        /// let mut tx2 = tx.clone();
+        /// tx.send_slice(&[1]);
+        /// tx2.send_slice(&[1, 2, 3]);
+        /// assert_eq!(rx.fill(), 0.75);
+        /// ```
+        fn fill(&self) -> f64;
+        /// True if any producer ring is above its high watermark (see
+        /// [`Producer::above_high_watermark`]).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use ring_channels::mpmc::Builder;
+        /// use ring_core::Config;
+        /// let (mut tx, mut rx) = Builder::new(Config::default().with_ring_bits(2)).watermarks(0, 2).build::<u8>()?;
+        /// tx.send_slice(&[1, 2]);
+        /// assert!(rx.above_high_watermark());
+        /// assert_eq!(rx.skip(2), 2);
+        /// assert!(!rx.above_high_watermark());
+        /// # Ok::<(), ring_core::spsc::BuildError>(())
+        /// ```
+        fn above_high_watermark(&self) -> bool;
+        /// Slots per ring.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (_tx, rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default().with_ring_bits(3));
+        /// assert_eq!(rx.capacity(), 8);
+        /// ```
+        fn capacity(&self) -> usize;
     }
 
-    /// True if any producer ring is above its high watermark (see
-    /// [`Producer::above_high_watermark`]).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_channels::mpmc::Builder;
-    /// use ring_core::Config;
-    /// let (mut tx, mut rx) = Builder::new(Config::default().with_ring_bits(2)).watermarks(0, 2).build::<u8>()?;
-    /// tx.send_slice(&[1, 2]);
-    /// assert!(rx.above_high_watermark());
-    /// assert_eq!(rx.skip(2), 2);
-    /// assert!(!rx.above_high_watermark());
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn above_high_watermark(&self) -> bool {
-        self.chan.rings.above_high_watermark()
-    }
-
-    /// Slots per ring.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (_tx, rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default().with_ring_bits(3));
-    /// assert_eq!(rx.capacity(), 8);
-    /// ```
-    pub fn capacity(&self) -> usize {
-        self.chan.config.capacity()
-    }
-
-    /// Producers registered now.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (tx, rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
-    /// let tx2 = tx.clone();
-    /// assert_eq!(rx.producer_count(), 2);
-    /// drop((tx, tx2));
-    /// assert_eq!(rx.producer_count(), 0);
-    /// ```
-    pub fn producer_count(&self) -> usize {
-        self.chan.life.producer_count()
-    }
-
-    /// Consumers now.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (_tx, rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
-    /// let rx2 = rx.clone();
-    /// assert_eq!(rx.consumer_count(), 2);
-    /// drop(rx2);
-    /// assert_eq!(rx.consumer_count(), 1);
-    /// ```
-    pub fn consumer_count(&self) -> usize {
-        self.chan.life.consumer_count()
+    forward! { chan.life =>
+        /// Producers registered now.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (tx, rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
+        /// let tx2 = tx.clone();
+        /// assert_eq!(rx.producer_count(), 2);
+        /// drop((tx, tx2));
+        /// assert_eq!(rx.producer_count(), 0);
+        /// ```
+        fn producer_count(&self) -> usize;
+        /// Consumers now.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (_tx, rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
+        /// let rx2 = rx.clone();
+        /// assert_eq!(rx.consumer_count(), 2);
+        /// drop(rx2);
+        /// assert_eq!(rx.consumer_count(), 1);
+        /// ```
+        fn consumer_count(&self) -> usize;
     }
 
     /// A point-in-time view: pending per ring (table order), totals,
