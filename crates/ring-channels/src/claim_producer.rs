@@ -32,7 +32,11 @@ pub struct Producer<T, O: Observer, L: Link<T, O>> {
     pub(crate) link: L,
 }
 
-debug_handle!(impl[T, O: Observer, L: Link<T, O>] Producer<T, O, L>, "Producer", inner = |p| p.inner);
+debug_handle!(
+    impl[T, O: Observer, L: Link<T, O>] Producer<T, O, L>,
+    "Producer",
+    inner = |p| p.inner
+);
 
 impl<T, O: Observer, L: Link<T, O>> Drop for Producer<T, O, L> {
     fn drop(&mut self) {

@@ -430,7 +430,11 @@ pub struct Reader<T, O: Observer = ()> {
     _not_sync: PhantomData<Cell<()>>,
 }
 
-debug_handle!(impl[T, O: Observer] Reader<T, O>, "recorder::Reader", writers = |r| r.chan.table.len());
+debug_handle!(
+    impl[T, O: Observer] Reader<T, O>,
+    "recorder::Reader",
+    writers = |r| r.chan.table.len()
+);
 
 impl<T, O: Observer> Drop for Reader<T, O> {
     fn drop(&mut self) {

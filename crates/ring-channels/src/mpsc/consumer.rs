@@ -34,7 +34,11 @@ pub struct Consumer<T, O: Observer = ()> {
     pub(super) read_at: Cell<usize>,
 }
 
-debug_handle!(impl[T, O: Observer] Consumer<T, O>, "mpsc::Consumer", rings = |c| c.rings.len() - c.free.len());
+debug_handle!(
+    impl[T, O: Observer] Consumer<T, O>,
+    "mpsc::Consumer",
+    rings = |c| c.rings.len() - c.free.len()
+);
 
 impl<T, O: Observer> Drop for Consumer<T, O> {
     fn drop(&mut self) {
