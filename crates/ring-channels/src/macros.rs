@@ -7,7 +7,7 @@
 /// `Builder` alias, the `Channel` pair, `channel` (on the heap) and, when
 /// given, `try_channel`; each with the docs given before its keyword.
 ///
-/// ```ignore
+/// ```text
 /// family! {
 ///     /// Docs of the marker type.
 ///     family Mpmc;
