@@ -62,14 +62,13 @@ impl<O: Observer> ByteConsumer<O> {
     /// Waits per `strategy` until a record is there (or the channel is closed
     /// and drained).
     fn wait_ready(&mut self, strategy: WaitStrategy) -> Result<(), RecvTimeoutError> {
-        let polled = wait::wait_until(&mut self.inner, strategy, |c| {
+        recv_wait::recv_until(&mut self.inner, strategy, |c| {
             match c.ready_ring(framing::poll_ready) {
                 Ok(_) => Some(Ok(())),
                 Err(TryRecvError::Closed) => Some(Err(RecvTimeoutError::Closed)),
                 Err(TryRecvError::Empty) => None,
             }
-        });
-        polled.unwrap_or(Err(RecvTimeoutError::Timeout))
+        })
     }
 
     /// Receives the next record in place, waiting per `strategy` while the
