@@ -181,18 +181,33 @@ impl<M: RingMemory> ring_core::builder::BuildChannel<M> for Broadcast {
 }
 
 /// Methods a family handle takes unchanged from its ring-core handle
-/// (`self.inner`), which documents each with an example.
+/// (`self.inner`), which documents each with an example: the ring's state,
+/// which every handle has, and the methods listed.
 macro_rules! from_core {
     ($core:literal; $(fn $name:ident(&self) -> $ret:ty;)*) => {
-        $(
-            #[doc = concat!(
-                "As [`ring_core::broadcast::", $core, "::", stringify!($name), "`]."
-            )]
-            #[inline]
-            pub fn $name(&self) -> $ret {
-                self.inner.$name()
-            }
-        )*
+        from_core! {
+            @each $core;
+            fn is_closed(&self) -> bool;
+            fn len(&self) -> usize;
+            fn is_empty(&self) -> bool;
+            fn capacity(&self) -> usize;
+            fn overflow(&self) -> Overflow;
+            fn observer(&self) -> &O;
+            fn fill(&self) -> f64;
+            fn above_high_watermark(&self) -> bool;
+            $(fn $name(&self) -> $ret;)*
+        }
+    };
+    (@each $core:literal; $(fn $name:ident(&self) -> $ret:ty;)*) => {
+        forward! {
+            inner => $(
+                #[doc = concat!(
+                    "As [`ring_core::broadcast::", $core, "::", stringify!($name), "`]."
+                )]
+                #[inline]
+                fn $name(&self) -> $ret;
+            )*
+        }
     };
 }
 
@@ -321,16 +336,8 @@ impl<T, O: Observer> Publisher<T, O> {
 
     from_core! {
         "Publisher";
-        fn is_closed(&self) -> bool;
-        fn len(&self) -> usize;
-        fn is_empty(&self) -> bool;
         fn is_full(&self) -> bool;
-        fn capacity(&self) -> usize;
-        fn overflow(&self) -> Overflow;
         fn subscriber_count(&self) -> usize;
-        fn observer(&self) -> &O;
-        fn fill(&self) -> f64;
-        fn above_high_watermark(&self) -> bool;
     }
 }
 
@@ -604,15 +611,7 @@ impl<T, O: Observer> Subscriber<T, O> {
 
     from_core! {
         "Subscriber";
-        fn len(&self) -> usize;
-        fn is_empty(&self) -> bool;
-        fn is_closed(&self) -> bool;
         fn closer(&self) -> Closer;
-        fn capacity(&self) -> usize;
-        fn overflow(&self) -> Overflow;
-        fn observer(&self) -> &O;
-        fn fill(&self) -> f64;
-        fn above_high_watermark(&self) -> bool;
     }
 }
 

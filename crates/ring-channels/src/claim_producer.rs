@@ -3,7 +3,6 @@
 //! a drop and "every consumer is gone" mean for that family. `spmc::Producer`
 //! and `mpmc::Producer` are this type with their link.
 
-use core::fmt;
 use core::time::Duration;
 
 use ring_core::claim::{self, Reservation};
@@ -33,13 +32,11 @@ pub struct Producer<T, O: Observer, L: Link<T, O>> {
     pub(crate) link: L,
 }
 
-impl<T, O: Observer, L: Link<T, O>> fmt::Debug for Producer<T, O, L> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Producer")
-            .field("inner", &self.inner)
-            .finish_non_exhaustive()
-    }
-}
+debug_handle!(
+    impl[T, O: Observer, L: Link<T, O>] Producer<T, O, L>,
+    "Producer",
+    inner = |p| p.inner
+);
 
 impl<T, O: Observer, L: Link<T, O>> Drop for Producer<T, O, L> {
     fn drop(&mut self) {
@@ -157,124 +154,103 @@ impl<T, O: Observer, L: Link<T, O>> Producer<T, O, L> {
         self.link.close(&mut self.inner);
     }
 
-    /// True once the channel is closed (by either side or every consumer dropping).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (tx, rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
-    /// assert!(!tx.is_closed());
-    /// drop(rx); // the last consumer closes the channel
-    /// assert!(tx.is_closed());
-    /// ```
-    pub fn is_closed(&self) -> bool {
-        self.inner.is_closed()
-    }
-
-    /// How full this producer's ring is: its `len / capacity`, in
-    /// `0.0..=1.0` (in MPMC, each producer has its own ring).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, _rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
-    /// tx.send_slice(&[1, 2]);
-    /// assert_eq!(tx.fill(), 0.5);
-    /// ```
-    pub fn fill(&self) -> f64 {
-        self.inner.fill()
-    }
-
-    /// True once a send left this producer's ring at or above the high
-    /// watermark, until a receive leaves it at or below the low one (always
-    /// false without [`watermarks`](ring_core::builder::Builder::watermarks)).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_channels::mpmc::Builder;
-    /// use ring_core::Config;
-    /// let (mut tx, _rx) = Builder::new(Config::default().with_ring_bits(2)).watermarks(1, 2).build::<u8>()?;
-    /// let mut tx2 = tx.clone(); // a ring of its own
-    /// tx.send_slice(&[1, 2]);
-    /// assert!(tx.above_high_watermark());
-    /// assert!(!tx2.above_high_watermark());
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn above_high_watermark(&self) -> bool {
-        self.inner.above_high_watermark()
-    }
-
-    /// Slots in the ring.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (tx, _rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default().with_ring_bits(3));
-    /// assert_eq!(tx.capacity(), 8);
-    /// ```
-    pub fn capacity(&self) -> usize {
-        self.inner.capacity()
-    }
-
-    /// Items waiting now.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, _rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
-    /// tx.try_send(1).unwrap();
-    /// tx.try_send(2).unwrap();
-    /// assert_eq!(tx.len(), 2);
-    /// ```
-    pub fn len(&self) -> usize {
-        self.inner.len()
-    }
-
-    /// True if no item waits now.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
-    /// assert!(tx.is_empty());
-    /// tx.try_send(1).unwrap();
-    /// assert!(!tx.is_empty());
-    /// rx.try_recv().unwrap();
-    /// assert!(tx.is_empty());
-    /// ```
-    pub fn is_empty(&self) -> bool {
-        self.inner.is_empty()
-    }
-
-    /// True if the ring is full now.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, _rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default().with_ring_bits(1));
-    /// tx.try_send(1).unwrap();
-    /// assert!(!tx.is_full());
-    /// tx.try_send(2).unwrap();
-    /// assert!(tx.is_full());
-    /// ```
-    pub fn is_full(&self) -> bool {
-        self.inner.is_full()
-    }
-
-    /// Free slots now.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
-    /// tx.try_send(1).unwrap();
-    /// assert_eq!(tx.available(), 3);
-    /// rx.try_recv().unwrap();
-    /// assert_eq!(tx.available(), 4);
-    /// ```
-    pub fn available(&self) -> usize {
-        self.inner.available()
+    forward! { inner =>
+        /// True once the channel is closed (by either side or every consumer dropping).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (tx, rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
+        /// assert!(!tx.is_closed());
+        /// drop(rx); // the last consumer closes the channel
+        /// assert!(tx.is_closed());
+        /// ```
+        fn is_closed(&self) -> bool;
+        /// How full this producer's ring is: its `len / capacity`, in
+        /// `0.0..=1.0` (in MPMC, each producer has its own ring).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (mut tx, _rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
+        /// tx.send_slice(&[1, 2]);
+        /// assert_eq!(tx.fill(), 0.5);
+        /// ```
+        fn fill(&self) -> f64;
+        /// True once a send left this producer's ring at or above the high
+        /// watermark, until a receive leaves it at or below the low one (always
+        /// false without [`watermarks`](ring_core::builder::Builder::watermarks)).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use ring_channels::mpmc::Builder;
+        /// use ring_core::Config;
+        /// let (mut tx, _rx) = Builder::new(Config::default().with_ring_bits(2)).watermarks(1, 2).build::<u8>()?;
+        /// let mut tx2 = tx.clone(); // a ring of its own
+        /// tx.send_slice(&[1, 2]);
+        /// assert!(tx.above_high_watermark());
+        /// assert!(!tx2.above_high_watermark());
+        /// # Ok::<(), ring_core::spsc::BuildError>(())
+        /// ```
+        fn above_high_watermark(&self) -> bool;
+        /// Slots in the ring.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (tx, _rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default().with_ring_bits(3));
+        /// assert_eq!(tx.capacity(), 8);
+        /// ```
+        fn capacity(&self) -> usize;
+        /// Items waiting now.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (mut tx, _rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
+        /// tx.try_send(1).unwrap();
+        /// tx.try_send(2).unwrap();
+        /// assert_eq!(tx.len(), 2);
+        /// ```
+        fn len(&self) -> usize;
+        /// True if no item waits now.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (mut tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
+        /// assert!(tx.is_empty());
+        /// tx.try_send(1).unwrap();
+        /// assert!(!tx.is_empty());
+        /// rx.try_recv().unwrap();
+        /// assert!(tx.is_empty());
+        /// ```
+        fn is_empty(&self) -> bool;
+        /// True if the ring is full now.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (mut tx, _rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default().with_ring_bits(1));
+        /// tx.try_send(1).unwrap();
+        /// assert!(!tx.is_full());
+        /// tx.try_send(2).unwrap();
+        /// assert!(tx.is_full());
+        /// ```
+        fn is_full(&self) -> bool;
+        /// Free slots now.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (mut tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
+        /// tx.try_send(1).unwrap();
+        /// assert_eq!(tx.available(), 3);
+        /// rx.try_recv().unwrap();
+        /// assert_eq!(tx.available(), 4);
+        /// ```
+        fn available(&self) -> usize;
     }
 
     /// The channel's observer.

@@ -77,6 +77,11 @@ impl<T, O: Observer> ClaimRings<T, O> {
         Ok((p, i))
     }
 
+    /// Slots per ring.
+    pub(crate) fn capacity(&self) -> usize {
+        self.config.capacity()
+    }
+
     /// The fullest ring's fill (0.0 without rings).
     pub(crate) fn fill(&self) -> f64 {
         self.table.iter().map(|r| r.fill()).fold(0.0, f64::max)

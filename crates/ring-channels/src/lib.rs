@@ -93,6 +93,9 @@
 //! ```
 #![forbid(unsafe_code)]
 
+#[macro_use]
+mod macros;
+
 /// Implements [`Waitable`](ring_core::wait::Waitable) for a consumer that
 /// sleeps on its channel lifecycle's consumer doorbell and reports its waits
 /// to an observer: `consumer_waitable!(impl[T, O: Observer] Consumer<T, O>, chan.life, chan.observer);`

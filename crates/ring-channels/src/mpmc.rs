@@ -48,9 +48,7 @@ use ring_core::lifecycle::Lifecycle;
 use ring_core::spsc::BuildError;
 use ring_core::sync::{Arc, AtomicUsize, Ordering};
 use ring_core::wait::Closer;
-use ring_core::{
-    ChannelStats, Config, Heap, Observer, RecvTimeoutError, RingMemory, TryRecvError, WaitStrategy,
-};
+use ring_core::{ChannelStats, Observer, RecvTimeoutError, RingMemory, TryRecvError, WaitStrategy};
 
 use crate::TooManyConsumers;
 use crate::claim_rings::ClaimRings;
@@ -90,68 +88,61 @@ impl<T, O: Observer> Chan<T, O> {
     }
 }
 
-/// Creates an MPMC channel: `config.capacity()` slots per producer ring, at
-/// most `config.max_consumers()` consumers at a time.
-///
-/// # Panics
-///
-/// If `capacity * size_of::<T>()` overflows the address space.
-///
-/// # Examples
-///
-/// ```
-/// let (mut tx, mut rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
-/// tx.try_send(1).unwrap();
-/// assert_eq!(rx.try_recv(), Ok(1));
-/// ```
-pub fn channel<T>(config: Config) -> (Producer<T>, Consumer<T>) {
-    ring_core::builder::channel::<Mpmc, T>(config)
+family! {
+    /// The MPMC family for the one [`Builder`](ring_core::builder::Builder).
+    family Mpmc;
+    /// Builds an MPMC channel with a chosen memory seam and observer for its rings.
+    ///
+    /// The memory seam must be `Clone`: every producer clone that needs a new
+    /// ring builds it with a clone. Several consumers call the observer
+    /// concurrently, and every ring reports to a clone of it: give it one that
+    /// counts from several threads (ring-metrics' `Metrics::shared`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_channels::mpmc::Builder;
+    /// use ring_core::{Config, Heap};
+    ///
+    /// let (mut tx, mut rx) = Builder::new(Config::default()).memory(Heap).observer(()).build::<u32>()?;
+    /// let mut tx2 = tx.try_clone()?;
+    /// tx.try_send(1).unwrap();
+    /// tx2.try_send(2).unwrap();
+    /// assert_eq!(rx.consume_count(), 2);
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    Builder;
+    /// The two ends of an MPMC channel, as returned by [`Builder::build`].
+    Channel = (Producer, Consumer);
+    /// Creates an MPMC channel: `config.capacity()` slots per producer ring, at
+    /// most `config.max_consumers()` consumers at a time.
+    ///
+    /// # Panics
+    ///
+    /// If `capacity * size_of::<T>()` overflows the address space.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// ```
+    channel;
+    /// As [`channel`], reporting a ring that cannot be built.
+    ///
+    /// # Errors
+    ///
+    /// [`BuildError::CapacityOverflow`] if the ring's size overflows for `T`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_tx, _rx) = ring_channels::mpmc::try_channel::<u8>(ring_core::Config::default())?;
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    try_channel;
 }
-
-/// As [`channel`], reporting a ring that cannot be built.
-///
-/// # Errors
-///
-/// [`BuildError::CapacityOverflow`] if the ring's size overflows for `T`.
-///
-/// # Examples
-///
-/// ```
-/// let (_tx, _rx) = ring_channels::mpmc::try_channel::<u8>(ring_core::Config::default())?;
-/// # Ok::<(), ring_core::spsc::BuildError>(())
-/// ```
-pub fn try_channel<T>(config: Config) -> Result<(Producer<T>, Consumer<T>), BuildError> {
-    Builder::new(config).build()
-}
-
-/// The two ends of an MPMC channel, as returned by [`Builder::build`].
-pub type Channel<T, O = ()> = (Producer<T, O>, Consumer<T, O>);
-
-/// Builds an MPMC channel with a chosen memory seam and observer for its rings.
-///
-/// The memory seam must be `Clone`: every producer clone that needs a new
-/// ring builds it with a clone. Several consumers call the observer
-/// concurrently, and every ring reports to a clone of it: give it one that
-/// counts from several threads (ring-metrics' `Metrics::shared`).
-///
-/// # Examples
-///
-/// ```
-/// use ring_channels::mpmc::Builder;
-/// use ring_core::{Config, Heap};
-///
-/// let (mut tx, mut rx) = Builder::new(Config::default()).memory(Heap).observer(()).build::<u32>()?;
-/// let mut tx2 = tx.try_clone()?;
-/// tx.try_send(1).unwrap();
-/// tx2.try_send(2).unwrap();
-/// assert_eq!(rx.consume_count(), 2);
-/// # Ok::<(), ring_core::spsc::BuildError>(())
-/// ```
-pub type Builder<M = Heap, O = ()> = ring_core::builder::Builder<Mpmc, M, O>;
-
-/// The MPMC family for the one [`Builder`](ring_core::builder::Builder).
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Mpmc;
 
 use ring_core::builder::Parts;
 
@@ -212,19 +203,14 @@ impl<T, O: Observer> crate::claim_producer::Link<T, O> for MpmcLink<T, O> {
     }
 }
 
-impl<T, O: Observer> Clone for Producer<T, O> {
+clone_by_try_clone! {
     /// Registers another producer.
     ///
     /// # Panics
     ///
     /// Only if a new ring cannot be built, which the first one already was
     /// (allocation failure aborts, like `Vec`).
-    fn clone(&self) -> Self {
-        match self.try_clone() {
-            Ok(p) => p,
-            Err(e) => panic!("mpmc::Producer::clone: {e}"),
-        }
-    }
+    impl[T, O: Observer] Producer<T, O>, |e| panic!("mpmc::Producer::clone: {e}")
 }
 
 impl<T, O: Observer> Producer<T, O> {
@@ -292,28 +278,17 @@ pub struct Consumer<T, O: Observer = ()> {
     _not_sync: PhantomData<Cell<()>>,
 }
 
-impl<T, O: Observer> fmt::Debug for Consumer<T, O> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("mpmc::Consumer")
-            .field("id", &self.id)
-            .finish_non_exhaustive()
-    }
-}
+debug_handle!(impl[T, O: Observer] Consumer<T, O>, "mpmc::Consumer", id = |c| c.id);
 
-impl<T, O: Observer> Clone for Consumer<T, O> {
+clone_by_try_clone! {
     /// Adds a consumer.
     ///
     /// # Panics
     ///
     /// If the channel already has `max_consumers` consumers (a bound fixed in
-    /// the [`Config`]); use [`try_clone`](Consumer::try_clone) when the count
+    /// the [`Config`](ring_core::Config)); use [`try_clone`](Consumer::try_clone) when the count
     /// comes from outside.
-    fn clone(&self) -> Self {
-        match self.try_clone() {
-            Ok(c) => c,
-            Err(e) => panic!("mpmc::Consumer::clone: {e}"),
-        }
-    }
+    impl[T, O: Observer] Consumer<T, O>, |e| panic!("mpmc::Consumer::clone: {e}")
 }
 
 impl<T, O: Observer> Drop for Consumer<T, O> {
@@ -724,81 +699,72 @@ impl<T, O: Observer> Consumer<T, O> {
         self.chan.table.iter().all(|r| r.is_empty())
     }
 
-    /// How full the fullest producer ring is (its `len / capacity`, in
-    /// `0.0..=1.0`): watermarks and fill are per producer ring.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
-    /// let mut tx2 = tx.clone();
-    /// tx.send_slice(&[1]);
-    /// tx2.send_slice(&[1, 2, 3]);
-    /// assert_eq!(rx.fill(), 0.75);
-    /// ```
-    pub fn fill(&self) -> f64 {
-        self.chan.rings.fill()
+    forward! { chan.rings =>
+        /// How full the fullest producer ring is (its `len / capacity`, in
+        /// `0.0..=1.0`): watermarks and fill are per producer ring.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (mut tx, rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
+        /// let mut tx2 = tx.clone();
+        /// tx.send_slice(&[1]);
+        /// tx2.send_slice(&[1, 2, 3]);
+        /// assert_eq!(rx.fill(), 0.75);
+        /// ```
+        fn fill(&self) -> f64;
+        /// True if any producer ring is above its high watermark (see
+        /// [`Producer::above_high_watermark`]).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use ring_channels::mpmc::Builder;
+        /// use ring_core::Config;
+        /// let (mut tx, mut rx) = Builder::new(Config::default().with_ring_bits(2)).watermarks(0, 2).build::<u8>()?;
+        /// tx.send_slice(&[1, 2]);
+        /// assert!(rx.above_high_watermark());
+        /// assert_eq!(rx.skip(2), 2);
+        /// assert!(!rx.above_high_watermark());
+        /// # Ok::<(), ring_core::spsc::BuildError>(())
+        /// ```
+        fn above_high_watermark(&self) -> bool;
+        /// Slots per ring.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (_tx, rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default().with_ring_bits(3));
+        /// assert_eq!(rx.capacity(), 8);
+        /// ```
+        fn capacity(&self) -> usize;
     }
 
-    /// True if any producer ring is above its high watermark (see
-    /// [`Producer::above_high_watermark`]).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_channels::mpmc::Builder;
-    /// use ring_core::Config;
-    /// let (mut tx, mut rx) = Builder::new(Config::default().with_ring_bits(2)).watermarks(0, 2).build::<u8>()?;
-    /// tx.send_slice(&[1, 2]);
-    /// assert!(rx.above_high_watermark());
-    /// assert_eq!(rx.skip(2), 2);
-    /// assert!(!rx.above_high_watermark());
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn above_high_watermark(&self) -> bool {
-        self.chan.rings.above_high_watermark()
-    }
-
-    /// Slots per ring.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (_tx, rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default().with_ring_bits(3));
-    /// assert_eq!(rx.capacity(), 8);
-    /// ```
-    pub fn capacity(&self) -> usize {
-        self.chan.config.capacity()
-    }
-
-    /// Producers registered now.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (tx, rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
-    /// let tx2 = tx.clone();
-    /// assert_eq!(rx.producer_count(), 2);
-    /// drop((tx, tx2));
-    /// assert_eq!(rx.producer_count(), 0);
-    /// ```
-    pub fn producer_count(&self) -> usize {
-        self.chan.life.producer_count()
-    }
-
-    /// Consumers now.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (_tx, rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
-    /// let rx2 = rx.clone();
-    /// assert_eq!(rx.consumer_count(), 2);
-    /// drop(rx2);
-    /// assert_eq!(rx.consumer_count(), 1);
-    /// ```
-    pub fn consumer_count(&self) -> usize {
-        self.chan.life.consumer_count()
+    forward! { chan.life =>
+        /// Producers registered now.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (tx, rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
+        /// let tx2 = tx.clone();
+        /// assert_eq!(rx.producer_count(), 2);
+        /// drop((tx, tx2));
+        /// assert_eq!(rx.producer_count(), 0);
+        /// ```
+        fn producer_count(&self) -> usize;
+        /// Consumers now.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (_tx, rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
+        /// let rx2 = rx.clone();
+        /// assert_eq!(rx.consumer_count(), 2);
+        /// drop(rx2);
+        /// assert_eq!(rx.consumer_count(), 1);
+        /// ```
+        fn consumer_count(&self) -> usize;
     }
 
     /// A point-in-time view: pending per ring (table order), totals,

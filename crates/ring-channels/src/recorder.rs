@@ -47,7 +47,6 @@
 //! ```
 
 use core::cell::Cell;
-use core::fmt;
 use core::marker::PhantomData;
 use std::collections::VecDeque;
 
@@ -58,7 +57,7 @@ use ring_core::lifecycle::Lifecycle;
 use ring_core::spsc::BuildError;
 use ring_core::sync::Arc;
 use ring_core::wait::Closer;
-use ring_core::{Config, Heap, Observer, RingMemory, TryRecvError};
+use ring_core::{Observer, RingMemory, TryRecvError};
 
 /// The entry a reader gets, and the error of a write into a closed
 /// recorder (shared with ring-shm's `SharedRecorder`).
@@ -89,61 +88,54 @@ impl<T, O: Observer> Chan<T, O> {
     }
 }
 
-/// Creates a flight recorder whose writers each retain up to
-/// `config.capacity()` entries.
-///
-/// # Panics
-///
-/// If the ring's memory cannot be allocated (as `Vec`); use [`try_channel`]
-/// or [`Builder`] for an error instead.
-///
-/// # Examples
-///
-/// ```
-/// let (mut log, mut reader) = ring_channels::recorder::channel::<u64>(ring_core::Config::default());
-/// log.record(1).unwrap();
-/// assert_eq!(reader.recv().unwrap().value, 1);
-/// ```
-pub fn channel<T>(config: Config) -> (Recorder<T>, Reader<T>) {
-    ring_core::builder::channel::<Recording, T>(config)
+family! {
+    /// The flight-recorder family for the one [`Builder`](ring_core::builder::Builder).
+    family Recording;
+    /// Builds a flight recorder with a memory seam and an observer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_channels::recorder::Builder;
+    /// use ring_core::{Config, Heap};
+    /// let (mut log, mut reader) = Builder::new(Config::default()).memory(Heap).build::<u8>()?;
+    /// log.record(1).unwrap();
+    /// assert_eq!(reader.try_recv().unwrap().value, 1);
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    Builder;
+    /// The two ends of a flight recorder, as returned by [`Builder::build`].
+    Channel = (Recorder, Reader);
+    /// Creates a flight recorder whose writers each retain up to
+    /// `config.capacity()` entries.
+    ///
+    /// # Panics
+    ///
+    /// If the ring's memory cannot be allocated (as `Vec`); use [`try_channel`]
+    /// or [`Builder`] for an error instead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut log, mut reader) = ring_channels::recorder::channel::<u64>(ring_core::Config::default());
+    /// log.record(1).unwrap();
+    /// assert_eq!(reader.recv().unwrap().value, 1);
+    /// ```
+    channel;
+    /// As [`channel`], reporting a failed allocation as an error.
+    ///
+    /// # Errors
+    ///
+    /// [`BuildError`] if the ring's memory cannot be had.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_log, _reader) = ring_channels::recorder::try_channel::<u8>(ring_core::Config::default())?;
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    try_channel;
 }
-
-/// As [`channel`], reporting a failed allocation as an error.
-///
-/// # Errors
-///
-/// [`BuildError`] if the ring's memory cannot be had.
-///
-/// # Examples
-///
-/// ```
-/// let (_log, _reader) = ring_channels::recorder::try_channel::<u8>(ring_core::Config::default())?;
-/// # Ok::<(), ring_core::spsc::BuildError>(())
-/// ```
-pub fn try_channel<T>(config: Config) -> Result<(Recorder<T>, Reader<T>), BuildError> {
-    Builder::new(config).build()
-}
-
-/// The two ends of a flight recorder, as returned by [`Builder::build`].
-pub type Channel<T, O = ()> = (Recorder<T, O>, Reader<T, O>);
-
-/// Builds a flight recorder with a memory seam and an observer.
-///
-/// # Examples
-///
-/// ```
-/// use ring_channels::recorder::Builder;
-/// use ring_core::{Config, Heap};
-/// let (mut log, mut reader) = Builder::new(Config::default()).memory(Heap).build::<u8>()?;
-/// log.record(1).unwrap();
-/// assert_eq!(reader.try_recv().unwrap().value, 1);
-/// # Ok::<(), ring_core::spsc::BuildError>(())
-/// ```
-pub type Builder<M = Heap, O = ()> = ring_core::builder::Builder<Recording, M, O>;
-
-/// The flight-recorder family for the one [`Builder`](ring_core::builder::Builder).
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Recording;
 
 impl<M: RingMemory + Clone> ring_core::builder::BuildChannel<M> for Recording {
     type Channel<T, O: Observer> = Channel<T, O>;
@@ -183,13 +175,7 @@ pub struct Recorder<T, O: Observer = ()> {
     writer: usize,
 }
 
-impl<T, O: Observer> fmt::Debug for Recorder<T, O> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("recorder::Recorder")
-            .field("writer", &self.writer)
-            .finish_non_exhaustive()
-    }
-}
+debug_handle!(impl[T, O: Observer] Recorder<T, O>, "recorder::Recorder", writer = |r| r.writer);
 
 impl<T, O: Observer> Drop for Recorder<T, O> {
     fn drop(&mut self) {
@@ -199,19 +185,14 @@ impl<T, O: Observer> Drop for Recorder<T, O> {
     }
 }
 
-impl<T, O: Observer> Clone for Recorder<T, O> {
+clone_by_try_clone! {
     /// A new writer with a ring of its own (numbered next).
     ///
     /// # Panics
     ///
     /// If the new ring's memory cannot be allocated; see
     /// [`try_clone`](Recorder::try_clone).
-    fn clone(&self) -> Self {
-        match self.try_clone() {
-            Ok(p) => p,
-            Err(e) => panic!("recorder::Recorder::clone: {e}"),
-        }
-    }
+    impl[T, O: Observer] Recorder<T, O>, |e| panic!("recorder::Recorder::clone: {e}")
 }
 
 impl<T, O: Observer> Recorder<T, O> {
@@ -340,66 +321,57 @@ impl<T, O: Observer> Recorder<T, O> {
         self.chan.life.is_closed()
     }
 
-    /// How full this writer's ring is (`len / capacity`, in `0.0..=1.0`):
-    /// records raise it, evictions keep it at 1.0, the reader lowers it.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut log, _r) = ring_channels::recorder::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
-    /// for i in 0..6 {
-    ///     log.record(i).unwrap();
-    /// }
-    /// assert_eq!(log.fill(), 1.0);
-    /// ```
-    pub fn fill(&self) -> f64 {
-        self.inner.fill()
-    }
-
-    /// True once a record left this writer's ring at or above the high
-    /// watermark, until the reader takes it down to the low one (always
-    /// false without [`watermarks`](ring_core::builder::Builder::watermarks)).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_channels::recorder::Builder;
-    /// use ring_core::Config;
-    /// let (mut log, _r) = Builder::new(Config::default().with_ring_bits(2)).watermarks(1, 3).build::<u8>()?;
-    /// for i in 0..3 {
-    ///     log.record(i).unwrap();
-    /// }
-    /// assert!(log.above_high_watermark());
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn above_high_watermark(&self) -> bool {
-        self.inner.above_high_watermark()
-    }
-
-    /// Entries this writer's ring retains at most (`config.capacity()`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_core::Config;
-    /// let (log, _r) = ring_channels::recorder::channel::<u8>(Config::default().with_ring_bits(3));
-    /// assert_eq!(log.capacity(), 8);
-    /// ```
-    pub fn capacity(&self) -> usize {
-        self.inner.capacity()
-    }
-
-    /// Unread entries in this writer's ring (a snapshot).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut log, _r) = ring_channels::recorder::channel::<u8>(ring_core::Config::default());
-    /// log.record(1).unwrap();
-    /// assert_eq!(log.len(), 1);
-    /// ```
-    pub fn len(&self) -> usize {
-        self.inner.len()
+    forward! { inner =>
+        /// How full this writer's ring is (`len / capacity`, in `0.0..=1.0`):
+        /// records raise it, evictions keep it at 1.0, the reader lowers it.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (mut log, _r) = ring_channels::recorder::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
+        /// for i in 0..6 {
+        ///     log.record(i).unwrap();
+        /// }
+        /// assert_eq!(log.fill(), 1.0);
+        /// ```
+        fn fill(&self) -> f64;
+        /// True once a record left this writer's ring at or above the high
+        /// watermark, until the reader takes it down to the low one (always
+        /// false without [`watermarks`](ring_core::builder::Builder::watermarks)).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use ring_channels::recorder::Builder;
+        /// use ring_core::Config;
+        /// let (mut log, _r) = Builder::new(Config::default().with_ring_bits(2)).watermarks(1, 3).build::<u8>()?;
+        /// for i in 0..3 {
+        ///     log.record(i).unwrap();
+        /// }
+        /// assert!(log.above_high_watermark());
+        /// # Ok::<(), ring_core::spsc::BuildError>(())
+        /// ```
+        fn above_high_watermark(&self) -> bool;
+        /// Entries this writer's ring retains at most (`config.capacity()`).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use ring_core::Config;
+        /// let (log, _r) = ring_channels::recorder::channel::<u8>(Config::default().with_ring_bits(3));
+        /// assert_eq!(log.capacity(), 8);
+        /// ```
+        fn capacity(&self) -> usize;
+        /// Unread entries in this writer's ring (a snapshot).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (mut log, _r) = ring_channels::recorder::channel::<u8>(ring_core::Config::default());
+        /// log.record(1).unwrap();
+        /// assert_eq!(log.len(), 1);
+        /// ```
+        fn len(&self) -> usize;
     }
 
     /// Whether this writer's ring holds no unread entry (a snapshot).
@@ -458,13 +430,11 @@ pub struct Reader<T, O: Observer = ()> {
     _not_sync: PhantomData<Cell<()>>,
 }
 
-impl<T, O: Observer> fmt::Debug for Reader<T, O> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("recorder::Reader")
-            .field("writers", &self.chan.table.len())
-            .finish_non_exhaustive()
-    }
-}
+debug_handle!(
+    impl[T, O: Observer] Reader<T, O>,
+    "recorder::Reader",
+    writers = |r| r.chan.table.len()
+);
 
 impl<T, O: Observer> Drop for Reader<T, O> {
     fn drop(&mut self) {
@@ -634,48 +604,42 @@ impl<T, O: Observer> Reader<T, O> {
         self.taken.is_empty() && self.chan.table.iter().all(|r| r.is_empty())
     }
 
-    /// How full the fullest writer's ring is (its `len / capacity`, in
-    /// `0.0..=1.0`; entries the reader took but has not returned yet do not
-    /// count).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut log, reader) = ring_channels::recorder::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
-    /// log.record(1).unwrap();
-    /// assert_eq!(reader.fill(), 0.25);
-    /// ```
-    pub fn fill(&self) -> f64 {
-        self.chan.rings.fill()
-    }
-
-    /// True if any writer's ring is above its high watermark (see
-    /// [`Recorder::above_high_watermark`]).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_channels::recorder::Builder;
-    /// use ring_core::Config;
-    /// let (mut log, reader) = Builder::new(Config::default().with_ring_bits(2)).watermarks(0, 1).build::<u8>()?;
-    /// log.record(1).unwrap();
-    /// assert!(reader.above_high_watermark());
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn above_high_watermark(&self) -> bool {
-        self.chan.rings.above_high_watermark()
-    }
-
-    /// Entries each writer's ring retains at most.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (_log, reader) = ring_channels::recorder::channel::<u8>(ring_core::Config::default());
-    /// assert_eq!(reader.capacity(), ring_core::Config::default().capacity());
-    /// ```
-    pub fn capacity(&self) -> usize {
-        self.chan.config.capacity()
+    forward! { chan.rings =>
+        /// How full the fullest writer's ring is (its `len / capacity`, in
+        /// `0.0..=1.0`; entries the reader took but has not returned yet do not
+        /// count).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (mut log, reader) = ring_channels::recorder::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
+        /// log.record(1).unwrap();
+        /// assert_eq!(reader.fill(), 0.25);
+        /// ```
+        fn fill(&self) -> f64;
+        /// True if any writer's ring is above its high watermark (see
+        /// [`Recorder::above_high_watermark`]).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use ring_channels::recorder::Builder;
+        /// use ring_core::Config;
+        /// let (mut log, reader) = Builder::new(Config::default().with_ring_bits(2)).watermarks(0, 1).build::<u8>()?;
+        /// log.record(1).unwrap();
+        /// assert!(reader.above_high_watermark());
+        /// # Ok::<(), ring_core::spsc::BuildError>(())
+        /// ```
+        fn above_high_watermark(&self) -> bool;
+        /// Entries each writer's ring retains at most.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (_log, reader) = ring_channels::recorder::channel::<u8>(ring_core::Config::default());
+        /// assert_eq!(reader.capacity(), ring_core::Config::default().capacity());
+        /// ```
+        fn capacity(&self) -> usize;
     }
 
     /// Writers alive now.
@@ -720,6 +684,7 @@ pub type IntoIter<T, O = ()> = ring_core::endpoint::IntoIter<Reader<T, O>>;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ring_core::Config;
 
     #[test]
     fn gaps_are_counted_per_writer_and_in_total() {

@@ -1,4 +1,4 @@
-//! The receive side's waits, written once for the MPMC, MPSC and SPMC
+//! The receive side's waits, written once for the MPMC, MPSC, SPMC and byte
 //! consumers: the shared driver [`wait::wait_until`] with its deadline
 //! turned into [`RecvTimeoutError::Timeout`], and the batch receives' "take
 //! what is there, and once closing take the rest, then `Closed`" loop. (The

@@ -37,7 +37,6 @@
 //! ```
 
 use core::cell::Cell;
-use core::fmt;
 use core::marker::PhantomData;
 use core::time::Duration;
 
@@ -46,72 +45,63 @@ use ring_core::lifecycle::Lifecycle;
 use ring_core::spsc::BuildError;
 use ring_core::sync::Arc;
 use ring_core::wait::{Closer, DoorbellRef, Waitable};
-use ring_core::{
-    Config, Heap, Observer, RecvTimeoutError, RingMemory, Side, TryRecvError, WaitStrategy,
-};
+use ring_core::{Observer, RecvTimeoutError, RingMemory, Side, TryRecvError, WaitStrategy};
 
 use crate::TooManyConsumers;
 use crate::recv_wait;
 
-/// Creates an SPMC channel with `config.capacity()` slots; at most
-/// `config.max_consumers()` consumers at a time.
-///
-/// # Panics
-///
-/// If `capacity * size_of::<T>()` overflows the address space.
-///
-/// # Examples
-///
-/// ```
-/// let (mut tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
-/// tx.try_send(1).unwrap();
-/// assert_eq!(rx.try_recv(), Ok(1));
-/// ```
-pub fn channel<T>(config: Config) -> (Producer<T>, Consumer<T>) {
-    ring_core::builder::channel::<Spmc, T>(config)
+family! {
+    /// The SPMC family for the one [`Builder`](ring_core::builder::Builder).
+    family Spmc;
+    /// Builds an SPMC channel with a chosen memory seam (where the ring's stamps
+    /// and slots live) and observer.
+    ///
+    /// Several consumers call the observer concurrently: give it one that counts
+    /// from several threads (ring-metrics' `Metrics::shared`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_channels::spmc::Builder;
+    /// use ring_core::{Config, Heap};
+    ///
+    /// let (mut tx, mut rx) = Builder::new(Config::default()).memory(Heap).observer(()).build::<u32>()?;
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    Builder;
+    /// The two ends of an SPMC channel, as returned by [`Builder::build`].
+    Channel = (Producer, Consumer);
+    /// Creates an SPMC channel with `config.capacity()` slots; at most
+    /// `config.max_consumers()` consumers at a time.
+    ///
+    /// # Panics
+    ///
+    /// If `capacity * size_of::<T>()` overflows the address space.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// ```
+    channel;
+    /// As [`channel`], reporting a ring that cannot be built.
+    ///
+    /// # Errors
+    ///
+    /// [`BuildError::CapacityOverflow`] if the ring's size overflows for `T`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_tx, _rx) = ring_channels::spmc::try_channel::<u8>(ring_core::Config::default())?;
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    try_channel;
 }
-
-/// As [`channel`], reporting a ring that cannot be built.
-///
-/// # Errors
-///
-/// [`BuildError::CapacityOverflow`] if the ring's size overflows for `T`.
-///
-/// # Examples
-///
-/// ```
-/// let (_tx, _rx) = ring_channels::spmc::try_channel::<u8>(ring_core::Config::default())?;
-/// # Ok::<(), ring_core::spsc::BuildError>(())
-/// ```
-pub fn try_channel<T>(config: Config) -> Result<(Producer<T>, Consumer<T>), BuildError> {
-    Builder::new(config).build()
-}
-
-/// The two ends of an SPMC channel, as returned by [`Builder::build`].
-pub type Channel<T, O = ()> = (Producer<T, O>, Consumer<T, O>);
-
-/// Builds an SPMC channel with a chosen memory seam (where the ring's stamps
-/// and slots live) and observer.
-///
-/// Several consumers call the observer concurrently: give it one that counts
-/// from several threads (ring-metrics' `Metrics::shared`).
-///
-/// # Examples
-///
-/// ```
-/// use ring_channels::spmc::Builder;
-/// use ring_core::{Config, Heap};
-///
-/// let (mut tx, mut rx) = Builder::new(Config::default()).memory(Heap).observer(()).build::<u32>()?;
-/// tx.try_send(1).unwrap();
-/// assert_eq!(rx.try_recv(), Ok(1));
-/// # Ok::<(), ring_core::spsc::BuildError>(())
-/// ```
-pub type Builder<M = Heap, O = ()> = ring_core::builder::Builder<Spmc, M, O>;
-
-/// The SPMC family for the one [`Builder`](ring_core::builder::Builder).
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Spmc;
 
 use ring_core::builder::Parts;
 
@@ -195,28 +185,17 @@ pub struct Consumer<T, O: Observer = ()> {
     _not_sync: PhantomData<Cell<()>>,
 }
 
-impl<T, O: Observer> fmt::Debug for Consumer<T, O> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("spmc::Consumer")
-            .field("ring", &self.ring)
-            .finish_non_exhaustive()
-    }
-}
+debug_handle!(impl[T, O: Observer] Consumer<T, O>, "spmc::Consumer", ring = |c| c.ring);
 
-impl<T, O: Observer> Clone for Consumer<T, O> {
+clone_by_try_clone! {
     /// Adds a consumer.
     ///
     /// # Panics
     ///
     /// If the channel already has `max_consumers` consumers (a bound fixed in
-    /// the [`Config`], like its other builders' rules); use
+    /// the [`Config`](ring_core::Config), like its other builders' rules); use
     /// [`try_clone`](Consumer::try_clone) when the count comes from outside.
-    fn clone(&self) -> Self {
-        match self.try_clone() {
-            Ok(c) => c,
-            Err(e) => panic!("spmc::Consumer::clone: {e}"),
-        }
-    }
+    impl[T, O: Observer] Consumer<T, O>, |e| panic!("spmc::Consumer::clone: {e}")
 }
 
 impl<T, O: Observer> Drop for Consumer<T, O> {
@@ -469,95 +448,80 @@ impl<T, O: Observer> Consumer<T, O> {
         Closer::new(move || ring.close())
     }
 
-    /// True once the channel is closed (items may remain).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
-    /// tx.try_send(1).unwrap();
-    /// assert!(!rx.is_closed());
-    /// drop(tx);
-    /// assert!(rx.is_closed());
-    /// assert_eq!(rx.len(), 1); // closed, but the item is still there
-    /// ```
-    pub fn is_closed(&self) -> bool {
-        self.ring.is_closed()
-    }
-
-    /// Items waiting now.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
-    /// tx.send_slice(&[1, 2]);
-    /// assert_eq!(rx.len(), 2);
-    /// ```
-    pub fn len(&self) -> usize {
-        self.ring.len()
-    }
-
-    /// True if nothing is waiting now.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
-    /// assert!(rx.is_empty());
-    /// tx.try_send(1).unwrap();
-    /// assert!(!rx.is_empty());
-    /// rx.try_recv().unwrap();
-    /// assert!(rx.is_empty());
-    /// ```
-    pub fn is_empty(&self) -> bool {
-        self.ring.is_empty()
-    }
-
-    /// How full the ring is: [`len`](Self::len) over
-    /// [`capacity`](Self::capacity), in `0.0..=1.0`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
-    /// tx.send_slice(&[1, 2, 3]);
-    /// assert_eq!(rx.fill(), 0.75);
-    /// ```
-    pub fn fill(&self) -> f64 {
-        self.ring.fill()
-    }
-
-    /// True once a send left the ring at or above the high watermark, until
-    /// a receive (by any consumer) leaves it at or below the low one (always
-    /// false without [`watermarks`](ring_core::builder::Builder::watermarks)).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_channels::spmc::Builder;
-    /// use ring_core::Config;
-    /// let (mut tx, mut rx) = Builder::new(Config::default().with_ring_bits(2)).watermarks(1, 3).build::<u8>()?;
-    /// tx.send_slice(&[1, 2, 3]);
-    /// assert!(rx.above_high_watermark() && tx.above_high_watermark());
-    /// assert_eq!(rx.skip(2), 2);
-    /// assert!(!rx.above_high_watermark());
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn above_high_watermark(&self) -> bool {
-        self.ring.above_high_watermark()
-    }
-
-    /// Slots in the ring.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (_tx, rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default().with_ring_bits(3));
-    /// assert_eq!(rx.capacity(), 8);
-    /// ```
-    pub fn capacity(&self) -> usize {
-        self.ring.capacity()
+    forward! { ring =>
+        /// True once the channel is closed (items may remain).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (mut tx, rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
+        /// tx.try_send(1).unwrap();
+        /// assert!(!rx.is_closed());
+        /// drop(tx);
+        /// assert!(rx.is_closed());
+        /// assert_eq!(rx.len(), 1); // closed, but the item is still there
+        /// ```
+        fn is_closed(&self) -> bool;
+        /// Items waiting now.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (mut tx, rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
+        /// tx.send_slice(&[1, 2]);
+        /// assert_eq!(rx.len(), 2);
+        /// ```
+        fn len(&self) -> usize;
+        /// True if nothing is waiting now.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (mut tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
+        /// assert!(rx.is_empty());
+        /// tx.try_send(1).unwrap();
+        /// assert!(!rx.is_empty());
+        /// rx.try_recv().unwrap();
+        /// assert!(rx.is_empty());
+        /// ```
+        fn is_empty(&self) -> bool;
+        /// How full the ring is: [`len`](Self::len) over
+        /// [`capacity`](Self::capacity), in `0.0..=1.0`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (mut tx, rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
+        /// tx.send_slice(&[1, 2, 3]);
+        /// assert_eq!(rx.fill(), 0.75);
+        /// ```
+        fn fill(&self) -> f64;
+        /// True once a send left the ring at or above the high watermark, until
+        /// a receive (by any consumer) leaves it at or below the low one (always
+        /// false without [`watermarks`](ring_core::builder::Builder::watermarks)).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use ring_channels::spmc::Builder;
+        /// use ring_core::Config;
+        /// let (mut tx, mut rx) = Builder::new(Config::default().with_ring_bits(2)).watermarks(1, 3).build::<u8>()?;
+        /// tx.send_slice(&[1, 2, 3]);
+        /// assert!(rx.above_high_watermark() && tx.above_high_watermark());
+        /// assert_eq!(rx.skip(2), 2);
+        /// assert!(!rx.above_high_watermark());
+        /// # Ok::<(), ring_core::spsc::BuildError>(())
+        /// ```
+        fn above_high_watermark(&self) -> bool;
+        /// Slots in the ring.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (_tx, rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default().with_ring_bits(3));
+        /// assert_eq!(rx.capacity(), 8);
+        /// ```
+        fn capacity(&self) -> usize;
     }
 
     /// Consumers now.

@@ -62,14 +62,13 @@ impl<O: Observer> ByteConsumer<O> {
     /// Waits per `strategy` until a record is there (or the channel is closed
     /// and drained).
     fn wait_ready(&mut self, strategy: WaitStrategy) -> Result<(), RecvTimeoutError> {
-        let polled = wait::wait_until(&mut self.inner, strategy, |c| {
+        recv_wait::recv_until(&mut self.inner, strategy, |c| {
             match c.ready_ring(framing::poll_ready) {
                 Ok(_) => Some(Ok(())),
                 Err(TryRecvError::Closed) => Some(Err(RecvTimeoutError::Closed)),
                 Err(TryRecvError::Empty) => None,
             }
-        });
-        polled.unwrap_or(Err(RecvTimeoutError::Timeout))
+        })
     }
 
     /// Receives the next record in place, waiting per `strategy` while the
@@ -254,36 +253,33 @@ impl<O: Observer> ByteConsumer<O> {
         self.inner.close();
     }
 
-    /// A handle that closes the channel from any thread and wakes every
-    /// blocked call on both sides.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (_tx, mut rx) = ring_channels::bytes::channel(ring_core::Config::default());
-    /// let closer = rx.closer();
-    /// let t = std::thread::spawn(move || rx.recv().is_err());
-    /// closer.close();
-    /// assert!(t.join().unwrap());
-    /// ```
-    pub fn closer(&self) -> Closer {
-        self.inner.closer()
-    }
-
-    /// True once the channel is closed or every producer is gone (records
-    /// may remain).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, rx) = ring_channels::bytes::channel(ring_core::Config::default());
-    /// tx.try_send(b"a").unwrap();
-    /// drop(tx);
-    /// assert!(rx.is_closed());
-    /// assert_eq!(rx.len(), 1); // closed, but the record is still there
-    /// ```
-    pub fn is_closed(&self) -> bool {
-        self.inner.is_closed()
+    forward! { inner =>
+        /// A handle that closes the channel from any thread and wakes every
+        /// blocked call on both sides.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (_tx, mut rx) = ring_channels::bytes::channel(ring_core::Config::default());
+        /// let closer = rx.closer();
+        /// let t = std::thread::spawn(move || rx.recv().is_err());
+        /// closer.close();
+        /// assert!(t.join().unwrap());
+        /// ```
+        fn closer(&self) -> Closer;
+        /// True once the channel is closed or every producer is gone (records
+        /// may remain).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (mut tx, rx) = ring_channels::bytes::channel(ring_core::Config::default());
+        /// tx.try_send(b"a").unwrap();
+        /// drop(tx);
+        /// assert!(rx.is_closed());
+        /// assert_eq!(rx.len(), 1); // closed, but the record is still there
+        /// ```
+        fn is_closed(&self) -> bool;
     }
 
     /// Records waiting now, in every ring (walks the headers).
@@ -337,76 +333,64 @@ impl<O: Observer> ByteConsumer<O> {
         self.inner.len()
     }
 
-    /// How full the fullest producer ring is (bytes in use over the
-    /// capacity, in `0.0..=1.0`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, rx) = ring_channels::bytes::channel(ring_core::Config::default().with_ring_bits(6));
-    /// tx.try_send(b"12345").unwrap();
-    /// assert_eq!(rx.fill(), 0.25);
-    /// ```
-    pub fn fill(&self) -> f64 {
-        self.inner.fill()
-    }
-
-    /// True if any producer's byte ring is above its high watermark (see
-    /// [`ByteProducer::above_high_watermark`]).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_channels::bytes::Builder;
-    /// use ring_core::Config;
-    /// let (mut tx, mut rx) = Builder::new(Config::default().with_ring_bits(6)).watermarks(0, 16).build::<u8>()?;
-    /// tx.try_send(b"abc").unwrap();
-    /// assert!(rx.above_high_watermark());
-    /// assert_eq!(rx.consume_batch(|_| {}), 1);
-    /// assert!(!rx.above_high_watermark());
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn above_high_watermark(&self) -> bool {
-        self.inner.above_high_watermark()
-    }
-
-    /// Bytes per producer ring.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (_tx, rx) = ring_channels::bytes::channel(ring_core::Config::default().with_ring_bits(10));
-    /// assert_eq!(rx.capacity(), 1024);
-    /// ```
-    pub fn capacity(&self) -> usize {
-        self.inner.capacity()
-    }
-
-    /// Producers registered now.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (tx, rx) = ring_channels::bytes::channel(ring_core::Config::default());
-    /// let tx2 = tx.clone();
-    /// assert_eq!(rx.producer_count(), 2);
-    /// drop((tx, tx2));
-    /// assert_eq!(rx.producer_count(), 0);
-    /// ```
-    pub fn producer_count(&self) -> usize {
-        self.inner.producer_count()
-    }
-
-    /// The observer given to the builder.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (_tx, rx) = ring_channels::bytes::channel(ring_core::Config::default());
-    /// assert_eq!(rx.observer(), &());
-    /// ```
-    pub fn observer(&self) -> &O {
-        self.inner.observer()
+    forward! { inner =>
+        /// How full the fullest producer ring is (bytes in use over the
+        /// capacity, in `0.0..=1.0`).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (mut tx, rx) = ring_channels::bytes::channel(ring_core::Config::default().with_ring_bits(6));
+        /// tx.try_send(b"12345").unwrap();
+        /// assert_eq!(rx.fill(), 0.25);
+        /// ```
+        fn fill(&self) -> f64;
+        /// True if any producer's byte ring is above its high watermark (see
+        /// [`ByteProducer::above_high_watermark`]).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use ring_channels::bytes::Builder;
+        /// use ring_core::Config;
+        /// let (mut tx, mut rx) = Builder::new(Config::default().with_ring_bits(6)).watermarks(0, 16).build::<u8>()?;
+        /// tx.try_send(b"abc").unwrap();
+        /// assert!(rx.above_high_watermark());
+        /// assert_eq!(rx.consume_batch(|_| {}), 1);
+        /// assert!(!rx.above_high_watermark());
+        /// # Ok::<(), ring_core::spsc::BuildError>(())
+        /// ```
+        fn above_high_watermark(&self) -> bool;
+        /// Bytes per producer ring.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (_tx, rx) = ring_channels::bytes::channel(ring_core::Config::default().with_ring_bits(10));
+        /// assert_eq!(rx.capacity(), 1024);
+        /// ```
+        fn capacity(&self) -> usize;
+        /// Producers registered now.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (tx, rx) = ring_channels::bytes::channel(ring_core::Config::default());
+        /// let tx2 = tx.clone();
+        /// assert_eq!(rx.producer_count(), 2);
+        /// drop((tx, tx2));
+        /// assert_eq!(rx.producer_count(), 0);
+        /// ```
+        fn producer_count(&self) -> usize;
+        /// The observer given to the builder.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (_tx, rx) = ring_channels::bytes::channel(ring_core::Config::default());
+        /// assert_eq!(rx.observer(), &());
+        /// ```
+        fn observer(&self) -> &O;
     }
 }
 

@@ -61,6 +61,7 @@ use ring_core::{
 };
 
 use crate::mpsc::{self, Chan, Mpsc, Registration};
+use crate::recv_wait;
 
 mod consumer;
 mod producer;

@@ -19,27 +19,16 @@ pub struct ByteProducer<O: Observer = ()> {
     pub(super) ring: ByteWriter<O>,
 }
 
-impl<O: Observer> fmt::Debug for ByteProducer<O> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ByteProducer")
-            .field("ring", &self.ring)
-            .finish_non_exhaustive()
-    }
-}
+debug_handle!(impl[O: Observer] ByteProducer<O>, "ByteProducer", ring = |p| p.ring);
 
-impl<O: Observer> Clone for ByteProducer<O> {
+clone_by_try_clone! {
     /// Registers a new producer with its own byte ring.
     ///
     /// # Panics
     ///
     /// If the memory seam cannot provide the ring (heap exhaustion aborts,
     /// like `Vec`); use [`try_clone`](ByteProducer::try_clone) to handle it.
-    fn clone(&self) -> Self {
-        match self.try_clone() {
-            Ok(p) => p,
-            Err(e) => ring_core::builder::build_failed(e),
-        }
-    }
+    impl[O: Observer] ByteProducer<O>, |e| ring_core::builder::build_failed(e)
 }
 
 impl<O: Observer> ByteProducer<O> {
@@ -246,69 +235,57 @@ impl<O: Observer> ByteProducer<O> {
         self.send_with(record, WaitStrategy::TimedBlocking(timeout))
     }
 
-    /// How full this producer's byte ring is: bytes in use over
-    /// [`capacity`](Self::capacity), in `0.0..=1.0`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, _rx) = ring_channels::bytes::channel(ring_core::Config::default().with_ring_bits(6));
-    /// tx.try_send(b"abc").unwrap();
-    /// assert_eq!(tx.fill(), 0.25); // 16 of 64 bytes
-    /// ```
-    pub fn fill(&self) -> f64 {
-        self.ring.fill()
-    }
-
-    /// True once a record left this producer's ring at or above the high
-    /// watermark (counted in bytes), until the consumer's reads take it down
-    /// to the low one (always false without
-    /// [`watermarks`](ring_core::builder::Builder::watermarks)).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_channels::bytes::Builder;
-    /// use ring_core::Config;
-    /// let (mut tx, _rx) = Builder::new(Config::default().with_ring_bits(6)).watermarks(16, 32).build::<u8>()?;
-    /// tx.try_send(b"abc").unwrap(); // 16 bytes
-    /// assert!(!tx.above_high_watermark());
-    /// tx.try_send(b"abc").unwrap(); // 32 bytes
-    /// assert!(tx.above_high_watermark());
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn above_high_watermark(&self) -> bool {
-        self.ring.above_high_watermark()
-    }
-
-    /// Bytes in this producer's ring (as [`mpsc::Producer::capacity`]).
-    pub fn capacity(&self) -> usize {
-        self.ring.capacity()
-    }
-
-    /// Bytes of this producer's ring in use now (headers and padding included).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, _rx) = ring_channels::bytes::channel(ring_core::Config::default());
-    /// tx.try_send(b"abc").unwrap();
-    /// assert_eq!(tx.bytes_used(), 16); // 8-byte header, 3 bytes padded to 8
-    /// ```
-    pub fn bytes_used(&self) -> usize {
-        self.ring.bytes_used()
-    }
-
-    /// The observer of this producer's ring.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (tx, _rx) = ring_channels::bytes::channel(ring_core::Config::default());
-    /// assert_eq!(tx.observer(), &());
-    /// ```
-    pub fn observer(&self) -> &O {
-        self.ring.observer()
+    forward! { ring =>
+        /// How full this producer's byte ring is: bytes in use over
+        /// [`capacity`](Self::capacity), in `0.0..=1.0`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (mut tx, _rx) = ring_channels::bytes::channel(ring_core::Config::default().with_ring_bits(6));
+        /// tx.try_send(b"abc").unwrap();
+        /// assert_eq!(tx.fill(), 0.25); // 16 of 64 bytes
+        /// ```
+        fn fill(&self) -> f64;
+        /// True once a record left this producer's ring at or above the high
+        /// watermark (counted in bytes), until the consumer's reads take it down
+        /// to the low one (always false without
+        /// [`watermarks`](ring_core::builder::Builder::watermarks)).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use ring_channels::bytes::Builder;
+        /// use ring_core::Config;
+        /// let (mut tx, _rx) = Builder::new(Config::default().with_ring_bits(6)).watermarks(16, 32).build::<u8>()?;
+        /// tx.try_send(b"abc").unwrap(); // 16 bytes
+        /// assert!(!tx.above_high_watermark());
+        /// tx.try_send(b"abc").unwrap(); // 32 bytes
+        /// assert!(tx.above_high_watermark());
+        /// # Ok::<(), ring_core::spsc::BuildError>(())
+        /// ```
+        fn above_high_watermark(&self) -> bool;
+        /// Bytes in this producer's ring (as [`mpsc::Producer::capacity`]).
+        fn capacity(&self) -> usize;
+        /// Bytes of this producer's ring in use now (headers and padding included).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (mut tx, _rx) = ring_channels::bytes::channel(ring_core::Config::default());
+        /// tx.try_send(b"abc").unwrap();
+        /// assert_eq!(tx.bytes_used(), 16); // 8-byte header, 3 bytes padded to 8
+        /// ```
+        fn bytes_used(&self) -> usize;
+        /// The observer of this producer's ring.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (tx, _rx) = ring_channels::bytes::channel(ring_core::Config::default());
+        /// assert_eq!(tx.observer(), &());
+        /// ```
+        fn observer(&self) -> &O;
     }
 
     /// As [`mpsc::Producer::close`]: closes the whole channel (idempotent);

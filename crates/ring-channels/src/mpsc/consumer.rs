@@ -34,13 +34,11 @@ pub struct Consumer<T, O: Observer = ()> {
     pub(super) read_at: Cell<usize>,
 }
 
-impl<T, O: Observer> fmt::Debug for Consumer<T, O> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("mpsc::Consumer")
-            .field("rings", &(self.rings.len() - self.free.len()))
-            .finish_non_exhaustive()
-    }
-}
+debug_handle!(
+    impl[T, O: Observer] Consumer<T, O>,
+    "mpsc::Consumer",
+    rings = |c| c.rings.len() - c.free.len()
+);
 
 impl<T, O: Observer> Drop for Consumer<T, O> {
     fn drop(&mut self) {

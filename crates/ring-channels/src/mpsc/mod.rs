@@ -46,7 +46,6 @@
 //! ```
 
 use core::cell::Cell;
-use core::fmt;
 use core::time::Duration;
 
 use ring_core::inbox::{InboxReceiver, InboxSender, inbox};
@@ -57,8 +56,8 @@ use ring_core::wait::{Closer, DoorbellRef, Waitable};
 
 use crate::recv_wait;
 use ring_core::{
-    ChannelStats, Config, Heap, Observer, RecvTimeoutError, RingMemory, SendTimeoutError,
-    TryRecvError, TrySendError, WaitStrategy,
+    ChannelStats, Config, Observer, RecvTimeoutError, RingMemory, SendTimeoutError, TryRecvError,
+    TrySendError, WaitStrategy,
 };
 
 mod consumer;
@@ -74,8 +73,48 @@ const BURST: usize = 64;
 /// Largest skip exponent: an idle ring is polled at least every 64 rounds.
 const MAX_SKIP_EXP: u8 = 6;
 
-/// The two ends of an MPSC channel, as returned by [`Builder::build`].
-pub type Channel<T, O = ()> = (Producer<T, O>, Consumer<T, O>);
+family! {
+    /// The MPSC family for the one [`Builder`](ring_core::builder::Builder).
+    family Mpsc;
+    /// Builds an MPSC channel with a chosen memory seam and observer for its rings.
+    ///
+    /// The memory seam must be `Clone`: every producer clone builds its ring with it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ring_channels::mpsc::Builder;
+    /// use ring_core::{Config, Heap};
+    ///
+    /// let (mut tx, mut rx) = Builder::new(Config::LOW_LATENCY).memory(Heap).observer(()).build::<u32>()?;
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// # Ok::<(), ring_core::spsc::BuildError>(())
+    /// ```
+    Builder;
+    /// The two ends of an MPSC channel, as returned by [`Builder::build`].
+    Channel = (Producer, Consumer);
+    /// Creates an MPSC channel on the global heap; `config.capacity()` slots per
+    /// producer ring, `config.max_producers()` the initial size of the ring table.
+    ///
+    /// # Panics
+    ///
+    /// If `capacity * size_of::<T>()` overflows the address space; allocation
+    /// failure aborts, like `Vec`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = ring_channels::mpsc::channel::<&str>(ring_core::Config::default());
+    /// let mut tx2 = tx.clone();
+    /// tx.try_send("one").unwrap();
+    /// tx2.try_send("two").unwrap();
+    /// let mut got = vec![rx.try_recv().unwrap(), rx.try_recv().unwrap()];
+    /// got.sort();
+    /// assert_eq!(got, ["one", "two"]);
+    /// ```
+    channel;
+}
 
 type Factory<T, O> = dyn Fn(O) -> Result<spsc::Channel<T, O>, BuildError> + Send + Sync;
 
@@ -158,27 +197,6 @@ impl<T, O: Observer> Drop for Registration<T, O> {
     }
 }
 
-/// Builds an MPSC channel with a chosen memory seam and observer for its rings.
-///
-/// The memory seam must be `Clone`: every producer clone builds its ring with it.
-///
-/// # Examples
-///
-/// ```
-/// use ring_channels::mpsc::Builder;
-/// use ring_core::{Config, Heap};
-///
-/// let (mut tx, mut rx) = Builder::new(Config::LOW_LATENCY).memory(Heap).observer(()).build::<u32>()?;
-/// tx.try_send(1).unwrap();
-/// assert_eq!(rx.try_recv(), Ok(1));
-/// # Ok::<(), ring_core::spsc::BuildError>(())
-/// ```
-pub type Builder<M = Heap, O = ()> = ring_core::builder::Builder<Mpsc, M, O>;
-
-/// The MPSC family for the one [`Builder`](ring_core::builder::Builder).
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Mpsc;
-
 use ring_core::builder::Parts;
 
 impl<M: RingMemory + Clone> ring_core::builder::BuildChannel<M> for Mpsc {
@@ -233,29 +251,6 @@ impl<M: RingMemory + Clone> ring_core::builder::BuildChannel<M> for Mpsc {
             consumer,
         ))
     }
-}
-
-/// Creates an MPSC channel on the global heap; `config.capacity()` slots per
-/// producer ring, `config.max_producers()` the initial size of the ring table.
-///
-/// # Panics
-///
-/// If `capacity * size_of::<T>()` overflows the address space; allocation
-/// failure aborts, like `Vec`.
-///
-/// # Examples
-///
-/// ```
-/// let (mut tx, mut rx) = ring_channels::mpsc::channel::<&str>(ring_core::Config::default());
-/// let mut tx2 = tx.clone();
-/// tx.try_send("one").unwrap();
-/// tx2.try_send("two").unwrap();
-/// let mut got = vec![rx.try_recv().unwrap(), rx.try_recv().unwrap()];
-/// got.sort();
-/// assert_eq!(got, ["one", "two"]);
-/// ```
-pub fn channel<T>(config: Config) -> (Producer<T>, Consumer<T>) {
-    ring_core::builder::channel::<Mpsc, T>(config)
 }
 
 // The blocking API, `SendEndpoint`/`RecvEndpoint` and the iterators, written

@@ -22,27 +22,16 @@ pub struct Producer<T, O: Observer = ()> {
     pub(crate) ring: spsc::Producer<T, O>,
 }
 
-impl<T, O: Observer> fmt::Debug for Producer<T, O> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("mpsc::Producer")
-            .field("ring", &self.ring)
-            .finish_non_exhaustive()
-    }
-}
+debug_handle!(impl[T, O: Observer] Producer<T, O>, "mpsc::Producer", ring = |p| p.ring);
 
-impl<T, O: Observer> Clone for Producer<T, O> {
+clone_by_try_clone! {
     /// Registers a new producer with its own ring.
     ///
     /// # Panics
     ///
     /// If the memory seam cannot provide the ring (heap exhaustion aborts,
     /// like `Vec`); use [`try_clone`](Producer::try_clone) to handle it.
-    fn clone(&self) -> Self {
-        match self.try_clone() {
-            Ok(p) => p,
-            Err(e) => ring_core::builder::build_failed(e),
-        }
-    }
+    impl[T, O: Observer] Producer<T, O>, |e| ring_core::builder::build_failed(e)
 }
 
 impl<T, O: Observer> Producer<T, O> {
@@ -192,130 +181,109 @@ impl<T, O: Observer> Producer<T, O> {
         self.chan.is_closed() || self.ring.is_closed()
     }
 
-    /// How full this producer's ring is: its `len / capacity`, in
-    /// `0.0..=1.0`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, _rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
-    /// tx.send_slice(&[1, 2]);
-    /// assert_eq!(tx.fill(), 0.5);
-    /// ```
-    pub fn fill(&self) -> f64 {
-        self.ring.fill()
-    }
-
-    /// True once a send left this producer's ring at or above the high
-    /// watermark, until the consumer takes it down to the low one (always
-    /// false without [`watermarks`](ring_core::builder::Builder::watermarks)).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_channels::mpsc::Builder;
-    /// use ring_core::Config;
-    /// let (mut tx, mut rx) = Builder::new(Config::default().with_ring_bits(2)).watermarks(1, 3).build::<u8>()?;
-    /// tx.send_slice(&[1, 2, 3]);
-    /// assert!(tx.above_high_watermark());
-    /// assert_eq!(rx.skip(2), 2);
-    /// assert!(!tx.above_high_watermark());
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn above_high_watermark(&self) -> bool {
-        self.ring.above_high_watermark()
-    }
-
-    /// Slots in this producer's ring.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (tx, _rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default().with_ring_bits(3));
-    /// assert_eq!(tx.capacity(), 8);
-    /// ```
-    pub fn capacity(&self) -> usize {
-        self.ring.capacity()
-    }
-
-    /// Items in this producer's ring now.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, _rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default());
-    /// let tx2 = tx.clone();
-    /// tx.try_send(1).unwrap();
-    /// tx.try_send(2).unwrap();
-    /// assert_eq!(tx.len(), 2);
-    /// assert_eq!(tx2.len(), 0); // its own ring
-    /// ```
-    pub fn len(&self) -> usize {
-        self.ring.len()
-    }
-
-    /// True if this producer's ring holds no item now.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default());
-    /// assert!(tx.is_empty());
-    /// tx.try_send(1).unwrap();
-    /// assert!(!tx.is_empty());
-    /// rx.try_recv().unwrap();
-    /// assert!(tx.is_empty());
-    /// ```
-    pub fn is_empty(&self) -> bool {
-        self.ring.is_empty()
-    }
-
-    /// True if this producer's ring is full now.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, _rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default().with_ring_bits(1));
-    /// tx.try_send(1).unwrap();
-    /// assert!(!tx.is_full());
-    /// tx.try_send(2).unwrap();
-    /// assert!(tx.is_full());
-    /// ```
-    pub fn is_full(&self) -> bool {
-        self.ring.is_full()
-    }
-
-    /// Free slots in this producer's ring now.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
-    /// tx.try_send(1).unwrap();
-    /// assert_eq!(tx.available(), 3);
-    /// rx.try_recv().unwrap();
-    /// assert_eq!(tx.available(), 4);
-    /// ```
-    pub fn available(&self) -> usize {
-        self.ring.available()
-    }
-
-    /// The observer of this producer's ring.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_channels::mpsc::Builder;
-    /// #[derive(Clone, Debug, PartialEq)]
-    /// struct Tag(&'static str);
-    /// impl ring_core::Observer for Tag {}
-    ///
-    /// let (tx, _rx) = Builder::new(ring_core::Config::default()).observer(Tag("orders")).build::<u8>()?;
-    /// assert_eq!(tx.observer(), &Tag("orders"));
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn observer(&self) -> &O {
-        self.ring.observer()
+    forward! { ring =>
+        /// How full this producer's ring is: its `len / capacity`, in
+        /// `0.0..=1.0`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (mut tx, _rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
+        /// tx.send_slice(&[1, 2]);
+        /// assert_eq!(tx.fill(), 0.5);
+        /// ```
+        fn fill(&self) -> f64;
+        /// True once a send left this producer's ring at or above the high
+        /// watermark, until the consumer takes it down to the low one (always
+        /// false without [`watermarks`](ring_core::builder::Builder::watermarks)).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use ring_channels::mpsc::Builder;
+        /// use ring_core::Config;
+        /// let (mut tx, mut rx) = Builder::new(Config::default().with_ring_bits(2)).watermarks(1, 3).build::<u8>()?;
+        /// tx.send_slice(&[1, 2, 3]);
+        /// assert!(tx.above_high_watermark());
+        /// assert_eq!(rx.skip(2), 2);
+        /// assert!(!tx.above_high_watermark());
+        /// # Ok::<(), ring_core::spsc::BuildError>(())
+        /// ```
+        fn above_high_watermark(&self) -> bool;
+        /// Slots in this producer's ring.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (tx, _rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default().with_ring_bits(3));
+        /// assert_eq!(tx.capacity(), 8);
+        /// ```
+        fn capacity(&self) -> usize;
+        /// Items in this producer's ring now.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (mut tx, _rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default());
+        /// let tx2 = tx.clone();
+        /// tx.try_send(1).unwrap();
+        /// tx.try_send(2).unwrap();
+        /// assert_eq!(tx.len(), 2);
+        /// assert_eq!(tx2.len(), 0); // its own ring
+        /// ```
+        fn len(&self) -> usize;
+        /// True if this producer's ring holds no item now.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (mut tx, mut rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default());
+        /// assert!(tx.is_empty());
+        /// tx.try_send(1).unwrap();
+        /// assert!(!tx.is_empty());
+        /// rx.try_recv().unwrap();
+        /// assert!(tx.is_empty());
+        /// ```
+        fn is_empty(&self) -> bool;
+        /// True if this producer's ring is full now.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (mut tx, _rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default().with_ring_bits(1));
+        /// tx.try_send(1).unwrap();
+        /// assert!(!tx.is_full());
+        /// tx.try_send(2).unwrap();
+        /// assert!(tx.is_full());
+        /// ```
+        fn is_full(&self) -> bool;
+        /// Free slots in this producer's ring now.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (mut tx, mut rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
+        /// tx.try_send(1).unwrap();
+        /// assert_eq!(tx.available(), 3);
+        /// rx.try_recv().unwrap();
+        /// assert_eq!(tx.available(), 4);
+        /// ```
+        fn available(&self) -> usize;
+        /// The observer of this producer's ring.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use ring_channels::mpsc::Builder;
+        /// #[derive(Clone, Debug, PartialEq)]
+        /// struct Tag(&'static str);
+        /// impl ring_core::Observer for Tag {}
+        ///
+        /// let (tx, _rx) = Builder::new(ring_core::Config::default()).observer(Tag("orders")).build::<u8>()?;
+        /// assert_eq!(tx.observer(), &Tag("orders"));
+        /// # Ok::<(), ring_core::spsc::BuildError>(())
+        /// ```
+        fn observer(&self) -> &O;
     }
 }
 
