@@ -807,3 +807,37 @@ macro_rules! armed_notifier_fn {
         }
     };
 }
+
+/// The synchronous suite for the four core families, each in a module of
+/// its name: `conformance_core!` for all; the zero-copy reads where the
+/// consumer is single (SPSC, MPSC); the clone suites where producers
+/// (MPSC, MPMC) or consumers (SPMC, MPMC) clone.
+///
+/// Use: `ringmpsc_testkit::conformance_families!(spsc: ringmpsc::spsc,
+/// mpsc: ringmpsc::mpsc, spmc: ringmpsc::spmc, mpmc: ringmpsc::mpmc);`
+/// (any family modules with those shapes, e.g. ones that wrap `channel`).
+#[macro_export]
+macro_rules! conformance_families {
+    (spsc: $spsc:path, mpsc: $mpsc:path, spmc: $spmc:path, mpmc: $mpmc:path $(,)?) => {
+        $crate::conformance_families!(@family spsc, $spsc, conformance_single_consumer!($spsc));
+        $crate::conformance_families!(
+            @family mpsc,
+            $mpsc,
+            conformance_single_consumer!($mpsc),
+            conformance_clone_producer!($mpsc, single_consumer)
+        );
+        $crate::conformance_families!(@family spmc, $spmc, conformance_clone_consumer!($spmc));
+        $crate::conformance_families!(
+            @family mpmc,
+            $mpmc,
+            conformance_clone_producer!($mpmc),
+            conformance_clone_consumer!($mpmc)
+        );
+    };
+    (@family $name:ident, $f:path, $($suite:ident!($($args:tt)*)),+) => {
+        mod $name {
+            $crate::conformance_core!($f);
+            $($crate::$suite!($($args)*);)+
+        }
+    };
+}

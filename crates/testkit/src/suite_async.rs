@@ -305,3 +305,29 @@ macro_rules! conformance_async_clone_consumer {
         }
     };
 }
+
+/// The async suite for the four core families, each in a module of its
+/// name with the given imports (the extension traits): `conformance_async!`
+/// for all, `conformance_async_clone_consumer!` where consumers clone
+/// (SPMC, MPMC).
+///
+/// Use: `ringmpsc_testkit::conformance_async_families!(use ringmpsc::prelude::*;
+/// spsc: ringmpsc::spsc, mpsc: ringmpsc::mpsc, spmc: ringmpsc::spmc, mpmc: ringmpsc::mpmc);`
+#[macro_export]
+macro_rules! conformance_async_families {
+    // First: an `item` fragment does not backtrack, so the public arm
+    // below must not see an `@family` call.
+    (@family $name:ident, $use:item, $f:path $(, $suite:ident)*) => {
+        mod $name {
+            $use
+            $crate::conformance_async!($f);
+            $($crate::$suite!($f);)*
+        }
+    };
+    ($use:item spsc: $spsc:path, mpsc: $mpsc:path, spmc: $spmc:path, mpmc: $mpmc:path $(,)?) => {
+        $crate::conformance_async_families!(@family spsc, $use, $spsc);
+        $crate::conformance_async_families!(@family mpsc, $use, $mpsc);
+        $crate::conformance_async_families!(@family spmc, $use, $spmc, conformance_async_clone_consumer);
+        $crate::conformance_async_families!(@family mpmc, $use, $mpmc, conformance_async_clone_consumer);
+    };
+}
