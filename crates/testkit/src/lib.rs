@@ -116,6 +116,31 @@ pub fn scale(full: usize, reduced: usize) -> usize {
     if cfg!(miri) { reduced } else { full }
 }
 
+/// Asserts that every impossible `Config` is refused with its typed
+/// error: ring bits of 0 and of 200, no producers, no consumers. For the
+/// conformance suites.
+#[doc(hidden)]
+pub fn assert_impossible_configs_refused() {
+    use ring_core::ConfigError;
+    macro_rules! refused {
+        ($try_with:ident($value:expr), $error:ident) => {
+            assert!(
+                matches!(
+                    Config::default().$try_with($value),
+                    Err(ConfigError::$error { .. })
+                ),
+                "{}({}) must be refused",
+                stringify!($try_with),
+                $value
+            )
+        };
+    }
+    refused!(try_with_ring_bits(0), RingBits);
+    refused!(try_with_ring_bits(200), RingBits);
+    refused!(try_with_max_producers(0), MaxProducers);
+    refused!(try_with_max_consumers(0), MaxConsumers);
+}
+
 /// A small configuration: `1 << bits` slots per ring.
 ///
 /// # Examples

@@ -149,23 +149,7 @@ macro_rules! conformance_core {
 
         #[test]
         fn impossible_configurations_are_typed_errors() {
-            use $crate::ring_core::ConfigError;
-            assert!(matches!(
-                Config::default().try_with_ring_bits(0),
-                Err(ConfigError::RingBits { .. })
-            ));
-            assert!(matches!(
-                Config::default().try_with_ring_bits(200),
-                Err(ConfigError::RingBits { .. })
-            ));
-            assert!(matches!(
-                Config::default().try_with_max_producers(0),
-                Err(ConfigError::MaxProducers { .. })
-            ));
-            assert!(matches!(
-                Config::default().try_with_max_consumers(0),
-                Err(ConfigError::MaxConsumers { .. })
-            ));
+            $crate::assert_impossible_configs_refused();
             let big = Config::default().with_ring_bits($crate::ring_core::MAX_RING_BITS);
             assert!(matches!(
                 family::Builder::new(big).build::<[u8; 1 << 40]>(),
