@@ -31,6 +31,26 @@ impl Seen {
         }
         all
     }
+    /// Spawns `consumers` threads, each with its own clone of `rx` and
+    /// bitmap of `n` items, calling `step(k, rx, seen)` (consumer `k`) until
+    /// it says the channel is done; [`Seen::join_all`] merges what they return.
+    pub(crate) fn spawn_consumers<R: Clone + Send + 'static>(
+        rx: &R,
+        consumers: usize,
+        n: usize,
+        step: fn(usize, &mut R, &mut Seen) -> bool,
+    ) -> Vec<thread::JoinHandle<Seen>> {
+        (0..consumers)
+            .map(|k| {
+                let mut rx = rx.clone();
+                thread::spawn(move || {
+                    let mut seen = Seen::new(n);
+                    while !step(k, &mut rx, &mut seen) {}
+                    seen
+                })
+            })
+            .collect()
+    }
     pub(crate) fn count(&self) -> usize {
         self.0.iter().map(|w| w.count_ones() as usize).sum()
     }
