@@ -17,27 +17,10 @@ fn small(bits: u32) -> Config {
     Config::default().with_ring_bits(bits)
 }
 
-/// Runs `f` on a thread and fails the test if it does not finish in time:
-/// a hang becomes a failure with a message instead of a stuck CI job.
-fn watchdog<R: Send + 'static>(secs: u64, f: impl FnOnce() -> R + Send + 'static) -> R {
-    let (done_tx, done_rx) = mpsc::channel();
-    let h = thread::spawn(move || {
-        let r = f();
-        let _ = done_tx.send(());
-        r
-    });
-    let limit = if cfg!(miri) { secs * 60 } else { secs };
-    match done_rx.recv_timeout(Duration::from_secs(limit)) {
-        Ok(()) => h.join().expect("test body panicked"),
-        Err(mpsc::RecvTimeoutError::Disconnected) => match h.join() {
-            Ok(r) => r,
-            Err(p) => std::panic::resume_unwind(p),
-        },
-        Err(mpsc::RecvTimeoutError::Timeout) => {
-            panic!("watchdog: test body did not finish within {limit}s (hang)")
-        }
-    }
-}
+// The test kit's watchdog, by source (no dependency on the kit here).
+#[path = "../../testkit/src/watchdog.rs"]
+mod watchdog;
+use watchdog::watchdog;
 
 /// An item that counts its drops.
 #[derive(Debug)]

@@ -46,11 +46,13 @@
 #![allow(clippy::disallowed_types)] // reason: test scaffolding counts with std atomics; no protocol runs under loom here
 
 mod suite;
+// Shared by source with ring-core's tests, which take no dependency on the kit.
 mod suite_async;
 mod suite_broadcast;
 mod suite_bytes;
 mod suite_recorder;
 mod suite_watermarks;
+mod watchdog;
 
 pub use suite_bytes::{STAMP_MIN, check_stamped, lengths, stamped_record, xorshift};
 pub use suite_watermarks::{
@@ -71,7 +73,6 @@ use core::ptr::NonNull;
 use ring_core::{Config, Heap, MemoryError, Notify, RingMemory};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering};
-use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
@@ -85,23 +86,7 @@ use std::time::Duration;
 /// assert_eq!(ringmpsc_testkit::watchdog(10, || 1 + 1), 2);
 /// ```
 pub fn watchdog<R: Send + 'static>(secs: u64, f: impl FnOnce() -> R + Send + 'static) -> R {
-    let (done_tx, done_rx) = mpsc::channel();
-    let h = thread::spawn(move || {
-        let r = f();
-        let _ = done_tx.send(());
-        r
-    });
-    let limit = if cfg!(miri) { secs * 60 } else { secs };
-    match done_rx.recv_timeout(Duration::from_secs(limit)) {
-        Ok(()) => h.join().expect("test body panicked"),
-        Err(mpsc::RecvTimeoutError::Disconnected) => match h.join() {
-            Ok(r) => r,
-            Err(p) => std::panic::resume_unwind(p),
-        },
-        Err(mpsc::RecvTimeoutError::Timeout) => {
-            panic!("watchdog: test body did not finish within {limit}s (hang)")
-        }
-    }
+    watchdog::watchdog(secs, f)
 }
 
 /// `full` normally, `reduced` under miri.
