@@ -248,6 +248,50 @@ pub fn five_with_a_panicking_drop(
     })
 }
 
+/// Offers item 9 (counting into `drops`) to a closed channel through
+/// `refuse`, which returns the item the refusal hands back: it must be that
+/// very item, and it is dropped here.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::{Arc, atomic::{AtomicUsize, Ordering}};
+/// let drops = Arc::new(AtomicUsize::new(0));
+/// ringmpsc_testkit::assert_handed_back(&drops, |item| item);
+/// assert_eq!(drops.load(Ordering::SeqCst), 1);
+/// ```
+pub fn assert_handed_back(drops: &Arc<AtomicUsize>, refuse: impl FnOnce(Counted) -> Counted) {
+    let v = refuse(counted(9, drops));
+    assert_eq!(v.id, 9, "the refused item is handed back");
+    drop(v);
+}
+
+/// The "a panicking drop in the ring stops no other drop" check: for each
+/// drop order, a fresh `channel()` gets [`five_with_a_panicking_drop`]
+/// through `send` (true if taken), then both ends are dropped; the panic
+/// must reach the dropping thread and every item be dropped once.
+pub fn check_a_panicking_drop_stops_no_other<P, C>(
+    channel: impl Fn() -> (P, C),
+    send: impl Fn(&mut P, PanicOnDrop) -> bool,
+) {
+    for producer_first in [false, true] {
+        let d = Arc::new(AtomicUsize::new(0));
+        let (mut tx, rx) = channel();
+        for item in five_with_a_panicking_drop(&d) {
+            assert!(send(&mut tx, item));
+        }
+        assert!(
+            drop_both_catching(tx, rx, producer_first),
+            "the panic reaches the dropping thread"
+        );
+        assert_eq!(
+            d.load(Ordering::SeqCst),
+            5,
+            "every item dropped once (producer first: {producer_first})"
+        );
+    }
+}
+
 /// Drops `a` and `b`, `a` first if `a_first`, catching a panic from either
 /// drop; true if one panicked.
 ///
@@ -337,6 +381,20 @@ impl PanicOnce {
     /// ```
     pub fn arm(&self) {
         self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// [`arm`](PanicOnce::arm)s the hook and runs `f` (a receive that
+    /// reaches it), catching the panic.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let o = ringmpsc_testkit::PanicOnce::default();
+    /// assert_eq!(o.arm_and_catch(|| 1).ok(), Some(1));
+    /// ```
+    pub fn arm_and_catch<R>(&self, f: impl FnOnce() -> R) -> std::thread::Result<R> {
+        self.arm();
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
     }
 }
 

@@ -46,6 +46,22 @@ macro_rules! __drop_counter {
     };
 }
 
+/// A [`PanicOnce`](crate::PanicOnce) observer and the ends of counted
+/// items that `family::Builder` builds with it, rings of `small(2)`. For the
+/// suites' own use (`family` in scope).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __panic_once_ends {
+    () => {{
+        let obs = $crate::PanicOnce::default();
+        let ends = family::Builder::new($crate::small(2))
+            .observer(obs.clone())
+            .build::<$crate::Counted>()
+            .unwrap();
+        (obs, ends)
+    }};
+}
+
 /// Every send of the producer `$tx` (`try_send`, `send`, `send_timeout`,
 /// `send_with`) reports `Closed` and gives the value back.
 #[doc(hidden)]
@@ -269,9 +285,7 @@ macro_rules! conformance_core {
                 3,
                 "dropped with the consumer, while a producer lives"
             );
-            let v = tx.try_send(counted(9, &d)).unwrap_err().into_inner();
-            assert_eq!(v.id, 9);
-            drop(v);
+            $crate::assert_handed_back(&d, |v| tx.try_send(v).unwrap_err().into_inner());
             drop(tx);
             assert_eq!(n(&d), 4);
         }
@@ -286,20 +300,10 @@ macro_rules! conformance_core {
 
         #[test]
         fn a_panicking_drop_in_the_ring_stops_no_other_drop() {
-            for producer_first in [false, true] {
-                let d = drops();
-                let (mut tx, rx) = family::channel(small(3));
-                for item in $crate::five_with_a_panicking_drop(&d) {
-                    assert!(tx.try_send(item).is_ok());
-                }
-                let panicked = $crate::drop_both_catching(tx, rx, producer_first);
-                assert!(panicked, "the panic reaches the dropping thread");
-                assert_eq!(
-                    n(&d),
-                    5,
-                    "every item dropped once (producer first: {producer_first})"
-                );
-            }
+            $crate::check_a_panicking_drop_stops_no_other(
+                || family::channel(small(3)),
+                |tx, item| tx.try_send(item).is_ok(),
+            );
         }
 
         #[test]
@@ -328,18 +332,13 @@ macro_rules! conformance_core {
         #[test]
         fn a_panicking_observer_hook_wedges_nothing() {
             let d = drops();
-            let obs = PanicOnce::default();
-            let (mut tx, mut rx) = family::Builder::new(small(2))
-                .observer(obs.clone())
-                .build::<$crate::Counted>()
-                .unwrap();
+            let (obs, (mut tx, mut rx)) = $crate::__panic_once_ends!();
             let mut sent = 0;
             for i in 0..4 {
                 tx.try_send(counted(i, &d)).unwrap();
                 sent += 1;
             }
-            obs.arm();
-            let _ = catch_unwind(AssertUnwindSafe(|| rx.try_recv()));
+            let _ = obs.arm_and_catch(|| rx.try_recv());
             let got = rx.try_iter().count();
             assert!(got <= 4);
             // The ring is usable again: every slot can be filled.

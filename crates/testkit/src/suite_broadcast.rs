@@ -526,8 +526,7 @@ macro_rules! conformance_broadcast {
                     .unwrap();
                 tx.try_send(counted(0, &d)).unwrap();
                 tx.try_send(counted(1, &d)).unwrap();
-                obs.arm();
-                assert!(catch_unwind(AssertUnwindSafe(|| rx.try_recv())).is_err());
+                assert!(obs.arm_and_catch(|| rx.try_recv()).is_err());
                 let got: Vec<u64> = rx.try_iter().map(|x| x.id).collect();
                 assert_eq!(got, [0, 1], "{mode:?}: the panicked receive lost its item");
                 tx.try_send(counted(2, &d)).unwrap();
