@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
-use common::Seen;
+use common::{Seen, send_from_a_clone};
 use ring_channels::{mpmc, spmc};
 use ring_core::{Config, RecvTimeoutError, TryRecvError, TrySendError, WaitStrategy};
 use ringmpsc_testkit::{Counted, counted, scale, watchdog};
@@ -117,9 +117,7 @@ fn mpmc_exactly_once_with_bitmap() {
 fn mpmc_producer_rings_are_reused_and_fifo_per_ring() {
     let (tx, mut rx) = mpmc::channel::<u32>(small(6));
     for round in 0..50u32 {
-        let mut p = tx.clone();
-        p.try_send(round).unwrap();
-        drop(p);
+        send_from_a_clone(&tx, round, |p, v| p.try_send(v).unwrap());
     }
     // Short-lived clones took over the free ring instead of growing the table.
     assert_eq!(rx.snapshot().pending_per_ring.len(), 2);

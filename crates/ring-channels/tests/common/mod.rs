@@ -56,6 +56,14 @@ impl Seen {
     }
 }
 
+/// Sends `v` through `send` from a short-lived clone of `tx`: the clone
+/// registers (takes a ring), commits and deregisters.
+pub(crate) fn send_from_a_clone<P: Clone>(tx: &P, v: u32, send: impl FnOnce(&mut P, u32)) {
+    let mut p = tx.clone();
+    send(&mut p, v);
+    drop(p);
+}
+
 /// xorshift64*: a small deterministic generator for chaos tests.
 pub(crate) struct Rng(u64);
 
