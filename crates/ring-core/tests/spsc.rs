@@ -309,16 +309,13 @@ fn panicking_handler_drops_each_item_once() {
     assert_eq!(drops.load(Ordering::SeqCst), 6);
 }
 
-/// An item whose drop panics for one id.
-struct PanicOnDrop {
-    id: u64,
-    drops: Arc<AtomicUsize>,
-}
+/// A counted item whose drop panics for id 1 (the count still moves: the
+/// `Counted` inside is dropped while the panic unwinds).
+struct PanicOnDrop(Counted);
 
 impl Drop for PanicOnDrop {
     fn drop(&mut self) {
-        self.drops.fetch_add(1, Ordering::SeqCst);
-        if self.id == 1 {
+        if self.0.id == 1 {
             panic!("drop of item 1 panics");
         }
     }
@@ -331,13 +328,7 @@ fn send_panicky(
     drops: &Arc<AtomicUsize>,
 ) {
     for id in ids {
-        if tx
-            .try_send(PanicOnDrop {
-                id,
-                drops: drops.clone(),
-            })
-            .is_err()
-        {
+        if tx.try_send(PanicOnDrop(counted(id, drops))).is_err() {
             panic!("send failed");
         }
     }
