@@ -209,6 +209,40 @@ fn send_batches(mut send_slice: impl FnMut(&[u64]) -> usize, items: u64) {
     }
 }
 
+/// The timed part of a run over a socket or pipe: creates the go file, then
+/// sums the little-endian `u64`s that `read` puts in `buf` (it returns how
+/// many bytes, a whole number of items, or what went wrong) until all of
+/// [`PRODUCERS`] x `items` are in. Kills the children on an error, reaps
+/// them after. Returns the count, the sum and the time taken.
+fn read_u64s(
+    dir: &RunDir,
+    mut children: Vec<Child>,
+    items: u64,
+    buf: &mut [u8],
+    mut read: impl FnMut(&mut [u8]) -> Result<usize, String>,
+) -> Result<(u64, u64, Duration), String> {
+    std::fs::write(dir.0.join("go"), b"").map_err(|e| format!("go file: {e}"))?;
+    let t0 = Instant::now();
+    let (mut count, mut sum) = (0u64, 0u64);
+    let want = PRODUCERS * items;
+    while count < want {
+        let n = match read(buf) {
+            Ok(n) => n,
+            Err(e) => {
+                kill(&mut children);
+                return Err(e);
+            }
+        };
+        for m in buf[..n].chunks_exact(8) {
+            sum = sum.wrapping_add(u64::from_le_bytes(m.try_into().expect("8 bytes")));
+            count += 1;
+        }
+    }
+    let took = t0.elapsed();
+    reap(children)?;
+    Ok((count, sum, took))
+}
+
 /// [`PRODUCERS`] processes sending one `u64` per datagram to one Unix
 /// datagram socket.
 ///
@@ -221,30 +255,13 @@ pub fn datagram_processes(exe: &Path, items: u64) -> RunResult {
     let rx = UnixDatagram::bind(&sock).map_err(|e| format!("bind: {e}"))?;
     rx.set_read_timeout(Some(LIMIT))
         .map_err(|e| format!("setsockopt: {e}"))?;
-    let mut children = spawn(exe, "dgram", &sock, items)?;
-    std::fs::write(dir.0.join("go"), b"").map_err(|e| format!("go file: {e}"))?;
-    let t0 = Instant::now();
-    let (mut count, mut sum) = (0u64, 0u64);
-    let want = PRODUCERS * items;
+    let children = spawn(exe, "dgram", &sock, items)?;
     let mut buf = [0u8; 8];
-    while count < want {
-        match rx.recv(&mut buf) {
-            Ok(8) => {
-                sum = sum.wrapping_add(u64::from_le_bytes(buf));
-                count += 1;
-            }
-            Ok(n) => {
-                kill(&mut children);
-                return Err(format!("a datagram of {n} bytes"));
-            }
-            Err(e) => {
-                kill(&mut children);
-                return Err(format!("recv: {e}"));
-            }
-        }
-    }
-    let took = t0.elapsed();
-    reap(children)?;
+    let (count, sum, took) = read_u64s(&dir, children, items, &mut buf, |b| match rx.recv(b) {
+        Ok(8) => Ok(8),
+        Ok(n) => Err(format!("a datagram of {n} bytes")),
+        Err(e) => Err(format!("recv: {e}")),
+    })?;
     result("datagram", count, sum, items, took)
 }
 
@@ -270,33 +287,15 @@ pub fn pipe_processes(exe: &Path, items: u64) -> RunResult {
         .write(true)
         .open(&fifo)
         .map_err(|e| format!("open fifo: {e}"))?;
-    let mut children = spawn(exe, "pipe", &fifo, items)?;
-    std::fs::write(dir.0.join("go"), b"").map_err(|e| format!("go file: {e}"))?;
-    let t0 = Instant::now();
-    let (mut count, mut sum) = (0u64, 0u64);
-    let want = PRODUCERS * items;
+    let children = spawn(exe, "pipe", &fifo, items)?;
     let mut buf = vec![0u8; 8 * 512];
-    while count < want {
-        // Every write is 8 bytes and atomic, so a read of a multiple of 8
-        // returns whole messages.
-        let n = match rx.read(&mut buf) {
-            Ok(n) if n % 8 == 0 => n,
-            Ok(n) => {
-                kill(&mut children);
-                return Err(format!("a read of {n} bytes"));
-            }
-            Err(e) => {
-                kill(&mut children);
-                return Err(format!("read: {e}"));
-            }
-        };
-        for m in buf[..n].chunks_exact(8) {
-            sum = sum.wrapping_add(u64::from_le_bytes(m.try_into().expect("8 bytes")));
-            count += 1;
-        }
-    }
-    let took = t0.elapsed();
-    reap(children)?;
+    // Every write is 8 bytes and atomic, so a read of a multiple of 8
+    // returns whole messages.
+    let (count, sum, took) = read_u64s(&dir, children, items, &mut buf, |b| match rx.read(b) {
+        Ok(n) if n % 8 == 0 => Ok(n),
+        Ok(n) => Err(format!("a read of {n} bytes")),
+        Err(e) => Err(format!("read: {e}")),
+    })?;
     result("pipe", count, sum, items, took)
 }
 

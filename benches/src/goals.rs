@@ -505,26 +505,17 @@ mod tests {
         // Run 1: the control lost 8 % in its worst round; the row's median
         // (0.93, 0.95, 0.90 -> 0.93) is within that noise. Run 2: the control
         // lost 2 % at worst, the row's median lost 10 %: not within noise.
-        let r1 = result(
-            "s",
-            Better::Higher,
-            &rows,
-            &[
-                &[100.0, 93.0, 92.0],
-                &[100.0, 95.0, 104.0],
-                &[100.0, 90.0, 99.0],
-            ],
-        );
-        let r2 = result(
-            "s",
-            Better::Higher,
-            &rows,
-            &[
-                &[100.0, 90.0, 98.0],
-                &[100.0, 89.0, 101.0],
-                &[100.0, 99.0, 100.0],
-            ],
-        );
+        let run = |rounds: &[&[f64]]| result("s", Better::Higher, &rows, rounds);
+        let r1 = run(&[
+            &[100.0, 93.0, 92.0],
+            &[100.0, 95.0, 104.0],
+            &[100.0, 90.0, 99.0],
+        ]);
+        let r2 = run(&[
+            &[100.0, 90.0, 98.0],
+            &[100.0, 89.0, 101.0],
+            &[100.0, 99.0, 100.0],
+        ]);
         let g = Goal {
             issue: 1,
             what: "w",

@@ -178,16 +178,34 @@ fn sum(cs: &[AtomicU64]) -> u64 {
     cs.iter().map(|c| c.load(Ordering::Relaxed)).sum()
 }
 
+/// One writer per loss counter in `lost`, all pushing into one shared
+/// queue with `push(i)`, which says whether it displaced an entry; the
+/// writer counts those.
+fn displacing_writers<'a>(
+    lost: &'a [AtomicU64],
+    push: impl Fn(u64) -> bool + Copy + Send + 'a,
+) -> Vec<impl FnMut(u64) + Send + 'a> {
+    lost.iter()
+        .map(|c| {
+            move |i| {
+                if push(i) {
+                    bump(c);
+                }
+            }
+        })
+        .collect()
+}
+
+/// Each ring of ours holds `RETAIN` entries.
+fn retain_config() -> ringmpsc::primitives::Config {
+    ringmpsc::primitives::Config::default().with_ring_bits(RETAIN.trailing_zeros())
+}
+
 /// Ours: `recorder::Recorder::record` (one ring per writer), the reader's
 /// `try_recv`; its loss count is `Reader::lost()`.
 pub fn ours<P: Payload>(items: u64, writers: usize, reader: Reader) -> RunResult {
-    let config = ringmpsc::primitives::Config::default().with_ring_bits(RETAIN.trailing_zeros());
-    let (first, mut rx) = ringmpsc::recorder::channel::<P>(config);
-    let mut ws = vec![first];
-    while ws.len() < writers {
-        let w = ws[0].clone();
-        ws.push(w);
-    }
+    let (first, mut rx) = ringmpsc::recorder::channel::<P>(retain_config());
+    let ws = crate::workloads::clones(first, writers);
     let ws: Vec<_> = ws
         .into_iter()
         .map(|mut w| {
@@ -217,17 +235,7 @@ pub fn ours<P: Payload>(items: u64, writers: usize, reader: Reader) -> RunResult
 pub fn arrayqueue<P: Payload>(items: u64, writers: usize, reader: Reader) -> RunResult {
     let q = crossbeam_queue::ArrayQueue::<P>::new(RETAIN * writers);
     let lost = counters(writers);
-    let ws: Vec<_> = lost
-        .iter()
-        .map(|c| {
-            let q = &q;
-            move |i| {
-                if q.force_push(P::make(i)).is_some() {
-                    bump(c);
-                }
-            }
-        })
-        .collect();
+    let ws = displacing_writers(&lost, |i| q.force_push(P::make(i)).is_some());
     let run = drive(items, ws, reader, || {
         q.pop().map(|e| std::hint::black_box(e.touch())).is_some()
     });
@@ -240,18 +248,10 @@ pub fn ringbuf_mutex<P: Payload>(items: u64, writers: usize, reader: Reader) -> 
     use ringbuf::traits::{Consumer as _, RingBuffer as _};
     let rb = Mutex::new(ringbuf::HeapRb::<P>::new(RETAIN * writers));
     let lost = counters(writers);
-    let ws: Vec<_> = lost
-        .iter()
-        .map(|c| {
-            let rb = &rb;
-            move |i| {
-                let v = P::make(i);
-                if rb.lock().expect("poisoned").push_overwrite(v).is_some() {
-                    bump(c);
-                }
-            }
-        })
-        .collect();
+    let ws = displacing_writers(&lost, |i| {
+        let v = P::make(i);
+        rb.lock().expect("poisoned").push_overwrite(v).is_some()
+    });
     let run = drive(items, ws, reader, || {
         let e = rb.lock().expect("poisoned").try_pop();
         e.map(|e| std::hint::black_box(e.touch())).is_some()
@@ -298,13 +298,8 @@ pub fn tokio_broadcast<P: Payload>(items: u64, writers: usize, reader: Reader) -
 /// Ours, refusing instead of overwriting: MPSC `try_send`, a full ring's
 /// entry dropped and counted by its writer.
 pub fn mpsc_try_send<P: Payload>(items: u64, writers: usize, reader: Reader) -> RunResult {
-    let config = ringmpsc::primitives::Config::default().with_ring_bits(RETAIN.trailing_zeros());
-    let (first, mut rx) = ringmpsc::mpsc::channel::<P>(config);
-    let mut txs = vec![first];
-    while txs.len() < writers {
-        let t = txs[0].clone();
-        txs.push(t);
-    }
+    let (first, mut rx) = ringmpsc::mpsc::channel::<P>(retain_config());
+    let txs = crate::workloads::clones(first, writers);
     let lost = counters(writers);
     let ws: Vec<_> = txs
         .into_iter()
@@ -334,13 +329,8 @@ pub fn mpsc_try_send<P: Payload>(items: u64, writers: usize, reader: Reader) -> 
 /// its own with the monotonic clock (the clock's own cost, about 20 ns, is
 /// included); the reader keeps up. p50 in ns, p99/p99.9/max as extras.
 pub fn ours_latency(items: u64, writers: usize) -> RunResult {
-    let config = ringmpsc::primitives::Config::default().with_ring_bits(RETAIN.trailing_zeros());
-    let (first, mut rx) = ringmpsc::recorder::channel::<LogEntry>(config);
-    let mut ws = vec![first];
-    while ws.len() < writers {
-        let w = ws[0].clone();
-        ws.push(w);
-    }
+    let (first, mut rx) = ringmpsc::recorder::channel::<LogEntry>(retain_config());
+    let ws = crate::workloads::clones(first, writers);
     let samples: Vec<Mutex<Vec<f64>>> = (0..writers).map(|_| Mutex::new(Vec::new())).collect();
     let fns: Vec<_> = ws
         .into_iter()

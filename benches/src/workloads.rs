@@ -1013,7 +1013,7 @@ pub fn share(items: u64, producers: usize, p: usize) -> std::ops::Range<u64> {
 }
 
 /// `first` and clones of it, `n` in all (at least `first`).
-fn clones<T: Clone>(first: T, n: usize) -> Vec<T> {
+pub(crate) fn clones<T: Clone>(first: T, n: usize) -> Vec<T> {
     let mut all = vec![first];
     while all.len() < n {
         let c = all[0].clone();

@@ -329,6 +329,13 @@ mod tests {
         problems
     }
 
+    /// `text` as the library file `crates/a/src/x.rs` has exactly one
+    /// problem: `message` on line `line`.
+    fn assert_one_problem(text: &str, rules: Rules, line: usize, message: &str) {
+        let want = format!("crates/a/src/x.rs:{line}: {message}");
+        assert_eq!(problems_in("crates/a/src/x.rs", text, rules), [want]);
+    }
+
     const LIB: Rules = Rules {
         safe_only: false,
         scaffolding: false,
@@ -337,11 +344,7 @@ mod tests {
     #[test]
     fn unsafe_needs_a_safety_comment() {
         let bare = "fn f() {\n    unsafe { g() }\n}\n";
-        let p = problems_in("crates/a/src/x.rs", bare, LIB);
-        assert_eq!(
-            p,
-            ["crates/a/src/x.rs:2: unsafe without a // SAFETY: comment"]
-        );
+        assert_one_problem(bare, LIB, 2, "unsafe without a // SAFETY: comment");
         let commented = "fn f() {\n    // SAFETY: g has no preconditions.\n    unsafe { g() }\n}\n";
         assert!(problems_in("crates/a/src/x.rs", commented, LIB).is_empty());
     }
@@ -353,18 +356,18 @@ mod tests {
             ..LIB
         };
         let text = "// SAFETY: fine.\nunsafe impl Send for T {}\n";
-        let p = problems_in("crates/a/src/x.rs", text, rules);
-        assert_eq!(p, ["crates/a/src/x.rs:2: unsafe in a safe-only crate"]);
+        assert_one_problem(text, rules, 2, "unsafe in a safe-only crate");
         assert!(problems_in("crates/a/tests/x.rs", text, rules).is_empty());
     }
 
     #[test]
     fn atomics_come_from_the_shim() {
         let text = "use std::sync::atomic::AtomicUsize;\n";
-        let p = problems_in("crates/a/src/x.rs", text, LIB);
-        assert_eq!(
-            p,
-            ["crates/a/src/x.rs:1: atomics must come from ring_core::sync (loom shim)"]
+        assert_one_problem(
+            text,
+            LIB,
+            1,
+            "atomics must come from ring_core::sync (loom shim)",
         );
         assert!(problems_in("crates/a/src/sync.rs", text, LIB).is_empty());
         assert!(problems_in("crates/a/tests/x.rs", text, LIB).is_empty());

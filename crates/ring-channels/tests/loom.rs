@@ -161,47 +161,37 @@ impl Drop for D {
 /// Issue: the last consumer's drop racing a producer's send. The item is
 /// either handed back (`Closed(v)`) or dropped exactly once, by the drain or
 /// at the latest by the producer's next send, never both, never neither.
-#[test]
-fn spmc_last_consumer_drop_races_send() {
-    loom::model(|| {
-        let drops = std::sync::Arc::new(loom::sync::atomic::AtomicUsize::new(0));
-        let (mut tx, rx) = spmc::channel::<D>(cap2());
-        let c = thread::spawn(move || drop(rx));
-        let returned = match tx.try_send(D(drops.clone())) {
-            Ok(()) => false,
-            Err(e) => {
-                drop(e.into_inner());
-                true
-            }
-        };
-        c.join().unwrap();
-        // The producer's next send finds the channel closed (and drops what a
-        // racing send of its own left behind).
-        assert!(tx.try_send(D(drops.clone())).is_err());
-        assert_eq!(
-            drops.load(loom::sync::atomic::Ordering::SeqCst),
-            2,
-            "returned: {returned}"
-        );
-        drop(tx);
-        assert_eq!(drops.load(loom::sync::atomic::Ordering::SeqCst), 2);
-    });
+/// For SPMC and MPMC.
+macro_rules! last_consumer_drop_races_send {
+    ($name:ident, $family:ident) => {
+        #[test]
+        fn $name() {
+            loom::model(|| {
+                let drops = std::sync::Arc::new(loom::sync::atomic::AtomicUsize::new(0));
+                let (mut tx, rx) = $family::channel::<D>(cap2());
+                let c = thread::spawn(move || drop(rx));
+                let returned = match tx.try_send(D(drops.clone())) {
+                    Ok(()) => false,
+                    Err(e) => {
+                        drop(e.into_inner());
+                        true
+                    }
+                };
+                c.join().unwrap();
+                // The producer's next send finds the channel closed (and drops what a
+                // racing send of its own left behind).
+                assert!(tx.try_send(D(drops.clone())).is_err());
+                assert_eq!(
+                    drops.load(loom::sync::atomic::Ordering::SeqCst),
+                    2,
+                    "returned: {returned}"
+                );
+                drop(tx);
+                assert_eq!(drops.load(loom::sync::atomic::Ordering::SeqCst), 2);
+            });
+        }
+    };
 }
 
-/// The same for MPMC.
-#[test]
-fn mpmc_last_consumer_drop_races_send() {
-    loom::model(|| {
-        let drops = std::sync::Arc::new(loom::sync::atomic::AtomicUsize::new(0));
-        let (mut tx, rx) = mpmc::channel::<D>(cap2());
-        let c = thread::spawn(move || drop(rx));
-        let _ = tx
-            .try_send(D(drops.clone()))
-            .map_err(|e| drop(e.into_inner()));
-        c.join().unwrap();
-        assert!(tx.try_send(D(drops.clone())).is_err());
-        assert_eq!(drops.load(loom::sync::atomic::Ordering::SeqCst), 2);
-        drop(tx);
-        assert_eq!(drops.load(loom::sync::atomic::Ordering::SeqCst), 2);
-    });
-}
+last_consumer_drop_races_send!(spmc_last_consumer_drop_races_send, spmc);
+last_consumer_drop_races_send!(mpmc_last_consumer_drop_races_send, mpmc);

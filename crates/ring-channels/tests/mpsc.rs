@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
-use common::{Rng, Seen};
+use common::{Rng, Seen, send_from_a_clone};
 use ring_channels::mpsc;
 use ring_core::wait::RecvEndpoint;
 use ring_core::{Config, RecvTimeoutError, TryRecvError, TrySendError, WaitStrategy};
@@ -205,9 +205,7 @@ fn registered_then_gone_before_adoption_is_still_received() {
 fn rings_are_reclaimed_and_slots_reused() {
     let (tx, mut rx) = mpsc::channel::<u32>(small(2));
     for round in 0..20u32 {
-        let mut p = tx.clone();
-        p.try_send(round).unwrap();
-        drop(p);
+        send_from_a_clone(&tx, round, |p, v| p.try_send(v).unwrap());
         assert_eq!(rx.try_recv(), Ok(round));
         assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
         // The dead ring was reclaimed: only the live producer's ring remains.

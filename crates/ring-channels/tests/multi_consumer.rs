@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
-use common::Seen;
+use common::{Seen, send_from_a_clone};
 use ring_channels::{mpmc, spmc};
 use ring_core::{Config, RecvTimeoutError, TryRecvError, TrySendError, WaitStrategy};
 use ringmpsc_testkit::{Counted, counted, scale, watchdog};
@@ -26,44 +26,34 @@ fn spmc_exactly_once_with_bitmap() {
     watchdog(120, || {
         let n = scale(200_000, 400);
         let (mut tx, rx) = spmc::channel::<u64>(small(6));
-        let hs: Vec<_> = (0..3)
-            .map(|k| {
-                let mut rx = rx.clone();
-                thread::spawn(move || {
-                    let mut seen = Seen::new(n);
-                    loop {
-                        // Mix the receive paths.
-                        let r = match k {
-                            0 => rx.recv().map(|v| seen.insert(v)).map_err(|_| ()),
-                            1 => rx
-                                .consume_batch_with(|v| seen.insert(*v), WaitStrategy::Blocking)
-                                .map(drop)
-                                .map_err(|_| ()),
-                            _ => {
-                                let mut buf = [0u64; 7];
-                                let got = rx.steal(&mut buf);
-                                buf[..got].iter().for_each(|v| seen.insert(*v));
-                                if got == 0 {
-                                    match rx.recv_timeout(Duration::from_millis(1)) {
-                                        Ok(v) => {
-                                            seen.insert(v);
-                                            Ok(())
-                                        }
-                                        Err(RecvTimeoutError::Timeout) => Ok(()),
-                                        Err(RecvTimeoutError::Closed) => Err(()),
-                                    }
-                                } else {
-                                    Ok(())
-                                }
+        let hs = Seen::spawn_consumers(&rx, 3, n, |k, rx, seen| {
+            // Mix the receive paths.
+            let r = match k {
+                0 => rx.recv().map(|v| seen.insert(v)).map_err(|_| ()),
+                1 => rx
+                    .consume_batch_with(|v| seen.insert(*v), WaitStrategy::Blocking)
+                    .map(drop)
+                    .map_err(|_| ()),
+                _ => {
+                    let mut buf = [0u64; 7];
+                    let got = rx.steal(&mut buf);
+                    buf[..got].iter().for_each(|v| seen.insert(*v));
+                    if got == 0 {
+                        match rx.recv_timeout(Duration::from_millis(1)) {
+                            Ok(v) => {
+                                seen.insert(v);
+                                Ok(())
                             }
-                        };
-                        if r.is_err() {
-                            return seen;
+                            Err(RecvTimeoutError::Timeout) => Ok(()),
+                            Err(RecvTimeoutError::Closed) => Err(()),
                         }
+                    } else {
+                        Ok(())
                     }
-                })
-            })
-            .collect();
+                }
+            };
+            r.is_err()
+        });
         drop(rx);
         let mut i = 0;
         while i < n as u64 {
@@ -99,35 +89,22 @@ fn mpmc_exactly_once_with_bitmap() {
             })
             .collect();
         drop(tx);
-        let cs: Vec<_> = (0..3)
-            .map(|k| {
-                let mut rx = rx.clone();
-                thread::spawn(move || {
-                    let mut seen = Seen::new(n);
-                    loop {
-                        let done = match k {
-                            0 => rx.recv().map(|v| seen.insert(v)).is_err(),
-                            1 => rx
-                                .consume_batch_with(|v| seen.insert(*v), WaitStrategy::Blocking)
-                                .is_err(),
-                            _ => {
-                                if rx.steal_batch(|v| seen.insert(*v)) == 0 {
-                                    match rx.try_recv() {
-                                        Ok(v) => seen.insert(v),
-                                        Err(TryRecvError::Closed) => return seen,
-                                        Err(TryRecvError::Empty) => thread::yield_now(),
-                                    }
-                                }
-                                false
-                            }
-                        };
-                        if done {
-                            return seen;
-                        }
+        let cs = Seen::spawn_consumers(&rx, 3, n, |k, rx, seen| match k {
+            0 => rx.recv().map(|v| seen.insert(v)).is_err(),
+            1 => rx
+                .consume_batch_with(|v| seen.insert(*v), WaitStrategy::Blocking)
+                .is_err(),
+            _ => {
+                if rx.steal_batch(|v| seen.insert(*v)) == 0 {
+                    match rx.try_recv() {
+                        Ok(v) => seen.insert(v),
+                        Err(TryRecvError::Closed) => return true,
+                        Err(TryRecvError::Empty) => thread::yield_now(),
                     }
-                })
-            })
-            .collect();
+                }
+                false
+            }
+        });
         drop(rx);
         for h in ps {
             h.join().unwrap();
@@ -140,9 +117,7 @@ fn mpmc_exactly_once_with_bitmap() {
 fn mpmc_producer_rings_are_reused_and_fifo_per_ring() {
     let (tx, mut rx) = mpmc::channel::<u32>(small(6));
     for round in 0..50u32 {
-        let mut p = tx.clone();
-        p.try_send(round).unwrap();
-        drop(p);
+        send_from_a_clone(&tx, round, |p, v| p.try_send(v).unwrap());
     }
     // Short-lived clones took over the free ring instead of growing the table.
     assert_eq!(rx.snapshot().pending_per_ring.len(), 2);

@@ -10,10 +10,10 @@
 mod common;
 
 use loom::sync::Arc;
-use loom::sync::atomic::{AtomicUsize, Ordering};
+use loom::sync::atomic::AtomicUsize;
 use loom::thread;
 
-use common::{Counted, recv_in_order, send_all, try_send_two_counted};
+use common::{Counted, assert_dropped_once, recv_in_order, send_all, try_send_two_counted};
 use ring_core::spsc::{self, Builder};
 use ring_core::{Config, RecvTimeoutError, SendTimeoutError, WaitStrategy};
 
@@ -36,19 +36,12 @@ fn transfer(bits: u32, items: u64, start: u64) {
     });
 }
 
+/// Transfers that wrap: at capacity 2 and 4, and across `u64::MAX`.
 #[test]
-fn transfer_wraps_at_capacity_2() {
-    transfer(1, 3, 0);
-}
-
-#[test]
-fn transfer_wraps_at_capacity_4() {
-    transfer(2, 5, 0);
-}
-
-#[test]
-fn transfer_wraps_across_u64_max() {
-    transfer(1, 3, u64::MAX - 1);
+fn transfer_wraps() {
+    for (bits, items, start) in [(1, 3, 0), (2, 5, 0), (1, 3, u64::MAX - 1)] {
+        transfer(bits, items, start);
+    }
 }
 
 #[test]
@@ -68,11 +61,7 @@ fn drop_with_items_in_flight_drops_each_once() {
         });
         let _sent = p.join().unwrap();
         c.join().unwrap();
-        assert_eq!(
-            drops.load(Ordering::SeqCst),
-            2,
-            "every item created is dropped exactly once"
-        );
+        assert_dropped_once(&drops, 2);
     });
 }
 

@@ -134,6 +134,25 @@ fn subscriber_sleep_vs_commit_and_close() {
     });
 }
 
+/// `Overwrite`, capacity 2, one subscriber: the publisher sends `before`,
+/// then `during` while the subscriber tries two receives on a thread of its
+/// own (kept open until the publisher is done); the two results.
+fn two_receives_racing_sends(
+    before: std::ops::Range<u64>,
+    during: std::ops::Range<u64>,
+) -> (Result<u64, TryRecvError>, Result<u64, TryRecvError>) {
+    let (mut tx, mut rx) = ring::<u64>(2, 1, Overflow::Overwrite).unwrap();
+    send_all(&mut tx, before);
+    let t = thread::spawn(move || {
+        let first = rx.try_recv();
+        let second = rx.try_recv();
+        (first, second, rx)
+    });
+    send_all(&mut tx, during);
+    let (first, second, _rx) = t.join().unwrap();
+    (first, second)
+}
+
 /// `Overwrite`, capacity 2: a subscriber reads position 0 while the
 /// publisher overwrites slot 0 with item 2 (and then slot 1 with item 3).
 /// The subscriber either clones item 0 before the overwrite (the publisher
@@ -143,15 +162,7 @@ fn subscriber_sleep_vs_commit_and_close() {
 #[test]
 fn lag_detection_racing_an_overwrite() {
     loom::model(|| {
-        let (mut tx, mut rx) = ring::<u64>(2, 1, Overflow::Overwrite).unwrap();
-        send_all(&mut tx, 0..2);
-        let t = thread::spawn(move || {
-            let first = rx.try_recv();
-            let second = rx.try_recv();
-            (first, second, rx) // kept open until the publisher is done
-        });
-        send_all(&mut tx, 2..4);
-        let (first, second, _rx) = t.join().unwrap();
+        let (first, second) = two_receives_racing_sends(0..2, 2..4);
         // Walk the reports: items in order, each lag exactly the gap.
         let mut next = 0;
         for r in [first, second] {
@@ -179,15 +190,7 @@ fn lag_detection_racing_an_overwrite() {
 #[test]
 fn no_false_empty_after_a_lag_found_by_a_failed_count_in() {
     loom::model(|| {
-        let (mut tx, mut rx) = ring::<u64>(2, 1, Overflow::Overwrite).unwrap();
-        send_all(&mut tx, 0..1);
-        let t = thread::spawn(move || {
-            let first = rx.try_recv();
-            let second = rx.try_recv();
-            (first, second, rx)
-        });
-        send_all(&mut tx, 1..3);
-        let (first, second, _rx) = t.join().unwrap();
+        let (first, second) = two_receives_racing_sends(0..1, 1..3);
         if matches!(first, Err(TryRecvError::Lagged(_))) {
             assert_ne!(
                 second,

@@ -13,18 +13,11 @@ use loom::sync::Arc;
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::thread;
 
-use common::{Counted, try_send_two_counted};
+use common::{Counted, assert_dropped_once, claim_ring_and_producer, try_send_two_counted};
 use ring_core::TryRecvError;
-use ring_core::claim::Ring;
+use ring_core::claim::{Producer, Ring};
 use ring_core::table::GrowTable;
 use ring_core::wait::WakeGroup;
-
-fn ring<T>(cap: usize) -> Arc<Ring<T>>
-where
-    T: Send,
-{
-    Ring::new(cap, Arc::new(WakeGroup::new())).unwrap()
-}
 
 fn send_all(p: &mut ring_core::claim::Producer<u64>, items: std::ops::Range<u64>) {
     common::send_all(|v| p.try_send(v), items);
@@ -45,8 +38,7 @@ fn drain_sorted(r: &Ring<u64>, mut all: Vec<u64>) -> Vec<u64> {
 #[test]
 fn claim_with_two_consumers_and_wrap_at_capacity_2() {
     loom::model(|| {
-        let r = ring::<u64>(2);
-        let mut p = Ring::try_producer(&r).unwrap();
+        let (r, mut p) = claim_ring_and_producer::<u64>(2);
         send_all(&mut p, 0..2); // full
         let consumer = |r: Arc<Ring<u64>>| thread::spawn(move || r.try_recv().ok());
         let a = consumer(r.clone());
@@ -68,8 +60,7 @@ fn claim_with_two_consumers_and_wrap_at_capacity_2() {
 #[test]
 fn batch_claim_races_single_claim() {
     loom::model(|| {
-        let r = ring::<u64>(4);
-        let mut p = Ring::try_producer(&r).unwrap();
+        let (r, mut p) = claim_ring_and_producer::<u64>(4);
         send_all(&mut p, 0..3);
         let r2 = r.clone();
         let t = thread::spawn(move || {
@@ -89,8 +80,7 @@ fn batch_claim_races_single_claim() {
 #[test]
 fn close_racing_claim() {
     loom::model(|| {
-        let r = ring::<u64>(2);
-        let mut p = Ring::try_producer(&r).unwrap();
+        let (r, mut p) = claim_ring_and_producer::<u64>(2);
         let t = thread::spawn(move || {
             send_all(&mut p, 7..8);
             p.close();
@@ -113,8 +103,7 @@ fn close_racing_claim() {
 fn drop_with_items_in_flight() {
     loom::model(|| {
         let drops = Arc::new(AtomicUsize::new(0));
-        let r = ring::<Counted>(2);
-        let mut p = Ring::try_producer(&r).unwrap();
+        let (r, mut p) = claim_ring_and_producer::<Counted>(2);
         let d = drops.clone();
         let prod = thread::spawn(move || {
             try_send_two_counted(|v| p.try_send(v), &d);
@@ -124,7 +113,7 @@ fn drop_with_items_in_flight() {
         drop(r);
         prod.join().unwrap();
         cons.join().unwrap();
-        assert_eq!(drops.load(Ordering::SeqCst), 2);
+        assert_dropped_once(&drops, 2);
     });
 }
 
@@ -133,8 +122,7 @@ fn drop_with_items_in_flight() {
 #[test]
 fn producer_handover_keeps_order() {
     loom::model(|| {
-        let r = ring::<u64>(2);
-        let mut p = Ring::try_producer(&r).unwrap();
+        let (r, mut p) = claim_ring_and_producer::<u64>(2);
         p.try_send(1).unwrap();
         let r2 = r.clone();
         let t = thread::spawn(move || {
@@ -213,16 +201,25 @@ impl Marks {
     }
 }
 
-fn watermarked(cap: usize, low: usize, high: usize, marks: &Marks) -> Arc<Ring<u64, Marks>> {
+/// A ring of `cap` slots with watermarks (`low`, `high`) reported to a
+/// fresh `Marks`, and its producer.
+fn watermarked(
+    cap: usize,
+    low: usize,
+    high: usize,
+) -> (Marks, Arc<Ring<u64, Marks>>, Producer<u64, Marks>) {
+    let marks = Marks::default();
     let w = ring_core::Watermarks::new(low, high).unwrap();
-    Ring::with_watermarks(
+    let r = Ring::with_watermarks(
         cap,
         Arc::new(WakeGroup::new()),
         ring_core::Heap,
         marks.clone(),
         Some(w),
     )
-    .unwrap()
+    .unwrap();
+    let p = Ring::try_producer(&r).unwrap();
+    (marks, r, p)
 }
 
 /// Two consumers drain a ring above its high watermark at the same time:
@@ -231,9 +228,7 @@ fn watermarked(cap: usize, low: usize, high: usize, marks: &Marks) -> Arc<Ring<u
 #[test]
 fn racing_consumers_report_low_once() {
     loom::model(|| {
-        let marks = Marks::default();
-        let r = watermarked(2, 0, 2, &marks);
-        let mut p = Ring::try_producer(&r).unwrap();
+        let (marks, r, mut p) = watermarked(2, 0, 2);
         p.send_slice(&[0, 1]);
         assert_eq!(marks.log(), [true]);
         let consumer = |r: Arc<Ring<u64, Marks>>| thread::spawn(move || r.try_recv().is_ok());
@@ -251,9 +246,7 @@ fn racing_consumers_report_low_once() {
 #[test]
 fn refill_racing_a_drain_alternates() {
     loom::model(|| {
-        let marks = Marks::default();
-        let r = watermarked(2, 0, 1, &marks);
-        let mut p = Ring::try_producer(&r).unwrap();
+        let (marks, r, mut p) = watermarked(2, 0, 1);
         p.try_send(0).unwrap(); // High
         let r2 = r.clone();
         // The second receive may take item 1 while the producer is still

@@ -14,13 +14,8 @@ use loom::sync::Arc;
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::thread;
 
-use common::Counted;
+use common::{Counted, assert_dropped_once, claim_ring, claim_ring_and_producer};
 use ring_core::claim::Ring;
-use ring_core::wait::WakeGroup;
-
-fn ring<T: Send>(cap: usize) -> Arc<Ring<T>> {
-    Ring::new(cap, Arc::new(WakeGroup::new())).unwrap()
-}
 
 /// Records `items` into `r`; what was evicted.
 fn record_all(r: &Arc<Ring<u64>>, items: std::ops::Range<u64>) -> Vec<u64> {
@@ -28,9 +23,16 @@ fn record_all(r: &Arc<Ring<u64>>, items: std::ops::Range<u64>) -> Vec<u64> {
     items.filter_map(|i| w.record(i).unwrap()).collect()
 }
 
-/// Checks the one rule: every entry recorded is received once or evicted
-/// once, never both; the reader's entries are in order.
-fn every_entry_once(recorded: u64, received: &[u64], evicted: &[u64], r: &Ring<u64>) {
+/// Joins the `reader` and checks the one rule: every entry recorded is
+/// received once or evicted once, never both; the reader's entries are in
+/// order.
+fn every_entry_once(
+    recorded: u64,
+    reader: thread::JoinHandle<Vec<u64>>,
+    evicted: &[u64],
+    r: &Ring<u64>,
+) {
+    let received = reader.join().unwrap();
     assert!(
         received.windows(2).all(|w| w[0] < w[1]),
         "out of order: {received:?}"
@@ -53,7 +55,7 @@ fn every_entry_once(recorded: u64, received: &[u64], evicted: &[u64], r: &Ring<u
 #[test]
 fn writer_evicts_while_the_reader_claims_the_same_entry() {
     loom::model(|| {
-        let r = ring::<u64>(2);
+        let r = claim_ring::<u64>(2);
         let mut evicted = record_all(&r, 0..2); // full
         let r2 = r.clone();
         let reader = thread::spawn(move || {
@@ -67,8 +69,7 @@ fn writer_evicts_while_the_reader_claims_the_same_entry() {
         let mut w = Ring::try_producer(&r).unwrap();
         evicted.extend(w.record(2).unwrap());
         drop(w);
-        let received = reader.join().unwrap();
-        every_entry_once(3, &received, &evicted, &r);
+        every_entry_once(3, reader, &evicted, &r);
     });
 }
 
@@ -77,7 +78,7 @@ fn writer_evicts_while_the_reader_claims_the_same_entry() {
 #[test]
 fn wrap_at_capacity_2() {
     loom::model(|| {
-        let r = ring::<u64>(2);
+        let r = claim_ring::<u64>(2);
         let r2 = r.clone();
         let reader = thread::spawn(move || {
             let mut got = Vec::new();
@@ -89,8 +90,7 @@ fn wrap_at_capacity_2() {
             got
         });
         let evicted = record_all(&r, 0..4);
-        let received = reader.join().unwrap();
-        every_entry_once(4, &received, &evicted, &r);
+        every_entry_once(4, reader, &evicted, &r);
     });
 }
 
@@ -98,15 +98,14 @@ fn wrap_at_capacity_2() {
 #[test]
 fn wrap_at_capacity_4() {
     loom::model(|| {
-        let r = ring::<u64>(4);
+        let r = claim_ring::<u64>(4);
         let mut evicted = record_all(&r, 0..4);
         let r2 = r.clone();
         let reader = thread::spawn(move || r2.try_recv().ok().into_iter().collect::<Vec<_>>());
         let mut w = Ring::try_producer(&r).unwrap();
         evicted.extend((4..6).filter_map(|i| w.record(i).unwrap()));
         drop(w);
-        let received = reader.join().unwrap();
-        every_entry_once(6, &received, &evicted, &r);
+        every_entry_once(6, reader, &evicted, &r);
     });
 }
 
@@ -118,8 +117,7 @@ fn wrap_at_capacity_4() {
 fn close_during_eviction() {
     loom::model(|| {
         let drops = Arc::new(AtomicUsize::new(0));
-        let r = ring::<Counted>(2);
-        let mut w = Ring::try_producer(&r).unwrap();
+        let (r, mut w) = claim_ring_and_producer::<Counted>(2);
         for _ in 0..2 {
             assert!(w.record(Counted(drops.clone())).unwrap().is_none());
         }
@@ -135,7 +133,7 @@ fn close_during_eviction() {
         closer.join().unwrap();
         drop(w);
         drop(r);
-        assert_eq!(drops.load(Ordering::SeqCst), 3);
+        assert_dropped_once(&drops, 3);
     });
 }
 

@@ -17,27 +17,10 @@ fn small(bits: u32) -> Config {
     Config::default().with_ring_bits(bits)
 }
 
-/// Runs `f` on a thread and fails the test if it does not finish in time:
-/// a hang becomes a failure with a message instead of a stuck CI job.
-fn watchdog<R: Send + 'static>(secs: u64, f: impl FnOnce() -> R + Send + 'static) -> R {
-    let (done_tx, done_rx) = mpsc::channel();
-    let h = thread::spawn(move || {
-        let r = f();
-        let _ = done_tx.send(());
-        r
-    });
-    let limit = if cfg!(miri) { secs * 60 } else { secs };
-    match done_rx.recv_timeout(Duration::from_secs(limit)) {
-        Ok(()) => h.join().expect("test body panicked"),
-        Err(mpsc::RecvTimeoutError::Disconnected) => match h.join() {
-            Ok(r) => r,
-            Err(p) => std::panic::resume_unwind(p),
-        },
-        Err(mpsc::RecvTimeoutError::Timeout) => {
-            panic!("watchdog: test body did not finish within {limit}s (hang)")
-        }
-    }
-}
+// The test kit's watchdog, by source (no dependency on the kit here).
+#[path = "../../testkit/src/watchdog.rs"]
+mod watchdog;
+use watchdog::watchdog;
 
 /// An item that counts its drops.
 #[derive(Debug)]
@@ -326,16 +309,13 @@ fn panicking_handler_drops_each_item_once() {
     assert_eq!(drops.load(Ordering::SeqCst), 6);
 }
 
-/// An item whose drop panics for one id.
-struct PanicOnDrop {
-    id: u64,
-    drops: Arc<AtomicUsize>,
-}
+/// A counted item whose drop panics for id 1 (the count still moves: the
+/// `Counted` inside is dropped while the panic unwinds).
+struct PanicOnDrop(Counted);
 
 impl Drop for PanicOnDrop {
     fn drop(&mut self) {
-        self.drops.fetch_add(1, Ordering::SeqCst);
-        if self.id == 1 {
+        if self.0.id == 1 {
             panic!("drop of item 1 panics");
         }
     }
@@ -348,13 +328,7 @@ fn send_panicky(
     drops: &Arc<AtomicUsize>,
 ) {
     for id in ids {
-        if tx
-            .try_send(PanicOnDrop {
-                id,
-                drops: drops.clone(),
-            })
-            .is_err()
-        {
+        if tx.try_send(PanicOnDrop(counted(id, drops))).is_err() {
             panic!("send failed");
         }
     }

@@ -57,6 +57,13 @@ fn fresh_metrics_are_zero() {
     assert_eq!(s.latency_quantile(0.5), None);
 }
 
+/// One side's `(messages, batches, largest batch)` are `want`, and its
+/// average batch is messages / batches.
+fn assert_batches(got: (u64, u64, u64), avg: f64, want: (u64, u64, u64)) {
+    assert_eq!(got, want, "(messages, batches, largest batch)");
+    assert_eq!(avg, want.0 as f64 / want.1 as f64, "average batch");
+}
+
 #[test]
 fn send_side_counters() {
     let m = Metrics::new();
@@ -67,10 +74,8 @@ fn send_side_counters() {
     let r = tx.reserve(2).unwrap();
     assert_eq!(r.copy_from_slice(&[6, 7]), 2);
     let s = m.snapshot();
-    assert_eq!(s.messages_sent, 7);
-    assert_eq!(s.batches_sent, 4);
-    assert_eq!(s.largest_batch_sent, 3);
-    assert_eq!(s.avg_batch_sent(), 7.0 / 4.0);
+    let sent = (s.messages_sent, s.batches_sent, s.largest_batch_sent);
+    assert_batches(sent, s.avg_batch_sent(), (7, 4, 3));
     assert_eq!(s.full_events, 0);
 
     // One slot left, then full: every refused send is a full event.
@@ -99,10 +104,12 @@ fn receive_side_counters() {
     assert_eq!(rx.consume_batch(|x| sum += x), 6);
     assert_eq!(sum, 5 + 6 + 7 + 8 + 9 + 10);
     let s = m.snapshot();
-    assert_eq!(s.messages_received, 10);
-    assert_eq!(s.batches_received, 3);
-    assert_eq!(s.largest_batch_received, 6);
-    assert_eq!(s.avg_batch_received(), 10.0 / 3.0);
+    let received = (
+        s.messages_received,
+        s.batches_received,
+        s.largest_batch_received,
+    );
+    assert_batches(received, s.avg_batch_received(), (10, 3, 6));
     assert_eq!(s.empty_polls, 2);
     // Without `with_latency` nothing is measured.
     assert_eq!((s.latency_samples, s.latency_missed), (0, 0));

@@ -28,16 +28,24 @@ fn cycle(pool: &BufferPool, mark: u8, round: usize) -> bool {
     true
 }
 
+/// A pool of two 4-byte slabs, and a thread running `f` on it.
+fn two_slabs_and_a_thread(
+    f: impl FnOnce(&BufferPool) + Send + 'static,
+) -> (Arc<BufferPool>, thread::JoinHandle<()>) {
+    let pool = Arc::new(BufferPool::new(4, 2).unwrap());
+    let p = pool.clone();
+    let t = thread::spawn(move || f(&p));
+    (pool, t)
+}
+
 /// Two threads allocate and free twice each on a pool of two slabs, so slabs
 /// are reused and the head's tag is exercised; then everything is free.
 #[test]
 fn free_list_two_threads_with_reuse() {
     loom::model(|| {
-        let pool = Arc::new(BufferPool::new(4, 2).unwrap());
-        let p = pool.clone();
-        let t = thread::spawn(move || {
+        let (pool, t) = two_slabs_and_a_thread(|p| {
             for r in 0..2 {
-                cycle(&p, 1, r);
+                cycle(p, 1, r);
             }
         });
         for r in 0..2 {
@@ -81,9 +89,7 @@ fn free_list_three_threads() {
 #[test]
 fn free_list_aba() {
     loom::model(|| {
-        let pool = Arc::new(BufferPool::new(4, 2).unwrap());
-        let p = pool.clone();
-        let t = thread::spawn(move || {
+        let (pool, t) = two_slabs_and_a_thread(|p| {
             let a = p.alloc();
             drop(a);
         });
@@ -174,10 +180,8 @@ fn publish_claim_across_threads_with_reuse() {
 #[test]
 fn an_empty_shard_takes_a_slab_another_thread_freed() {
     loom::model(|| {
-        let pool = Arc::new(BufferPool::new(4, 2).unwrap());
-        let p = pool.clone();
-        let t = thread::spawn(move || {
-            cycle(&p, 1, 0);
+        let (pool, t) = two_slabs_and_a_thread(|p| {
+            cycle(p, 1, 0);
         });
         let mine = pool.alloc().unwrap();
         cycle(&pool, 2, 1);

@@ -126,26 +126,43 @@ fn duplicated_handle_is_an_error_not_an_alias() {
     assert_eq!(pool.claim(h2).unwrap().len(), 2);
 }
 
+/// Two pools of `slabs` 8-byte slabs each.
+fn two_pools(slabs: usize) -> (BufferPool, BufferPool) {
+    (
+        BufferPool::new(8, slabs).unwrap(),
+        BufferPool::new(8, slabs).unwrap(),
+    )
+}
+
 #[test]
 fn forged_and_foreign_handles_are_errors() {
-    let a = BufferPool::new(8, 2).unwrap();
-    let b = BufferPool::new(8, 2).unwrap();
+    let (a, b) = two_pools(2);
     let h = a.alloc().unwrap().publish(1);
     assert_eq!(b.claim(h).unwrap_err(), PoolError::ForeignHandle);
     let [pool, index, generation, high] = h.to_words();
     assert_eq!(Handle::from_words([pool, index, generation, high]), h);
-    // Out of range.
-    let bad = Handle::from_words([pool, 99, generation, high]);
-    assert_eq!(a.claim(bad).unwrap_err(), PoolError::InvalidHandle);
-    // A generation from the future.
-    let bad = Handle::from_words([pool, index, generation + 5, high]);
-    assert_eq!(a.claim(bad).unwrap_err(), PoolError::InvalidHandle);
-    // The same low half 2^32 generations on: from the future too.
-    let bad = Handle::from_words([pool, index, generation, high + 1]);
-    assert_eq!(a.claim(bad).unwrap_err(), PoolError::InvalidHandle);
-    // Beyond any generation the pool can reach (2^62 - 1).
-    let bad = Handle::from_words([pool, index, generation, u32::MAX]);
-    assert_eq!(a.claim(bad).unwrap_err(), PoolError::InvalidHandle);
+    for (what, words) in [
+        ("out of range", [pool, 99, generation, high]),
+        (
+            "a generation from the future",
+            [pool, index, generation + 5, high],
+        ),
+        (
+            "the same low half 2^32 generations on: from the future too",
+            [pool, index, generation, high + 1],
+        ),
+        (
+            "beyond any generation the pool can reach (2^62 - 1)",
+            [pool, index, generation, u32::MAX],
+        ),
+    ] {
+        let bad = Handle::from_words(words);
+        assert_eq!(
+            a.claim(bad).unwrap_err(),
+            PoolError::InvalidHandle,
+            "{what}"
+        );
+    }
     // The other slab, never published under this generation: still free.
     let other = Handle::from_words([pool, 1 - index, generation, high]);
     assert!(a.claim(other).is_err());
@@ -160,8 +177,7 @@ fn forged_and_foreign_handles_are_errors() {
 
 #[test]
 fn pools_get_distinct_ids() {
-    let a = BufferPool::new(8, 1).unwrap();
-    let b = BufferPool::new(8, 1).unwrap();
+    let (a, b) = two_pools(1);
     let ha = a.alloc().unwrap().publish(0);
     let hb = b.alloc().unwrap().publish(0);
     assert_ne!(ha.to_words()[0], hb.to_words()[0]);

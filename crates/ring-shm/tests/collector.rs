@@ -2,12 +2,13 @@
 //! binary as its producers (`--exact <test>`, with environment variables
 //! saying which producer it is and where the collector listens).
 #![cfg(target_os = "linux")]
+#![cfg(not(miri))] // processes, memfd, sockets and files are system calls
 
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::{FileExt, PermissionsExt};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use ring_core::{Config, RecvTimeoutError, TryRecvError};
@@ -44,6 +45,26 @@ fn spawn_producer(test: &str, role: u64, sock: &Path, stdout: Stdio) -> Child {
         .stdout(stdout)
         .spawn()
         .unwrap()
+}
+
+/// Runs `test` again as process 0 against `sock` with its stdout piped,
+/// and reads until it prints a line containing `word` (`early` is the
+/// failure if it ends first). The child and its stdout, to keep open while
+/// it runs.
+fn spawn_and_await_line(
+    test: &str,
+    sock: &Path,
+    word: &str,
+    early: &str,
+) -> (Child, BufReader<ChildStdout>) {
+    let mut child = spawn_producer(test, 0, sock, Stdio::piped());
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.contains(word) {
+        line.clear();
+        assert_ne!(out.read_line(&mut line).unwrap(), 0, "{early}");
+    }
+    (child, out)
 }
 
 fn assert_exit_ok(mut child: Child) {
@@ -113,7 +134,6 @@ const PRODUCERS: u64 = 4;
 const N: u64 = 250_000;
 
 #[test]
-#[cfg_attr(miri, ignore = "processes, memfd and sockets are system calls")]
 fn four_producer_processes_each_in_order() {
     const TEST: &str = "four_producer_processes_each_in_order";
     if let Some(p) = child_role() {
@@ -151,7 +171,6 @@ fn four_producer_processes_each_in_order() {
 }
 
 #[test]
-#[cfg_attr(miri, ignore = "processes, memfd and sockets are system calls")]
 fn a_killed_producer_loses_nothing_committed_and_its_ring_is_reclaimed() {
     const TEST: &str = "a_killed_producer_loses_nothing_committed_and_its_ring_is_reclaimed";
     if let Some(p) = child_role() {
@@ -203,7 +222,6 @@ fn a_killed_producer_loses_nothing_committed_and_its_ring_is_reclaimed() {
 const TAIL_OFFSET: u64 = 128;
 
 #[test]
-#[cfg_attr(miri, ignore = "processes, memfd and sockets are system calls")]
 fn a_hostile_producer_cannot_touch_the_others() {
     const TEST: &str = "a_hostile_producer_cannot_touch_the_others";
     if let Some(p) = child_role() {
@@ -251,7 +269,6 @@ fn a_hostile_producer_cannot_touch_the_others() {
 }
 
 #[test]
-#[cfg_attr(miri, ignore = "processes, memfd and sockets are system calls")]
 fn close_wakes_a_producer_blocked_on_a_full_ring() {
     const TEST: &str = "close_wakes_a_producer_blocked_on_a_full_ring";
     const CAP: u64 = 16;
@@ -268,17 +285,7 @@ fn close_wakes_a_producer_blocked_on_a_full_ring() {
     }
     watchdog(60, || {
         let (dir, sock, mut rx) = bind::<u64>(TEST, 4);
-        let mut child = spawn_producer(TEST, 0, &sock, Stdio::piped());
-        let mut out = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        while !line.contains("full") {
-            line.clear();
-            assert_ne!(
-                out.read_line(&mut line).unwrap(),
-                0,
-                "the producer ended early"
-            );
-        }
+        let (child, _out) = spawn_and_await_line(TEST, &sock, "full", "the producer ended early");
         let_it_block();
         rx.close();
         assert_exit_ok(child);
@@ -292,7 +299,6 @@ fn close_wakes_a_producer_blocked_on_a_full_ring() {
 }
 
 #[test]
-#[cfg_attr(miri, ignore = "processes, memfd and sockets are system calls")]
 fn a_collector_blocked_in_recv_takes_in_a_new_producer() {
     const TEST: &str = "a_collector_blocked_in_recv_takes_in_a_new_producer";
     if child_role().is_some() {
@@ -333,7 +339,6 @@ fn a_collector_blocked_in_recv_takes_in_a_new_producer() {
 }
 
 #[test]
-#[cfg_attr(miri, ignore = "processes, memfd and sockets are system calls")]
 fn byte_records_from_two_processes() {
     const TEST: &str = "byte_records_from_two_processes";
     const LINES: u64 = 10_000;
@@ -390,7 +395,6 @@ fn mappings() -> usize {
 }
 
 #[test]
-#[cfg_attr(miri, ignore = "processes, memfd and sockets are system calls")]
 fn short_lived_producers_leave_no_fd_or_mapping_behind() {
     const TEST: &str = "short_lived_producers_leave_no_fd_or_mapping_behind";
     const ROUNDS: u64 = 200;
@@ -430,7 +434,6 @@ fn short_lived_producers_leave_no_fd_or_mapping_behind() {
 }
 
 #[test]
-#[cfg_attr(miri, ignore = "sockets and files are system calls")]
 fn the_socket_path_is_created_safely() {
     if child_role().is_some() {
         return;
@@ -482,7 +485,6 @@ fn the_socket_path_is_created_safely() {
 }
 
 #[test]
-#[cfg_attr(miri, ignore = "processes, memfd and sockets are system calls")]
 fn a_producer_blocked_on_a_killed_collector_gets_an_error() {
     const TEST: &str = "a_producer_blocked_on_a_killed_collector_gets_an_error";
     if child_role().is_some() {
@@ -497,17 +499,8 @@ fn a_producer_blocked_on_a_killed_collector_gets_an_error() {
     watchdog(60, || {
         let dir = test_dir(TEST);
         let sock = dir.join("c.sock");
-        let mut child = spawn_producer(TEST, 0, &sock, Stdio::piped());
-        let mut out = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        while !line.contains("bound") {
-            line.clear();
-            assert_ne!(
-                out.read_line(&mut line).unwrap(),
-                0,
-                "the collector ended early"
-            );
-        }
+        let (mut child, _out) =
+            spawn_and_await_line(TEST, &sock, "bound", "the collector ended early");
         let mut tx = connect::<u64>(&sock).unwrap();
         assert_eq!(tx.send_slice(&[1, 2, 3, 4]), 4);
         let killer = std::thread::spawn(move || {

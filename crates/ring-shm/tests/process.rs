@@ -2,6 +2,7 @@
 //! (`--exact <test> --nocapture`, with an environment variable saying so) and
 //! hands it the ring's fd through `fd_passing` over a Unix socket.
 #![cfg(target_os = "linux")]
+#![cfg(not(miri))] // processes, memfd and sockets are system calls
 
 use std::io::{Read, Write};
 use std::os::fd::{AsFd, OwnedFd};
@@ -13,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use ring_core::{Config, RecvError, RecvTimeoutError};
 use ring_shm::fd_passing::{FdServer, connect, recv_fd, send_fd};
-use ring_shm::{SharedByteRing, SharedRing, ShmSafe};
+use ring_shm::{SharedByteRing, SharedConsumer, SharedProducer, SharedRing, ShmSafe};
 use ringmpsc_testkit::{check_stamped, lengths, stamped_record, watchdog, xorshift};
 
 const ROLE_ENV: &str = "RING_SHM_TEST_CHILD";
@@ -55,6 +56,38 @@ fn attach_to_parent<T: ShmSafe>() -> (SharedRing<T>, UnixStream) {
     (SharedRing::attach(fd).unwrap(), conn)
 }
 
+/// Child side: the producer of the ring served by the parent.
+fn producer_from_parent<T: ShmSafe>() -> (SharedProducer<T>, UnixStream) {
+    let (ring, conn) = attach_to_parent::<T>();
+    (ring.into_producer().unwrap(), conn)
+}
+
+/// Child side: the consumer of the ring served by the parent.
+fn consumer_from_parent<T: ShmSafe>() -> (SharedConsumer<T>, UnixStream) {
+    let (ring, conn) = attach_to_parent::<T>();
+    (ring.into_consumer().unwrap(), conn)
+}
+
+/// Parent side: a ring of `2^bits` slots served to a re-executed copy of
+/// `test`; the ring, the child and the connection.
+fn serve<T: ShmSafe>(test: &str, bits: u32) -> (SharedRing<T>, Child, UnixStream) {
+    let ring = SharedRing::<T>::create(Config::default().with_ring_bits(bits)).unwrap();
+    let (child, conn) = spawn_peer(test, &ring);
+    (ring, child, conn)
+}
+
+/// Parent side: [`serve`], keeping the consumer.
+fn serve_consumer<T: ShmSafe>(test: &str, bits: u32) -> (SharedConsumer<T>, Child, UnixStream) {
+    let (ring, child, conn) = serve(test, bits);
+    (ring.into_consumer().unwrap(), child, conn)
+}
+
+/// Parent side: [`serve`], keeping the producer.
+fn serve_producer<T: ShmSafe>(test: &str, bits: u32) -> (SharedProducer<T>, Child, UnixStream) {
+    let (ring, child, conn) = serve(test, bits);
+    (ring.into_producer().unwrap(), child, conn)
+}
+
 fn signal(conn: &mut UnixStream) {
     conn.write_all(&[1]).unwrap();
 }
@@ -64,18 +97,22 @@ fn await_signal(conn: &mut UnixStream) {
     conn.read_exact(&mut b).unwrap();
 }
 
+/// Parent side: tells the peer it may go and checks that it exits cleanly.
+fn release(conn: &mut UnixStream, child: Child) {
+    signal(conn);
+    assert_exit_ok(child);
+}
+
 fn assert_exit_ok(mut child: Child) {
     let status = child.wait().unwrap();
     assert!(status.success(), "peer process failed: {status}");
 }
 
 #[test]
-#[cfg_attr(miri, ignore = "processes, memfd and sockets are system calls")]
 fn million_items_in_order() {
     const N: u64 = 1_000_000;
     if is_child() {
-        let (ring, _conn) = attach_to_parent::<u64>();
-        let mut tx = ring.into_producer().unwrap();
+        let (mut tx, _conn) = producer_from_parent::<u64>();
         let mut next = 0u64;
         let mut batch = [0u64; 64];
         while next < N {
@@ -100,9 +137,7 @@ fn million_items_in_order() {
         return; // dropping `tx` closes the ring
     }
     watchdog(120, || {
-        let ring = SharedRing::<u64>::create(Config::default().with_ring_bits(12)).unwrap();
-        let (child, _conn) = spawn_peer("million_items_in_order", &ring);
-        let mut rx = ring.into_consumer().unwrap();
+        let (mut rx, child, _conn) = serve_consumer::<u64>("million_items_in_order", 12);
         let mut expect = 0u64;
         while let Ok(v) = rx.recv() {
             assert_eq!(v, expect);
@@ -125,7 +160,6 @@ fn million_items_in_order() {
 /// the kernel has it). The liveness slice is 20 s, so a single lost wake-up
 /// would stall the run for 20 s instead of 50 ms: the run must stay far below.
 #[test]
-#[cfg_attr(miri, ignore = "processes, memfd and sockets are system calls")]
 fn parked_ping_pong_between_processes_loses_no_wake_up() {
     const N: u32 = if cfg!(debug_assertions) {
         2_000
@@ -175,11 +209,9 @@ fn parked_ping_pong_between_processes_loses_no_wake_up() {
 }
 
 #[test]
-#[cfg_attr(miri, ignore = "processes, memfd and sockets are system calls")]
 fn blocking_recv_is_woken_by_the_other_process() {
     if is_child() {
-        let (ring, mut conn) = attach_to_parent::<u32>();
-        let mut tx = ring.into_producer().unwrap();
+        let (mut tx, mut conn) = producer_from_parent::<u32>();
         // Wait until the consumer is parked on the futex, then wake it.
         while !tx.is_consumer_parked() {
             thread::yield_now();
@@ -191,49 +223,41 @@ fn blocking_recv_is_woken_by_the_other_process() {
         return;
     }
     watchdog(60, || {
-        let ring = SharedRing::<u32>::create(Config::default().with_ring_bits(4)).unwrap();
-        let (child, mut conn) = spawn_peer("blocking_recv_is_woken_by_the_other_process", &ring);
-        let mut rx = ring.into_consumer().unwrap();
+        let (mut rx, child, mut conn) =
+            serve_consumer::<u32>("blocking_recv_is_woken_by_the_other_process", 4);
         // Liveness slices far longer than the watchdog: only a futex wake
         // from the other process can end this wait in time.
         rx.set_liveness_interval(Duration::from_secs(600));
         let t0 = Instant::now();
         assert_eq!(rx.recv(), Ok(42));
         assert!(t0.elapsed() < Duration::from_secs(600));
-        signal(&mut conn);
-        assert_exit_ok(child);
+        release(&mut conn, child);
     });
 }
 
 #[test]
-#[cfg_attr(miri, ignore = "processes, memfd and sockets are system calls")]
 fn producer_close_is_seen_by_the_consumer_process() {
     if is_child() {
-        let (ring, mut conn) = attach_to_parent::<u16>();
-        let mut tx = ring.into_producer().unwrap();
+        let (mut tx, mut conn) = producer_from_parent::<u16>();
         assert_eq!(tx.send_slice(&[1, 2, 3]), 3);
         tx.close();
         await_signal(&mut conn); // alive until the parent saw the close
         return;
     }
     watchdog(60, || {
-        let ring = SharedRing::<u16>::create(Config::default().with_ring_bits(4)).unwrap();
-        let (child, mut conn) = spawn_peer("producer_close_is_seen_by_the_consumer_process", &ring);
-        let mut rx = ring.into_consumer().unwrap();
+        let (mut rx, child, mut conn) =
+            serve_consumer::<u16>("producer_close_is_seen_by_the_consumer_process", 4);
         assert_eq!((rx.recv(), rx.recv(), rx.recv()), (Ok(1), Ok(2), Ok(3)));
         assert_eq!(rx.recv(), Err(RecvError));
         assert!(rx.is_producer_alive(), "closed, not dead");
-        signal(&mut conn);
-        assert_exit_ok(child);
+        release(&mut conn, child);
     });
 }
 
 #[test]
-#[cfg_attr(miri, ignore = "processes, memfd and sockets are system calls")]
 fn consumer_close_is_seen_by_the_producer_process() {
     if is_child() {
-        let (ring, mut conn) = attach_to_parent::<u64>();
-        let mut rx = ring.into_consumer().unwrap();
+        let (mut rx, mut conn) = consumer_from_parent::<u64>();
         for i in 0..3 {
             assert_eq!(rx.recv(), Ok(i));
         }
@@ -242,9 +266,8 @@ fn consumer_close_is_seen_by_the_producer_process() {
         return;
     }
     watchdog(60, || {
-        let ring = SharedRing::<u64>::create(Config::default().with_ring_bits(2)).unwrap();
-        let (child, mut conn) = spawn_peer("consumer_close_is_seen_by_the_producer_process", &ring);
-        let mut tx = ring.into_producer().unwrap();
+        let (mut tx, child, mut conn) =
+            serve_producer::<u64>("consumer_close_is_seen_by_the_producer_process", 2);
         let mut i = 0;
         // Blocks once the ring is full, until the consumer's close wakes it.
         while tx.send(i).is_ok() {
@@ -252,8 +275,7 @@ fn consumer_close_is_seen_by_the_producer_process() {
         }
         assert!(i >= 3);
         assert!(tx.is_consumer_alive(), "closed, not dead");
-        signal(&mut conn);
-        assert_exit_ok(child);
+        release(&mut conn, child);
     });
 }
 
@@ -268,11 +290,9 @@ fn item(i: u64) -> [u64; 4] {
 }
 
 #[test]
-#[cfg_attr(miri, ignore = "processes, memfd and sockets are system calls")]
 fn killed_producer_ends_a_blocked_receive() {
     if is_child() {
-        let (ring, _conn) = attach_to_parent::<[u64; 4]>();
-        let mut tx = ring.into_producer().unwrap();
+        let (mut tx, _conn) = producer_from_parent::<[u64; 4]>();
         let mut i = 0u64;
         // Stream until killed.
         while tx.send(item(i)).is_ok() {
@@ -281,9 +301,8 @@ fn killed_producer_ends_a_blocked_receive() {
         panic!("the parent never closes: the child must be killed mid-stream");
     }
     watchdog(60, || {
-        let ring = SharedRing::<[u64; 4]>::create(Config::default().with_ring_bits(10)).unwrap();
-        let (mut child, _conn) = spawn_peer("killed_producer_ends_a_blocked_receive", &ring);
-        let mut rx = ring.into_consumer().unwrap();
+        let (mut rx, mut child, _conn) =
+            serve_consumer::<[u64; 4]>("killed_producer_ends_a_blocked_receive", 10);
         let mut next = 0u64;
         while next < 50_000 {
             assert_eq!(rx.recv(), Ok(item(next)));
@@ -324,19 +343,16 @@ fn killed_producer_ends_a_blocked_receive() {
 }
 
 #[test]
-#[cfg_attr(miri, ignore = "processes, memfd and sockets are system calls")]
 fn killed_consumer_ends_a_blocked_send() {
     if is_child() {
-        let (ring, mut conn) = attach_to_parent::<u8>();
-        let _rx = ring.into_consumer().unwrap();
+        let (_rx, mut conn) = consumer_from_parent::<u8>();
         signal(&mut conn); // attached; now wait to be killed
         await_signal(&mut conn);
         panic!("the parent kills this process");
     }
     watchdog(60, || {
-        let ring = SharedRing::<u8>::create(Config::default().with_ring_bits(1)).unwrap();
-        let (mut child, mut conn) = spawn_peer("killed_consumer_ends_a_blocked_send", &ring);
-        let mut tx = ring.into_producer().unwrap();
+        let (mut tx, mut child, mut conn) =
+            serve_producer::<u8>("killed_consumer_ends_a_blocked_send", 1);
         await_signal(&mut conn);
         assert_eq!(tx.send_slice(&[1, 2]), 2);
         child.kill().unwrap();
@@ -347,7 +363,6 @@ fn killed_consumer_ends_a_blocked_send() {
 }
 
 #[test]
-#[cfg_attr(miri, ignore = "processes, memfd and sockets are system calls")]
 fn roles_are_claimed_once_across_processes() {
     if is_child() {
         let (ring, mut conn) = attach_to_parent::<u8>();
@@ -378,7 +393,6 @@ fn roles_are_claimed_once_across_processes() {
 /// attaches later is received from (docs/shm-protocol.md, "Before the peer
 /// takes its role").
 #[test]
-#[cfg_attr(miri, ignore = "processes, memfd and sockets are system calls")]
 fn a_peer_dying_before_taking_its_role_leaves_the_role_open() {
     if is_child() {
         let (_ring, _conn) = attach_to_parent::<u32>();
@@ -416,7 +430,6 @@ fn a_peer_dying_before_taking_its_role_leaves_the_role_open() {
 /// order, each gap counted exactly (`lost_before`), the first gap equal to
 /// the first `seq`, and the end reported once the writer is seen dead.
 #[test]
-#[cfg_attr(miri, ignore = "processes, memfd and sockets are system calls")]
 fn recorder_read_after_the_writer_was_killed_mid_burst() {
     let entry = |i: u64| {
         [
@@ -491,7 +504,6 @@ fn recorder_read_after_the_writer_was_killed_mid_burst() {
 /// Byte records between two processes: the child sends stamped records of
 /// random lengths (copying forms and grants), the parent checks each one.
 #[test]
-#[cfg_attr(miri, ignore = "processes, memfd and sockets are system calls")]
 fn byte_records_cross_processes_in_order() {
     const N: u64 = 200_000;
     if is_child() {
@@ -544,7 +556,6 @@ const SLOTS: usize = 512;
 /// the ring or crash: it receives records of checked lengths (garbage or
 /// not) until it finds a bad frame, which closes it.
 #[test]
-#[cfg_attr(miri, ignore = "processes, memfd and sockets are system calls")]
 fn a_peer_rewriting_records_while_they_are_copied_never_breaks_the_consumer() {
     if is_child() {
         return hostile_byte_producer();

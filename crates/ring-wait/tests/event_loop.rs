@@ -2,97 +2,88 @@
 //! panic, never ends on an idle timeout, stops from every wait strategy.
 #![allow(clippy::disallowed_types)] // reason: test scaffolding counts with std atomics; no protocol of its own
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
+use common::{each_strategy_on_a_ring, every_strategy};
 use ring_core::SendError;
 use ring_core::spsc::{self, Builder};
 use ring_wait::{EventLoop, EventLoopError, WaitStrategy};
 use ringmpsc_testkit::{Counted, counted, small, watchdog};
 
-const ALL: [WaitStrategy; 6] = [
-    WaitStrategy::BusySpin,
-    WaitStrategy::Yielding,
-    WaitStrategy::Sleeping(Duration::from_micros(50)),
-    WaitStrategy::Blocking,
-    WaitStrategy::TimedBlocking(Duration::from_millis(1)),
-    WaitStrategy::PhasedBackoff { spin: 0, yield_: 0 },
-];
+const ALL: [WaitStrategy; 6] =
+    every_strategy(Duration::from_micros(50), Duration::from_millis(1), 0, 0);
 
 #[test]
 fn stop_drains_everything_committed_before_it() {
-    for s in ALL {
-        watchdog(30, move || {
-            const N: u64 = 1_000;
-            let (mut tx, rx) = spsc::channel::<u64>(small(10));
-            let sum = Arc::new(AtomicU64::new(0));
-            let (started_tx, started_rx) = mpsc::channel::<()>();
-            let (gate_tx, gate_rx) = mpsc::channel::<()>();
-            let s2 = sum.clone();
-            let el = EventLoop::spawn(
-                rx,
-                move |v: u64| {
-                    if v == 0 {
-                        // Hold the loop inside the handler until `stop` has run,
-                        // so the rest is still in the ring when it is closed.
-                        started_tx.send(()).unwrap();
-                        gate_rx.recv().unwrap();
-                    }
-                    s2.fetch_add(v, Ordering::Relaxed);
-                },
-                s,
-            );
-            for i in 0..N {
-                tx.send(i).unwrap();
-            }
-            started_rx.recv().unwrap();
-            el.stop();
-            assert_eq!(
-                tx.send(N),
-                Err(SendError(N)),
-                "{s:?}: stop closes the channel"
-            );
-            gate_tx.send(()).unwrap();
-            assert_eq!(el.join().unwrap(), N, "{s:?}: count");
-            assert_eq!(
-                sum.load(Ordering::Relaxed),
-                N * (N - 1) / 2,
-                "{s:?}: checksum"
-            );
-        });
-    }
+    each_strategy_on_a_ring::<u64>(&ALL, 30, 10, |s, mut tx, rx| {
+        const N: u64 = 1_000;
+        let sum = Arc::new(AtomicU64::new(0));
+        let (started_tx, started_rx) = mpsc::channel::<()>();
+        let (gate_tx, gate_rx) = mpsc::channel::<()>();
+        let s2 = sum.clone();
+        let el = EventLoop::spawn(
+            rx,
+            move |v: u64| {
+                if v == 0 {
+                    // Hold the loop inside the handler until `stop` has run,
+                    // so the rest is still in the ring when it is closed.
+                    started_tx.send(()).unwrap();
+                    gate_rx.recv().unwrap();
+                }
+                s2.fetch_add(v, Ordering::Relaxed);
+            },
+            s,
+        );
+        for i in 0..N {
+            tx.send(i).unwrap();
+        }
+        started_rx.recv().unwrap();
+        el.stop();
+        assert_eq!(
+            tx.send(N),
+            Err(SendError(N)),
+            "{s:?}: stop closes the channel"
+        );
+        gate_tx.send(()).unwrap();
+        assert_eq!(el.join().unwrap(), N, "{s:?}: count");
+        assert_eq!(
+            sum.load(Ordering::Relaxed),
+            N * (N - 1) / 2,
+            "{s:?}: checksum"
+        );
+    });
 }
 
 #[test]
 fn stop_wakes_an_idle_loop_under_every_strategy() {
-    for s in ALL {
-        watchdog(30, move || {
-            let (mut tx, rx) = spsc::channel::<u32>(small(4));
-            let (seen_tx, seen_rx) = mpsc::channel::<u32>();
-            let el = EventLoop::spawn(rx, move |v: u32| seen_tx.send(v).unwrap(), s);
-            for i in 0..40 {
-                tx.send(i).unwrap();
-            }
-            for i in 0..40 {
-                assert_eq!(seen_rx.recv().unwrap(), i, "{s:?}: FIFO");
-            }
-            // The count is stored at the end of the batch that handled the item.
-            while el.processed() < 40 {
-                thread::yield_now();
-            }
-            assert_eq!(el.processed(), 40);
-            assert!(
-                !el.is_finished(),
-                "{s:?}: an empty ring does not end the loop"
-            );
-            // The loop is idle now (spinning, yielding or asleep on the futex).
-            el.stop();
-            assert_eq!(el.join().unwrap(), 40, "{s:?}");
-        });
-    }
+    each_strategy_on_a_ring::<u32>(&ALL, 30, 4, |s, mut tx, rx| {
+        let (seen_tx, seen_rx) = mpsc::channel::<u32>();
+        let el = EventLoop::spawn(rx, move |v: u32| seen_tx.send(v).unwrap(), s);
+        for i in 0..40 {
+            tx.send(i).unwrap();
+        }
+        for i in 0..40 {
+            assert_eq!(seen_rx.recv().unwrap(), i, "{s:?}: FIFO");
+        }
+        // The count is stored at the end of the batch that handled the item.
+        while el.processed() < 40 {
+            thread::yield_now();
+        }
+        assert_eq!(el.processed(), 40);
+        assert!(
+            !el.is_finished(),
+            "{s:?}: an empty ring does not end the loop"
+        );
+        // The loop is idle now (spinning, yielding or asleep on the futex).
+        el.stop();
+        assert_eq!(el.join().unwrap(), 40, "{s:?}");
+    });
 }
 
 #[test]

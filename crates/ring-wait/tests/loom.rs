@@ -98,6 +98,16 @@ fn event_loop(rx: &mut Consumer<u32>, count: &AtomicUsize) -> (Vec<u32>, usize) 
     }
 }
 
+/// [`event_loop`] over a [`ring_with_signals`] whose producer thread sends
+/// `items` and closes; joins the producer after. What the loop returned.
+fn event_loop_over(items: &'static [u32]) -> (Vec<u32>, usize) {
+    let (tx, mut rx, count) = ring_with_signals();
+    let p = send_and_close(tx, items);
+    let out = event_loop(&mut rx, &count);
+    p.join().unwrap();
+    out
+}
+
 #[test]
 fn an_armed_consumer_is_signalled_and_then_finds_the_item() {
     loom::model(|| {
@@ -134,26 +144,20 @@ fn an_armed_consumer_is_signalled_by_the_close() {
 #[test]
 fn commit_then_close_delivers_the_item_before_closed() {
     loom::model(|| {
-        let (tx, mut rx, count) = ring_with_signals();
-        let p = send_and_close(tx, &[1]);
-        let (got, _) = event_loop(&mut rx, &count);
+        let (got, _) = event_loop_over(&[1]);
         assert_eq!(got, [1]);
-        p.join().unwrap();
     });
 }
 
 #[test]
 fn two_commits_across_rearming_are_both_delivered() {
     loom::model(|| {
-        let (tx, mut rx, count) = ring_with_signals();
-        let p = send_and_close(tx, &[1, 2]);
-        let (got, sleeps) = event_loop(&mut rx, &count);
+        let (got, sleeps) = event_loop_over(&[1, 2]);
         assert_eq!(got, [1, 2]);
         assert!(
             sleeps <= 3,
             "at most one sleep per event (two commits, one close)"
         );
-        p.join().unwrap();
     });
 }
 
@@ -194,16 +198,13 @@ fn a_disarm_racing_a_commit_never_loses_the_item() {
 // The model's teeth: two broken consumers that it must reject (a lost signal
 // leaves the sleeper spinning until loom's branch limit).
 
-#[test]
-#[should_panic(expected = "maximum number of branches")]
-fn broken_sleeping_without_arming_is_caught() {
-    loom::model(|| {
+/// A consumer that waits with `wait_wrongly` for the 7 a producer thread
+/// sends (keeping the ring open), then receives it.
+fn broken_consumer(wait_wrongly: fn(&mut Consumer<u32>, &AtomicUsize)) {
+    loom::model(move || {
         let (tx, mut rx, count) = ring_with_signals();
         let p = send_and_keep(tx, &[7]);
-        // Wrong on purpose: look at the ring, then sleep without arming.
-        if rx.is_empty() {
-            sleep(&count, 0);
-        }
+        wait_wrongly(&mut rx, &count);
         assert_eq!(rx.try_recv(), Ok(7));
         drop(p.join().unwrap());
     });
@@ -211,19 +212,26 @@ fn broken_sleeping_without_arming_is_caught() {
 
 #[test]
 #[should_panic(expected = "maximum number of branches")]
+fn broken_sleeping_without_arming_is_caught() {
+    broken_consumer(|rx, count| {
+        // Wrong on purpose: look at the ring, then sleep without arming.
+        if rx.is_empty() {
+            sleep(count, 0);
+        }
+    });
+}
+
+#[test]
+#[should_panic(expected = "maximum number of branches")]
 fn broken_deciding_to_sleep_before_arming_is_caught() {
-    loom::model(|| {
-        let (tx, mut rx, count) = ring_with_signals();
-        let p = send_and_keep(tx, &[7]);
+    broken_consumer(|rx, count| {
         // Wrong on purpose: decide from a check made before arming, ignoring
         // what `arm` re-checked.
         let empty = rx.is_empty();
         let _ = rx.arm();
         if empty {
-            sleep(&count, 0);
+            sleep(count, 0);
         }
         rx.disarm();
-        assert_eq!(rx.try_recv(), Ok(7));
-        drop(p.join().unwrap());
     });
 }

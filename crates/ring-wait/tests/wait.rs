@@ -3,6 +3,8 @@
 //! while armed, and an epoll consumer woken by commit and by close.
 #![allow(clippy::disallowed_types)] // reason: test scaffolding counts with std atomics; the protocol's loom model is tests/loom.rs
 
+mod common;
+
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -10,20 +12,15 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use common::{each_strategy_on_a_ring, every_strategy};
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
 use ring_core::spsc::{self, Builder};
 use ring_core::{Notify, Observer, RecvTimeoutError, TryRecvError};
 use ring_wait::{Backoff, EventNotifier, Phase, WaitStrategy, Waiter};
 use ringmpsc_testkit::{CountingNotify, small, watchdog};
 
-const ALL: [WaitStrategy; 6] = [
-    WaitStrategy::BusySpin,
-    WaitStrategy::Yielding,
-    WaitStrategy::Sleeping(Duration::from_micros(20)),
-    WaitStrategy::Blocking,
-    WaitStrategy::TimedBlocking(Duration::from_secs(30)),
-    WaitStrategy::PhasedBackoff { spin: 4, yield_: 2 },
-];
+const ALL: [WaitStrategy; 6] =
+    every_strategy(Duration::from_micros(20), Duration::from_secs(30), 4, 2);
 
 /// Strategies whose last phase sleeps on the ring's futex doorbell.
 const PARKING: [WaitStrategy; 3] = [
@@ -34,70 +31,64 @@ const PARKING: [WaitStrategy; 3] = [
 
 #[test]
 fn every_strategy_transfers_in_order_and_sees_the_close() {
-    for s in ALL {
-        watchdog(60, move || {
-            let n: u64 = 5_000;
-            let (mut tx, mut rx) = spsc::channel::<u64>(small(4));
-            let p = thread::spawn(move || {
-                for i in 0..n {
-                    tx.send_with(i, s).unwrap();
-                }
-            });
-            let mut sum = 0;
+    each_strategy_on_a_ring::<u64>(&ALL, 60, 4, |s, mut tx, mut rx| {
+        let n: u64 = 5_000;
+        let p = thread::spawn(move || {
             for i in 0..n {
-                let v = rx.recv_with(s).unwrap();
-                assert_eq!(v, i, "{s:?}: FIFO");
-                sum += v;
+                tx.send_with(i, s).unwrap();
             }
-            p.join().unwrap();
-            assert_eq!(sum, n * (n - 1) / 2, "{s:?}: checksum");
-            assert_eq!(rx.recv_with(s), Err(RecvTimeoutError::Closed), "{s:?}");
         });
-    }
+        let mut sum = 0;
+        for i in 0..n {
+            let v = rx.recv_with(s).unwrap();
+            assert_eq!(v, i, "{s:?}: FIFO");
+            sum += v;
+        }
+        p.join().unwrap();
+        assert_eq!(sum, n * (n - 1) / 2, "{s:?}: checksum");
+        assert_eq!(rx.recv_with(s), Err(RecvTimeoutError::Closed), "{s:?}");
+    });
 }
 
 #[test]
 fn every_strategy_through_a_waiter_loop() {
-    for s in ALL {
-        watchdog(60, move || {
-            let n: u64 = 2_000;
-            let (mut tx, mut rx) = spsc::channel::<u64>(small(3));
-            let p = thread::spawn(move || {
-                let mut w = Waiter::new(s);
-                for i in 0..n {
-                    let mut v = i;
-                    loop {
-                        match tx.try_send(v) {
-                            Ok(()) => break,
-                            Err(e) => {
-                                v = e.into_inner();
-                                w.wait().expect("30 s is far away");
-                            }
+    each_strategy_on_a_ring::<u64>(&ALL, 60, 3, |s, mut tx, mut rx| {
+        let n: u64 = 2_000;
+        let p = thread::spawn(move || {
+            let mut w = Waiter::new(s);
+            for i in 0..n {
+                let mut v = i;
+                loop {
+                    match tx.try_send(v) {
+                        Ok(()) => break,
+                        Err(e) => {
+                            v = e.into_inner();
+                            w.wait().expect("30 s is far away");
                         }
                     }
+                }
+                w.reset();
+            }
+        });
+        let mut w = Waiter::new(s);
+        assert_eq!(w.strategy(), s);
+        let mut sum = 0;
+        let mut got = 0;
+        loop {
+            match rx.try_recv() {
+                Ok(v) => {
+                    assert_eq!(v, got);
+                    sum += v;
+                    got += 1;
                     w.reset();
                 }
-            });
-            let mut w = Waiter::new(s);
-            assert_eq!(w.strategy(), s);
-            let mut sum = 0;
-            let mut got = 0;
-            loop {
-                match rx.try_recv() {
-                    Ok(v) => {
-                        assert_eq!(v, got);
-                        sum += v;
-                        got += 1;
-                        w.reset();
-                    }
-                    Err(TryRecvError::Empty) => w.wait().expect("30 s is far away"),
-                    Err(TryRecvError::Closed) => break,
-                }
+                Err(TryRecvError::Empty) => w.wait().expect("30 s is far away"),
+                Err(TryRecvError::Closed) => break,
             }
-            p.join().unwrap();
-            assert_eq!((got, sum), (n, n * (n - 1) / 2), "{s:?}");
-        });
-    }
+        }
+        p.join().unwrap();
+        assert_eq!((got, sum), (n, n * (n - 1) / 2), "{s:?}");
+    });
 }
 
 #[test]

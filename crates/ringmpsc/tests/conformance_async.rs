@@ -5,27 +5,13 @@
 #![cfg(feature = "async")]
 #![allow(clippy::disallowed_types)] // reason: the suite counts drops with std atomics; no protocol runs under loom here
 
-mod spsc {
+ringmpsc_testkit::conformance_async_families!(
     use ringmpsc::prelude::*;
-    ringmpsc_testkit::conformance_async!(ringmpsc::spsc);
-}
-
-mod mpsc {
-    use ringmpsc::prelude::*;
-    ringmpsc_testkit::conformance_async!(ringmpsc::mpsc);
-}
-
-mod spmc {
-    use ringmpsc::prelude::*;
-    ringmpsc_testkit::conformance_async!(ringmpsc::spmc);
-    ringmpsc_testkit::conformance_async_clone_consumer!(ringmpsc::spmc);
-}
-
-mod mpmc {
-    use ringmpsc::prelude::*;
-    ringmpsc_testkit::conformance_async!(ringmpsc::mpmc);
-    ringmpsc_testkit::conformance_async_clone_consumer!(ringmpsc::mpmc);
-}
+    spsc: ringmpsc::spsc,
+    mpsc: ringmpsc::mpsc,
+    spmc: ringmpsc::spmc,
+    mpmc: ringmpsc::mpmc,
+);
 
 /// The families with their own item shapes receive asynchronously too:
 /// the recorder's `Entry`, broadcast's every-subscriber items, and byte

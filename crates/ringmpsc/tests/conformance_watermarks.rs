@@ -10,11 +10,11 @@
 #![cfg(not(miri))]
 #![allow(clippy::disallowed_types)] // reason: the suite counts drops with std atomics; no protocol runs under loom here
 
-/// A family module whose `channel` builds with watermarks (0, 1); every
-/// other item is the family's own.
+/// A family module `$name` whose `channel` builds with watermarks (0, 1);
+/// every other item is the family's own.
 macro_rules! watermarked {
-    ($($f:ident)::+, $pair:ident<$tx:ident, $rx:ident>) => {
-        pub(crate) mod fam {
+    ($name:ident: $($f:ident)::+, $pair:ident<$tx:ident, $rx:ident>) => {
+        pub(crate) mod $name {
             pub(crate) use $($f)::+::*;
             pub(crate) fn channel<T>(config: ringmpsc::primitives::Config) -> $pair<T> {
                 Builder::new(config)
@@ -27,34 +27,19 @@ macro_rules! watermarked {
     };
 }
 
-mod spsc {
-    watermarked!(ringmpsc::spsc, Pair<Producer, Consumer>);
-    ringmpsc_testkit::conformance_core!(crate::spsc::fam);
-    ringmpsc_testkit::conformance_single_consumer!(crate::spsc::fam);
-}
-
-mod mpsc {
-    watermarked!(ringmpsc::mpsc, Pair<Producer, Consumer>);
-    ringmpsc_testkit::conformance_core!(crate::mpsc::fam);
-    ringmpsc_testkit::conformance_single_consumer!(crate::mpsc::fam);
-    ringmpsc_testkit::conformance_clone_producer!(crate::mpsc::fam, single_consumer);
-}
-
-mod spmc {
-    watermarked!(ringmpsc::spmc, Pair<Producer, Consumer>);
-    ringmpsc_testkit::conformance_core!(crate::spmc::fam);
-    ringmpsc_testkit::conformance_clone_consumer!(crate::spmc::fam);
-}
-
-mod mpmc {
-    watermarked!(ringmpsc::mpmc, Pair<Producer, Consumer>);
-    ringmpsc_testkit::conformance_core!(crate::mpmc::fam);
-    ringmpsc_testkit::conformance_clone_producer!(crate::mpmc::fam);
-    ringmpsc_testkit::conformance_clone_consumer!(crate::mpmc::fam);
-}
+watermarked!(wm_spsc: ringmpsc::spsc, Pair<Producer, Consumer>);
+watermarked!(wm_mpsc: ringmpsc::mpsc, Pair<Producer, Consumer>);
+watermarked!(wm_spmc: ringmpsc::spmc, Pair<Producer, Consumer>);
+watermarked!(wm_mpmc: ringmpsc::mpmc, Pair<Producer, Consumer>);
+ringmpsc_testkit::conformance_families!(
+    spsc: crate::wm_spsc,
+    mpsc: crate::wm_mpsc,
+    spmc: crate::wm_spmc,
+    mpmc: crate::wm_mpmc,
+);
 
 mod recorder {
-    watermarked!(ringmpsc::recorder, Pair<Recorder, Reader>);
+    watermarked!(fam: ringmpsc::recorder, Pair<Recorder, Reader>);
     ringmpsc_testkit::conformance_recorder!(crate::recorder::fam);
 }
 

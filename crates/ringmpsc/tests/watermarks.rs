@@ -52,6 +52,16 @@ macro_rules! refuses_impossible {
     };
 }
 
+/// A fresh [`WatermarkLog`] and the ends of `$t` items that `$builder`
+/// builds with it as the observer.
+macro_rules! logged {
+    ($t:ty, $builder:expr) => {{
+        let log = WatermarkLog::default();
+        let ends = $builder.observer(log.clone()).build::<$t>().unwrap();
+        (log, ends)
+    }};
+}
+
 /// The families whose ends share one shape (`try_send`, `try_recv`,
 /// `len`): each walk drives `tx`, with an idle second producer (a ring of
 /// its own) where producers clone.
@@ -79,12 +89,7 @@ macro_rules! item_family {
 
             #[test]
             fn exact_levels() {
-                let log = WatermarkLog::default();
-                let (tx, rx) = Builder::new(small(BITS))
-                    .watermarks(LOW, HIGH)
-                    .observer(log.clone())
-                    .build::<u64>()
-                    .unwrap();
+                let (log, (tx, rx)) = logged!(u64, Builder::new(small(BITS)).watermarks(LOW, HIGH));
                 let second: fn(
                     &Producer<u64, WatermarkLog>,
                 ) -> Option<Producer<u64, WatermarkLog>> = $second;
@@ -106,11 +111,7 @@ macro_rules! item_family {
 
             #[test]
             fn without_watermarks_nothing_is_reported() {
-                let log = WatermarkLog::default();
-                let (mut tx, mut rx) = Builder::new(small(2))
-                    .observer(log.clone())
-                    .build::<u64>()
-                    .unwrap();
+                let (log, (mut tx, mut rx)) = logged!(u64, Builder::new(small(2)));
                 while tx.try_send(1).is_ok() {}
                 assert_eq!((tx.fill(), rx.fill()), (1.0, 1.0));
                 while rx.try_recv().is_ok() {}
@@ -151,24 +152,14 @@ mod recorder {
 
     #[test]
     fn exact_levels() {
-        let log = WatermarkLog::default();
-        let (w, r) = Builder::new(small(BITS))
-            .watermarks(LOW, HIGH)
-            .observer(log.clone())
-            .build::<u64>()
-            .unwrap();
+        let (log, (w, r)) = logged!(u64, Builder::new(small(BITS)).watermarks(LOW, HIGH));
         check_watermark_levels(&mut Ends(w, r), &log, LOW, HIGH, CAP);
         assert_eq!(log.evicted(), 0);
     }
 
     #[test]
     fn evictions_keep_it_full_and_are_reported() {
-        let log = WatermarkLog::default();
-        let (mut w, mut r) = Builder::new(small(2))
-            .watermarks(1, 3)
-            .observer(log.clone())
-            .build::<u64>()
-            .unwrap();
+        let (log, (mut w, mut r)) = logged!(u64, Builder::new(small(2)).watermarks(1, 3));
         for i in 0..10 {
             w.record(i).unwrap();
         }
@@ -205,25 +196,19 @@ mod broadcast {
     #[test]
     fn exact_levels() {
         for overflow in [Overflow::Block, Overflow::Overwrite] {
-            let log = WatermarkLog::default();
-            let (tx, rx) = Builder::new(small(BITS))
-                .options(overflow)
-                .watermarks(LOW, HIGH)
-                .observer(log.clone())
-                .build::<u64>()
-                .unwrap();
+            let (log, (tx, rx)) = logged!(
+                u64,
+                Builder::new(small(BITS))
+                    .options(overflow)
+                    .watermarks(LOW, HIGH)
+            );
             check_watermark_levels(&mut Ends(tx, rx), &log, LOW, HIGH, CAP);
         }
     }
 
     #[test]
     fn the_slowest_subscriber_sets_the_level() {
-        let log = WatermarkLog::default();
-        let (mut tx, mut fast) = Builder::new(small(3))
-            .watermarks(2, 6)
-            .observer(log.clone())
-            .build::<u64>()
-            .unwrap();
+        let (log, (mut tx, mut fast)) = logged!(u64, Builder::new(small(3)).watermarks(2, 6));
         let mut slow = fast.try_clone().unwrap();
         for i in 0..6 {
             tx.try_send(i).unwrap();
@@ -254,12 +239,8 @@ mod broadcast {
 
     #[test]
     fn lags_are_reported() {
-        let log = WatermarkLog::default();
-        let (mut tx, mut rx) = Builder::new(small(2))
-            .options(Overflow::Overwrite)
-            .observer(log.clone())
-            .build::<u64>()
-            .unwrap();
+        let (log, (mut tx, mut rx)) =
+            logged!(u64, Builder::new(small(2)).options(Overflow::Overwrite));
         for i in 0..7 {
             tx.try_send(i).unwrap();
         }
@@ -293,12 +274,7 @@ mod bytes {
 
     #[test]
     fn exact_levels_in_bytes() {
-        let log = WatermarkLog::default();
-        let (tx, rx) = Builder::new(small(7))
-            .watermarks(32, 96)
-            .observer(log.clone())
-            .build::<u8>()
-            .unwrap();
+        let (log, (tx, rx)) = logged!(u8, Builder::new(small(7)).watermarks(32, 96));
         assert_eq!(tx.capacity(), BYTES);
         check_watermark_levels(&mut Ends(tx, rx), &log, 32, 96, BYTES);
     }

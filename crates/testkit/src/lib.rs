@@ -46,11 +46,13 @@
 #![allow(clippy::disallowed_types)] // reason: test scaffolding counts with std atomics; no protocol runs under loom here
 
 mod suite;
+// Shared by source with ring-core's tests, which take no dependency on the kit.
 mod suite_async;
 mod suite_broadcast;
 mod suite_bytes;
 mod suite_recorder;
 mod suite_watermarks;
+mod watchdog;
 
 pub use suite_bytes::{STAMP_MIN, check_stamped, lengths, stamped_record, xorshift};
 pub use suite_watermarks::{
@@ -71,7 +73,6 @@ use core::ptr::NonNull;
 use ring_core::{Config, Heap, MemoryError, Notify, RingMemory};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering};
-use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
@@ -85,23 +86,7 @@ use std::time::Duration;
 /// assert_eq!(ringmpsc_testkit::watchdog(10, || 1 + 1), 2);
 /// ```
 pub fn watchdog<R: Send + 'static>(secs: u64, f: impl FnOnce() -> R + Send + 'static) -> R {
-    let (done_tx, done_rx) = mpsc::channel();
-    let h = thread::spawn(move || {
-        let r = f();
-        let _ = done_tx.send(());
-        r
-    });
-    let limit = if cfg!(miri) { secs * 60 } else { secs };
-    match done_rx.recv_timeout(Duration::from_secs(limit)) {
-        Ok(()) => h.join().expect("test body panicked"),
-        Err(mpsc::RecvTimeoutError::Disconnected) => match h.join() {
-            Ok(r) => r,
-            Err(p) => std::panic::resume_unwind(p),
-        },
-        Err(mpsc::RecvTimeoutError::Timeout) => {
-            panic!("watchdog: test body did not finish within {limit}s (hang)")
-        }
-    }
+    watchdog::watchdog(secs, f)
 }
 
 /// `full` normally, `reduced` under miri.
@@ -114,6 +99,31 @@ pub fn watchdog<R: Send + 'static>(secs: u64, f: impl FnOnce() -> R + Send + 'st
 /// ```
 pub fn scale(full: usize, reduced: usize) -> usize {
     if cfg!(miri) { reduced } else { full }
+}
+
+/// Asserts that every impossible `Config` is refused with its typed
+/// error: ring bits of 0 and of 200, no producers, no consumers. For the
+/// conformance suites.
+#[doc(hidden)]
+pub fn assert_impossible_configs_refused() {
+    use ring_core::ConfigError;
+    macro_rules! refused {
+        ($try_with:ident($value:expr), $error:ident) => {
+            assert!(
+                matches!(
+                    Config::default().$try_with($value),
+                    Err(ConfigError::$error { .. })
+                ),
+                "{}({}) must be refused",
+                stringify!($try_with),
+                $value
+            )
+        };
+    }
+    refused!(try_with_ring_bits(0), RingBits);
+    refused!(try_with_ring_bits(200), RingBits);
+    refused!(try_with_max_producers(0), MaxProducers);
+    refused!(try_with_max_consumers(0), MaxConsumers);
 }
 
 /// A small configuration: `1 << bits` slots per ring.
@@ -238,6 +248,50 @@ pub fn five_with_a_panicking_drop(
     })
 }
 
+/// Offers item 9 (counting into `drops`) to a closed channel through
+/// `refuse`, which returns the item the refusal hands back: it must be that
+/// very item, and it is dropped here.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::{Arc, atomic::{AtomicUsize, Ordering}};
+/// let drops = Arc::new(AtomicUsize::new(0));
+/// ringmpsc_testkit::assert_handed_back(&drops, |item| item);
+/// assert_eq!(drops.load(Ordering::SeqCst), 1);
+/// ```
+pub fn assert_handed_back(drops: &Arc<AtomicUsize>, refuse: impl FnOnce(Counted) -> Counted) {
+    let v = refuse(counted(9, drops));
+    assert_eq!(v.id, 9, "the refused item is handed back");
+    drop(v);
+}
+
+/// The "a panicking drop in the ring stops no other drop" check: for each
+/// drop order, a fresh `channel()` gets [`five_with_a_panicking_drop`]
+/// through `send` (true if taken), then both ends are dropped; the panic
+/// must reach the dropping thread and every item be dropped once.
+pub fn check_a_panicking_drop_stops_no_other<P, C>(
+    channel: impl Fn() -> (P, C),
+    send: impl Fn(&mut P, PanicOnDrop) -> bool,
+) {
+    for producer_first in [false, true] {
+        let d = Arc::new(AtomicUsize::new(0));
+        let (mut tx, rx) = channel();
+        for item in five_with_a_panicking_drop(&d) {
+            assert!(send(&mut tx, item));
+        }
+        assert!(
+            drop_both_catching(tx, rx, producer_first),
+            "the panic reaches the dropping thread"
+        );
+        assert_eq!(
+            d.load(Ordering::SeqCst),
+            5,
+            "every item dropped once (producer first: {producer_first})"
+        );
+    }
+}
+
 /// Drops `a` and `b`, `a` first if `a_first`, catching a panic from either
 /// drop; true if one panicked.
 ///
@@ -327,6 +381,20 @@ impl PanicOnce {
     /// ```
     pub fn arm(&self) {
         self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// [`arm`](PanicOnce::arm)s the hook and runs `f` (a receive that
+    /// reaches it), catching the panic.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let o = ringmpsc_testkit::PanicOnce::default();
+    /// assert_eq!(o.arm_and_catch(|| 1).ok(), Some(1));
+    /// ```
+    pub fn arm_and_catch<R>(&self, f: impl FnOnce() -> R) -> std::thread::Result<R> {
+        self.arm();
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
     }
 }
 

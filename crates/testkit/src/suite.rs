@@ -46,6 +46,22 @@ macro_rules! __drop_counter {
     };
 }
 
+/// A [`PanicOnce`](crate::PanicOnce) observer and the ends of counted
+/// items that `family::Builder` builds with it, rings of `small(2)`. For the
+/// suites' own use (`family` in scope).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __panic_once_ends {
+    () => {{
+        let obs = $crate::PanicOnce::default();
+        let ends = family::Builder::new($crate::small(2))
+            .observer(obs.clone())
+            .build::<$crate::Counted>()
+            .unwrap();
+        (obs, ends)
+    }};
+}
+
 /// Every send of the producer `$tx` (`try_send`, `send`, `send_timeout`,
 /// `send_with`) reports `Closed` and gives the value back.
 #[doc(hidden)]
@@ -149,23 +165,7 @@ macro_rules! conformance_core {
 
         #[test]
         fn impossible_configurations_are_typed_errors() {
-            use $crate::ring_core::ConfigError;
-            assert!(matches!(
-                Config::default().try_with_ring_bits(0),
-                Err(ConfigError::RingBits { .. })
-            ));
-            assert!(matches!(
-                Config::default().try_with_ring_bits(200),
-                Err(ConfigError::RingBits { .. })
-            ));
-            assert!(matches!(
-                Config::default().try_with_max_producers(0),
-                Err(ConfigError::MaxProducers { .. })
-            ));
-            assert!(matches!(
-                Config::default().try_with_max_consumers(0),
-                Err(ConfigError::MaxConsumers { .. })
-            ));
+            $crate::assert_impossible_configs_refused();
             let big = Config::default().with_ring_bits($crate::ring_core::MAX_RING_BITS);
             assert!(matches!(
                 family::Builder::new(big).build::<[u8; 1 << 40]>(),
@@ -285,9 +285,7 @@ macro_rules! conformance_core {
                 3,
                 "dropped with the consumer, while a producer lives"
             );
-            let v = tx.try_send(counted(9, &d)).unwrap_err().into_inner();
-            assert_eq!(v.id, 9);
-            drop(v);
+            $crate::assert_handed_back(&d, |v| tx.try_send(v).unwrap_err().into_inner());
             drop(tx);
             assert_eq!(n(&d), 4);
         }
@@ -302,20 +300,10 @@ macro_rules! conformance_core {
 
         #[test]
         fn a_panicking_drop_in_the_ring_stops_no_other_drop() {
-            for producer_first in [false, true] {
-                let d = drops();
-                let (mut tx, rx) = family::channel(small(3));
-                for item in $crate::five_with_a_panicking_drop(&d) {
-                    assert!(tx.try_send(item).is_ok());
-                }
-                let panicked = $crate::drop_both_catching(tx, rx, producer_first);
-                assert!(panicked, "the panic reaches the dropping thread");
-                assert_eq!(
-                    n(&d),
-                    5,
-                    "every item dropped once (producer first: {producer_first})"
-                );
-            }
+            $crate::check_a_panicking_drop_stops_no_other(
+                || family::channel(small(3)),
+                |tx, item| tx.try_send(item).is_ok(),
+            );
         }
 
         #[test]
@@ -344,18 +332,13 @@ macro_rules! conformance_core {
         #[test]
         fn a_panicking_observer_hook_wedges_nothing() {
             let d = drops();
-            let obs = PanicOnce::default();
-            let (mut tx, mut rx) = family::Builder::new(small(2))
-                .observer(obs.clone())
-                .build::<$crate::Counted>()
-                .unwrap();
+            let (obs, (mut tx, mut rx)) = $crate::__panic_once_ends!();
             let mut sent = 0;
             for i in 0..4 {
                 tx.try_send(counted(i, &d)).unwrap();
                 sent += 1;
             }
-            obs.arm();
-            let _ = catch_unwind(AssertUnwindSafe(|| rx.try_recv()));
+            let _ = obs.arm_and_catch(|| rx.try_recv());
             let got = rx.try_iter().count();
             assert!(got <= 4);
             // The ring is usable again: every slot can be filled.
@@ -804,6 +787,40 @@ macro_rules! armed_notifier_fn {
             );
             assert!(rx.is_closed());
             rx.disarm();
+        }
+    };
+}
+
+/// The synchronous suite for the four core families, each in a module of
+/// its name: `conformance_core!` for all; the zero-copy reads where the
+/// consumer is single (SPSC, MPSC); the clone suites where producers
+/// (MPSC, MPMC) or consumers (SPMC, MPMC) clone.
+///
+/// Use: `ringmpsc_testkit::conformance_families!(spsc: ringmpsc::spsc,
+/// mpsc: ringmpsc::mpsc, spmc: ringmpsc::spmc, mpmc: ringmpsc::mpmc);`
+/// (any family modules with those shapes, e.g. ones that wrap `channel`).
+#[macro_export]
+macro_rules! conformance_families {
+    (spsc: $spsc:path, mpsc: $mpsc:path, spmc: $spmc:path, mpmc: $mpmc:path $(,)?) => {
+        $crate::conformance_families!(@family spsc, $spsc, conformance_single_consumer!($spsc));
+        $crate::conformance_families!(
+            @family mpsc,
+            $mpsc,
+            conformance_single_consumer!($mpsc),
+            conformance_clone_producer!($mpsc, single_consumer)
+        );
+        $crate::conformance_families!(@family spmc, $spmc, conformance_clone_consumer!($spmc));
+        $crate::conformance_families!(
+            @family mpmc,
+            $mpmc,
+            conformance_clone_producer!($mpmc),
+            conformance_clone_consumer!($mpmc)
+        );
+    };
+    (@family $name:ident, $f:path, $($suite:ident!($($args:tt)*)),+) => {
+        mod $name {
+            $crate::conformance_core!($f);
+            $($crate::$suite!($($args)*);)+
         }
     };
 }

@@ -177,11 +177,17 @@ macro_rules! conformance_async {
             }
         }
 
-        #[test]
-        fn one_receive_wakes_a_send_waiting_for_room() {
-            let (mut tx, mut rx) = family::channel::<u64>(small(1));
+        /// A ring of two slots, full: 0 and 1 in it.
+        fn full_ring_of_two() -> (family::Producer<u64>, family::Consumer<u64>) {
+            let (mut tx, rx) = family::channel::<u64>(small(1));
             tx.try_send(0).unwrap();
             tx.try_send(1).unwrap();
+            (tx, rx)
+        }
+
+        #[test]
+        fn one_receive_wakes_a_send_waiting_for_room() {
+            let (mut tx, mut rx) = full_ring_of_two();
             let (c, w) = CountingWaker::new();
             let mut send = tx.send_async(2);
             assert_eq!(poll_once(&mut send, &w), Poll::Pending);
@@ -197,9 +203,7 @@ macro_rules! conformance_async {
 
         #[test]
         fn reserve_async_waits_for_room_and_is_none_once_closed() {
-            let (mut tx, mut rx) = family::channel::<u64>(small(1));
-            tx.try_send(0).unwrap();
-            tx.try_send(1).unwrap();
+            let (mut tx, mut rx) = full_ring_of_two();
             let (c, w) = CountingWaker::new();
             {
                 // Dropped while pending: nothing reserved, nothing lost.
@@ -303,5 +307,31 @@ macro_rules! conformance_async_clone_consumer {
                 }
             }
         }
+    };
+}
+
+/// The async suite for the four core families, each in a module of its
+/// name with the given imports (the extension traits): `conformance_async!`
+/// for all, `conformance_async_clone_consumer!` where consumers clone
+/// (SPMC, MPMC).
+///
+/// Use: `ringmpsc_testkit::conformance_async_families!(use ringmpsc::prelude::*;
+/// spsc: ringmpsc::spsc, mpsc: ringmpsc::mpsc, spmc: ringmpsc::spmc, mpmc: ringmpsc::mpmc);`
+#[macro_export]
+macro_rules! conformance_async_families {
+    // First: an `item` fragment does not backtrack, so the public arm
+    // below must not see an `@family` call.
+    (@family $name:ident, $use:item, $f:path $(, $suite:ident)*) => {
+        mod $name {
+            $use
+            $crate::conformance_async!($f);
+            $($crate::$suite!($f);)*
+        }
+    };
+    ($use:item spsc: $spsc:path, mpsc: $mpsc:path, spmc: $spmc:path, mpmc: $mpmc:path $(,)?) => {
+        $crate::conformance_async_families!(@family spsc, $use, $spsc);
+        $crate::conformance_async_families!(@family mpsc, $use, $mpsc);
+        $crate::conformance_async_families!(@family spmc, $use, $spmc, conformance_async_clone_consumer);
+        $crate::conformance_async_families!(@family mpmc, $use, $mpmc, conformance_async_clone_consumer);
     };
 }

@@ -190,12 +190,24 @@ macro_rules! conformance_broadcast {
             }
         }
 
+        /// A publisher and two subscribers on a ring of four slots, 1 sent.
+        fn two_subscribers_holding_1(
+            mode: Overflow,
+        ) -> (
+            family::Publisher<u64>,
+            family::Subscriber<u64>,
+            family::Subscriber<u64>,
+        ) {
+            let (mut tx, a) = family::channel::<u64>(small(2), mode);
+            let b = a.clone();
+            tx.try_send(1).unwrap();
+            (tx, a, b)
+        }
+
         #[test]
         fn every_subscriber_drains_after_the_publisher_goes_then_sees_closed() {
             for mode in MODES {
-                let (mut tx, mut a) = family::channel::<u64>(small(2), mode);
-                let mut b = a.clone();
-                tx.try_send(1).unwrap();
+                let (mut tx, mut a, mut b) = two_subscribers_holding_1(mode);
                 tx.try_send(2).unwrap();
                 drop(tx);
                 for rx in [&mut a, &mut b] {
@@ -215,9 +227,7 @@ macro_rules! conformance_broadcast {
         #[test]
         fn a_subscribers_close_keeps_what_was_committed_for_every_subscriber() {
             for mode in MODES {
-                let (mut tx, mut a) = family::channel::<u64>(small(2), mode);
-                let mut b = a.clone();
-                tx.try_send(1).unwrap();
+                let (mut tx, mut a, mut b) = two_subscribers_holding_1(mode);
                 a.close();
                 a.close(); // idempotent
                 assert!(tx.is_closed() && b.is_closed());
@@ -516,8 +526,7 @@ macro_rules! conformance_broadcast {
                     .unwrap();
                 tx.try_send(counted(0, &d)).unwrap();
                 tx.try_send(counted(1, &d)).unwrap();
-                obs.arm();
-                assert!(catch_unwind(AssertUnwindSafe(|| rx.try_recv())).is_err());
+                assert!(obs.arm_and_catch(|| rx.try_recv()).is_err());
                 let got: Vec<u64> = rx.try_iter().map(|x| x.id).collect();
                 assert_eq!(got, [0, 1], "{mode:?}: the panicked receive lost its item");
                 tx.try_send(counted(2, &d)).unwrap();

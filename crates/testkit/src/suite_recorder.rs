@@ -269,9 +269,7 @@ macro_rules! conformance_recorder {
             let (d, mut tx, rx) = holding(3);
             drop(rx);
             assert_eq!(n(&d), 3, "dropped with the reader, while a writer lives");
-            let v = tx.record(counted(9, &d)).unwrap_err().into_inner();
-            assert_eq!(v.id, 9);
-            drop(v);
+            $crate::assert_handed_back(&d, |v| tx.record(v).unwrap_err().into_inner());
             drop(tx);
             assert_eq!(n(&d), 4);
         }
@@ -287,37 +285,20 @@ macro_rules! conformance_recorder {
 
         #[test]
         fn a_panicking_drop_in_the_ring_stops_no_other_drop() {
-            for writer_first in [false, true] {
-                let d = drops();
-                let (mut tx, rx) = family::channel(small(3));
-                for item in $crate::five_with_a_panicking_drop(&d) {
-                    assert!(tx.record(item).unwrap().is_none());
-                }
-                assert!(
-                    $crate::drop_both_catching(tx, rx, writer_first),
-                    "the panic reaches the dropping thread"
-                );
-                assert_eq!(
-                    n(&d),
-                    5,
-                    "every entry dropped once (writer first: {writer_first})"
-                );
-            }
+            $crate::check_a_panicking_drop_stops_no_other(
+                || family::channel(small(3)),
+                |tx, item| tx.record(item).unwrap().is_none(),
+            );
         }
 
         #[test]
         fn a_panicking_observer_hook_wedges_nothing() {
             let d = drops();
-            let obs = PanicOnce::default();
-            let (mut tx, mut rx) = family::Builder::new(small(2))
-                .observer(obs.clone())
-                .build::<Counted>()
-                .unwrap();
+            let (obs, (mut tx, mut rx)) = $crate::__panic_once_ends!();
             for i in 0..4 {
                 assert!(tx.record(counted(i, &d)).unwrap().is_none());
             }
-            obs.arm();
-            let _ = catch_unwind(AssertUnwindSafe(|| rx.try_recv()));
+            let _ = obs.arm_and_catch(|| rx.try_recv());
             let got = rx.try_iter().count();
             assert!(got <= 4);
             // The ring is usable again: every slot can be filled without an

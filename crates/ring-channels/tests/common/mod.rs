@@ -31,9 +31,37 @@ impl Seen {
         }
         all
     }
+    /// Spawns `consumers` threads, each with its own clone of `rx` and
+    /// bitmap of `n` items, calling `step(k, rx, seen)` (consumer `k`) until
+    /// it says the channel is done; [`Seen::join_all`] merges what they return.
+    pub(crate) fn spawn_consumers<R: Clone + Send + 'static>(
+        rx: &R,
+        consumers: usize,
+        n: usize,
+        step: fn(usize, &mut R, &mut Seen) -> bool,
+    ) -> Vec<thread::JoinHandle<Seen>> {
+        (0..consumers)
+            .map(|k| {
+                let mut rx = rx.clone();
+                thread::spawn(move || {
+                    let mut seen = Seen::new(n);
+                    while !step(k, &mut rx, &mut seen) {}
+                    seen
+                })
+            })
+            .collect()
+    }
     pub(crate) fn count(&self) -> usize {
         self.0.iter().map(|w| w.count_ones() as usize).sum()
     }
+}
+
+/// Sends `v` through `send` from a short-lived clone of `tx`: the clone
+/// registers (takes a ring), commits and deregisters.
+pub(crate) fn send_from_a_clone<P: Clone>(tx: &P, v: u32, send: impl FnOnce(&mut P, u32)) {
+    let mut p = tx.clone();
+    send(&mut p, v);
+    drop(p);
 }
 
 /// xorshift64*: a small deterministic generator for chaos tests.

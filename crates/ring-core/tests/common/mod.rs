@@ -8,6 +8,8 @@ use loom::sync::Arc;
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::thread;
 
+use ring_core::claim::{Producer, Ring};
+use ring_core::wait::WakeGroup;
 use ring_core::{TryRecvError, TrySendError};
 
 /// Sends each of `items` through `try_send`, yielding while the ring is full.
@@ -44,6 +46,27 @@ pub(crate) fn recv_in_order(mut try_recv: impl FnMut() -> Result<u64, TryRecvErr
             Err(TryRecvError::Closed) => panic!("closed before all items arrived"),
         }
     }
+}
+
+/// Checks that every one of the `n` items created was dropped exactly once.
+pub(crate) fn assert_dropped_once(drops: &AtomicUsize, n: usize) {
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        n,
+        "every item created is dropped exactly once"
+    );
+}
+
+/// A claim ring of `cap` slots with a wake group of its own.
+pub(crate) fn claim_ring<T: Send>(cap: usize) -> Arc<Ring<T>> {
+    Ring::new(cap, Arc::new(WakeGroup::new())).unwrap()
+}
+
+/// A [`claim_ring`] and its producer.
+pub(crate) fn claim_ring_and_producer<T: Send>(cap: usize) -> (Arc<Ring<T>>, Producer<T>) {
+    let r = claim_ring(cap);
+    let p = Ring::try_producer(&r).unwrap();
+    (r, p)
 }
 
 /// An item that counts its drops.
