@@ -101,3 +101,93 @@ macro_rules! forward {
         forward! { $($field).+ => $($rest)* }
     };
 }
+
+/// The ring-state methods every handle has, forwarded to a field, with one
+/// text and one example per method for every family; the example builds the
+/// family's channel as `(tx, rx)`, sends one item with the expression given
+/// and receives one with `rx.try_recv()`, and asks the handle named:
+///
+/// ```text
+/// ring_status! { ring => tx of "mpsc", ring "this producer's ring" in slots,
+///     send "tx.try_send(1).unwrap()"; fill above_high_watermark capacity }
+/// ```
+///
+/// A consumer of many rings names them `rings "producer"`: `fill` is the
+/// fullest one's, `above_high_watermark` any one's. In `bytes`, one item
+/// (a record of up to 8 bytes) takes 16 bytes.
+macro_rules! ring_status {
+    ($($f:ident).+ => $h:ident of $fam:literal, ring $ring:literal in $unit:ident,
+        send $send:literal; $($m:ident)*) => {
+        ring_status! { @each [$($f).+] [$h $fam [$ring, $ring, $ring] $unit $send] $($m)* }
+    };
+    ($($f:ident).+ => $h:ident of $fam:literal, rings $who:literal in $unit:ident,
+        send $send:literal; $($m:ident)*) => {
+        ring_status! {
+            @each [$($f).+]
+            [$h $fam [concat!("the fullest ", $who, " ring"), concat!("any ", $who, " ring"),
+                concat!("each ", $who, " ring")] $unit $send]
+            $($m)*
+        }
+    };
+    (@each $f:tt $c:tt $($m:ident)*) => {
+        $(ring_status! { @$m $f $c })*
+    };
+    // One item: its size in the unit, and the ring bits for four of them.
+    (@one slots) => { 1 };
+    (@one bytes) => { 16 };
+    (@four slots) => { 2 };
+    (@four bytes) => { 6 };
+    (@fill $f:tt [$h:ident $fam:literal [$fullest:expr, $any:expr, $each:expr] $unit:ident $send:literal]) => {
+        ring_status! { @fwd $f $fam fill -> f64, ring_status!(@four $unit), "",
+            concat!("How full ", $fullest, " is: its ", stringify!($unit), " in use over its capacity, in `0.0..=1.0`."),
+            [concat!($send, ";"), concat!("assert_eq!(", stringify!($h), ".fill(), 0.25);")] }
+    };
+    (@above_high_watermark $f:tt [$h:ident $fam:literal [$fullest:expr, $any:expr, $each:expr] $unit:ident $send:literal]) => {
+        ring_status! { @fwd $f $fam above_high_watermark -> bool, ring_status!(@four $unit),
+            concat!(".watermarks(0, ", ring_status!(@one $unit), ")"),
+            concat!("True while ", $any, " is above its high watermark: from the send that leaves it at or above that mark until receives take it down to the low one (always false without [`watermarks`](ring_core::builder::Builder::watermarks))."),
+            [concat!("assert!(!", stringify!($h), ".above_high_watermark());"), concat!($send, ";"),
+                concat!("assert!(", stringify!($h), ".above_high_watermark());"), "rx.try_recv().unwrap();",
+                concat!("assert!(!", stringify!($h), ".above_high_watermark());")] }
+    };
+    (@capacity $f:tt [$h:ident $fam:literal [$fullest:expr, $any:expr, $each:expr] $unit:ident $send:literal]) => {
+        ring_status! { @fwd $f $fam capacity -> usize, 10, "",
+            concat!("How many ", stringify!($unit), " ", $each, " has."),
+            [concat!("assert_eq!(", stringify!($h), ".capacity(), 1024);")] }
+    };
+    (@len $f:tt [$h:ident $fam:literal [$fullest:expr, $any:expr, $each:expr] slots $send:literal]) => {
+        ring_status! { @fwd $f $fam len -> usize, 2, "", concat!("Items in ", $any, " now."),
+            [concat!($send, ";"), concat!($send, ";"), concat!("assert_eq!(", stringify!($h), ".len(), 2);")] }
+    };
+    (@is_empty $f:tt [$h:ident $fam:literal [$fullest:expr, $any:expr, $each:expr] slots $send:literal]) => {
+        ring_status! { @fwd $f $fam is_empty -> bool, 2, "", concat!("True if ", $any, " holds no item now."),
+            [concat!("assert!(", stringify!($h), ".is_empty());"), concat!($send, ";"),
+                concat!("assert!(!", stringify!($h), ".is_empty());"), "rx.try_recv().unwrap();",
+                concat!("assert!(", stringify!($h), ".is_empty());")] }
+    };
+    (@is_full $f:tt [$h:ident $fam:literal [$fullest:expr, $any:expr, $each:expr] slots $send:literal]) => {
+        ring_status! { @fwd $f $fam is_full -> bool, 1, "", concat!("True if ", $any, " is full now."),
+            [concat!($send, ";"), concat!("assert!(!", stringify!($h), ".is_full());"), concat!($send, ";"),
+                concat!("assert!(", stringify!($h), ".is_full());")] }
+    };
+    (@available $f:tt [$h:ident $fam:literal [$fullest:expr, $any:expr, $each:expr] slots $send:literal]) => {
+        ring_status! { @fwd $f $fam available -> usize, 2, "", concat!("Free slots in ", $any, " now."),
+            [concat!($send, ";"), concat!("assert_eq!(", stringify!($h), ".available(), 3);"), "rx.try_recv().unwrap();",
+                concat!("assert_eq!(", stringify!($h), ".available(), 4);")] }
+    };
+    (@fwd [$($f:tt)*] $fam:literal $name:ident -> $ret:ty, $bits:expr, $opts:expr, $text:expr, [$($line:expr),*]) => {
+        forward! { $($f)* =>
+            #[doc = $text]
+            #[doc = ""]
+            #[doc = "# Examples"]
+            #[doc = ""]
+            #[doc = "```"]
+            #[doc = "use ring_core::Config;"]
+            #[doc = concat!("let (mut tx, mut rx) = ring_channels::", $fam, "::Builder::new(Config::default().with_ring_bits(", $bits, "))", $opts, ".build::<u8>()?;")]
+            $(#[doc = $line])*
+            #[doc = "# Ok::<(), ring_core::spsc::BuildError>(())"]
+            #[doc = "```"]
+            fn $name(&self) -> $ret;
+        }
+    };
+}

@@ -699,46 +699,9 @@ impl<T, O: Observer> Consumer<T, O> {
         self.chan.table.iter().all(|r| r.is_empty())
     }
 
-    forward! { chan.rings =>
-        /// How full the fullest producer ring is (its `len / capacity`, in
-        /// `0.0..=1.0`): watermarks and fill are per producer ring.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let (mut tx, rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
-        /// let mut tx2 = tx.clone();
-        /// tx.send_slice(&[1]);
-        /// tx2.send_slice(&[1, 2, 3]);
-        /// assert_eq!(rx.fill(), 0.75);
-        /// ```
-        fn fill(&self) -> f64;
-        /// True if any producer ring is above its high watermark (see
-        /// [`Producer::above_high_watermark`]).
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// use ring_channels::mpmc::Builder;
-        /// use ring_core::Config;
-        /// let (mut tx, mut rx) = Builder::new(Config::default().with_ring_bits(2)).watermarks(0, 2).build::<u8>()?;
-        /// tx.send_slice(&[1, 2]);
-        /// assert!(rx.above_high_watermark());
-        /// assert_eq!(rx.skip(2), 2);
-        /// assert!(!rx.above_high_watermark());
-        /// # Ok::<(), ring_core::spsc::BuildError>(())
-        /// ```
-        fn above_high_watermark(&self) -> bool;
-        /// Slots per ring.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let (_tx, rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default().with_ring_bits(3));
-        /// assert_eq!(rx.capacity(), 8);
-        /// ```
-        fn capacity(&self) -> usize;
-    }
+    ring_status! { chan.rings => rx of "mpmc", rings "producer" in slots,
+    send "tx.try_send(1).unwrap()";
+    fill above_high_watermark capacity }
 
     forward! { chan.life =>
         /// Producers registered now.

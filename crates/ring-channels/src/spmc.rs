@@ -462,67 +462,10 @@ impl<T, O: Observer> Consumer<T, O> {
         /// assert_eq!(rx.len(), 1); // closed, but the item is still there
         /// ```
         fn is_closed(&self) -> bool;
-        /// Items waiting now.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let (mut tx, rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
-        /// tx.send_slice(&[1, 2]);
-        /// assert_eq!(rx.len(), 2);
-        /// ```
-        fn len(&self) -> usize;
-        /// True if nothing is waiting now.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let (mut tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
-        /// assert!(rx.is_empty());
-        /// tx.try_send(1).unwrap();
-        /// assert!(!rx.is_empty());
-        /// rx.try_recv().unwrap();
-        /// assert!(rx.is_empty());
-        /// ```
-        fn is_empty(&self) -> bool;
-        /// How full the ring is: [`len`](Self::len) over
-        /// [`capacity`](Self::capacity), in `0.0..=1.0`.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let (mut tx, rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
-        /// tx.send_slice(&[1, 2, 3]);
-        /// assert_eq!(rx.fill(), 0.75);
-        /// ```
-        fn fill(&self) -> f64;
-        /// True once a send left the ring at or above the high watermark, until
-        /// a receive (by any consumer) leaves it at or below the low one (always
-        /// false without [`watermarks`](ring_core::builder::Builder::watermarks)).
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// use ring_channels::spmc::Builder;
-        /// use ring_core::Config;
-        /// let (mut tx, mut rx) = Builder::new(Config::default().with_ring_bits(2)).watermarks(1, 3).build::<u8>()?;
-        /// tx.send_slice(&[1, 2, 3]);
-        /// assert!(rx.above_high_watermark() && tx.above_high_watermark());
-        /// assert_eq!(rx.skip(2), 2);
-        /// assert!(!rx.above_high_watermark());
-        /// # Ok::<(), ring_core::spsc::BuildError>(())
-        /// ```
-        fn above_high_watermark(&self) -> bool;
-        /// Slots in the ring.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let (_tx, rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default().with_ring_bits(3));
-        /// assert_eq!(rx.capacity(), 8);
-        /// ```
-        fn capacity(&self) -> usize;
     }
+
+    ring_status! { ring => rx of "spmc", ring "the ring" in slots, send "tx.try_send(1).unwrap()";
+    len is_empty fill above_high_watermark capacity }
 
     /// Consumers now.
     ///

@@ -181,94 +181,11 @@ impl<T, O: Observer> Producer<T, O> {
         self.chan.is_closed() || self.ring.is_closed()
     }
 
+    ring_status! { ring => tx of "mpsc", ring "this producer's ring" in slots,
+    send "tx.try_send(1).unwrap()";
+    fill above_high_watermark capacity len is_empty is_full available }
+
     forward! { ring =>
-        /// How full this producer's ring is: its `len / capacity`, in
-        /// `0.0..=1.0`.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let (mut tx, _rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
-        /// tx.send_slice(&[1, 2]);
-        /// assert_eq!(tx.fill(), 0.5);
-        /// ```
-        fn fill(&self) -> f64;
-        /// True once a send left this producer's ring at or above the high
-        /// watermark, until the consumer takes it down to the low one (always
-        /// false without [`watermarks`](ring_core::builder::Builder::watermarks)).
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// use ring_channels::mpsc::Builder;
-        /// use ring_core::Config;
-        /// let (mut tx, mut rx) = Builder::new(Config::default().with_ring_bits(2)).watermarks(1, 3).build::<u8>()?;
-        /// tx.send_slice(&[1, 2, 3]);
-        /// assert!(tx.above_high_watermark());
-        /// assert_eq!(rx.skip(2), 2);
-        /// assert!(!tx.above_high_watermark());
-        /// # Ok::<(), ring_core::spsc::BuildError>(())
-        /// ```
-        fn above_high_watermark(&self) -> bool;
-        /// Slots in this producer's ring.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let (tx, _rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default().with_ring_bits(3));
-        /// assert_eq!(tx.capacity(), 8);
-        /// ```
-        fn capacity(&self) -> usize;
-        /// Items in this producer's ring now.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let (mut tx, _rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default());
-        /// let tx2 = tx.clone();
-        /// tx.try_send(1).unwrap();
-        /// tx.try_send(2).unwrap();
-        /// assert_eq!(tx.len(), 2);
-        /// assert_eq!(tx2.len(), 0); // its own ring
-        /// ```
-        fn len(&self) -> usize;
-        /// True if this producer's ring holds no item now.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let (mut tx, mut rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default());
-        /// assert!(tx.is_empty());
-        /// tx.try_send(1).unwrap();
-        /// assert!(!tx.is_empty());
-        /// rx.try_recv().unwrap();
-        /// assert!(tx.is_empty());
-        /// ```
-        fn is_empty(&self) -> bool;
-        /// True if this producer's ring is full now.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let (mut tx, _rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default().with_ring_bits(1));
-        /// tx.try_send(1).unwrap();
-        /// assert!(!tx.is_full());
-        /// tx.try_send(2).unwrap();
-        /// assert!(tx.is_full());
-        /// ```
-        fn is_full(&self) -> bool;
-        /// Free slots in this producer's ring now.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let (mut tx, mut rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
-        /// tx.try_send(1).unwrap();
-        /// assert_eq!(tx.available(), 3);
-        /// rx.try_recv().unwrap();
-        /// assert_eq!(tx.available(), 4);
-        /// ```
-        fn available(&self) -> usize;
         /// The observer of this producer's ring.
         ///
         /// # Examples
