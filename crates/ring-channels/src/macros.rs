@@ -4,8 +4,10 @@
 
 /// The public items every builder family has, around the one
 /// [`Builder`](ring_core::builder::Builder): the family's marker type, the
-/// `Builder` alias, the `Channel` pair, `channel` (on the heap) and, when
-/// given, `try_channel`; each with the docs given before its keyword.
+/// `Builder` alias, the `Channel` pair, `channel` (on the heap), when
+/// given, `try_channel`, each with the docs given before its keyword; and
+/// the family's `BuildChannel` impl for memory seams `M` with the bounds
+/// given, `build_channel` being the block given over the `Parts` named.
 ///
 /// ```text
 /// family! {
@@ -19,6 +21,7 @@
 ///     channel;
 ///     /// Docs of `try_channel`.
 ///     try_channel;
+///     build_channel[M: RingMemory + Clone] |p| { ... }
 /// }
 /// ```
 macro_rules! family {
@@ -28,6 +31,7 @@ macro_rules! family {
         $(#[$channel_ty_doc:meta])* Channel = ($tx:ident, $rx:ident);
         $(#[$channel_doc:meta])* channel;
         $($(#[$try_doc:meta])* try_channel;)?
+        build_channel[$($bound:tt)*] |$p:ident| $build:block
     ) => {
         $(#[$family_doc])*
         #[derive(Debug, Default, Clone, Copy)]
@@ -52,6 +56,15 @@ macro_rules! family {
                 Builder::new(config).build()
             }
         )?
+
+        impl<$($bound)*> ring_core::builder::BuildChannel<M> for $family {
+            type Channel<T, O: ring_core::Observer> = Channel<T, O>;
+
+            fn build_channel<T, O: ring_core::Observer>(
+                self,
+                $p: ring_core::builder::Parts<M, O>,
+            ) -> Result<Channel<T, O>, ring_core::spsc::BuildError> $build
+        }
     };
 }
 

@@ -142,14 +142,8 @@ family! {
     /// # Ok::<(), ring_core::spsc::BuildError>(())
     /// ```
     try_channel;
-}
 
-use ring_core::builder::Parts;
-
-impl<M: RingMemory + Clone> ring_core::builder::BuildChannel<M> for Mpmc {
-    type Channel<T, O: Observer> = Channel<T, O>;
-
-    fn build_channel<T, O: Observer>(self, p: Parts<M, O>) -> Result<Channel<T, O>, BuildError> {
+    build_channel[M: RingMemory + Clone] |p| {
         let life = Lifecycle::new(1);
         let rings = ClaimRings::new(p, life.consumer_group().clone());
         let chan = Arc::new(Chan {

@@ -51,7 +51,6 @@ use core::marker::PhantomData;
 use std::collections::VecDeque;
 
 use crate::claim_rings::ClaimRings;
-use ring_core::builder::Parts;
 use ring_core::claim;
 use ring_core::lifecycle::Lifecycle;
 use ring_core::spsc::BuildError;
@@ -135,12 +134,8 @@ family! {
     /// # Ok::<(), ring_core::spsc::BuildError>(())
     /// ```
     try_channel;
-}
 
-impl<M: RingMemory + Clone> ring_core::builder::BuildChannel<M> for Recording {
-    type Channel<T, O: Observer> = Channel<T, O>;
-
-    fn build_channel<T, O: Observer>(self, p: Parts<M, O>) -> Result<Channel<T, O>, BuildError> {
+    build_channel[M: RingMemory + Clone] |p| {
         let life = Arc::new(Lifecycle::new(1));
         // A recorder never waits and always wraps: back each writer's ring
         // when it is made, so that its first pass pays no page faults.

@@ -42,7 +42,6 @@ use core::time::Duration;
 
 use ring_core::claim;
 use ring_core::lifecycle::Lifecycle;
-use ring_core::spsc::BuildError;
 use ring_core::sync::Arc;
 use ring_core::wait::{Closer, DoorbellRef, Waitable};
 use ring_core::{Observer, RecvTimeoutError, RingMemory, Side, TryRecvError, WaitStrategy};
@@ -92,7 +91,8 @@ family! {
     ///
     /// # Errors
     ///
-    /// [`BuildError::CapacityOverflow`] if the ring's size overflows for `T`.
+    /// [`BuildError::CapacityOverflow`](ring_core::spsc::BuildError::CapacityOverflow)
+    /// if the ring's size overflows for `T`.
     ///
     /// # Examples
     ///
@@ -101,14 +101,8 @@ family! {
     /// # Ok::<(), ring_core::spsc::BuildError>(())
     /// ```
     try_channel;
-}
 
-use ring_core::builder::Parts;
-
-impl<M: RingMemory> ring_core::builder::BuildChannel<M> for Spmc {
-    type Channel<T, O: Observer> = Channel<T, O>;
-
-    fn build_channel<T, O: Observer>(self, p: Parts<M, O>) -> Result<Channel<T, O>, BuildError> {
+    build_channel[M: RingMemory] |p| {
         let (config, memory, observer) = (p.config, p.memory, p.observer);
         let life = Lifecycle::new(1);
         let ring = claim::Ring::with_watermarks(
