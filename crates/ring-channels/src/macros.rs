@@ -204,3 +204,19 @@ macro_rules! ring_status {
         }
     };
 }
+
+/// `closer`, with the docs given: a [`Closer`](ring_core::wait::Closer)
+/// that closes the channel through a clone of the field named (the channel's
+/// shared part), from any thread: `closer! { /** Docs. */ chan }`.
+macro_rules! closer {
+    ($(#[$doc:meta])* $($f:ident).+) => {
+        $(#[$doc])*
+        pub fn closer(&self) -> ring_core::wait::Closer
+        where
+            T: Send + 'static,
+        {
+            let shared = self.$($f).+.clone();
+            ring_core::wait::Closer::new(move || shared.close())
+        }
+    };
+}

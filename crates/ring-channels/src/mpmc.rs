@@ -47,7 +47,6 @@ use ring_core::claim;
 use ring_core::lifecycle::Lifecycle;
 use ring_core::spsc::BuildError;
 use ring_core::sync::{Arc, AtomicUsize, Ordering};
-use ring_core::wait::Closer;
 use ring_core::{ChannelStats, Observer, RecvTimeoutError, RingMemory, TryRecvError, WaitStrategy};
 
 use crate::TooManyConsumers;
@@ -628,22 +627,18 @@ impl<T, O: Observer> Consumer<T, O> {
         self.chan.close();
     }
 
-    /// A handle that closes the channel from any thread and wakes every sleeper.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (_tx, mut rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
-    /// let closer = rx.closer();
-    /// std::thread::spawn(move || closer.close());
-    /// assert!(rx.recv().is_err()); // woken by the close, nothing left
-    /// ```
-    pub fn closer(&self) -> Closer
-    where
-        T: Send + 'static,
-    {
-        let chan = self.chan.clone();
-        Closer::new(move || chan.close())
+    closer! {
+        /// A handle that closes the channel from any thread and wakes every sleeper.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (_tx, mut rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
+        /// let closer = rx.closer();
+        /// std::thread::spawn(move || closer.close());
+        /// assert!(rx.recv().is_err()); // woken by the close, nothing left
+        /// ```
+        chan
     }
 
     /// True once the channel is closed or every producer is gone (items may remain).

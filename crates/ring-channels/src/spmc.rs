@@ -43,7 +43,7 @@ use core::time::Duration;
 use ring_core::claim;
 use ring_core::lifecycle::Lifecycle;
 use ring_core::sync::Arc;
-use ring_core::wait::{Closer, DoorbellRef, Waitable};
+use ring_core::wait::{DoorbellRef, Waitable};
 use ring_core::{Observer, RecvTimeoutError, RingMemory, Side, TryRecvError, WaitStrategy};
 
 use crate::TooManyConsumers;
@@ -424,22 +424,18 @@ impl<T, O: Observer> Consumer<T, O> {
         self.ring.close();
     }
 
-    /// A handle that closes the channel from any thread and wakes every sleeper.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (_tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
-    /// let closer = rx.closer();
-    /// std::thread::spawn(move || closer.close());
-    /// assert!(rx.recv().is_err()); // woken by the close, nothing left
-    /// ```
-    pub fn closer(&self) -> Closer
-    where
-        T: Send + 'static,
-    {
-        let ring = self.ring.clone();
-        Closer::new(move || ring.close())
+    closer! {
+        /// A handle that closes the channel from any thread and wakes every sleeper.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (_tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
+        /// let closer = rx.closer();
+        /// std::thread::spawn(move || closer.close());
+        /// assert!(rx.recv().is_err()); // woken by the close, nothing left
+        /// ```
+        ring
     }
 
     forward! { ring =>

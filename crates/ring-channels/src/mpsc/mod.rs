@@ -52,7 +52,7 @@ use ring_core::inbox::{InboxReceiver, InboxSender, inbox};
 use ring_core::lifecycle::Lifecycle;
 use ring_core::spsc::{self, BuildError, Reservation};
 use ring_core::sync::Arc;
-use ring_core::wait::{Closer, DoorbellRef, Waitable};
+use ring_core::wait::{DoorbellRef, Waitable};
 
 use crate::recv_wait;
 use ring_core::{
