@@ -220,3 +220,36 @@ macro_rules! closer {
         }
     };
 }
+
+/// A consumer handle the channel's lifecycle counts: `Clone` adds a consumer
+/// (as `try_clone`, which the type has), and dropping the last consumer
+/// closes the channel and drops what is still in its ring or rings, through
+/// the lifecycle and the shared part given:
+/// `counted_consumer!(impl[T, O: Observer] Consumer<T, O>, "mpmc::Consumer", |c| c.chan.life, c.chan);`
+macro_rules! counted_consumer {
+    (impl[$($g:tt)*] $ty:ty, $name:literal, |$c:ident| $life:expr, $shared:expr) => {
+        clone_by_try_clone! {
+            /// Adds a consumer.
+            ///
+            /// # Panics
+            ///
+            /// If the channel already has `max_consumers` consumers (a bound fixed in
+            /// the [`Config`](ring_core::Config)); use [`try_clone`](Self::try_clone)
+            /// when the count comes from outside.
+            impl[$($g)*] $ty, |e| panic!(concat!($name, "::clone: {}"), e)
+        }
+
+        impl<$($g)*> Drop for $ty {
+            fn drop(&mut self) {
+                let $c = self;
+                // The last consumer closes the channel and drops what is
+                // still in its ring or rings, now (producers may live on
+                // for long).
+                if $life.drop_consumer() {
+                    $shared.close();
+                    $shared.drop_pending();
+                }
+            }
+        }
+    };
+}

@@ -273,27 +273,7 @@ pub struct Consumer<T, O: Observer = ()> {
 
 debug_handle!(impl[T, O: Observer] Consumer<T, O>, "mpmc::Consumer", id = |c| c.id);
 
-clone_by_try_clone! {
-    /// Adds a consumer.
-    ///
-    /// # Panics
-    ///
-    /// If the channel already has `max_consumers` consumers (a bound fixed in
-    /// the [`Config`](ring_core::Config)); use [`try_clone`](Consumer::try_clone) when the count
-    /// comes from outside.
-    impl[T, O: Observer] Consumer<T, O>, |e| panic!("mpmc::Consumer::clone: {e}")
-}
-
-impl<T, O: Observer> Drop for Consumer<T, O> {
-    fn drop(&mut self) {
-        // The last consumer closes the channel and drops what is still in the
-        // rings, now (producers may live on for long).
-        if self.chan.life.drop_consumer() {
-            self.chan.close();
-            self.chan.drop_pending();
-        }
-    }
-}
+counted_consumer!(impl[T, O: Observer] Consumer<T, O>, "mpmc::Consumer", |c| c.chan.life, c.chan);
 
 impl<T, O: Observer> Consumer<T, O> {
     fn new(chan: Arc<Chan<T, O>>, id: usize) -> Self {

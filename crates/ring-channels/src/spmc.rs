@@ -181,27 +181,7 @@ pub struct Consumer<T, O: Observer = ()> {
 
 debug_handle!(impl[T, O: Observer] Consumer<T, O>, "spmc::Consumer", ring = |c| c.ring);
 
-clone_by_try_clone! {
-    /// Adds a consumer.
-    ///
-    /// # Panics
-    ///
-    /// If the channel already has `max_consumers` consumers (a bound fixed in
-    /// the [`Config`](ring_core::Config), like its other builders' rules); use
-    /// [`try_clone`](Consumer::try_clone) when the count comes from outside.
-    impl[T, O: Observer] Consumer<T, O>, |e| panic!("spmc::Consumer::clone: {e}")
-}
-
-impl<T, O: Observer> Drop for Consumer<T, O> {
-    fn drop(&mut self) {
-        // The last consumer closes the channel and drops what is still in the
-        // ring, now (a producer may live on for long).
-        if self.shared.life.drop_consumer() {
-            self.ring.close();
-            self.ring.drop_pending();
-        }
-    }
-}
+counted_consumer!(impl[T, O: Observer] Consumer<T, O>, "spmc::Consumer", |c| c.shared.life, c.ring);
 
 impl<T, O: Observer> Consumer<T, O> {
     /// Adds a consumer, unless the channel already has `max_consumers`.
