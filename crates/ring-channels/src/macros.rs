@@ -152,13 +152,16 @@ macro_rules! ring_status {
     (@four bytes) => { 6 };
     (@fill $f:tt [$h:ident $fam:literal [$fullest:expr, $any:expr, $each:expr] $unit:ident $send:literal]) => {
         ring_status! { @fwd $f $fam fill -> f64, ring_status!(@four $unit), "",
-            concat!("How full ", $fullest, " is: its ", stringify!($unit), " in use over its capacity, in `0.0..=1.0`."),
+            concat!("How full ", $fullest, " is: its ", stringify!($unit),
+                " in use over its capacity, in `0.0..=1.0`."),
             [concat!($send, ";"), concat!("assert_eq!(", stringify!($h), ".fill(), 0.25);")] }
     };
     (@above_high_watermark $f:tt [$h:ident $fam:literal [$fullest:expr, $any:expr, $each:expr] $unit:ident $send:literal]) => {
         ring_status! { @fwd $f $fam above_high_watermark -> bool, ring_status!(@four $unit),
             concat!(".watermarks(0, ", ring_status!(@one $unit), ")"),
-            concat!("True while ", $any, " is above its high watermark: from the send that leaves it at or above that mark until receives take it down to the low one (always false without [`watermarks`](ring_core::builder::Builder::watermarks))."),
+            concat!("True while ", $any, " is above its high watermark: from the send that ",
+                "leaves it at or above that mark until receives take it down to the low one ",
+                "(always false without [`watermarks`](ring_core::builder::Builder::watermarks))."),
             [concat!("assert!(!", stringify!($h), ".above_high_watermark());"), concat!($send, ";"),
                 concat!("assert!(", stringify!($h), ".above_high_watermark());"), "rx.try_recv().unwrap();",
                 concat!("assert!(!", stringify!($h), ".above_high_watermark());")] }
@@ -188,6 +191,12 @@ macro_rules! ring_status {
             [concat!($send, ";"), concat!("assert_eq!(", stringify!($h), ".available(), 3);"), "rx.try_recv().unwrap();",
                 concat!("assert_eq!(", stringify!($h), ".available(), 4);")] }
     };
+    (@observer $f:tt [$h:ident $fam:literal [$fullest:expr, $any:expr, $each:expr] $unit:ident $send:literal]) => {
+        ring_status! { @fwd $f $fam observer -> &O, 2, ".observer(Tag(\"orders\"))",
+            "The observer given to the builder, which this handle reports to.",
+            ["#[derive(Clone, Debug, PartialEq)]", "struct Tag(&'static str);", "impl ring_core::Observer for Tag {}",
+                concat!("assert_eq!(", stringify!($h), ".observer(), &Tag(\"orders\"));")] }
+    };
     (@fwd [$($f:tt)*] $fam:literal $name:ident -> $ret:ty, $bits:expr, $opts:expr, $text:expr, [$($line:expr),*]) => {
         forward! { $($f)* =>
             #[doc = $text]
@@ -196,7 +205,9 @@ macro_rules! ring_status {
             #[doc = ""]
             #[doc = "```"]
             #[doc = "use ring_core::Config;"]
-            #[doc = concat!("let (mut tx, mut rx) = ring_channels::", $fam, "::Builder::new(Config::default().with_ring_bits(", $bits, "))", $opts, ".build::<u8>()?;")]
+            #[doc = concat!("let (mut tx, mut rx) = ring_channels::", $fam,
+                "::Builder::new(Config::default().with_ring_bits(", $bits, "))", $opts,
+                ".build::<u8>()?;")]
             $(#[doc = $line])*
             #[doc = "# Ok::<(), ring_core::spsc::BuildError>(())"]
             #[doc = "```"]

@@ -335,7 +335,7 @@ impl<O: Observer> ByteConsumer<O> {
 
     ring_status! { inner => rx of "bytes", rings "producer" in bytes,
     send "tx.try_send(b\"abc\").unwrap()";
-    fill above_high_watermark capacity }
+    fill above_high_watermark capacity observer }
 
     forward! { inner =>
         /// Producers registered now.
@@ -350,15 +350,6 @@ impl<O: Observer> ByteConsumer<O> {
         /// assert_eq!(rx.producer_count(), 0);
         /// ```
         fn producer_count(&self) -> usize;
-        /// The observer given to the builder.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let (_tx, rx) = ring_channels::bytes::channel(ring_core::Config::default());
-        /// assert_eq!(rx.observer(), &());
-        /// ```
-        fn observer(&self) -> &O;
     }
 }
 

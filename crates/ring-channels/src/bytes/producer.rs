@@ -237,7 +237,7 @@ impl<O: Observer> ByteProducer<O> {
 
     ring_status! { ring => tx of "bytes", ring "this producer's ring" in bytes,
     send "tx.try_send(b\"abc\").unwrap()";
-    fill above_high_watermark capacity }
+    fill above_high_watermark capacity observer }
 
     forward! { ring =>
         /// Bytes of this producer's ring in use now (headers and padding included).
@@ -250,15 +250,6 @@ impl<O: Observer> ByteProducer<O> {
         /// assert_eq!(tx.bytes_used(), 16); // 8-byte header, 3 bytes padded to 8
         /// ```
         fn bytes_used(&self) -> usize;
-        /// The observer of this producer's ring.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let (tx, _rx) = ring_channels::bytes::channel(ring_core::Config::default());
-        /// assert_eq!(tx.observer(), &());
-        /// ```
-        fn observer(&self) -> &O;
     }
 
     /// As [`mpsc::Producer::close`]: closes the whole channel (idempotent);

@@ -183,25 +183,7 @@ impl<T, O: Observer> Producer<T, O> {
 
     ring_status! { ring => tx of "mpsc", ring "this producer's ring" in slots,
     send "tx.try_send(1).unwrap()";
-    fill above_high_watermark capacity len is_empty is_full available }
-
-    forward! { ring =>
-        /// The observer of this producer's ring.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// use ring_channels::mpsc::Builder;
-        /// #[derive(Clone, Debug, PartialEq)]
-        /// struct Tag(&'static str);
-        /// impl ring_core::Observer for Tag {}
-        ///
-        /// let (tx, _rx) = Builder::new(ring_core::Config::default()).observer(Tag("orders")).build::<u8>()?;
-        /// assert_eq!(tx.observer(), &Tag("orders"));
-        /// # Ok::<(), ring_core::spsc::BuildError>(())
-        /// ```
-        fn observer(&self) -> &O;
-    }
+    fill above_high_watermark capacity len is_empty is_full available observer }
 }
 
 impl<T, O: Observer> Waitable for Producer<T, O> {
