@@ -111,32 +111,7 @@ impl<T, O: Observer, L: Link<T, O>> Producer<T, O, L> {
         self.inner.reserve(n)
     }
 
-    /// Reserves up to `n` contiguous slots, waiting per `strategy` until at
-    /// least one is free.
-    ///
-    /// # Errors
-    ///
-    /// `Closed(())`; `Timeout(())` only under `TimedBlocking`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
-    /// let r = tx.reserve_with(1, ring_core::WaitStrategy::Blocking).unwrap();
-    /// assert_eq!(r.copy_from_slice(&[9]), 1);
-    /// assert_eq!(rx.try_recv(), Ok(9));
-    /// ```
-    pub fn reserve_with(
-        &mut self,
-        n: usize,
-        strategy: WaitStrategy,
-    ) -> Result<Reservation<'_, T, O>, SendTimeoutError<()>> {
-        ring_core::endpoint::wait_for_room(self, strategy, |p| p.inner.is_full())?;
-        // Room only grows while we hold `&mut self`; `None` here is a close.
-        self.inner
-            .reserve(n.max(1))
-            .ok_or(SendTimeoutError::Closed(()))
-    }
+    reserve_with!("spmc", |p| p.inner.is_full());
 
     /// Closes the channel (idempotent): consumers drain, then see `Closed`.
     ///

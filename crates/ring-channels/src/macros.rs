@@ -264,3 +264,37 @@ macro_rules! counted_consumer {
         }
     };
 }
+
+/// `reserve_with`, over the handle's own `reserve`: waits per `strategy`
+/// while `full` (given as `|p| ..` over the handle) says there is no room,
+/// then reserves; the example sends through the family's `channel`:
+/// `reserve_with!("mpsc", |p| p.ring.is_full());`
+macro_rules! reserve_with {
+    ($fam:literal, |$p:ident| $full:expr) => {
+        /// Reserves up to `n` contiguous slots, waiting per `strategy` until at
+        /// least one is free.
+        ///
+        /// # Errors
+        ///
+        /// `Closed(())`; `Timeout(())` only under `TimedBlocking`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        #[doc = concat!("let (mut tx, mut rx) = ring_channels::", $fam,
+                    "::channel::<u8>(ring_core::Config::default());")]
+        /// let r = tx.reserve_with(2, ring_core::WaitStrategy::Blocking).unwrap();
+        /// assert_eq!(r.copy_from_slice(&[7, 8]), 2);
+        /// assert_eq!(rx.try_recv(), Ok(7));
+        /// ```
+        pub fn reserve_with(
+            &mut self,
+            n: usize,
+            strategy: WaitStrategy,
+        ) -> Result<Reservation<'_, T, O>, SendTimeoutError<()>> {
+            ring_core::endpoint::wait_for_room(self, strategy, |$p| $full)?;
+            // Room only grows while we hold `&mut self`; `None` here is a close.
+            self.reserve(n.max(1)).ok_or(SendTimeoutError::Closed(()))
+        }
+    };
+}

@@ -120,33 +120,10 @@ impl<T, O: Observer> Producer<T, O> {
         self.ring.reserve(n)
     }
 
-    /// Reserves up to `n` contiguous slots, waiting per `strategy` until at
-    /// least one is free.
-    ///
-    /// # Errors
-    ///
-    /// `Closed(())`; `Timeout(())` only under `TimedBlocking`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default());
-    /// let r = tx.reserve_with(2, ring_core::WaitStrategy::Blocking).unwrap();
-    /// assert_eq!(r.copy_from_slice(&[7, 8]), 2);
-    /// assert_eq!(rx.consume_count(), 2);
-    /// ```
-    pub fn reserve_with(
-        &mut self,
-        n: usize,
-        strategy: WaitStrategy,
-    ) -> Result<Reservation<'_, T, O>, SendTimeoutError<()>> {
-        // Waits on this producer's doorbell (the channel's shared producer
-        // bell) and re-checks the channel's closed flag on every wake-up, so a
-        // `Closer` or another producer's close ends it at once.
-        ring_core::endpoint::wait_for_room(self, strategy, |p| p.ring.is_full())?;
-        // Room only grows while we hold `&mut self`; `None` here is a close.
-        self.reserve(n.max(1)).ok_or(SendTimeoutError::Closed(()))
-    }
+    // Waits on this producer's doorbell (the channel's shared producer
+    // bell) and re-checks the channel's closed flag on every wake-up, so a
+    // `Closer` or another producer's close ends it at once.
+    reserve_with!("mpsc", |p| p.ring.is_full());
 
     /// Closes the whole channel (idempotent): every producer's next send gets
     /// `Closed`; the consumer receives everything committed, then `Closed`.
