@@ -151,13 +151,13 @@ macro_rules! ring_status {
     (@four slots) => { 2 };
     (@four bytes) => { 6 };
     (@fill $f:tt [$h:ident $fam:literal [$fullest:expr, $any:expr, $each:expr] $unit:ident $send:literal]) => {
-        ring_status! { @fwd $f $fam fill -> f64, ring_status!(@four $unit), "",
+        ring_status! { @fwd $f $fam fill -> f64, [], ring_status!(@four $unit), "",
             concat!("How full ", $fullest, " is: its ", stringify!($unit),
                 " in use over its capacity, in `0.0..=1.0`."),
             [concat!($send, ";"), concat!("assert_eq!(", stringify!($h), ".fill(), 0.25);")] }
     };
     (@above_high_watermark $f:tt [$h:ident $fam:literal [$fullest:expr, $any:expr, $each:expr] $unit:ident $send:literal]) => {
-        ring_status! { @fwd $f $fam above_high_watermark -> bool, ring_status!(@four $unit),
+        ring_status! { @fwd $f $fam above_high_watermark -> bool, [], ring_status!(@four $unit),
             concat!(".watermarks(0, ", ring_status!(@one $unit), ")"),
             concat!("True while ", $any, " is above its high watermark: from the send that ",
                 "leaves it at or above that mark until receives take it down to the low one ",
@@ -167,37 +167,42 @@ macro_rules! ring_status {
                 concat!("assert!(!", stringify!($h), ".above_high_watermark());")] }
     };
     (@capacity $f:tt [$h:ident $fam:literal [$fullest:expr, $any:expr, $each:expr] $unit:ident $send:literal]) => {
-        ring_status! { @fwd $f $fam capacity -> usize, 10, "",
+        ring_status! { @fwd $f $fam capacity -> usize, [], 10, "",
             concat!("How many ", stringify!($unit), " ", $each, " has."),
             [concat!("assert_eq!(", stringify!($h), ".capacity(), 1024);")] }
     };
     (@len $f:tt [$h:ident $fam:literal [$fullest:expr, $any:expr, $each:expr] slots $send:literal]) => {
-        ring_status! { @fwd $f $fam len -> usize, 2, "", concat!("Items in ", $any, " now."),
+        ring_status! { @fwd $f $fam len -> usize, [], 2, "", concat!("Items in ", $any, " now."),
             [concat!($send, ";"), concat!($send, ";"), concat!("assert_eq!(", stringify!($h), ".len(), 2);")] }
     };
     (@is_empty $f:tt [$h:ident $fam:literal [$fullest:expr, $any:expr, $each:expr] slots $send:literal]) => {
-        ring_status! { @fwd $f $fam is_empty -> bool, 2, "", concat!("True if ", $any, " holds no item now."),
+        ring_status! { @fwd $f $fam is_empty -> bool, [], 2, "", concat!("True if ", $any, " holds no item now."),
             [concat!("assert!(", stringify!($h), ".is_empty());"), concat!($send, ";"),
                 concat!("assert!(!", stringify!($h), ".is_empty());"), "rx.try_recv().unwrap();",
                 concat!("assert!(", stringify!($h), ".is_empty());")] }
     };
     (@is_full $f:tt [$h:ident $fam:literal [$fullest:expr, $any:expr, $each:expr] slots $send:literal]) => {
-        ring_status! { @fwd $f $fam is_full -> bool, 1, "", concat!("True if ", $any, " is full now."),
+        ring_status! { @fwd $f $fam is_full -> bool, [], 1, "", concat!("True if ", $any, " is full now."),
             [concat!($send, ";"), concat!("assert!(!", stringify!($h), ".is_full());"), concat!($send, ";"),
                 concat!("assert!(", stringify!($h), ".is_full());")] }
     };
     (@available $f:tt [$h:ident $fam:literal [$fullest:expr, $any:expr, $each:expr] slots $send:literal]) => {
-        ring_status! { @fwd $f $fam available -> usize, 2, "", concat!("Free slots in ", $any, " now."),
+        ring_status! { @fwd $f $fam available -> usize, [], 2, "", concat!("Free slots in ", $any, " now."),
             [concat!($send, ";"), concat!("assert_eq!(", stringify!($h), ".available(), 3);"), "rx.try_recv().unwrap();",
                 concat!("assert_eq!(", stringify!($h), ".available(), 4);")] }
     };
     (@observer $f:tt [$h:ident $fam:literal [$fullest:expr, $any:expr, $each:expr] $unit:ident $send:literal]) => {
-        ring_status! { @fwd $f $fam observer -> &O, 2, ".observer(Tag(\"orders\"))",
+        ring_status! { @fwd $f $fam observer -> &O,
+            ["#[derive(Clone, Debug, PartialEq)]", "struct Tag(&'static str);",
+                "impl ring_core::Observer for Tag {}", ""],
+            10, ".observer(Tag(\"orders\"))",
             "The observer given to the builder, which this handle reports to.",
-            ["#[derive(Clone, Debug, PartialEq)]", "struct Tag(&'static str);", "impl ring_core::Observer for Tag {}",
-                concat!("assert_eq!(", stringify!($h), ".observer(), &Tag(\"orders\"));")] }
+            [concat!("assert_eq!(", stringify!($h), ".observer(), &Tag(\"orders\"));")] }
     };
-    (@fwd [$($f:tt)*] $fam:literal $name:ident -> $ret:ty, $bits:expr, $opts:expr, $text:expr, [$($line:expr),*]) => {
+    // One method: its name and type, the example's lines before the channel
+    // is built, the ring bits, the builder's options, the text, and the
+    // example's lines after.
+    (@fwd [$($f:tt)*] $fam:literal $name:ident -> $ret:ty, [$($pre:expr),*], $bits:expr, $opts:expr, $text:expr, [$($line:expr),*]) => {
         forward! { $($f)* =>
             #[doc = $text]
             #[doc = ""]
@@ -205,6 +210,7 @@ macro_rules! ring_status {
             #[doc = ""]
             #[doc = "```"]
             #[doc = "use ring_core::Config;"]
+            $(#[doc = $pre])*
             #[doc = concat!("let (mut tx, mut rx) = ring_channels::", $fam,
                 "::Builder::new(Config::default().with_ring_bits(", $bits, "))", $opts,
                 ".build::<u8>()?;")]
@@ -282,7 +288,7 @@ macro_rules! reserve_with {
         ///
         /// ```
         #[doc = concat!("let (mut tx, mut rx) = ring_channels::", $fam,
-                            "::channel::<u8>(ring_core::Config::default());")]
+                                    "::channel::<u8>(ring_core::Config::default());")]
         /// let r = tx.reserve_with(2, ring_core::WaitStrategy::Blocking).unwrap();
         /// assert_eq!(r.copy_from_slice(&[7, 8]), 2);
         /// assert_eq!(rx.try_recv(), Ok(7));
