@@ -111,32 +111,7 @@ impl<T, O: Observer, L: Link<T, O>> Producer<T, O, L> {
         self.inner.reserve(n)
     }
 
-    /// Reserves up to `n` contiguous slots, waiting per `strategy` until at
-    /// least one is free.
-    ///
-    /// # Errors
-    ///
-    /// `Closed(())`; `Timeout(())` only under `TimedBlocking`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
-    /// let r = tx.reserve_with(1, ring_core::WaitStrategy::Blocking).unwrap();
-    /// assert_eq!(r.copy_from_slice(&[9]), 1);
-    /// assert_eq!(rx.try_recv(), Ok(9));
-    /// ```
-    pub fn reserve_with(
-        &mut self,
-        n: usize,
-        strategy: WaitStrategy,
-    ) -> Result<Reservation<'_, T, O>, SendTimeoutError<()>> {
-        ring_core::endpoint::wait_for_room(self, strategy, |p| p.inner.is_full())?;
-        // Room only grows while we hold `&mut self`; `None` here is a close.
-        self.inner
-            .reserve(n.max(1))
-            .ok_or(SendTimeoutError::Closed(()))
-    }
+    reserve_with!("spmc", |p| p.inner.is_full());
 
     /// Closes the channel (idempotent): consumers drain, then see `Closed`.
     ///
@@ -166,92 +141,11 @@ impl<T, O: Observer, L: Link<T, O>> Producer<T, O, L> {
         /// assert!(tx.is_closed());
         /// ```
         fn is_closed(&self) -> bool;
-        /// How full this producer's ring is: its `len / capacity`, in
-        /// `0.0..=1.0` (in MPMC, each producer has its own ring).
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let (mut tx, _rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
-        /// tx.send_slice(&[1, 2]);
-        /// assert_eq!(tx.fill(), 0.5);
-        /// ```
-        fn fill(&self) -> f64;
-        /// True once a send left this producer's ring at or above the high
-        /// watermark, until a receive leaves it at or below the low one (always
-        /// false without [`watermarks`](ring_core::builder::Builder::watermarks)).
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// use ring_channels::mpmc::Builder;
-        /// use ring_core::Config;
-        /// let (mut tx, _rx) = Builder::new(Config::default().with_ring_bits(2)).watermarks(1, 2).build::<u8>()?;
-        /// let mut tx2 = tx.clone(); // a ring of its own
-        /// tx.send_slice(&[1, 2]);
-        /// assert!(tx.above_high_watermark());
-        /// assert!(!tx2.above_high_watermark());
-        /// # Ok::<(), ring_core::spsc::BuildError>(())
-        /// ```
-        fn above_high_watermark(&self) -> bool;
-        /// Slots in the ring.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let (tx, _rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default().with_ring_bits(3));
-        /// assert_eq!(tx.capacity(), 8);
-        /// ```
-        fn capacity(&self) -> usize;
-        /// Items waiting now.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let (mut tx, _rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
-        /// tx.try_send(1).unwrap();
-        /// tx.try_send(2).unwrap();
-        /// assert_eq!(tx.len(), 2);
-        /// ```
-        fn len(&self) -> usize;
-        /// True if no item waits now.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let (mut tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
-        /// assert!(tx.is_empty());
-        /// tx.try_send(1).unwrap();
-        /// assert!(!tx.is_empty());
-        /// rx.try_recv().unwrap();
-        /// assert!(tx.is_empty());
-        /// ```
-        fn is_empty(&self) -> bool;
-        /// True if the ring is full now.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let (mut tx, _rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default().with_ring_bits(1));
-        /// tx.try_send(1).unwrap();
-        /// assert!(!tx.is_full());
-        /// tx.try_send(2).unwrap();
-        /// assert!(tx.is_full());
-        /// ```
-        fn is_full(&self) -> bool;
-        /// Free slots now.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let (mut tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
-        /// tx.try_send(1).unwrap();
-        /// assert_eq!(tx.available(), 3);
-        /// rx.try_recv().unwrap();
-        /// assert_eq!(tx.available(), 4);
-        /// ```
-        fn available(&self) -> usize;
     }
+
+    ring_status! { inner => tx of "spmc", ring "this producer's ring" in slots,
+    send "tx.try_send(1).unwrap()";
+    fill above_high_watermark capacity len is_empty is_full available }
 
     /// The channel's observer.
     ///

@@ -47,7 +47,6 @@ use ring_core::claim;
 use ring_core::lifecycle::Lifecycle;
 use ring_core::spsc::BuildError;
 use ring_core::sync::{Arc, AtomicUsize, Ordering};
-use ring_core::wait::Closer;
 use ring_core::{ChannelStats, Observer, RecvTimeoutError, RingMemory, TryRecvError, WaitStrategy};
 
 use crate::TooManyConsumers;
@@ -142,14 +141,8 @@ family! {
     /// # Ok::<(), ring_core::spsc::BuildError>(())
     /// ```
     try_channel;
-}
 
-use ring_core::builder::Parts;
-
-impl<M: RingMemory + Clone> ring_core::builder::BuildChannel<M> for Mpmc {
-    type Channel<T, O: Observer> = Channel<T, O>;
-
-    fn build_channel<T, O: Observer>(self, p: Parts<M, O>) -> Result<Channel<T, O>, BuildError> {
+    build_channel[M: RingMemory + Clone] |p| {
         let life = Lifecycle::new(1);
         let rings = ClaimRings::new(p, life.consumer_group().clone());
         let chan = Arc::new(Chan {
@@ -280,27 +273,7 @@ pub struct Consumer<T, O: Observer = ()> {
 
 debug_handle!(impl[T, O: Observer] Consumer<T, O>, "mpmc::Consumer", id = |c| c.id);
 
-clone_by_try_clone! {
-    /// Adds a consumer.
-    ///
-    /// # Panics
-    ///
-    /// If the channel already has `max_consumers` consumers (a bound fixed in
-    /// the [`Config`](ring_core::Config)); use [`try_clone`](Consumer::try_clone) when the count
-    /// comes from outside.
-    impl[T, O: Observer] Consumer<T, O>, |e| panic!("mpmc::Consumer::clone: {e}")
-}
-
-impl<T, O: Observer> Drop for Consumer<T, O> {
-    fn drop(&mut self) {
-        // The last consumer closes the channel and drops what is still in the
-        // rings, now (producers may live on for long).
-        if self.chan.life.drop_consumer() {
-            self.chan.close();
-            self.chan.drop_pending();
-        }
-    }
-}
+counted_consumer!(impl[T, O: Observer] Consumer<T, O>, "mpmc::Consumer", |c| c.chan.life, c.chan);
 
 impl<T, O: Observer> Consumer<T, O> {
     fn new(chan: Arc<Chan<T, O>>, id: usize) -> Self {
@@ -634,22 +607,18 @@ impl<T, O: Observer> Consumer<T, O> {
         self.chan.close();
     }
 
-    /// A handle that closes the channel from any thread and wakes every sleeper.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (_tx, mut rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
-    /// let closer = rx.closer();
-    /// std::thread::spawn(move || closer.close());
-    /// assert!(rx.recv().is_err()); // woken by the close, nothing left
-    /// ```
-    pub fn closer(&self) -> Closer
-    where
-        T: Send + 'static,
-    {
-        let chan = self.chan.clone();
-        Closer::new(move || chan.close())
+    closer! {
+        /// A handle that closes the channel from any thread and wakes every sleeper.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (_tx, mut rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default());
+        /// let closer = rx.closer();
+        /// std::thread::spawn(move || closer.close());
+        /// assert!(rx.recv().is_err()); // woken by the close, nothing left
+        /// ```
+        chan
     }
 
     /// True once the channel is closed or every producer is gone (items may remain).
@@ -699,46 +668,9 @@ impl<T, O: Observer> Consumer<T, O> {
         self.chan.table.iter().all(|r| r.is_empty())
     }
 
-    forward! { chan.rings =>
-        /// How full the fullest producer ring is (its `len / capacity`, in
-        /// `0.0..=1.0`): watermarks and fill are per producer ring.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let (mut tx, rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
-        /// let mut tx2 = tx.clone();
-        /// tx.send_slice(&[1]);
-        /// tx2.send_slice(&[1, 2, 3]);
-        /// assert_eq!(rx.fill(), 0.75);
-        /// ```
-        fn fill(&self) -> f64;
-        /// True if any producer ring is above its high watermark (see
-        /// [`Producer::above_high_watermark`]).
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// use ring_channels::mpmc::Builder;
-        /// use ring_core::Config;
-        /// let (mut tx, mut rx) = Builder::new(Config::default().with_ring_bits(2)).watermarks(0, 2).build::<u8>()?;
-        /// tx.send_slice(&[1, 2]);
-        /// assert!(rx.above_high_watermark());
-        /// assert_eq!(rx.skip(2), 2);
-        /// assert!(!rx.above_high_watermark());
-        /// # Ok::<(), ring_core::spsc::BuildError>(())
-        /// ```
-        fn above_high_watermark(&self) -> bool;
-        /// Slots per ring.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let (_tx, rx) = ring_channels::mpmc::channel::<u8>(ring_core::Config::default().with_ring_bits(3));
-        /// assert_eq!(rx.capacity(), 8);
-        /// ```
-        fn capacity(&self) -> usize;
-    }
+    ring_status! { chan.rings => rx of "mpmc", rings "producer" in slots,
+    send "tx.try_send(1).unwrap()";
+    fill above_high_watermark capacity }
 
     forward! { chan.life =>
         /// Producers registered now.

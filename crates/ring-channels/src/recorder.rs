@@ -51,7 +51,6 @@ use core::marker::PhantomData;
 use std::collections::VecDeque;
 
 use crate::claim_rings::ClaimRings;
-use ring_core::builder::Parts;
 use ring_core::claim;
 use ring_core::lifecycle::Lifecycle;
 use ring_core::spsc::BuildError;
@@ -135,12 +134,8 @@ family! {
     /// # Ok::<(), ring_core::spsc::BuildError>(())
     /// ```
     try_channel;
-}
 
-impl<M: RingMemory + Clone> ring_core::builder::BuildChannel<M> for Recording {
-    type Channel<T, O: Observer> = Channel<T, O>;
-
-    fn build_channel<T, O: Observer>(self, p: Parts<M, O>) -> Result<Channel<T, O>, BuildError> {
+    build_channel[M: RingMemory + Clone] |p| {
         let life = Arc::new(Lifecycle::new(1));
         // A recorder never waits and always wraps: back each writer's ring
         // when it is made, so that its first pass pays no page faults.
@@ -321,58 +316,9 @@ impl<T, O: Observer> Recorder<T, O> {
         self.chan.life.is_closed()
     }
 
-    forward! { inner =>
-        /// How full this writer's ring is (`len / capacity`, in `0.0..=1.0`):
-        /// records raise it, evictions keep it at 1.0, the reader lowers it.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let (mut log, _r) = ring_channels::recorder::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
-        /// for i in 0..6 {
-        ///     log.record(i).unwrap();
-        /// }
-        /// assert_eq!(log.fill(), 1.0);
-        /// ```
-        fn fill(&self) -> f64;
-        /// True once a record left this writer's ring at or above the high
-        /// watermark, until the reader takes it down to the low one (always
-        /// false without [`watermarks`](ring_core::builder::Builder::watermarks)).
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// use ring_channels::recorder::Builder;
-        /// use ring_core::Config;
-        /// let (mut log, _r) = Builder::new(Config::default().with_ring_bits(2)).watermarks(1, 3).build::<u8>()?;
-        /// for i in 0..3 {
-        ///     log.record(i).unwrap();
-        /// }
-        /// assert!(log.above_high_watermark());
-        /// # Ok::<(), ring_core::spsc::BuildError>(())
-        /// ```
-        fn above_high_watermark(&self) -> bool;
-        /// Entries this writer's ring retains at most (`config.capacity()`).
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// use ring_core::Config;
-        /// let (log, _r) = ring_channels::recorder::channel::<u8>(Config::default().with_ring_bits(3));
-        /// assert_eq!(log.capacity(), 8);
-        /// ```
-        fn capacity(&self) -> usize;
-        /// Unread entries in this writer's ring (a snapshot).
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let (mut log, _r) = ring_channels::recorder::channel::<u8>(ring_core::Config::default());
-        /// log.record(1).unwrap();
-        /// assert_eq!(log.len(), 1);
-        /// ```
-        fn len(&self) -> usize;
-    }
+    ring_status! { inner => tx of "recorder", ring "this writer's ring" in slots,
+    send "tx.record(1).unwrap()";
+    fill above_high_watermark capacity len }
 
     /// Whether this writer's ring holds no unread entry (a snapshot).
     ///
@@ -604,43 +550,9 @@ impl<T, O: Observer> Reader<T, O> {
         self.taken.is_empty() && self.chan.table.iter().all(|r| r.is_empty())
     }
 
-    forward! { chan.rings =>
-        /// How full the fullest writer's ring is (its `len / capacity`, in
-        /// `0.0..=1.0`; entries the reader took but has not returned yet do not
-        /// count).
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let (mut log, reader) = ring_channels::recorder::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
-        /// log.record(1).unwrap();
-        /// assert_eq!(reader.fill(), 0.25);
-        /// ```
-        fn fill(&self) -> f64;
-        /// True if any writer's ring is above its high watermark (see
-        /// [`Recorder::above_high_watermark`]).
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// use ring_channels::recorder::Builder;
-        /// use ring_core::Config;
-        /// let (mut log, reader) = Builder::new(Config::default().with_ring_bits(2)).watermarks(0, 1).build::<u8>()?;
-        /// log.record(1).unwrap();
-        /// assert!(reader.above_high_watermark());
-        /// # Ok::<(), ring_core::spsc::BuildError>(())
-        /// ```
-        fn above_high_watermark(&self) -> bool;
-        /// Entries each writer's ring retains at most.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let (_log, reader) = ring_channels::recorder::channel::<u8>(ring_core::Config::default());
-        /// assert_eq!(reader.capacity(), ring_core::Config::default().capacity());
-        /// ```
-        fn capacity(&self) -> usize;
-    }
+    ring_status! { chan.rings => rx of "recorder", rings "writer" in slots,
+    send "tx.record(1).unwrap()";
+    fill above_high_watermark capacity }
 
     /// Writers alive now.
     ///

@@ -42,9 +42,8 @@ use core::time::Duration;
 
 use ring_core::claim;
 use ring_core::lifecycle::Lifecycle;
-use ring_core::spsc::BuildError;
 use ring_core::sync::Arc;
-use ring_core::wait::{Closer, DoorbellRef, Waitable};
+use ring_core::wait::{DoorbellRef, Waitable};
 use ring_core::{Observer, RecvTimeoutError, RingMemory, Side, TryRecvError, WaitStrategy};
 
 use crate::TooManyConsumers;
@@ -92,7 +91,8 @@ family! {
     ///
     /// # Errors
     ///
-    /// [`BuildError::CapacityOverflow`] if the ring's size overflows for `T`.
+    /// [`BuildError::CapacityOverflow`](ring_core::spsc::BuildError::CapacityOverflow)
+    /// if the ring's size overflows for `T`.
     ///
     /// # Examples
     ///
@@ -101,14 +101,8 @@ family! {
     /// # Ok::<(), ring_core::spsc::BuildError>(())
     /// ```
     try_channel;
-}
 
-use ring_core::builder::Parts;
-
-impl<M: RingMemory> ring_core::builder::BuildChannel<M> for Spmc {
-    type Channel<T, O: Observer> = Channel<T, O>;
-
-    fn build_channel<T, O: Observer>(self, p: Parts<M, O>) -> Result<Channel<T, O>, BuildError> {
+    build_channel[M: RingMemory] |p| {
         let (config, memory, observer) = (p.config, p.memory, p.observer);
         let life = Lifecycle::new(1);
         let ring = claim::Ring::with_watermarks(
@@ -187,27 +181,7 @@ pub struct Consumer<T, O: Observer = ()> {
 
 debug_handle!(impl[T, O: Observer] Consumer<T, O>, "spmc::Consumer", ring = |c| c.ring);
 
-clone_by_try_clone! {
-    /// Adds a consumer.
-    ///
-    /// # Panics
-    ///
-    /// If the channel already has `max_consumers` consumers (a bound fixed in
-    /// the [`Config`](ring_core::Config), like its other builders' rules); use
-    /// [`try_clone`](Consumer::try_clone) when the count comes from outside.
-    impl[T, O: Observer] Consumer<T, O>, |e| panic!("spmc::Consumer::clone: {e}")
-}
-
-impl<T, O: Observer> Drop for Consumer<T, O> {
-    fn drop(&mut self) {
-        // The last consumer closes the channel and drops what is still in the
-        // ring, now (a producer may live on for long).
-        if self.shared.life.drop_consumer() {
-            self.ring.close();
-            self.ring.drop_pending();
-        }
-    }
-}
+counted_consumer!(impl[T, O: Observer] Consumer<T, O>, "spmc::Consumer", |c| c.shared.life, c.ring);
 
 impl<T, O: Observer> Consumer<T, O> {
     /// Adds a consumer, unless the channel already has `max_consumers`.
@@ -430,22 +404,18 @@ impl<T, O: Observer> Consumer<T, O> {
         self.ring.close();
     }
 
-    /// A handle that closes the channel from any thread and wakes every sleeper.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (_tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
-    /// let closer = rx.closer();
-    /// std::thread::spawn(move || closer.close());
-    /// assert!(rx.recv().is_err()); // woken by the close, nothing left
-    /// ```
-    pub fn closer(&self) -> Closer
-    where
-        T: Send + 'static,
-    {
-        let ring = self.ring.clone();
-        Closer::new(move || ring.close())
+    closer! {
+        /// A handle that closes the channel from any thread and wakes every sleeper.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (_tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
+        /// let closer = rx.closer();
+        /// std::thread::spawn(move || closer.close());
+        /// assert!(rx.recv().is_err()); // woken by the close, nothing left
+        /// ```
+        ring
     }
 
     forward! { ring =>
@@ -462,67 +432,10 @@ impl<T, O: Observer> Consumer<T, O> {
         /// assert_eq!(rx.len(), 1); // closed, but the item is still there
         /// ```
         fn is_closed(&self) -> bool;
-        /// Items waiting now.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let (mut tx, rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
-        /// tx.send_slice(&[1, 2]);
-        /// assert_eq!(rx.len(), 2);
-        /// ```
-        fn len(&self) -> usize;
-        /// True if nothing is waiting now.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let (mut tx, mut rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default());
-        /// assert!(rx.is_empty());
-        /// tx.try_send(1).unwrap();
-        /// assert!(!rx.is_empty());
-        /// rx.try_recv().unwrap();
-        /// assert!(rx.is_empty());
-        /// ```
-        fn is_empty(&self) -> bool;
-        /// How full the ring is: [`len`](Self::len) over
-        /// [`capacity`](Self::capacity), in `0.0..=1.0`.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let (mut tx, rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
-        /// tx.send_slice(&[1, 2, 3]);
-        /// assert_eq!(rx.fill(), 0.75);
-        /// ```
-        fn fill(&self) -> f64;
-        /// True once a send left the ring at or above the high watermark, until
-        /// a receive (by any consumer) leaves it at or below the low one (always
-        /// false without [`watermarks`](ring_core::builder::Builder::watermarks)).
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// use ring_channels::spmc::Builder;
-        /// use ring_core::Config;
-        /// let (mut tx, mut rx) = Builder::new(Config::default().with_ring_bits(2)).watermarks(1, 3).build::<u8>()?;
-        /// tx.send_slice(&[1, 2, 3]);
-        /// assert!(rx.above_high_watermark() && tx.above_high_watermark());
-        /// assert_eq!(rx.skip(2), 2);
-        /// assert!(!rx.above_high_watermark());
-        /// # Ok::<(), ring_core::spsc::BuildError>(())
-        /// ```
-        fn above_high_watermark(&self) -> bool;
-        /// Slots in the ring.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let (_tx, rx) = ring_channels::spmc::channel::<u8>(ring_core::Config::default().with_ring_bits(3));
-        /// assert_eq!(rx.capacity(), 8);
-        /// ```
-        fn capacity(&self) -> usize;
     }
+
+    ring_status! { ring => rx of "spmc", ring "the ring" in slots, send "tx.try_send(1).unwrap()";
+    len is_empty fill above_high_watermark capacity }
 
     /// Consumers now.
     ///

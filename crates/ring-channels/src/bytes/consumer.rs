@@ -333,43 +333,11 @@ impl<O: Observer> ByteConsumer<O> {
         self.inner.len()
     }
 
+    ring_status! { inner => rx of "bytes", rings "producer" in bytes,
+    send "tx.try_send(b\"abc\").unwrap()";
+    fill above_high_watermark capacity observer }
+
     forward! { inner =>
-        /// How full the fullest producer ring is (bytes in use over the
-        /// capacity, in `0.0..=1.0`).
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let (mut tx, rx) = ring_channels::bytes::channel(ring_core::Config::default().with_ring_bits(6));
-        /// tx.try_send(b"12345").unwrap();
-        /// assert_eq!(rx.fill(), 0.25);
-        /// ```
-        fn fill(&self) -> f64;
-        /// True if any producer's byte ring is above its high watermark (see
-        /// [`ByteProducer::above_high_watermark`]).
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// use ring_channels::bytes::Builder;
-        /// use ring_core::Config;
-        /// let (mut tx, mut rx) = Builder::new(Config::default().with_ring_bits(6)).watermarks(0, 16).build::<u8>()?;
-        /// tx.try_send(b"abc").unwrap();
-        /// assert!(rx.above_high_watermark());
-        /// assert_eq!(rx.consume_batch(|_| {}), 1);
-        /// assert!(!rx.above_high_watermark());
-        /// # Ok::<(), ring_core::spsc::BuildError>(())
-        /// ```
-        fn above_high_watermark(&self) -> bool;
-        /// Bytes per producer ring.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let (_tx, rx) = ring_channels::bytes::channel(ring_core::Config::default().with_ring_bits(10));
-        /// assert_eq!(rx.capacity(), 1024);
-        /// ```
-        fn capacity(&self) -> usize;
         /// Producers registered now.
         ///
         /// # Examples
@@ -382,15 +350,6 @@ impl<O: Observer> ByteConsumer<O> {
         /// assert_eq!(rx.producer_count(), 0);
         /// ```
         fn producer_count(&self) -> usize;
-        /// The observer given to the builder.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let (_tx, rx) = ring_channels::bytes::channel(ring_core::Config::default());
-        /// assert_eq!(rx.observer(), &());
-        /// ```
-        fn observer(&self) -> &O;
     }
 }
 

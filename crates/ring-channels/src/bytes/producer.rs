@@ -235,38 +235,11 @@ impl<O: Observer> ByteProducer<O> {
         self.send_with(record, WaitStrategy::TimedBlocking(timeout))
     }
 
+    ring_status! { ring => tx of "bytes", ring "this producer's ring" in bytes,
+    send "tx.try_send(b\"abc\").unwrap()";
+    fill above_high_watermark capacity observer }
+
     forward! { ring =>
-        /// How full this producer's byte ring is: bytes in use over
-        /// [`capacity`](Self::capacity), in `0.0..=1.0`.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let (mut tx, _rx) = ring_channels::bytes::channel(ring_core::Config::default().with_ring_bits(6));
-        /// tx.try_send(b"abc").unwrap();
-        /// assert_eq!(tx.fill(), 0.25); // 16 of 64 bytes
-        /// ```
-        fn fill(&self) -> f64;
-        /// True once a record left this producer's ring at or above the high
-        /// watermark (counted in bytes), until the consumer's reads take it down
-        /// to the low one (always false without
-        /// [`watermarks`](ring_core::builder::Builder::watermarks)).
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// use ring_channels::bytes::Builder;
-        /// use ring_core::Config;
-        /// let (mut tx, _rx) = Builder::new(Config::default().with_ring_bits(6)).watermarks(16, 32).build::<u8>()?;
-        /// tx.try_send(b"abc").unwrap(); // 16 bytes
-        /// assert!(!tx.above_high_watermark());
-        /// tx.try_send(b"abc").unwrap(); // 32 bytes
-        /// assert!(tx.above_high_watermark());
-        /// # Ok::<(), ring_core::spsc::BuildError>(())
-        /// ```
-        fn above_high_watermark(&self) -> bool;
-        /// Bytes in this producer's ring (as [`mpsc::Producer::capacity`]).
-        fn capacity(&self) -> usize;
         /// Bytes of this producer's ring in use now (headers and padding included).
         ///
         /// # Examples
@@ -277,15 +250,6 @@ impl<O: Observer> ByteProducer<O> {
         /// assert_eq!(tx.bytes_used(), 16); // 8-byte header, 3 bytes padded to 8
         /// ```
         fn bytes_used(&self) -> usize;
-        /// The observer of this producer's ring.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let (tx, _rx) = ring_channels::bytes::channel(ring_core::Config::default());
-        /// assert_eq!(tx.observer(), &());
-        /// ```
-        fn observer(&self) -> &O;
     }
 
     /// As [`mpsc::Producer::close`]: closes the whole channel (idempotent);

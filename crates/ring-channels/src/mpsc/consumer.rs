@@ -393,23 +393,19 @@ impl<T, O: Observer> Consumer<T, O> {
         self.closing();
     }
 
-    /// A handle that closes the channel from any thread and wakes the consumer.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (_tx, mut rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default());
-    /// let closer = rx.closer();
-    /// let t = std::thread::spawn(move || rx.recv());
-    /// closer.close();
-    /// assert!(t.join().unwrap().is_err());
-    /// ```
-    pub fn closer(&self) -> Closer
-    where
-        T: Send + 'static,
-    {
-        let chan = self.chan.clone();
-        Closer::new(move || chan.close())
+    closer! {
+        /// A handle that closes the channel from any thread and wakes the consumer.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (_tx, mut rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default());
+        /// let closer = rx.closer();
+        /// let t = std::thread::spawn(move || rx.recv());
+        /// closer.close();
+        /// assert!(t.join().unwrap().is_err());
+        /// ```
+        chan
     }
 
     /// True once the channel is closed or every producer is gone (items may remain).

@@ -52,7 +52,7 @@ use ring_core::inbox::{InboxReceiver, InboxSender, inbox};
 use ring_core::lifecycle::Lifecycle;
 use ring_core::spsc::{self, BuildError, Reservation};
 use ring_core::sync::Arc;
-use ring_core::wait::{Closer, DoorbellRef, Waitable};
+use ring_core::wait::{DoorbellRef, Waitable};
 
 use crate::recv_wait;
 use ring_core::{
@@ -114,6 +114,56 @@ family! {
     /// assert_eq!(got, ["one", "two"]);
     /// ```
     channel;
+
+    build_channel[M: RingMemory + Clone] |p| {
+        let (config, memory, observer) = (p.config, p.memory, p.observer);
+        // Per ring: every producer's SPSC ring reports its own crossings (the
+        // first ring, built below, checks `high <= capacity` for `build`).
+        let watermarks = p.watermarks;
+        let life = Lifecycle::new(1);
+        let (consumers, producers) = (life.consumer_group().clone(), life.producer_group().clone());
+        let factory: Box<Factory<T, O>> = Box::new(move |observer: O| {
+            let ring = spsc::Builder::new(config)
+                .memory(memory.clone())
+                .observer(observer)
+                .wake_group(consumers.clone())
+                .producer_wake_group(producers.clone());
+            match watermarks {
+                Some(w) => ring.watermarks(w.low(), w.high()),
+                None => ring,
+            }
+            .build::<T>()
+        });
+        let (ring_tx, ring_rx) = factory(observer.clone())?;
+        let (itx, irx) = inbox();
+        let chan = Arc::new(Chan {
+            life,
+            inbox: itx,
+            factory,
+            config,
+        });
+        let mut consumer = Consumer {
+            chan: chan.clone(),
+            inbox: irx,
+            rings: Vec::with_capacity(config.max_producers()),
+            free: Vec::new(),
+            cur: Cell::new(0),
+            burst: 0,
+            start: 0,
+            last_hit: 0,
+            observer,
+            closed_rings: false,
+            read_at: Cell::new(0),
+        };
+        consumer.insert(ring_rx);
+        Ok((
+            Producer {
+                chan: Registration(chan),
+                ring: ring_tx,
+            },
+            consumer,
+        ))
+    }
 }
 
 type Factory<T, O> = dyn Fn(O) -> Result<spsc::Channel<T, O>, BuildError> + Send + Sync;
@@ -194,62 +244,6 @@ impl<T, O: Observer> core::ops::Deref for Registration<T, O> {
 impl<T, O: Observer> Drop for Registration<T, O> {
     fn drop(&mut self) {
         self.0.life.drop_producer();
-    }
-}
-
-use ring_core::builder::Parts;
-
-impl<M: RingMemory + Clone> ring_core::builder::BuildChannel<M> for Mpsc {
-    type Channel<T, O: Observer> = Channel<T, O>;
-
-    fn build_channel<T, O: Observer>(self, p: Parts<M, O>) -> Result<Channel<T, O>, BuildError> {
-        let (config, memory, observer) = (p.config, p.memory, p.observer);
-        // Per ring: every producer's SPSC ring reports its own crossings (the
-        // first ring, built below, checks `high <= capacity` for `build`).
-        let watermarks = p.watermarks;
-        let life = Lifecycle::new(1);
-        let (consumers, producers) = (life.consumer_group().clone(), life.producer_group().clone());
-        let factory: Box<Factory<T, O>> = Box::new(move |observer: O| {
-            let ring = spsc::Builder::new(config)
-                .memory(memory.clone())
-                .observer(observer)
-                .wake_group(consumers.clone())
-                .producer_wake_group(producers.clone());
-            match watermarks {
-                Some(w) => ring.watermarks(w.low(), w.high()),
-                None => ring,
-            }
-            .build::<T>()
-        });
-        let (ring_tx, ring_rx) = factory(observer.clone())?;
-        let (itx, irx) = inbox();
-        let chan = Arc::new(Chan {
-            life,
-            inbox: itx,
-            factory,
-            config,
-        });
-        let mut consumer = Consumer {
-            chan: chan.clone(),
-            inbox: irx,
-            rings: Vec::with_capacity(config.max_producers()),
-            free: Vec::new(),
-            cur: Cell::new(0),
-            burst: 0,
-            start: 0,
-            last_hit: 0,
-            observer,
-            closed_rings: false,
-            read_at: Cell::new(0),
-        };
-        consumer.insert(ring_rx);
-        Ok((
-            Producer {
-                chan: Registration(chan),
-                ring: ring_tx,
-            },
-            consumer,
-        ))
     }
 }
 

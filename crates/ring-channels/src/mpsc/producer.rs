@@ -120,33 +120,10 @@ impl<T, O: Observer> Producer<T, O> {
         self.ring.reserve(n)
     }
 
-    /// Reserves up to `n` contiguous slots, waiting per `strategy` until at
-    /// least one is free.
-    ///
-    /// # Errors
-    ///
-    /// `Closed(())`; `Timeout(())` only under `TimedBlocking`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default());
-    /// let r = tx.reserve_with(2, ring_core::WaitStrategy::Blocking).unwrap();
-    /// assert_eq!(r.copy_from_slice(&[7, 8]), 2);
-    /// assert_eq!(rx.consume_count(), 2);
-    /// ```
-    pub fn reserve_with(
-        &mut self,
-        n: usize,
-        strategy: WaitStrategy,
-    ) -> Result<Reservation<'_, T, O>, SendTimeoutError<()>> {
-        // Waits on this producer's doorbell (the channel's shared producer
-        // bell) and re-checks the channel's closed flag on every wake-up, so a
-        // `Closer` or another producer's close ends it at once.
-        ring_core::endpoint::wait_for_room(self, strategy, |p| p.ring.is_full())?;
-        // Room only grows while we hold `&mut self`; `None` here is a close.
-        self.reserve(n.max(1)).ok_or(SendTimeoutError::Closed(()))
-    }
+    // Waits on this producer's doorbell (the channel's shared producer
+    // bell) and re-checks the channel's closed flag on every wake-up, so a
+    // `Closer` or another producer's close ends it at once.
+    reserve_with!("mpsc", |p| p.ring.is_full());
 
     /// Closes the whole channel (idempotent): every producer's next send gets
     /// `Closed`; the consumer receives everything committed, then `Closed`.
@@ -181,110 +158,9 @@ impl<T, O: Observer> Producer<T, O> {
         self.chan.is_closed() || self.ring.is_closed()
     }
 
-    forward! { ring =>
-        /// How full this producer's ring is: its `len / capacity`, in
-        /// `0.0..=1.0`.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let (mut tx, _rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
-        /// tx.send_slice(&[1, 2]);
-        /// assert_eq!(tx.fill(), 0.5);
-        /// ```
-        fn fill(&self) -> f64;
-        /// True once a send left this producer's ring at or above the high
-        /// watermark, until the consumer takes it down to the low one (always
-        /// false without [`watermarks`](ring_core::builder::Builder::watermarks)).
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// use ring_channels::mpsc::Builder;
-        /// use ring_core::Config;
-        /// let (mut tx, mut rx) = Builder::new(Config::default().with_ring_bits(2)).watermarks(1, 3).build::<u8>()?;
-        /// tx.send_slice(&[1, 2, 3]);
-        /// assert!(tx.above_high_watermark());
-        /// assert_eq!(rx.skip(2), 2);
-        /// assert!(!tx.above_high_watermark());
-        /// # Ok::<(), ring_core::spsc::BuildError>(())
-        /// ```
-        fn above_high_watermark(&self) -> bool;
-        /// Slots in this producer's ring.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let (tx, _rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default().with_ring_bits(3));
-        /// assert_eq!(tx.capacity(), 8);
-        /// ```
-        fn capacity(&self) -> usize;
-        /// Items in this producer's ring now.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let (mut tx, _rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default());
-        /// let tx2 = tx.clone();
-        /// tx.try_send(1).unwrap();
-        /// tx.try_send(2).unwrap();
-        /// assert_eq!(tx.len(), 2);
-        /// assert_eq!(tx2.len(), 0); // its own ring
-        /// ```
-        fn len(&self) -> usize;
-        /// True if this producer's ring holds no item now.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let (mut tx, mut rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default());
-        /// assert!(tx.is_empty());
-        /// tx.try_send(1).unwrap();
-        /// assert!(!tx.is_empty());
-        /// rx.try_recv().unwrap();
-        /// assert!(tx.is_empty());
-        /// ```
-        fn is_empty(&self) -> bool;
-        /// True if this producer's ring is full now.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let (mut tx, _rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default().with_ring_bits(1));
-        /// tx.try_send(1).unwrap();
-        /// assert!(!tx.is_full());
-        /// tx.try_send(2).unwrap();
-        /// assert!(tx.is_full());
-        /// ```
-        fn is_full(&self) -> bool;
-        /// Free slots in this producer's ring now.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// let (mut tx, mut rx) = ring_channels::mpsc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
-        /// tx.try_send(1).unwrap();
-        /// assert_eq!(tx.available(), 3);
-        /// rx.try_recv().unwrap();
-        /// assert_eq!(tx.available(), 4);
-        /// ```
-        fn available(&self) -> usize;
-        /// The observer of this producer's ring.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// use ring_channels::mpsc::Builder;
-        /// #[derive(Clone, Debug, PartialEq)]
-        /// struct Tag(&'static str);
-        /// impl ring_core::Observer for Tag {}
-        ///
-        /// let (tx, _rx) = Builder::new(ring_core::Config::default()).observer(Tag("orders")).build::<u8>()?;
-        /// assert_eq!(tx.observer(), &Tag("orders"));
-        /// # Ok::<(), ring_core::spsc::BuildError>(())
-        /// ```
-        fn observer(&self) -> &O;
-    }
+    ring_status! { ring => tx of "mpsc", ring "this producer's ring" in slots,
+    send "tx.try_send(1).unwrap()";
+    fill above_high_watermark capacity len is_empty is_full available observer }
 }
 
 impl<T, O: Observer> Waitable for Producer<T, O> {
