@@ -185,6 +185,23 @@ struct Parts<T> {
     slots: NonNull<T>,
 }
 
+// SAFETY: a side owns its claimed end of the ring and keeps the mapping
+// alive; the memory is shared by design (atomics, volatile copies of `ShmSafe`
+// values). Not `Sync` (the raw pointers): each handle's own state (the writer's
+// `tail`, the reader's `next`) is unsynchronised.
+unsafe impl<T: ShmSafe + Send> Send for Parts<T> {}
+
+impl<T> Drop for Parts<T> {
+    fn drop(&mut self) {
+        match self.common.role() {
+            // The reader drains what is left, then sees the end.
+            Role::Producer => self.ring.close_as_producer(),
+            // The writer's next `record` is `Closed`.
+            Role::Consumer => self.ring.close_as_consumer(),
+        }
+    }
+}
+
 impl<T: ShmSafe> Parts<T> {
     fn claim(region: Arc<Region>, layout: &ShmLayout, role: Role) -> Result<Parts<T>, ShmError> {
         debug_assert_eq!(layout.kind(), RingKind::Recorder);
@@ -229,23 +246,11 @@ pub struct SharedWriter<T: ShmSafe> {
     tail: u64,
 }
 
-// SAFETY: the handle owns its side of the ring and keeps the mapping alive;
-// the memory is shared by design (atomics, volatile copies of `ShmSafe`
-// values). Not `Sync`: `tail` is unsynchronised state of this one writer.
-unsafe impl<T: ShmSafe + Send> Send for SharedWriter<T> {}
-
 impl<T: ShmSafe> fmt::Debug for SharedWriter<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SharedWriter")
             .field("tail", &self.tail)
             .finish_non_exhaustive()
-    }
-}
-
-impl<T: ShmSafe> Drop for SharedWriter<T> {
-    fn drop(&mut self) {
-        // The reader drains what is left, then sees the end.
-        self.side.ring.close_as_producer();
     }
 }
 
@@ -426,22 +431,12 @@ pub struct SharedReader<T: ShmSafe> {
     writer_gone: bool,
 }
 
-// SAFETY: as for `SharedWriter`.
-unsafe impl<T: ShmSafe + Send> Send for SharedReader<T> {}
-
 impl<T: ShmSafe> fmt::Debug for SharedReader<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SharedReader")
             .field("next", &self.next)
             .field("writer_gone", &self.writer_gone)
             .finish_non_exhaustive()
-    }
-}
-
-impl<T: ShmSafe> Drop for SharedReader<T> {
-    fn drop(&mut self) {
-        // The writer's next `record` is `Closed`.
-        self.side.ring.close_as_consumer();
     }
 }
 
