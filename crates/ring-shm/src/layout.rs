@@ -590,7 +590,8 @@ mod tests {
         h.snapshot()
     }
 
-    type Case = (fn(&mut IdSnapshot), fn(&ShmError) -> bool);
+    type Mutate = fn(&mut IdSnapshot);
+    type Case = (Mutate, fn(&ShmError) -> bool);
 
     fn u32_ring() -> ShmLayout {
         ShmLayout::new::<u32>(4).unwrap()
@@ -635,7 +636,7 @@ mod tests {
                 |e| matches!(e, ShmError::Capacity { ring_bits: 99, .. }),
             ),
         ];
-        let error_after = |mutate: fn(&mut IdSnapshot)| {
+        let error_after = |mutate: Mutate| {
             let mut s = good();
             mutate(&mut s);
             check_snapshot(&s, len, u32_ring()).unwrap_err()
@@ -645,7 +646,7 @@ mod tests {
             assert!(expect(&e), "case {i}: {e:?}");
         }
         // An offset or size off from the computed layout names its field.
-        let offsets: [(&str, fn(&mut IdSnapshot)); 3] = [
+        let offsets: [(&str, Mutate); 3] = [
             ("ring_offset", |s| s.ring_offset = 0),
             ("slots_offset", |s| s.slots_offset = 4096),
             ("total_size", |s| s.total_size += 1),
