@@ -129,13 +129,11 @@ impl Config {
     /// assert!(Config::default().try_with_ring_bits(MAX_RING_BITS + 1).is_err());
     /// ```
     pub const fn try_with_ring_bits(self, bits: u32) -> Result<Config, ConfigError> {
-        if bits == 0 || bits > MAX_RING_BITS {
-            return Err(ConfigError::RingBits { bits });
-        }
-        Ok(Config {
+        Config {
             ring_bits: bits,
             ..self
-        })
+        }
+        .checked()
     }
 
     /// Non-panicking [`with_max_producers`](Self::with_max_producers).
@@ -153,13 +151,11 @@ impl Config {
     /// assert!(Config::default().try_with_max_producers(MAX_HANDLES + 1).is_err());
     /// ```
     pub const fn try_with_max_producers(self, n: usize) -> Result<Config, ConfigError> {
-        if n == 0 || n > MAX_HANDLES {
-            return Err(ConfigError::MaxProducers { n });
-        }
-        Ok(Config {
+        Config {
             max_producers: n,
             ..self
-        })
+        }
+        .checked()
     }
 
     /// Non-panicking [`with_max_consumers`](Self::with_max_consumers).
@@ -177,13 +173,30 @@ impl Config {
     /// assert!(Config::default().try_with_max_consumers(MAX_HANDLES + 1).is_err());
     /// ```
     pub const fn try_with_max_consumers(self, n: usize) -> Result<Config, ConfigError> {
-        if n == 0 || n > MAX_HANDLES {
-            return Err(ConfigError::MaxConsumers { n });
-        }
-        Ok(Config {
+        Config {
             max_consumers: n,
             ..self
-        })
+        }
+        .checked()
+    }
+
+    /// `self` if every field is in range, else the error naming the first
+    /// that is not: the one place the `try_with_*` setters' bounds live.
+    const fn checked(self) -> Result<Config, ConfigError> {
+        let Config {
+            ring_bits,
+            max_producers,
+            max_consumers,
+        } = self;
+        if ring_bits == 0 || ring_bits > MAX_RING_BITS {
+            Err(ConfigError::RingBits { bits: ring_bits })
+        } else if max_producers == 0 || max_producers > MAX_HANDLES {
+            Err(ConfigError::MaxProducers { n: max_producers })
+        } else if max_consumers == 0 || max_consumers > MAX_HANDLES {
+            Err(ConfigError::MaxConsumers { n: max_consumers })
+        } else {
+            Ok(self)
+        }
     }
 
     /// Slots per ring: `1 << ring_bits`.

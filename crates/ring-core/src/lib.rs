@@ -118,6 +118,41 @@ macro_rules! debug_fields {
 }
 pub(crate) use debug_fields;
 
+/// `impl Waitable` for a handle `$handle<T, O>` of side `$side`, given the
+/// doorbell that side sleeps on and the observer whose hooks report its
+/// waits, both computed from `$this` (the handle). Only a producer reports
+/// spins (`on_reserve_spin`).
+///
+/// `waitable!(Publisher: Producer, |h| h.ring.life.producer_group().doorbell(), h.ring.observer);`
+#[cfg(feature = "std")]
+macro_rules! waitable {
+    ($handle:ident: $side:ident, |$this:ident| $doorbell:expr, $observer:expr) => {
+        impl<T, O: crate::seams::Observer> crate::wait::Waitable for $handle<T, O> {
+            fn doorbell(&self) -> crate::wait::DoorbellRef<'_> {
+                let $this = self;
+                $doorbell
+            }
+            fn timed(&self) -> bool {
+                O::TIMED
+            }
+            fn on_spin(&self) {
+                if crate::seams::Side::$side == crate::seams::Side::Producer {
+                    let $this = self;
+                    $observer.on_reserve_spin();
+                }
+            }
+            fn on_wait(&self) {
+                let $this = self;
+                $observer.on_wait(crate::seams::Side::$side);
+            }
+            fn on_wake(&self, slept: core::time::Duration) {
+                let $this = self;
+                $observer.on_wake(crate::seams::Side::$side, slept);
+            }
+        }
+    };
+}
+
 #[cfg(feature = "std")]
 pub mod broadcast;
 pub mod builder;

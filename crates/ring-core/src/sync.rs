@@ -498,123 +498,131 @@ impl FenceMode {
     }
 }
 
-#[cfg(all(
-    target_os = "linux",
-    feature = "std",
-    not(ring_loom),
-    not(miri),
-    not(ring_symmetric_fence)
-))]
-mod membarrier {
-    use core::sync::atomic::{AtomicU8, Ordering};
-
-    const UNKNOWN: u8 = 0;
-    const YES: u8 = 1;
-    const NO: u8 = 2;
-    // A process-wide fact, so a process-wide static (never under loom).
-    static STATE: AtomicU8 = AtomicU8::new(UNKNOWN);
-
-    // The same three states for the global expedited registration.
-    static GLOBAL_STATE: AtomicU8 = AtomicU8::new(UNKNOWN);
-
-    const CMD_QUERY: libc::c_int = 0;
-    const CMD_GLOBAL_EXPEDITED: libc::c_int = 1 << 1;
-    const CMD_REGISTER_GLOBAL_EXPEDITED: libc::c_int = 1 << 2;
-    const CMD_PRIVATE_EXPEDITED: libc::c_int = 1 << 3;
-    const CMD_REGISTER_PRIVATE_EXPEDITED: libc::c_int = 1 << 4;
-
-    fn call(cmd: libc::c_int) -> libc::c_long {
-        // SAFETY: membarrier takes no pointers; an unknown command fails with EINVAL.
-        unsafe {
-            libc::syscall(
-                libc::SYS_membarrier,
-                cmd,
-                0 as libc::c_uint,
-                0 as libc::c_int,
-            )
-        }
-    }
-
-    /// Whether `cmd` is supported and this process registered for it with
-    /// `register`, both tried once (on the first call with `state`) and the
-    /// answer cached in `state`.
-    fn register_once(state: &AtomicU8, cmd: libc::c_int, register: libc::c_int) -> bool {
-        // ORDERING: Relaxed; the cached answer carries no data. Registration is
-        // a syscall, so it is complete before any thread can observe YES and use
-        // the ring that was created after it.
-        match state.load(Ordering::Relaxed) {
-            YES => return true,
-            NO => return false,
-            _ => {}
-        }
-        let supported = call(CMD_QUERY);
-        let ok = supported >= 0 && (supported & cmd as libc::c_long) != 0 && call(register) == 0;
-        // ORDERING: Relaxed; see above (racing registrations are idempotent).
-        state.store(if ok { YES } else { NO }, Ordering::Relaxed);
-        ok
-    }
-
-    pub(super) fn available() -> bool {
-        register_once(
-            &STATE,
-            CMD_PRIVATE_EXPEDITED,
-            CMD_REGISTER_PRIVATE_EXPEDITED,
-        )
-    }
-
-    /// Issues the expedited barrier `cmd`, which this process registered for.
-    #[inline]
-    fn expedited(cmd: libc::c_int) {
-        if call(cmd) != 0 {
-            // Only reachable after a successful registration, when the command
-            // cannot fail short of a kernel bug (or a seccomp filter installed
-            // after registration); stay as correct as a fence can make us.
-            core::sync::atomic::fence(Ordering::SeqCst);
-        }
-    }
-
-    pub(super) fn barrier() {
-        expedited(CMD_PRIVATE_EXPEDITED);
-    }
-
-    /// Registers this process for global expedited barriers (once): from then
-    /// on, a `MEMBARRIER_CMD_GLOBAL_EXPEDITED` issued by any process runs a full
-    /// barrier on every CPU running one of our threads. True if registered and
-    /// the command is supported (so this process can also issue it).
-    pub(super) fn global_available() -> bool {
-        register_once(
-            &GLOBAL_STATE,
-            CMD_GLOBAL_EXPEDITED,
-            CMD_REGISTER_GLOBAL_EXPEDITED,
-        )
-    }
-
-    /// A full barrier on every CPU running a thread of a process registered
-    /// for global expedited barriers (and on this one).
-    pub(super) fn global_barrier() {
-        expedited(CMD_GLOBAL_EXPEDITED);
-    }
+/// `#[cfg(...)]` on the first item and `#[cfg(not(...))]` on the second:
+/// the condition is written once, so the two cannot drift apart.
+macro_rules! cfg_either {
+    (#[cfg($cond:meta)] $yes:item else $no:item) => {
+        #[cfg($cond)]
+        $yes
+        #[cfg(not($cond))]
+        $no
+    };
 }
 
-#[cfg(not(all(
-    target_os = "linux",
-    feature = "std",
-    not(ring_loom),
-    not(miri),
-    not(ring_symmetric_fence)
-)))]
-mod membarrier {
-    pub(super) fn available() -> bool {
-        false
+// `membarrier(2)` where it can be used; elsewhere a stand-in with the same
+// functions that reports it unavailable and fences symmetrically.
+cfg_either! {
+    #[cfg(all(
+        target_os = "linux",
+        feature = "std",
+        not(ring_loom),
+        not(miri),
+        not(ring_symmetric_fence)
+    ))]
+    mod membarrier {
+        use core::sync::atomic::{AtomicU8, Ordering};
+
+        const UNKNOWN: u8 = 0;
+        const YES: u8 = 1;
+        const NO: u8 = 2;
+        // A process-wide fact, so a process-wide static (never under loom).
+        static STATE: AtomicU8 = AtomicU8::new(UNKNOWN);
+
+        // The same three states for the global expedited registration.
+        static GLOBAL_STATE: AtomicU8 = AtomicU8::new(UNKNOWN);
+
+        const CMD_QUERY: libc::c_int = 0;
+        const CMD_GLOBAL_EXPEDITED: libc::c_int = 1 << 1;
+        const CMD_REGISTER_GLOBAL_EXPEDITED: libc::c_int = 1 << 2;
+        const CMD_PRIVATE_EXPEDITED: libc::c_int = 1 << 3;
+        const CMD_REGISTER_PRIVATE_EXPEDITED: libc::c_int = 1 << 4;
+
+        fn call(cmd: libc::c_int) -> libc::c_long {
+            // SAFETY: membarrier takes no pointers; an unknown command fails with EINVAL.
+            unsafe {
+                libc::syscall(
+                    libc::SYS_membarrier,
+                    cmd,
+                    0 as libc::c_uint,
+                    0 as libc::c_int,
+                )
+            }
+        }
+
+        /// Whether `cmd` is supported and this process registered for it with
+        /// `register`, both tried once (on the first call with `state`) and the
+        /// answer cached in `state`.
+        fn register_once(state: &AtomicU8, cmd: libc::c_int, register: libc::c_int) -> bool {
+            // ORDERING: Relaxed; the cached answer carries no data. Registration is
+            // a syscall, so it is complete before any thread can observe YES and use
+            // the ring that was created after it.
+            match state.load(Ordering::Relaxed) {
+                YES => return true,
+                NO => return false,
+                _ => {}
+            }
+            let supported = call(CMD_QUERY);
+            let ok = supported >= 0 && (supported & cmd as libc::c_long) != 0 && call(register) == 0;
+            // ORDERING: Relaxed; see above (racing registrations are idempotent).
+            state.store(if ok { YES } else { NO }, Ordering::Relaxed);
+            ok
+        }
+
+        pub(super) fn available() -> bool {
+            register_once(
+                &STATE,
+                CMD_PRIVATE_EXPEDITED,
+                CMD_REGISTER_PRIVATE_EXPEDITED,
+            )
+        }
+
+        /// Issues the expedited barrier `cmd`, which this process registered for.
+        #[inline]
+        fn expedited(cmd: libc::c_int) {
+            if call(cmd) != 0 {
+                // Only reachable after a successful registration, when the command
+                // cannot fail short of a kernel bug (or a seccomp filter installed
+                // after registration); stay as correct as a fence can make us.
+                core::sync::atomic::fence(Ordering::SeqCst);
+            }
+        }
+
+        pub(super) fn barrier() {
+            expedited(CMD_PRIVATE_EXPEDITED);
+        }
+
+        /// Registers this process for global expedited barriers (once): from then
+        /// on, a `MEMBARRIER_CMD_GLOBAL_EXPEDITED` issued by any process runs a full
+        /// barrier on every CPU running one of our threads. True if registered and
+        /// the command is supported (so this process can also issue it).
+        pub(super) fn global_available() -> bool {
+            register_once(
+                &GLOBAL_STATE,
+                CMD_GLOBAL_EXPEDITED,
+                CMD_REGISTER_GLOBAL_EXPEDITED,
+            )
+        }
+
+        /// A full barrier on every CPU running a thread of a process registered
+        /// for global expedited barriers (and on this one).
+        pub(super) fn global_barrier() {
+            expedited(CMD_GLOBAL_EXPEDITED);
+        }
     }
-    pub(super) fn barrier() {
-        super::fence(super::Ordering::SeqCst);
-    }
-    pub(super) fn global_available() -> bool {
-        false
-    }
-    pub(super) fn global_barrier() {
-        super::fence(super::Ordering::SeqCst);
+    else
+    mod membarrier {
+        pub(super) fn available() -> bool {
+            false
+        }
+        pub(super) fn barrier() {
+            super::fence(super::Ordering::SeqCst);
+        }
+        pub(super) fn global_available() -> bool {
+            false
+        }
+        pub(super) fn global_barrier() {
+            super::fence(super::Ordering::SeqCst);
+        }
     }
 }
 

@@ -291,6 +291,11 @@ impl Common {
         self.region.id()
     }
 
+    /// Which end this side is.
+    pub(crate) fn role(&self) -> Role {
+        self.role
+    }
+
     /// Gives the role back after a claim that failed past the CAS (the ring's
     /// indices were impossible): clears this side's start time and heartbeat,
     /// then frees the claim word if it still holds our pid, so a failed claim

@@ -78,47 +78,92 @@ pub const ID_HEADER_SIZE: usize = size_of::<IdHeader>();
 /// aligned).
 pub const MAX_ELEM_ALIGN: usize = 4096;
 
-/// The identification header at offset 0 of the mapping.
-///
-/// Every field is an atomic: the peer may write any of them at any time, and
-/// an atomic load never races with it. Constant fields are written once by
-/// the creator before the file is shared and only read afterwards.
-#[derive(Debug)]
-#[repr(C, align(128))]
-pub(crate) struct IdHeader {
-    pub(crate) magic: AtomicU64,
-    pub(crate) layout_version: AtomicU32,
-    pub(crate) elem_size: AtomicU32,
-    pub(crate) elem_align: AtomicU32,
-    pub(crate) ring_bits: AtomicU32,
-    pub(crate) capacity: AtomicU64,
-    pub(crate) total_size: AtomicU64,
-    pub(crate) ring_offset: AtomicU64,
-    pub(crate) slots_offset: AtomicU64,
-    pub(crate) creator_pid: AtomicU32,
-    /// [`RingKind::word`]: what the slots hold.
-    pub(crate) kind: AtomicU32,
-    pub(crate) generation: AtomicU64,
-    /// Producer claim word: 0 free, otherwise the claimant's pid.
-    pub(crate) producer_pid: AtomicU32,
-    /// Consumer claim word: 0 free, otherwise the claimant's pid.
-    pub(crate) consumer_pid: AtomicU32,
-    /// The producer's start time (clock ticks after boot, `/proc/pid/stat`
-    /// field 22), 0 if unknown: lets a watcher verify a pidfd.
-    pub(crate) producer_start: AtomicU64,
-    /// The consumer's start time, as above.
-    pub(crate) consumer_start: AtomicU64,
-    /// `CLOCK_MONOTONIC` nanoseconds of the producer's last sign of life.
-    pub(crate) producer_heartbeat: AtomicU64,
-    /// `CLOCK_MONOTONIC` nanoseconds of the consumer's last sign of life.
-    pub(crate) consumer_heartbeat: AtomicU64,
-    /// Non-zero while the producer is parked in a blocking wait (diagnostic).
-    pub(crate) producer_parked: AtomicU32,
-    /// Non-zero while the consumer is parked in a blocking wait (diagnostic).
-    pub(crate) consumer_parked: AtomicU32,
-    /// Flight recorders: entries evicted since the file was created
-    /// (written by the writer only; 0 for other kinds).
-    pub(crate) evicted: AtomicU64,
+/// The identification header, [`IdHeader`] (every field an atomic), and
+/// the copy of its constant fields, [`IdSnapshot`] with
+/// [`IdHeader::snapshot`], from one list of the fields: the constant ones
+/// (`name: Atomic => plain`, in the snapshot), then the others, in layout
+/// order.
+macro_rules! id_header {
+    (
+        $(#[$doc:meta])*
+        constant {
+            $($(#[$cdoc:meta])* $c:ident: $catomic:ty => $cplain:ty,)*
+        }
+        other {
+            $($(#[$odoc:meta])* $o:ident: $oatomic:ty,)*
+        }
+    ) => {
+        $(#[$doc])*
+        #[derive(Debug)]
+        #[repr(C, align(128))]
+        pub(crate) struct IdHeader {
+            $($(#[$cdoc])* pub(crate) $c: $catomic,)*
+            $($(#[$odoc])* pub(crate) $o: $oatomic,)*
+        }
+
+        /// A copy of the identification header's constant fields, taken with one
+        /// atomic load each.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub(crate) struct IdSnapshot {
+            $(pub(crate) $c: $cplain,)*
+        }
+
+        impl IdHeader {
+            pub(crate) fn snapshot(&self) -> IdSnapshot {
+                // ORDERING: Relaxed throughout: constant fields written before the file
+                // was shared (the fd passing or fork orders them); a peer that rewrites
+                // them later only produces a value we validate like any other.
+                IdSnapshot {
+                    $($c: self.$c.load(Ordering::Relaxed),)*
+                }
+            }
+        }
+    };
+}
+
+id_header! {
+    /// The identification header at offset 0 of the mapping.
+    ///
+    /// Every field is an atomic: the peer may write any of them at any time, and
+    /// an atomic load never races with it. Constant fields are written once by
+    /// the creator before the file is shared and only read afterwards.
+    constant {
+        magic: AtomicU64 => u64,
+        layout_version: AtomicU32 => u32,
+        elem_size: AtomicU32 => u32,
+        elem_align: AtomicU32 => u32,
+        ring_bits: AtomicU32 => u32,
+        capacity: AtomicU64 => u64,
+        total_size: AtomicU64 => u64,
+        ring_offset: AtomicU64 => u64,
+        slots_offset: AtomicU64 => u64,
+        creator_pid: AtomicU32 => u32,
+        /// [`RingKind::word`]: what the slots hold.
+        kind: AtomicU32 => u32,
+        generation: AtomicU64 => u64,
+    }
+    other {
+        /// Producer claim word: 0 free, otherwise the claimant's pid.
+        producer_pid: AtomicU32,
+        /// Consumer claim word: 0 free, otherwise the claimant's pid.
+        consumer_pid: AtomicU32,
+        /// The producer's start time (clock ticks after boot, `/proc/pid/stat`
+        /// field 22), 0 if unknown: lets a watcher verify a pidfd.
+        producer_start: AtomicU64,
+        /// The consumer's start time, as above.
+        consumer_start: AtomicU64,
+        /// `CLOCK_MONOTONIC` nanoseconds of the producer's last sign of life.
+        producer_heartbeat: AtomicU64,
+        /// `CLOCK_MONOTONIC` nanoseconds of the consumer's last sign of life.
+        consumer_heartbeat: AtomicU64,
+        /// Non-zero while the producer is parked in a blocking wait (diagnostic).
+        producer_parked: AtomicU32,
+        /// Non-zero while the consumer is parked in a blocking wait (diagnostic).
+        consumer_parked: AtomicU32,
+        /// Flight recorders: entries evicted since the file was created
+        /// (written by the writer only; 0 for other kinds).
+        evicted: AtomicU64,
+    }
 }
 
 #[cfg(not(ring_loom))]
@@ -308,45 +353,7 @@ impl ShmLayout {
     }
 }
 
-/// A copy of the identification header's constant fields, taken with one
-/// atomic load each.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct IdSnapshot {
-    pub(crate) magic: u64,
-    pub(crate) layout_version: u32,
-    pub(crate) elem_size: u32,
-    pub(crate) elem_align: u32,
-    pub(crate) ring_bits: u32,
-    pub(crate) capacity: u64,
-    pub(crate) total_size: u64,
-    pub(crate) ring_offset: u64,
-    pub(crate) slots_offset: u64,
-    pub(crate) creator_pid: u32,
-    pub(crate) kind: u32,
-    pub(crate) generation: u64,
-}
-
 impl IdHeader {
-    pub(crate) fn snapshot(&self) -> IdSnapshot {
-        // ORDERING: Relaxed throughout: constant fields written before the file
-        // was shared (the fd passing or fork orders them); a peer that rewrites
-        // them later only produces a value we validate like any other.
-        IdSnapshot {
-            magic: self.magic.load(Ordering::Relaxed),
-            layout_version: self.layout_version.load(Ordering::Relaxed),
-            elem_size: self.elem_size.load(Ordering::Relaxed),
-            elem_align: self.elem_align.load(Ordering::Relaxed),
-            ring_bits: self.ring_bits.load(Ordering::Relaxed),
-            capacity: self.capacity.load(Ordering::Relaxed),
-            total_size: self.total_size.load(Ordering::Relaxed),
-            ring_offset: self.ring_offset.load(Ordering::Relaxed),
-            slots_offset: self.slots_offset.load(Ordering::Relaxed),
-            creator_pid: self.creator_pid.load(Ordering::Relaxed),
-            kind: self.kind.load(Ordering::Relaxed),
-            generation: self.generation.load(Ordering::Relaxed),
-        }
-    }
-
     /// A header describing `layout` for `T`, with no role taken.
     pub(crate) fn new(layout: &ShmLayout, creator_pid: u32, generation: u64) -> IdHeader {
         IdHeader {
@@ -583,7 +590,8 @@ mod tests {
         h.snapshot()
     }
 
-    type Case = (fn(&mut IdSnapshot), fn(&ShmError) -> bool);
+    type Mutate = fn(&mut IdSnapshot);
+    type Case = (Mutate, fn(&ShmError) -> bool);
 
     fn u32_ring() -> ShmLayout {
         ShmLayout::new::<u32>(4).unwrap()
@@ -593,7 +601,7 @@ mod tests {
     fn each_field_has_its_error() {
         let len = good().total_size;
         assert!(check_snapshot(&good(), len, u32_ring()).is_ok());
-        let cases: [Case; 10] = [
+        let cases: [Case; 7] = [
             (|s| s.magic ^= 1, |e| matches!(e, ShmError::BadMagic { .. })),
             (
                 |s| s.kind = RingKind::Bytes.word(),
@@ -627,48 +635,28 @@ mod tests {
                 |s| s.ring_bits = 99,
                 |e| matches!(e, ShmError::Capacity { ring_bits: 99, .. }),
             ),
-            (
-                |s| s.ring_offset = 0,
-                |e| {
-                    matches!(
-                        e,
-                        ShmError::Layout {
-                            field: "ring_offset",
-                            ..
-                        }
-                    )
-                },
-            ),
-            (
-                |s| s.slots_offset = 4096,
-                |e| {
-                    matches!(
-                        e,
-                        ShmError::Layout {
-                            field: "slots_offset",
-                            ..
-                        }
-                    )
-                },
-            ),
-            (
-                |s| s.total_size += 1,
-                |e| {
-                    matches!(
-                        e,
-                        ShmError::Layout {
-                            field: "total_size",
-                            ..
-                        }
-                    )
-                },
-            ),
         ];
-        for (i, (mutate, expect)) in cases.iter().enumerate() {
+        let error_after = |mutate: Mutate| {
             let mut s = good();
             mutate(&mut s);
-            let e = check_snapshot(&s, len, u32_ring()).unwrap_err();
+            check_snapshot(&s, len, u32_ring()).unwrap_err()
+        };
+        for (i, (mutate, expect)) in cases.iter().enumerate() {
+            let e = error_after(*mutate);
             assert!(expect(&e), "case {i}: {e:?}");
+        }
+        // An offset or size off from the computed layout names its field.
+        let offsets: [(&str, Mutate); 3] = [
+            ("ring_offset", |s| s.ring_offset = 0),
+            ("slots_offset", |s| s.slots_offset = 4096),
+            ("total_size", |s| s.total_size += 1),
+        ];
+        for (name, mutate) in offsets {
+            let e = error_after(mutate);
+            assert!(
+                matches!(e, ShmError::Layout { field, .. } if field == name),
+                "{name}: {e:?}"
+            );
         }
         assert!(matches!(
             check_snapshot(&good(), len - 1, u32_ring()),

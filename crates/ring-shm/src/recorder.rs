@@ -22,10 +22,9 @@
 //!   reader and is reported by `corruption()`.
 
 use core::fmt;
-use core::marker::PhantomData;
 use core::ptr::{self, NonNull};
 use core::time::Duration;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd};
 use std::time::Instant;
 
 use ring_core::claim::{ClaimWords, Eviction};
@@ -33,14 +32,13 @@ use ring_core::raw::{RingRef, Untrusted};
 use ring_core::recorder::{Closed, Entry};
 use ring_core::sync::{Arc, AtomicU64, Backoff};
 use ring_core::wait::DoorbellRef;
-use ring_core::{Config, RecvError, RecvTimeoutError, TryRecvError, WaitStrategy};
+use ring_core::{RecvError, RecvTimeoutError, TryRecvError, WaitStrategy};
 
 use crate::ShmSafe;
 use crate::error::ShmError;
 use crate::handle::{self, Common, Role};
 use crate::layout::{RingKind, ShmLayout};
 use crate::region::Region;
-use crate::ring::RingFile;
 
 /// How long a writer waits for a reader that claimed the oldest entry to
 /// give its slot back before it takes the slot back (the reader then drops
@@ -48,40 +46,30 @@ use crate::ring::RingFile;
 /// a microsecond unless it was stopped or died in between.
 pub const EVICT_WAIT: Duration = Duration::from_millis(2);
 
-/// A flight recorder in a sealed memfd mapped shared: created by one
-/// process, attached by another through the fd; one writer and one reader
-/// (each role taken once). Attaching a [`SharedRing`](crate::SharedRing)'s
-/// file as a recorder, or the other way round, is [`ShmError::Kind`].
-///
-/// # Examples
-///
-/// ```no_run
-/// use ring_shm::SharedRecorder;
-/// use std::os::fd::AsFd;
-///
-/// let rec = SharedRecorder::<u64>::create(ring_core::Config::default())?;
-/// let fd = rec.as_fd().try_clone_to_owned().expect("dup"); // hand it to the reader process
-/// let mut w = rec.into_writer()?;
-/// for i in 0..10_000u64 {
-///     w.record(i)?; // never waits: the oldest entries go
-/// }
-/// let mut r = SharedRecorder::<u64>::attach(fd)?.into_reader()?;
-/// let first = r.try_recv().unwrap();
-/// assert_eq!(first.lost_before, first.seq); // everything before it was evicted
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub struct SharedRecorder<T: ShmSafe> {
-    ring: RingFile,
-    _marker: PhantomData<fn() -> T>,
-}
-
-impl<T: ShmSafe> fmt::Debug for SharedRecorder<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("SharedRecorder").field(&self.ring).finish()
-    }
-}
-
-impl<T: ShmSafe> SharedRecorder<T> {
+crate::ring::typed_ring_file! {
+    /// A flight recorder in a sealed memfd mapped shared: created by one
+    /// process, attached by another through the fd; one writer and one reader
+    /// (each role taken once). Attaching a [`SharedRing`](crate::SharedRing)'s
+    /// file as a recorder, or the other way round, is [`ShmError::Kind`].
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use ring_shm::SharedRecorder;
+    /// use std::os::fd::AsFd;
+    ///
+    /// let rec = SharedRecorder::<u64>::create(ring_core::Config::default())?;
+    /// let fd = rec.as_fd().try_clone_to_owned().expect("dup"); // hand it to the reader process
+    /// let mut w = rec.into_writer()?;
+    /// for i in 0..10_000u64 {
+    ///     w.record(i)?; // never waits: the oldest entries go
+    /// }
+    /// let mut r = SharedRecorder::<u64>::attach(fd)?.into_reader()?;
+    /// let first = r.try_recv().unwrap();
+    /// assert_eq!(first.lost_before, first.seq); // everything before it was evicted
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub struct SharedRecorder<T>, layout = recorder;
     /// Creates a recorder retaining `config.capacity()` entries of `T`.
     ///
     /// # Errors
@@ -96,13 +84,7 @@ impl<T: ShmSafe> SharedRecorder<T> {
     /// assert_eq!(rec.capacity(), 16);
     /// # Ok::<(), ring_shm::ShmError>(())
     /// ```
-    pub fn create(config: Config) -> Result<SharedRecorder<T>, ShmError> {
-        Ok(SharedRecorder {
-            ring: RingFile::create(ShmLayout::recorder::<T>(config.ring_bits())?)?,
-            _marker: PhantomData,
-        })
-    }
-
+    pub fn create(config: Config) -> Result<Self, ShmError>;
     /// Attaches to a recorder created by another process, validating the
     /// whole header first (magic, version, kind, element size and
     /// alignment, capacity, offsets, file size, seals).
@@ -121,13 +103,10 @@ impl<T: ShmSafe> SharedRecorder<T> {
     /// assert!(matches!(SharedRecorder::<u64>::attach(fd), Err(ShmError::Kind { .. })));
     /// # Ok::<(), ShmError>(())
     /// ```
-    pub fn attach(fd: OwnedFd) -> Result<SharedRecorder<T>, ShmError> {
-        Ok(SharedRecorder {
-            ring: RingFile::attach(fd, ShmLayout::recorder::<T>(0)?)?,
-            _marker: PhantomData,
-        })
-    }
+    pub fn attach(fd: OwnedFd) -> Result<Self, ShmError>;
+}
 
+impl<T: ShmSafe> SharedRecorder<T> {
     /// Takes the writer role (once across all processes).
     ///
     /// # Errors
@@ -206,6 +185,23 @@ struct Parts<T> {
     slots: NonNull<T>,
 }
 
+// SAFETY: a side owns its claimed end of the ring and keeps the mapping
+// alive; the memory is shared by design (atomics, volatile copies of `ShmSafe`
+// values). Not `Sync` (the raw pointers): each handle's own state (the writer's
+// `tail`, the reader's `next`) is unsynchronised.
+unsafe impl<T: ShmSafe + Send> Send for Parts<T> {}
+
+impl<T> Drop for Parts<T> {
+    fn drop(&mut self) {
+        match self.common.role() {
+            // The reader drains what is left, then sees the end.
+            Role::Producer => self.ring.close_as_producer(),
+            // The writer's next `record` is `Closed`.
+            Role::Consumer => self.ring.close_as_consumer(),
+        }
+    }
+}
+
 impl<T: ShmSafe> Parts<T> {
     fn claim(region: Arc<Region>, layout: &ShmLayout, role: Role) -> Result<Parts<T>, ShmError> {
         debug_assert_eq!(layout.kind(), RingKind::Recorder);
@@ -250,23 +246,11 @@ pub struct SharedWriter<T: ShmSafe> {
     tail: u64,
 }
 
-// SAFETY: the handle owns its side of the ring and keeps the mapping alive;
-// the memory is shared by design (atomics, volatile copies of `ShmSafe`
-// values). Not `Sync`: `tail` is unsynchronised state of this one writer.
-unsafe impl<T: ShmSafe + Send> Send for SharedWriter<T> {}
-
 impl<T: ShmSafe> fmt::Debug for SharedWriter<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SharedWriter")
             .field("tail", &self.tail)
             .finish_non_exhaustive()
-    }
-}
-
-impl<T: ShmSafe> Drop for SharedWriter<T> {
-    fn drop(&mut self) {
-        // The reader drains what is left, then sees the end.
-        self.side.ring.close_as_producer();
     }
 }
 
@@ -447,22 +431,12 @@ pub struct SharedReader<T: ShmSafe> {
     writer_gone: bool,
 }
 
-// SAFETY: as for `SharedWriter`.
-unsafe impl<T: ShmSafe + Send> Send for SharedReader<T> {}
-
 impl<T: ShmSafe> fmt::Debug for SharedReader<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SharedReader")
             .field("next", &self.next)
             .field("writer_gone", &self.writer_gone)
             .finish_non_exhaustive()
-    }
-}
-
-impl<T: ShmSafe> Drop for SharedReader<T> {
-    fn drop(&mut self) {
-        // The writer's next `record` is `Closed`.
-        self.side.ring.close_as_consumer();
     }
 }
 

@@ -1,14 +1,11 @@
 //! [`SharedRing`]: create a ring in a sealed memfd, or attach to one.
 
-use core::fmt;
-use core::marker::PhantomData;
 use std::fs::File;
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use nix::fcntl::{FcntlArg, SealFlag, fcntl};
 use nix::sys::memfd::{MFdFlags, memfd_create};
-use ring_core::Config;
 use ring_core::sync::Arc;
 
 use crate::error::ShmError;
@@ -35,36 +32,77 @@ pub(crate) fn generation() -> u64 {
     h.finish()
 }
 
-/// A ring of `T` in a memfd mapped shared: created by one process, attached
-/// by another through the fd, one role each.
-///
-/// # Examples
-///
-/// ```no_run
-/// use ring_shm::SharedRing;
-/// use std::os::fd::AsFd;
-///
-/// // Process A: create, hand the fd over (see `fd_passing`), produce.
-/// let ring = SharedRing::<u64>::create(ring_core::Config::default())?;
-/// let _fd = ring.as_fd(); // send this with fd_passing::send_fd
-/// let mut tx = ring.into_producer()?;
-/// tx.send(42).unwrap();
-///
-/// // Process B: attach to the received fd and consume.
-/// # let fd: std::os::fd::OwnedFd = unimplemented!();
-/// let mut rx = SharedRing::<u64>::attach(fd)?.into_consumer()?;
-/// assert_eq!(rx.recv(), Ok(42));
-/// # Ok::<(), ring_shm::ShmError>(())
-/// ```
-pub struct SharedRing<T: ShmSafe> {
-    ring: RingFile,
-    _marker: PhantomData<fn() -> T>,
-}
-
-impl<T: ShmSafe> fmt::Debug for SharedRing<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("SharedRing").field(&self.ring).finish()
-    }
+typed_ring_file! {
+    /// A ring of `T` in a memfd mapped shared: created by one process, attached
+    /// by another through the fd, one role each.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use ring_shm::SharedRing;
+    /// use std::os::fd::AsFd;
+    ///
+    /// // Process A: create, hand the fd over (see `fd_passing`), produce.
+    /// let ring = SharedRing::<u64>::create(ring_core::Config::default())?;
+    /// let _fd = ring.as_fd(); // send this with fd_passing::send_fd
+    /// let mut tx = ring.into_producer()?;
+    /// tx.send(42).unwrap();
+    ///
+    /// // Process B: attach to the received fd and consume.
+    /// # let fd: std::os::fd::OwnedFd = unimplemented!();
+    /// let mut rx = SharedRing::<u64>::attach(fd)?.into_consumer()?;
+    /// assert_eq!(rx.recv(), Ok(42));
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub struct SharedRing<T>, layout = new;
+    /// Creates a ring of `config.capacity()` slots of `T` in a new memfd
+    /// (close-on-exec, sealing allowed), sized, sealed against shrinking,
+    /// growing and further sealing, and mapped shared. Neither role is taken.
+    ///
+    /// # Errors
+    ///
+    /// [`ShmError::TooLarge`] if the ring cannot be laid out;
+    /// [`ShmError::Io`] if a system call fails.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// let ring = ring_shm::SharedRing::<u32>::create(ring_core::Config::LOW_LATENCY)?;
+    /// assert_eq!(ring.capacity(), 4096);
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn create(config: Config) -> Result<Self, ShmError>;
+    /// Attaches to a ring created by [`create`](Self::create) (in this or
+    /// another process), given its fd. Checks the seals (shrink and grow
+    /// must be set, so the file cannot be truncated under the mapping), the
+    /// size, and every field of the identification header against `T`,
+    /// against each other and against the file size, then ring-core's header.
+    ///
+    /// # Errors
+    ///
+    /// One typed [`ShmError`] per mismatch ([`MissingSeals`](ShmError::MissingSeals),
+    /// [`Truncated`](ShmError::Truncated), [`BadMagic`](ShmError::BadMagic),
+    /// [`Version`](ShmError::Version), [`ElementSize`](ShmError::ElementSize),
+    /// [`ElementAlign`](ShmError::ElementAlign), [`Capacity`](ShmError::Capacity),
+    /// [`Layout`](ShmError::Layout), [`SizeMismatch`](ShmError::SizeMismatch),
+    /// [`RingHeaderVersion`](ShmError::RingHeaderVersion),
+    /// [`RingHeaderCapacity`](ShmError::RingHeaderCapacity)), or
+    /// [`ShmError::Io`] if a system call fails.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use ring_shm::SharedRing;
+    /// use std::os::fd::AsFd;
+    ///
+    /// let ring = SharedRing::<u64>::create(ring_core::Config::default())?;
+    /// let fd = ring.as_fd().try_clone_to_owned().map_err(|e| ring_shm::ShmError::Io { op: "dup", source: e })?;
+    /// let again = SharedRing::<u64>::attach(fd)?;
+    /// assert_eq!(again.generation(), ring.generation());
+    /// assert!(SharedRing::<u32>::attach(ring.as_fd().try_clone_to_owned().unwrap()).is_err());
+    /// # Ok::<(), ring_shm::ShmError>(())
+    /// ```
+    pub fn attach(fd: OwnedFd) -> Result<Self, ShmError>;
 }
 
 /// The file and the mapping of a shared ring of either kind, before a role
@@ -192,66 +230,6 @@ fn map(file: &File, len: usize) -> Result<Region, ShmError> {
 }
 
 impl<T: ShmSafe> SharedRing<T> {
-    /// Creates a ring of `config.capacity()` slots of `T` in a new memfd
-    /// (close-on-exec, sealing allowed), sized, sealed against shrinking,
-    /// growing and further sealing, and mapped shared. Neither role is taken.
-    ///
-    /// # Errors
-    ///
-    /// [`ShmError::TooLarge`] if the ring cannot be laid out;
-    /// [`ShmError::Io`] if a system call fails.
-    ///
-    /// # Examples
-    ///
-    /// ```no_run
-    /// let ring = ring_shm::SharedRing::<u32>::create(ring_core::Config::LOW_LATENCY)?;
-    /// assert_eq!(ring.capacity(), 4096);
-    /// # Ok::<(), ring_shm::ShmError>(())
-    /// ```
-    pub fn create(config: Config) -> Result<SharedRing<T>, ShmError> {
-        Ok(SharedRing {
-            ring: RingFile::create(ShmLayout::new::<T>(config.ring_bits())?)?,
-            _marker: PhantomData,
-        })
-    }
-
-    /// Attaches to a ring created by [`create`](Self::create) (in this or
-    /// another process), given its fd. Checks the seals (shrink and grow
-    /// must be set, so the file cannot be truncated under the mapping), the
-    /// size, and every field of the identification header against `T`,
-    /// against each other and against the file size, then ring-core's header.
-    ///
-    /// # Errors
-    ///
-    /// One typed [`ShmError`] per mismatch ([`MissingSeals`](ShmError::MissingSeals),
-    /// [`Truncated`](ShmError::Truncated), [`BadMagic`](ShmError::BadMagic),
-    /// [`Version`](ShmError::Version), [`ElementSize`](ShmError::ElementSize),
-    /// [`ElementAlign`](ShmError::ElementAlign), [`Capacity`](ShmError::Capacity),
-    /// [`Layout`](ShmError::Layout), [`SizeMismatch`](ShmError::SizeMismatch),
-    /// [`RingHeaderVersion`](ShmError::RingHeaderVersion),
-    /// [`RingHeaderCapacity`](ShmError::RingHeaderCapacity)), or
-    /// [`ShmError::Io`] if a system call fails.
-    ///
-    /// # Examples
-    ///
-    /// ```no_run
-    /// use ring_shm::SharedRing;
-    /// use std::os::fd::AsFd;
-    ///
-    /// let ring = SharedRing::<u64>::create(ring_core::Config::default())?;
-    /// let fd = ring.as_fd().try_clone_to_owned().map_err(|e| ring_shm::ShmError::Io { op: "dup", source: e })?;
-    /// let again = SharedRing::<u64>::attach(fd)?;
-    /// assert_eq!(again.generation(), ring.generation());
-    /// assert!(SharedRing::<u32>::attach(ring.as_fd().try_clone_to_owned().unwrap()).is_err());
-    /// # Ok::<(), ring_shm::ShmError>(())
-    /// ```
-    pub fn attach(fd: OwnedFd) -> Result<SharedRing<T>, ShmError> {
-        Ok(SharedRing {
-            ring: RingFile::attach(fd, ShmLayout::new::<T>(0)?)?,
-            _marker: PhantomData,
-        })
-    }
-
     /// Takes the producer role. Each role can be taken once across all
     /// processes; a role whose holder died stays taken (its claim word keeps
     /// the dead pid): the survivor sees the death (`Closed` / `PeerDead`) and
@@ -309,6 +287,59 @@ impl<T: ShmSafe> SharedRing<T> {
 }
 
 ring_file_api!(impl[T: ShmSafe] SharedRing<T>, create = "ring_shm::SharedRing::<u8>::create");
+
+/// A shared ring of `T` before a role is taken, over a [`RingFile`]: the
+/// struct (a field `ring` and a marker for `T`), its `Debug` (the file and
+/// layout), and `create` and `attach`, the one skeleton of both: the file is
+/// made or validated with the kind's layout (`ShmLayout::$layout::<T>`, with
+/// the config's `ring_bits` to create, 0 for the layout expected on attach)
+/// and wrapped. Written once for [`SharedRing`] and
+/// [`SharedRecorder`](crate::SharedRecorder); the invocation spells the two
+/// signatures (as the macro defines them) and their docs pass through.
+macro_rules! typed_ring_file {
+    (
+        $(#[$doc:meta])*
+        pub struct $name:ident<T>, layout = $layout:ident;
+        $(#[$create_doc:meta])*
+        pub fn create(config: Config) -> Result<Self, ShmError>;
+        $(#[$attach_doc:meta])*
+        pub fn attach(fd: OwnedFd) -> Result<Self, ShmError>;
+    ) => {
+        $(#[$doc])*
+        pub struct $name<T: $crate::ShmSafe> {
+            ring: $crate::ring::RingFile,
+            _marker: ::core::marker::PhantomData<fn() -> T>,
+        }
+
+        impl<T: $crate::ShmSafe> ::core::fmt::Debug for $name<T> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_tuple(stringify!($name)).field(&self.ring).finish()
+            }
+        }
+
+        impl<T: $crate::ShmSafe> $name<T> {
+            $(#[$create_doc])*
+            pub fn create(config: ::ring_core::Config) -> Result<$name<T>, $crate::ShmError> {
+                let layout = $crate::ShmLayout::$layout::<T>(config.ring_bits())?;
+                $crate::ring::RingFile::create(layout).map(Self::from_file)
+            }
+
+            $(#[$attach_doc])*
+            pub fn attach(fd: ::std::os::fd::OwnedFd) -> Result<$name<T>, $crate::ShmError> {
+                let expected = $crate::ShmLayout::$layout::<T>(0)?;
+                $crate::ring::RingFile::attach(fd, expected).map(Self::from_file)
+            }
+
+            fn from_file(ring: $crate::ring::RingFile) -> Self {
+                $name {
+                    ring,
+                    _marker: ::core::marker::PhantomData,
+                }
+            }
+        }
+    };
+}
+pub(crate) use typed_ring_file;
 
 /// The methods of a shared ring before a role is taken that come from its
 /// [`RingFile`] (a field `ring`), written once for [`SharedRing`] and

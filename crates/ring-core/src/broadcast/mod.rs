@@ -82,32 +82,6 @@ use crate::spsc::BuildError;
 use crate::sync::{Arc, AtomicU64, Ordering, fence};
 use crate::watermark::{Marks, WatermarkState, Watermarks};
 
-/// A handle's wait seam: the lifecycle group its side sleeps on, and the
-/// observer's hooks for that side.
-macro_rules! waitable {
-    ($handle:ident, $group:ident, $side:ident) => {
-        impl<T, O: Observer> crate::wait::Waitable for $handle<T, O> {
-            fn doorbell(&self) -> crate::wait::DoorbellRef<'_> {
-                self.ring.life.$group().doorbell()
-            }
-            fn timed(&self) -> bool {
-                O::TIMED
-            }
-            fn on_spin(&self) {
-                if crate::seams::Side::$side == crate::seams::Side::Producer {
-                    self.ring.observer.on_reserve_spin();
-                }
-            }
-            fn on_wait(&self) {
-                self.ring.observer.on_wait(crate::seams::Side::$side);
-            }
-            fn on_wake(&self, slept: core::time::Duration) {
-                self.ring.observer.on_wake(crate::seams::Side::$side, slept);
-            }
-        }
-    };
-}
-
 mod publisher;
 mod subscriber;
 

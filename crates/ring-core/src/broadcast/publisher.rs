@@ -438,4 +438,4 @@ impl<T, O: Observer> Publisher<T, O> {
     }
 }
 
-waitable!(Publisher, producer_group, Producer);
+waitable!(Publisher: Producer, |h| h.ring.life.producer_group().doorbell(), h.ring.observer);

@@ -459,4 +459,4 @@ impl<T, O: Observer> Subscriber<T, O> {
     }
 }
 
-waitable!(Subscriber, consumer_group, Consumer);
+waitable!(Subscriber: Consumer, |h| h.ring.life.consumer_group().doorbell(), h.ring.observer);

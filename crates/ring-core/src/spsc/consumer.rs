@@ -536,22 +536,6 @@ impl<T, O: Observer> Consumer<T, O> {
         self.raw.is_closed()
     }
 
-    /// Items in the ring now.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default());
-    /// tx.try_send(1).unwrap();
-    /// tx.try_send(2).unwrap();
-    /// assert_eq!(rx.len(), 2);
-    /// rx.try_recv().unwrap();
-    /// assert_eq!(rx.len(), 1);
-    /// ```
-    pub fn len(&self) -> usize {
-        self.raw.len()
-    }
-
     /// True if nothing is waiting.
     ///
     /// # Examples
@@ -571,67 +555,9 @@ impl<T, O: Observer> Consumer<T, O> {
         self.refreshed();
         self.raw.refresh().unwrap_or(0) == 0
     }
-
-    /// Slots in the ring.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (_tx, rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default().with_ring_bits(3));
-    /// assert_eq!(rx.capacity(), 8);
-    /// ```
-    pub fn capacity(&self) -> usize {
-        self.raw.ring().capacity()
-    }
-
-    /// How full the ring is: `len() / capacity()`, in `0.0..=1.0`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
-    /// tx.send_slice(&[1, 2]);
-    /// assert_eq!(rx.fill(), 0.5);
-    /// ```
-    pub fn fill(&self) -> f64 {
-        crate::watermark::fill(self.len(), self.capacity())
-    }
-
-    /// As the producer's
-    /// [`above_high_watermark`](Producer::above_high_watermark): the same
-    /// ring's crossing state.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_core::{Config, spsc::Builder};
-    /// let (mut tx, rx) = Builder::new(Config::default().with_ring_bits(2)).watermarks(0, 2).build::<u8>()?;
-    /// tx.send_slice(&[1, 2]);
-    /// assert!(rx.above_high_watermark());
-    /// # Ok::<(), ring_core::BuildError>(())
-    /// ```
-    pub fn above_high_watermark(&self) -> bool {
-        self.raw.ring().watermark().is_high()
-    }
-
-    /// The observer given to the builder.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_core::{Config, spsc::Builder};
-    /// #[derive(Clone, Debug, PartialEq)]
-    /// struct Tag(&'static str);
-    /// impl ring_core::Observer for Tag {}
-    ///
-    /// let (_tx, rx) = Builder::new(Config::default()).observer(Tag("orders")).build::<u8>()?;
-    /// assert_eq!(rx.observer(), &Tag("orders"));
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn observer(&self) -> &O {
-        &self.observer
-    }
 }
+
+ring_queries!(Consumer, "rx");
 
 #[cfg(feature = "std")]
 impl<T, O: Observer> Consumer<T, O> {
@@ -767,20 +693,7 @@ impl<T, O: Observer> Consumer<T, O> {
 }
 
 #[cfg(feature = "std")]
-impl<T, O: Observer> Waitable for Consumer<T, O> {
-    fn doorbell(&self) -> DoorbellRef<'_> {
-        self.raw.ring().consumer_doorbell()
-    }
-    fn timed(&self) -> bool {
-        O::TIMED
-    }
-    fn on_wait(&self) {
-        self.observer.on_wait(Side::Consumer);
-    }
-    fn on_wake(&self, slept: Duration) {
-        self.observer.on_wake(Side::Consumer, slept);
-    }
-}
+waitable!(Consumer: Consumer, |h| h.raw.ring().consumer_doorbell(), h.observer);
 
 impl<T, O: Observer> Drop for Consumer<T, O> {
     fn drop(&mut self) {

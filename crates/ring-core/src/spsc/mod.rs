@@ -30,8 +30,6 @@ use crate::config::Config;
 use crate::error::{TryRecvError, TrySendError};
 use crate::header::RingHeader;
 use crate::raw::{RawConsumer, RawProducer, RingRef, WakeConfig};
-#[cfg(feature = "std")]
-use crate::seams::Side;
 use crate::seams::{Heap, MemoryError, Observer, RingMemory};
 use crate::sync::Arc;
 use crate::watermark::Marks;
@@ -41,11 +39,98 @@ use crate::error::{RecvTimeoutError, SendTimeoutError};
 #[cfg(feature = "std")]
 use crate::seams::Notify;
 #[cfg(feature = "std")]
-use crate::wait::{
-    self, Closer, DoorbellRef, NotifierSlot, TimedOut, WaitStrategy, Waitable, WakeGroup,
-};
-#[cfg(feature = "std")]
-use core::time::Duration;
+use crate::wait::{self, Closer, NotifierSlot, TimedOut, WaitStrategy, WakeGroup};
+
+/// The queries a producer and a consumer answer alike about their one ring:
+/// `len`, `capacity`, `fill`, `above_high_watermark` and `observer`, written
+/// once for [`Producer`] and [`Consumer`]. `$h` names the handle in the
+/// examples (`"tx"` or `"rx"`).
+macro_rules! ring_queries {
+    ($ty:ident, $h:literal) => {
+        impl<T, O: Observer> $ty<T, O> {
+            /// Items in the ring now.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// let (mut tx, mut rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default());
+            /// tx.try_send(1).unwrap();
+            /// tx.try_send(2).unwrap();
+            #[doc = concat!("assert_eq!(", $h, ".len(), 2);")]
+            /// rx.try_recv().unwrap();
+            #[doc = concat!("assert_eq!(", $h, ".len(), 1);")]
+            /// ```
+            pub fn len(&self) -> usize {
+                self.raw.len()
+            }
+
+            /// Slots in the ring.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// let (tx, rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default().with_ring_bits(3));
+            #[doc = concat!("assert_eq!(", $h, ".capacity(), 8);")]
+            /// ```
+            pub fn capacity(&self) -> usize {
+                self.raw.ring().capacity()
+            }
+
+            /// How full the ring is: `len() / capacity()`, in `0.0..=1.0`.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// let (mut tx, rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
+            /// tx.send_slice(&[1, 2, 3]);
+            #[doc = concat!("assert_eq!(", $h, ".fill(), 0.75);")]
+            /// ```
+            pub fn fill(&self) -> f64 {
+                crate::watermark::fill(self.len(), self.capacity())
+            }
+
+            /// True once a commit left the ring at or above the high watermark, until
+            /// a consume leaves it at or below the low one (always false without
+            /// [`watermarks`](crate::builder::Builder::watermarks)); both ends read
+            /// the same ring's crossing state.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use ring_core::{Config, spsc::Builder};
+            /// let (mut tx, mut rx) = Builder::new(Config::default().with_ring_bits(2)).watermarks(1, 3).build::<u8>()?;
+            /// tx.send_slice(&[1, 2, 3]);
+            #[doc = concat!("assert!(", $h, ".above_high_watermark());")]
+            /// rx.try_recv().unwrap(); // 2 left: above low, still "high"
+            #[doc = concat!("assert!(", $h, ".above_high_watermark());")]
+            /// rx.try_recv().unwrap();
+            #[doc = concat!("assert!(!", $h, ".above_high_watermark());")]
+            /// # Ok::<(), ring_core::BuildError>(())
+            /// ```
+            pub fn above_high_watermark(&self) -> bool {
+                self.raw.ring().watermark().is_high()
+            }
+
+            /// The observer given to the builder.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use ring_core::{Config, spsc::Builder};
+            /// #[derive(Clone, Debug, PartialEq)]
+            /// struct Tag(&'static str);
+            /// impl ring_core::Observer for Tag {}
+            ///
+            /// let (tx, rx) = Builder::new(Config::default()).observer(Tag("orders")).build::<u8>()?;
+            #[doc = concat!("assert_eq!(", $h, ".observer(), &Tag(\"orders\"));")]
+            /// # Ok::<(), ring_core::spsc::BuildError>(())
+            /// ```
+            pub fn observer(&self) -> &O {
+                &self.observer
+            }
+        }
+    };
+}
 
 mod consumer;
 mod producer;

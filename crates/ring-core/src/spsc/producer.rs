@@ -266,68 +266,6 @@ impl<T, O: Observer> Producer<T, O> {
         self.raw.is_closed()
     }
 
-    /// Slots in the ring.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (tx, _rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default().with_ring_bits(3));
-    /// assert_eq!(tx.capacity(), 8);
-    /// ```
-    pub fn capacity(&self) -> usize {
-        self.raw.ring().capacity()
-    }
-
-    /// How full the ring is: `len() / capacity()`, in `0.0..=1.0`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, _rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default().with_ring_bits(2));
-    /// tx.send_slice(&[1, 2, 3]);
-    /// assert_eq!(tx.fill(), 0.75);
-    /// ```
-    pub fn fill(&self) -> f64 {
-        crate::watermark::fill(self.len(), self.capacity())
-    }
-
-    /// True once a commit left the ring at or above the high watermark, until
-    /// a consume leaves it at or below the low one (always false without
-    /// [`watermarks`](crate::builder::Builder::watermarks)).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_core::{Config, spsc::Builder};
-    /// let (mut tx, mut rx) = Builder::new(Config::default().with_ring_bits(2)).watermarks(1, 3).build::<u8>()?;
-    /// tx.send_slice(&[1, 2, 3]);
-    /// assert!(tx.above_high_watermark());
-    /// rx.try_recv().unwrap(); // 2 left: above low, still "high"
-    /// assert!(tx.above_high_watermark());
-    /// rx.try_recv().unwrap();
-    /// assert!(!tx.above_high_watermark());
-    /// # Ok::<(), ring_core::BuildError>(())
-    /// ```
-    pub fn above_high_watermark(&self) -> bool {
-        self.raw.ring().watermark().is_high()
-    }
-
-    /// Items in the ring now.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = ring_core::spsc::channel::<u8>(ring_core::Config::default());
-    /// tx.try_send(1).unwrap();
-    /// tx.try_send(2).unwrap();
-    /// assert_eq!(tx.len(), 2);
-    /// rx.try_recv().unwrap();
-    /// assert_eq!(tx.len(), 1);
-    /// ```
-    pub fn len(&self) -> usize {
-        self.raw.len()
-    }
-
     /// True if no item is in the ring now.
     ///
     /// # Examples
@@ -373,25 +311,9 @@ impl<T, O: Observer> Producer<T, O> {
     pub fn available(&self) -> usize {
         self.capacity() - self.len()
     }
-
-    /// The observer given to the builder.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ring_core::{Config, spsc::Builder};
-    /// #[derive(Clone, Debug, PartialEq)]
-    /// struct Tag(&'static str);
-    /// impl ring_core::Observer for Tag {}
-    ///
-    /// let (tx, _rx) = Builder::new(Config::default()).observer(Tag("orders")).build::<u8>()?;
-    /// assert_eq!(tx.observer(), &Tag("orders"));
-    /// # Ok::<(), ring_core::spsc::BuildError>(())
-    /// ```
-    pub fn observer(&self) -> &O {
-        &self.observer
-    }
 }
+
+ring_queries!(Producer, "tx");
 
 #[cfg(feature = "std")]
 impl<T, O: Observer> Producer<T, O> {
@@ -445,23 +367,7 @@ impl<T, O: Observer> Producer<T, O> {
 }
 
 #[cfg(feature = "std")]
-impl<T, O: Observer> Waitable for Producer<T, O> {
-    fn doorbell(&self) -> DoorbellRef<'_> {
-        self.raw.ring().producer_doorbell()
-    }
-    fn timed(&self) -> bool {
-        O::TIMED
-    }
-    fn on_spin(&self) {
-        self.observer.on_reserve_spin();
-    }
-    fn on_wait(&self) {
-        self.observer.on_wait(Side::Producer);
-    }
-    fn on_wake(&self, slept: Duration) {
-        self.observer.on_wake(Side::Producer, slept);
-    }
-}
+waitable!(Producer: Producer, |h| h.raw.ring().producer_doorbell(), h.observer);
 
 impl<T, O: Observer> Drop for Producer<T, O> {
     fn drop(&mut self) {
