@@ -288,7 +288,7 @@ macro_rules! reserve_with {
         ///
         /// ```
         #[doc = concat!("let (mut tx, mut rx) = ring_channels::", $fam,
-                                    "::channel::<u8>(ring_core::Config::default());")]
+                                            "::channel::<u8>(ring_core::Config::default());")]
         /// let r = tx.reserve_with(2, ring_core::WaitStrategy::Blocking).unwrap();
         /// assert_eq!(r.copy_from_slice(&[7, 8]), 2);
         /// assert_eq!(rx.try_recv(), Ok(7));
