@@ -109,7 +109,6 @@
 //! ```
 #![forbid(unsafe_code)]
 
-use core::fmt;
 use core::time::Duration;
 use std::sync::PoisonError;
 use std::time::Instant;

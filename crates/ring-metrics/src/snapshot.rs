@@ -3,7 +3,7 @@
 use core::fmt;
 use core::time::Duration;
 
-use super::{ClockSource, HISTOGRAM_BUCKETS};
+use super::{ClockSource, HISTOGRAM_BUCKETS, Report};
 
 /// A plain copy of a [`Metrics`](crate::Metrics)' counters at one moment.
 ///

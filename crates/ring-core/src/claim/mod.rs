@@ -47,12 +47,10 @@
 //! # Ok::<(), ring_core::spsc::BuildError>(())
 //! ```
 
-use alloc::boxed::Box;
 use alloc::vec::Vec;
-use core::alloc::Layout;
 
 use core::mem::{self, MaybeUninit, needs_drop};
-use core::ptr::{self, NonNull};
+use core::ptr::NonNull;
 use core::slice;
 use crossbeam_utils::CachePadded;
 
@@ -71,8 +69,8 @@ mod reservation;
 mod words;
 
 pub use producer::Producer;
-pub(crate) use region::{Region, Stamped};
 pub use region::region_layout;
+pub(crate) use region::{Region, Stamped};
 pub use reservation::Reservation;
 pub use words::{ClaimWords, Eviction};
 

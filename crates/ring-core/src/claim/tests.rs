@@ -3,6 +3,7 @@
 use super::*;
 use crate::sync::AtomicUsize;
 use alloc::string::{String, ToString};
+use core::alloc::Layout;
 
 fn ring<T>(cap: usize) -> Arc<Ring<T>> {
     Ring::new(cap, Arc::new(WakeGroup::new())).unwrap()
@@ -29,9 +30,8 @@ unsafe impl RingMemory for CountFirstUse {
 fn prefault_backs_a_fresh_ring_once_and_never_a_written_one() {
     let hooks = CountFirstUse::default();
     // Entries of 1 KiB: 16 of them span four pages.
-    let r =
-        Ring::<[u64; 128], ()>::with_seams(16, Arc::new(WakeGroup::new()), hooks.clone(), ())
-            .unwrap();
+    let r = Ring::<[u64; 128], ()>::with_seams(16, Arc::new(WakeGroup::new()), hooks.clone(), ())
+        .unwrap();
     let mut p = Ring::try_producer(&r).unwrap();
     p.prefault();
     assert_eq!(hooks.0.load(Ordering::Relaxed), 1, "the seam's hook ran");
