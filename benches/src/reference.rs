@@ -241,3 +241,103 @@ pub fn thread_cpu_ns() -> Option<u64> {
     let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
     s.split_whitespace().next()?.parse().ok()
 }
+
+/// The two single-item designs the SPSC protocol is measured against, bare
+/// (u64 items, no close flag, no wake-ups, no observer): what the protocol
+/// costs on this machine before anything of ours is added.
+///
+/// - `Lamport`: a slot array plus a tail word the producer stores after
+///   every item and a head word the consumer stores after every item, each
+///   side caching the other's word until it shows no room (no items). The
+///   design of our SPSC ring, rtrb and ringbuf.
+/// - `Stamped`: every slot carries a stamp next to its value (one 16-byte
+///   pair, four to a cache line); the producer writes the value and then
+///   stores the stamp `pos + 1`, the consumer polls the stamp of the slot
+///   it reads next, so data and "it is there" travel in one line. The
+///   consumer still publishes a head word, which the producer caches as in
+///   `Lamport`. No tail word at all (FastForward, Giacomoni et al. 2008,
+///   with the free check of B-Queue). Its slots are not contiguous `u64`s,
+///   so it cannot hand out slices (`reserve`, `readable`, `peek_many`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SingleDesign {
+    /// Tail and head words, slots contiguous.
+    Lamport,
+    /// A stamp in every slot, head word only.
+    Stamped,
+}
+
+/// One u64 per operation through a bare ring of `design` with
+/// [`SINGLE_CAP`](crate::workloads::SINGLE_CAP) slots, both sides spinning
+/// (the driver of every `spsc-single` contender). Safe code: the values are
+/// `AtomicU64`s stored and loaded `Relaxed`, which compiles to plain moves.
+pub fn single_design(items: u64, place: Placement, design: SingleDesign) -> RunResult {
+    use crate::workloads::{SINGLE_CAP, spin_transfer};
+    const CAP: u64 = SINGLE_CAP as u64;
+    const MASK: usize = SINGLE_CAP - 1;
+    #[repr(C, align(16))]
+    struct Slot {
+        stamp: AtomicU64,
+        value: AtomicU64,
+    }
+    let slots: Vec<Slot> = (0..SINGLE_CAP)
+        .map(|_| Slot {
+            stamp: AtomicU64::new(0),
+            value: AtomicU64::new(0),
+        })
+        .collect();
+    let (tail, head) = (Line(AtomicU64::new(0)), Line(AtomicU64::new(0)));
+    let (slots, tail, head) = (&slots[..], &tail, &head);
+    let (mut t, mut limit) = (0u64, 0u64);
+    let (mut h, mut seen) = (0u64, 0u64);
+    let send = move |v: u64| {
+        if t == limit {
+            // ORDERING: Acquire; pairs with the consumer's Release of head: its
+            // loads of the slots below head happen-before we overwrite them.
+            limit = head.0.load(Ordering::Acquire) + CAP;
+            if t == limit {
+                return Err(v);
+            }
+        }
+        let slot = &slots[t as usize & MASK];
+        // ORDERING: Relaxed; published by the Release store that follows.
+        slot.value.store(v, Ordering::Relaxed);
+        t += 1;
+        match design {
+            // ORDERING: Release; the value store above happens-before the
+            // consumer's Acquire load that sees this stamp (or tail).
+            SingleDesign::Stamped => slot.stamp.store(t, Ordering::Release),
+            // ORDERING: Release; as above.
+            SingleDesign::Lamport => tail.0.store(t, Ordering::Release),
+        }
+        Ok(())
+    };
+    let recv = move || {
+        let slot = &slots[h as usize & MASK];
+        let ready = match design {
+            // ORDERING: Acquire; pairs with the producer's Release of the stamp.
+            SingleDesign::Stamped => slot.stamp.load(Ordering::Acquire) == h + 1,
+            SingleDesign::Lamport => {
+                if h == seen {
+                    // ORDERING: Acquire; pairs with the producer's Release of tail.
+                    seen = tail.0.load(Ordering::Acquire);
+                }
+                h != seen
+            }
+        };
+        if !ready {
+            return None;
+        }
+        // ORDERING: Relaxed; ordered by the Acquire load above.
+        let v = slot.value.load(Ordering::Relaxed);
+        h += 1;
+        // ORDERING: Release; our load of the slot happens-before the producer
+        // overwrites it (its Acquire load of head).
+        head.0.store(h, Ordering::Release);
+        Some(v)
+    };
+    let name = match design {
+        SingleDesign::Lamport => "bare Lamport ring",
+        SingleDesign::Stamped => "bare stamped ring",
+    };
+    spin_transfer(name, items, place, (send, recv))
+}

@@ -74,6 +74,8 @@ pub fn all(size: Size) -> Vec<Scenario> {
             Contender::new("crossbeam ArrayQueue", Kind::Peer, move || w::spsc_single_arrayqueue(s.single_items, two)),
             Contender::new("crossbeam-channel", Kind::Peer, move || w::spsc_single_crossbeam(s.single_items, two)),
             Contender::new("std sync_channel", Kind::Peer, move || w::spsc_single_std(s.single_items, two)),
+            Contender::new("bare Lamport ring (design)", Kind::Reference, move || reference::single_design(s.single_items, two, reference::SingleDesign::Lamport)),
+            Contender::new("bare stamped ring (design)", Kind::Reference, move || reference::single_design(s.single_items, two, reference::SingleDesign::Stamped)),
         ]),
         Scenario::new(("spsc-batch", "GB/s", Better::Higher), two.describe(), "SPSC batched: reserve 4,096, fill, commit; consume_batch summing (u64)", vec![
             Contender::new("ringmpsc spsc reserve/consume_batch", Kind::Ours, move || w::spsc_batch_ours(s.batch_items, 4096, two)),
