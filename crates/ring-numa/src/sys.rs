@@ -225,24 +225,19 @@ mod imp {
 
     /// `sched_setaffinity(0, ...)`: restricts the calling thread to `cpus`.
     pub(crate) fn set_affinity(cpus: &[usize]) -> io::Result<()> {
-        let mut mask = mask_from(cpus, 1024);
-        check(affinity(libc::SYS_sched_setaffinity, &mut mask)).map(drop)
-    }
-
-    /// `sched_setaffinity` or `sched_getaffinity` (`call`) for the calling
-    /// thread, with all of `mask`: the kernel reads the mask (set) or writes
-    /// at most its length into it (get).
-    ///
-    /// # Panics
-    ///
-    /// If `call` is neither of the two.
-    fn affinity(call: libc::c_long, mask: &mut [libc::c_ulong]) -> libc::c_long {
-        assert!(call == libc::SYS_sched_setaffinity || call == libc::SYS_sched_getaffinity);
-        let bytes = size_of_val(mask);
-        // SAFETY: `call` is one of the two affinity calls (asserted above);
-        // `mask` is valid for reads and writes of `bytes` bytes, and the kernel
-        // accesses at most that many; thread id 0 is the calling thread.
-        unsafe { libc::syscall(call, 0 as libc::pid_t, bytes, mask.as_mut_ptr()) }
+        let mask = mask_from(cpus, 1024);
+        let bytes = mask.len() * size_of::<libc::c_ulong>();
+        // SAFETY: `mask` is valid for reads of `bytes` bytes; thread id 0 is
+        // the calling thread; the kernel only reads the mask.
+        let ret = unsafe {
+            libc::syscall(
+                libc::SYS_sched_setaffinity,
+                0 as libc::pid_t,
+                bytes,
+                mask.as_ptr(),
+            )
+        };
+        check(ret).map(drop)
     }
 
     /// `sched_getaffinity(0, ...)`: the CPUs the calling thread may run on.
@@ -250,7 +245,18 @@ mod imp {
         let mut bits = super::configured_cpus().max(1024);
         loop {
             let mut mask = vec![0 as libc::c_ulong; bits.div_ceil(WORD_BITS)];
-            match check(affinity(libc::SYS_sched_getaffinity, &mut mask)) {
+            let bytes = mask.len() * size_of::<libc::c_ulong>();
+            // SAFETY: `mask` is valid for writes of `bytes` bytes, and the
+            // kernel writes at most that many; thread id 0 is the caller.
+            let ret = unsafe {
+                libc::syscall(
+                    libc::SYS_sched_getaffinity,
+                    0 as libc::pid_t,
+                    bytes,
+                    mask.as_mut_ptr(),
+                )
+            };
+            match check(ret) {
                 Ok(written) => {
                     let words = (written as usize).div_ceil(size_of::<libc::c_ulong>());
                     return Ok(super::ids_from(&mask[..words.min(mask.len())]));
